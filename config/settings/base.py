@@ -1,0 +1,165 @@
+"""Settings shared by every environment.
+
+Secrets come from the environment (or from `var/secrets.env`, which `make run` writes for the demo
+and git ignores). Nothing secret lives in the repository.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("FRONTDESK_VAR_DIR", BASE_DIR / "var"))
+
+
+def _load_secrets_file(path: Path) -> None:
+    """Fill missing environment variables from a KEY=VALUE file (the demo's generated secrets)."""
+    if not path.is_file():
+        return
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            os.environ.setdefault(key.strip(), value.strip())
+
+
+_load_secrets_file(Path(os.environ.get("FRONTDESK_SECRETS_FILE", VAR_DIR / "secrets.env")))
+
+
+def env_secret(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Put it in the environment (or run `frontdesk init_secrets` for a demo)."
+        )
+    return value
+
+
+SECRET_KEY = env_secret("DJANGO_SECRET_KEY")
+DEBUG = os.environ.get("DJANGO_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+# Keys for personal identifiers (see docs/adr/0003-personal-identifiers.md).
+FRONTDESK_PII_HASH_KEY = env_secret("FRONTDESK_PII_HASH_KEY")
+FRONTDESK_PSEUDONYM_KEY = env_secret("FRONTDESK_PSEUDONYM_KEY")
+# Comma-separated, newest first: decryption tries each, encryption uses the first (key rotation).
+FRONTDESK_PII_ENCRYPTION_KEYS = env_secret("FRONTDESK_PII_ENCRYPTION_KEYS").split(",")
+FRONTDESK_LEDGER_SIGNING_KEY = os.environ.get("FRONTDESK_LEDGER_SIGNING_KEY", "")
+FRONTDESK_LEDGER_SIGNING_KEY_FILE = os.environ.get(
+    "FRONTDESK_LEDGER_SIGNING_KEY_FILE", str(VAR_DIR / "ledger-signing-key.pem")
+)
+FRONTDESK_LEDGER_ORIGIN = os.environ.get("FRONTDESK_LEDGER_ORIGIN", "frontdesk.example.gov/ledger")
+
+# The office directory and other reference data live outside the repo (see README).
+FRONTDESK_DATA_DIR = Path(os.environ.get("FRONTDESK_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django_tasks",
+    "django_tasks_db",
+    "frontdesk.core",
+    "frontdesk.accounts",
+    "frontdesk.offices",
+    "frontdesk.scheduling",
+    "frontdesk.ledger",
+    "frontdesk.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def database_from_url(url: str) -> dict:
+    config = dj_database_url.parse(url, conn_max_age=60)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so
+        # booking transactions are serialized instead of failing late with "database is locked".
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+    return config
+
+
+DATABASES = {
+    "default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'frontdesk.sqlite3'}"))
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# Security headers and cookies: secure by default; dev relaxes only what plain HTTP needs.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_AGE = 8 * 3600
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@frontdesk.example.gov")
+FRONTDESK_SMS_BACKEND = os.environ.get("FRONTDESK_SMS_BACKEND", "frontdesk.scheduling.sms.ConsoleSmsBackend")
+FRONTDESK_REMINDER_HOURS_BEFORE = int(os.environ.get("FRONTDESK_REMINDER_HOURS_BEFORE", "24"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("FRONTDESK_LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,23 @@
+"""Test settings: throwaway keys made per run, fast hashing, mail and tasks kept in memory."""
+
+import os
+import secrets
+
+os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("FRONTDESK_PII_HASH_KEY", secrets.token_hex(32))
+os.environ.setdefault("FRONTDESK_PSEUDONYM_KEY", secrets.token_hex(32))
+os.environ.setdefault("FRONTDESK_PII_ENCRYPTION_KEYS", secrets.token_hex(32))
+os.environ.setdefault("FRONTDESK_SECRETS_FILE", "/nonexistent")
+
+from .base import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+FRONTDESK_SMS_BACKEND = "frontdesk.scheduling.sms.MemorySmsBackend"
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: concurrency tests need several connections to one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-frontdesk.sqlite3")}  # noqa: F405

@@ -1,0 +1,1 @@
+"""frontdesk: appointments and disclosure governance for public-benefit field offices."""

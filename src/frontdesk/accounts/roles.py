@@ -1,0 +1,77 @@
+"""Staff roles. Each role is a Django group; what a role may do is decided in `policies` modules.
+
+Roles follow DESIGN.md's table. A role's *scope* says how far a holder sees: their own office, their
+region, or the whole nation. The administrator configures the system and never reads personal data.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    COUNTER_CLERK = "counter_clerk"
+    TECHNICAL_EXPERT = "technical_expert"
+    OFFICE_MANAGER = "office_manager"
+    REGIONAL_PRIVACY_OFFICER = "regional_privacy_officer"
+    GENERAL_COUNSEL = "general_counsel"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+class Scope(StrEnum):
+    OFFICE = "office"
+    REGION = "region"
+    NATION = "nation"
+    NONE = "none"
+
+
+ROLE_LABELS = {
+    Role.COUNTER_CLERK: "Counter clerk",
+    Role.TECHNICAL_EXPERT: "Technical expert",
+    Role.OFFICE_MANAGER: "Office manager",
+    Role.REGIONAL_PRIVACY_OFFICER: "Regional privacy officer",
+    Role.GENERAL_COUNSEL: "General counsel",
+    Role.AUDITOR: "Auditor",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+# How far each role's view of schedules reaches (AC-6 least privilege).
+ROLE_SCOPE = {
+    Role.COUNTER_CLERK: Scope.OFFICE,
+    Role.TECHNICAL_EXPERT: Scope.OFFICE,
+    Role.OFFICE_MANAGER: Scope.OFFICE,
+    Role.REGIONAL_PRIVACY_OFFICER: Scope.REGION,
+    Role.GENERAL_COUNSEL: Scope.NATION,
+    Role.AUDITOR: Scope.NATION,
+    Role.ADMINISTRATOR: Scope.NONE,
+}
+
+# Roles that run an office's day and so may read schedules and person records (with a purpose).
+SCHEDULE_ROLES = frozenset({Role.COUNTER_CLERK, Role.TECHNICAL_EXPERT, Role.OFFICE_MANAGER})
+
+
+def user_roles(user) -> set[Role]:
+    """The user's roles, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return set()
+    cached = getattr(user, "_frontdesk_roles", None)
+    if cached is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cached = {role for role in Role if role.value in names}
+        user._frontdesk_roles = cached
+    return cached
+
+
+def primary_role(user) -> str:
+    """The role to record on a ledger event: the most privileged role the user holds."""
+    roles = user_roles(user)
+    for role in reversed(list(Role)):
+        if role in roles:
+            return role.value
+    return "public" if user is None or not getattr(user, "is_authenticated", False) else "staff"
+
+
+def actor_descriptor(user) -> tuple[str, str]:
+    """(actor id, role) for audit records: staff by username, the public as 'public'."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return ("public", "public")
+    return (f"staff:{user.get_username()}", primary_role(user))
