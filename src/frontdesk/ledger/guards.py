@@ -1,0 +1,226 @@
+"""Database guards that make the ledger tables append-only (triggers on PostgreSQL and SQLite).
+
+What the triggers allow, table by table:
+- ledger_event: INSERT; UPDATE only to give an unsequenced row its leaf index (NULL -> value, every
+  other column unchanged); never DELETE.
+- ledger_tile: INSERT; UPDATE only to extend a partial tile (the old hashes stay a prefix); never DELETE.
+- ledger_tree: the sequencer's one-row state may only grow.
+- ledger_checkpoint: INSERT only.
+
+The one exception is Django's `flush` (a whole-database reset, used between TransactionTestCase tests
+and by `manage.py flush`): it may empty the tables. On PostgreSQL flush TRUNCATEs, which row triggers
+never see; a statement trigger refuses TRUNCATE unless the flush transaction set
+`frontdesk.ledger_flush`. On SQLite flush DELETEs, so the delete trigger asks a per-connection SQL
+function whether a flush is running. Both flags are set only by the wrapper around
+`execute_sql_flush` installed below. Someone with direct database access can still drop the triggers:
+they stop mistakes, the signed checkpoints stop tampering (docs/adr/0002-ledger-merkle-log.md).
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+REFUSED = "the ledger is append-only"
+FLUSH_SETTING = "frontdesk.ledger_flush"
+SQLITE_FLUSH_FUNCTION = "frontdesk_ledger_flushing"
+
+SQLITE_INSTALL = [
+    f"""
+    CREATE TRIGGER ledger_event_refuse_delete BEFORE DELETE ON ledger_event
+    WHEN NOT {SQLITE_FLUSH_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_event rows cannot be deleted'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_event_refuse_update BEFORE UPDATE ON ledger_event
+    WHEN NOT (
+        OLD.leaf_index IS NULL AND NEW.leaf_index IS NOT NULL AND NEW.id = OLD.id
+        AND NEW.type IS OLD.type AND NEW.time IS OLD.time AND NEW.event IS OLD.event
+        AND NEW.canonical IS OLD.canonical AND NEW.salt IS OLD.salt AND NEW.commitment IS OLD.commitment
+    )
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_event rows cannot be changed'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_tile_refuse_delete BEFORE DELETE ON ledger_tile
+    WHEN NOT {SQLITE_FLUSH_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_tile rows cannot be deleted'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_tile_extend_only BEFORE UPDATE ON ledger_tile
+    WHEN NOT (
+        NEW.id = OLD.id AND NEW.level = OLD.level AND NEW.tile_index = OLD.tile_index
+        AND length(NEW.hashes) > length(OLD.hashes) AND length(NEW.hashes) <= 8192
+        AND substr(NEW.hashes, 1, length(OLD.hashes)) = OLD.hashes
+    )
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: a tile may only be extended'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_tree_refuse_delete BEFORE DELETE ON ledger_tree
+    WHEN NOT {SQLITE_FLUSH_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_tree rows cannot be deleted'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_tree_grow_only BEFORE UPDATE ON ledger_tree
+    WHEN NOT (NEW.id = OLD.id AND NEW.size >= OLD.size)
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: the tree may only grow'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_checkpoint_refuse_delete BEFORE DELETE ON ledger_checkpoint
+    WHEN NOT {SQLITE_FLUSH_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: checkpoints cannot be deleted'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_checkpoint_refuse_update BEFORE UPDATE ON ledger_checkpoint
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: checkpoints cannot be changed'); END
+    """,
+]
+
+SQLITE_TRIGGERS = [
+    "ledger_event_refuse_delete",
+    "ledger_event_refuse_update",
+    "ledger_tile_refuse_delete",
+    "ledger_tile_extend_only",
+    "ledger_tree_refuse_delete",
+    "ledger_tree_grow_only",
+    "ledger_checkpoint_refuse_delete",
+    "ledger_checkpoint_refuse_update",
+]
+SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
+
+LEDGER_TABLES = ["ledger_event", "ledger_tile", "ledger_tree", "ledger_checkpoint"]
+
+POSTGRES_INSTALL = [
+    f"""
+    CREATE OR REPLACE FUNCTION ledger_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '{REFUSED}: % on % refused', TG_OP, TG_TABLE_NAME;
+    END $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION ledger_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF coalesce(current_setting('{FLUSH_SETTING}', true), '') = 'on' THEN
+            RETURN NULL;
+        END IF;
+        RAISE EXCEPTION '{REFUSED}: TRUNCATE on % refused', TG_TABLE_NAME;
+    END $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION ledger_event_sequence_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.leaf_index IS NULL AND NEW.leaf_index IS NOT NULL AND NEW.id = OLD.id
+           AND NEW.type = OLD.type AND NEW.time = OLD.time AND NEW.event = OLD.event
+           AND NEW.canonical = OLD.canonical AND NEW.salt = OLD.salt AND NEW.commitment = OLD.commitment
+        THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '{REFUSED}: ledger_event rows cannot be changed';
+    END $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION ledger_tile_extend_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.id = OLD.id AND NEW.level = OLD.level AND NEW.tile_index = OLD.tile_index
+           AND length(NEW.hashes) > length(OLD.hashes) AND length(NEW.hashes) <= 8192
+           AND substring(NEW.hashes FROM 1 FOR length(OLD.hashes)) = OLD.hashes
+        THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '{REFUSED}: a tile may only be extended';
+    END $$
+    """,
+    f"""
+    CREATE OR REPLACE FUNCTION ledger_tree_grow_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.id = OLD.id AND NEW.size >= OLD.size THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION '{REFUSED}: the tree may only grow';
+    END $$
+    """,
+    """CREATE TRIGGER ledger_event_guard_update BEFORE UPDATE ON ledger_event
+       FOR EACH ROW EXECUTE FUNCTION ledger_event_sequence_only()""",
+    """CREATE TRIGGER ledger_tile_guard_update BEFORE UPDATE ON ledger_tile
+       FOR EACH ROW EXECUTE FUNCTION ledger_tile_extend_only()""",
+    """CREATE TRIGGER ledger_tree_guard_update BEFORE UPDATE ON ledger_tree
+       FOR EACH ROW EXECUTE FUNCTION ledger_tree_grow_only()""",
+    """CREATE TRIGGER ledger_checkpoint_guard_update BEFORE UPDATE ON ledger_checkpoint
+       FOR EACH ROW EXECUTE FUNCTION ledger_refuse()""",
+    *[
+        f"""CREATE TRIGGER {table}_guard_delete BEFORE DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION ledger_refuse()"""
+        for table in LEDGER_TABLES
+    ],
+    *[
+        f"""CREATE TRIGGER {table}_guard_truncate BEFORE TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate()"""
+        for table in LEDGER_TABLES
+    ],
+]
+
+POSTGRES_UNINSTALL = [
+    *[f"DROP TRIGGER IF EXISTS {table}_guard_delete ON {table}" for table in LEDGER_TABLES],
+    *[f"DROP TRIGGER IF EXISTS {table}_guard_truncate ON {table}" for table in LEDGER_TABLES],
+    "DROP TRIGGER IF EXISTS ledger_event_guard_update ON ledger_event",
+    "DROP TRIGGER IF EXISTS ledger_tile_guard_update ON ledger_tile",
+    "DROP TRIGGER IF EXISTS ledger_tree_guard_update ON ledger_tree",
+    "DROP TRIGGER IF EXISTS ledger_checkpoint_guard_update ON ledger_checkpoint",
+    "DROP FUNCTION IF EXISTS ledger_refuse()",
+    "DROP FUNCTION IF EXISTS ledger_refuse_truncate()",
+    "DROP FUNCTION IF EXISTS ledger_event_sequence_only()",
+    "DROP FUNCTION IF EXISTS ledger_tile_extend_only()",
+    "DROP FUNCTION IF EXISTS ledger_tree_grow_only()",
+]
+
+
+def statements(vendor: str, *, install: bool) -> Sequence[str]:
+    if vendor == "postgresql":
+        return POSTGRES_INSTALL if install else POSTGRES_UNINSTALL
+    if vendor == "sqlite":
+        return SQLITE_INSTALL if install else SQLITE_UNINSTALL
+    raise NotImplementedError(f"No ledger guards for the {vendor} database; add triggers before using it.")
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements(connection.vendor, install=True):
+            cursor.execute(sql)
+
+
+def uninstall(connection: BaseDatabaseWrapper) -> None:
+    with connection.cursor() as cursor:
+        for sql in statements(connection.vendor, install=False):
+            cursor.execute(sql)
+
+
+def on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
+    """Teach each new connection the flush escape hatch (and, on SQLite, the function the triggers call)."""
+    if connection.vendor == "sqlite":
+        wrapper = connection
+
+        def flushing() -> int:
+            return 1 if getattr(wrapper, "_frontdesk_ledger_flushing", False) else 0
+
+        connection.connection.create_function(SQLITE_FLUSH_FUNCTION, 0, flushing)
+    _wrap_flush(connection)
+
+
+def _wrap_flush(connection: BaseDatabaseWrapper) -> None:
+    ops = connection.ops
+    if getattr(ops, "_frontdesk_ledger_wrapped", False):
+        return
+    original: Callable[[list[str]], None] = ops.execute_sql_flush
+
+    def execute_sql_flush(sql_list: list[str]) -> None:
+        if connection.vendor == "postgresql":
+            # SET LOCAL lasts until the flush transaction ends; TRUNCATE triggers read it.
+            original([f"SET LOCAL {FLUSH_SETTING} = 'on'", *sql_list])
+            return
+        connection._frontdesk_ledger_flushing = True  # type: ignore[attr-defined]
+        try:
+            original(sql_list)
+        finally:
+            connection._frontdesk_ledger_flushing = False  # type: ignore[attr-defined]
+
+    ops.execute_sql_flush = execute_sql_flush
+    ops._frontdesk_ledger_wrapped = True

@@ -1,0 +1,257 @@
+"""Writes to the ledger: append an event, sequence committed events into the tree, sign checkpoints.
+
+The public API for other apps is `event_append` (AU-2/AU-3 audit records, NIST SP 800-53; DESIGN.md
+invariant 4, "every read leaves a trace"). Everything else here is run by the ledger itself.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import rfc8785
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.transaction import TransactionManagementError
+from django.utils import timezone
+
+from frontdesk.accounts.roles import actor_descriptor
+from frontdesk.ledger import merkle
+from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerTile, LedgerTree
+
+logger = logging.getLogger(__name__)
+
+EVENT_TYPE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+PSEUDONYM = re.compile(r"^[a-z][a-z0-9_]*:[0-9a-f]{32}$")
+REF_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+# Refs name records (confirmation codes, UUIDs, numbers); an SSN-shaped value is a bug upstream.
+SSN_SHAPED = re.compile(r"\d{3}-\d{2}-\d{4}")
+MAX_PURPOSE = 500
+MAX_REF_TEXT = 200
+MAX_SAFE_INTEGER = 2**53 - 1
+SEQUENCE_BATCH = 5000
+
+
+def _check_text(value: str, what: str, limit: int) -> None:
+    if len(value) > limit:
+        raise ValueError(f"{what} is longer than {limit} characters.")
+    if "\x00" in value:
+        raise ValueError(f"{what} contains a NUL character.")
+
+
+def _validated(
+    type: str, purpose: str, subjects: Sequence[str], refs: Mapping[str, str | int | bool | None] | None
+) -> tuple[list[str], dict[str, Any]]:
+    if not isinstance(type, str) or len(type) > 100 or not EVENT_TYPE.match(type):
+        raise ValueError(f"Event type {type!r} is not dotted lower case, e.g. 'records.person.viewed'.")
+    if not isinstance(purpose, str):
+        raise ValueError("The purpose is text.")
+    _check_text(purpose, "The purpose", MAX_PURPOSE)
+    if isinstance(subjects, str | bytes):
+        raise ValueError("Subjects are a sequence of pseudonyms, not one string.")
+    subject_list = list(subjects)
+    for subject in subject_list:
+        if not isinstance(subject, str) or not PSEUDONYM.match(subject):
+            # Never echo the value: a caller that got this wrong may have passed a name or an SSN.
+            raise ValueError("Each subject must be a pseudonym such as 'person:<32 hex digits>'.")
+    ref_dict: dict[str, Any] = {}
+    for key, value in (refs or {}).items():
+        if not isinstance(key, str) or not REF_KEY.match(key) or len(key) > 64:
+            raise ValueError(f"Ref name {key!r} is not a lower-case identifier.")
+        if value is None or isinstance(value, bool):
+            pass
+        elif isinstance(value, int):
+            if abs(value) > MAX_SAFE_INTEGER:
+                raise ValueError(f"Ref {key!r} is outside the range JSON numbers keep exactly.")
+        elif isinstance(value, str):
+            _check_text(value, f"Ref {key!r}", MAX_REF_TEXT)
+            if SSN_SHAPED.search(value):
+                raise ValueError(f"Ref {key!r} looks like an SSN; the ledger never holds one.")
+        else:
+            raise ValueError(f"Ref {key!r} must be text, a whole number, true/false or null.")
+        ref_dict[key] = value
+    return subject_list, ref_dict
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def commitment_of(salt: bytes, canonical: bytes) -> bytes:
+    """The log entry for an event: a salted SHA-256 commitment, so published data reveals nothing."""
+    return hashlib.sha256(salt + canonical).digest()
+
+
+def event_append(
+    *,
+    type: str,
+    actor: Any,
+    purpose: str = "",
+    subjects: Sequence[str] = (),
+    refs: Mapping[str, str | int | bool | None] | None = None,
+) -> LedgerEvent:
+    """Append one event in the caller's transaction (must be inside transaction.atomic; raise if not).
+
+    The event commits or rolls back with the action it records (DESIGN.md invariant 4). It gets its
+    leaf index after commit, from the sequencer, so that indices have no gaps and concurrent writers
+    never wait on one another for the whole of their transactions (docs/adr/0002-ledger-merkle-log.md).
+    Subjects are pseudonyms (`frontdesk.core.crypto.pseudonym`); the ledger never sees names or SSNs.
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "event_append must run inside transaction.atomic, in the same transaction as the action."
+        )
+    subject_list, ref_dict = _validated(type, purpose, subjects, refs)
+    actor_id, role = actor_descriptor(actor)
+    now = timezone.now()
+    event = {
+        "type": type,
+        "time": _utc_text(now),
+        "actor": actor_id,
+        "role": role,
+        "subjects": subject_list,
+        "purpose": purpose,
+        "refs": ref_dict,
+    }
+    canonical = rfc8785.dumps(event)
+    salt = os.urandom(32)
+    row = LedgerEvent.objects.create(
+        type=type,
+        time=now,
+        event=event,
+        canonical=canonical.decode(),
+        salt=salt,
+        commitment=commitment_of(salt, canonical),
+    )
+    _sequence_after_commit()
+    return row
+
+
+def _sequence_after_commit() -> None:
+    """Ask for one sequencer run after the outermost transaction commits (once, however many events)."""
+    pending = connection.run_on_commit
+    if any(func is _run_sequencer_quietly for _sids, func, _robust in pending):
+        return
+    transaction.on_commit(_run_sequencer_quietly, robust=True)
+
+
+def _run_sequencer_quietly() -> None:
+    # If another process holds the sequencer, it (or the next run) picks these events up.
+    ledger_sequence(wait=False)
+
+
+# --- The sequencer -----------------------------------------------------------------------------
+
+
+def _lock_tree(*, wait: bool) -> LedgerTree | None:
+    """The tree's state row, locked for this transaction (PostgreSQL row lock; SQLite's write lock)."""
+    rows = LedgerTree.objects.select_for_update(skip_locked=not wait).filter(pk=1)
+    tree = rows.first()
+    if tree is None:
+        LedgerTree.objects.bulk_create([LedgerTree(id=1, size=0, frontier=b"")], ignore_conflicts=True)
+        tree = rows.first()
+    return tree
+
+
+def ledger_sequence(*, wait: bool = True, batch: int = SEQUENCE_BATCH) -> int:
+    """Give committed events gapless leaf indices in commit order, fold them into the tiles.
+
+    Runs after each commit that appended events, before every checkpoint, proof and verification,
+    and from the periodic checkpoint task. With `wait=False` it returns at once when another
+    sequencer holds the lock. Returns the tree size afterwards (-1 when it did not run).
+    """
+    while True:
+        with transaction.atomic():
+            tree = _lock_tree(wait=wait)
+            if tree is None:
+                return -1
+            rows = list(
+                LedgerEvent.objects.filter(index__isnull=True).order_by("id").values_list("id", "commitment")[:batch]
+            )
+            if rows:
+                _integrate(tree, rows)
+            if len(rows) < batch:
+                return tree.size
+
+
+def _integrate(tree: LedgerTree, rows: list[tuple[int, bytes]]) -> None:
+    compact = merkle.CompactTree.from_bytes(tree.size, bytes(tree.frontier))
+    first_index = compact.size
+    additions: dict[tuple[int, int], list[bytes]] = {}
+
+    def emit(level: int, index: int, node: bytes) -> None:
+        additions.setdefault((level, index >> merkle.TILE_HEIGHT), []).append(node)
+
+    for _id, commitment in rows:
+        compact.append(merkle.leaf_hash(bytes(commitment)), emit)
+
+    _assign_indices([row_id for row_id, _ in rows], first_index)
+    _extend_tiles(additions)
+    LedgerTree.objects.filter(pk=1).update(size=compact.size, frontier=compact.to_bytes())
+    tree.size, tree.frontier = compact.size, compact.to_bytes()
+
+
+def _assign_indices(ids: list[int], first_index: int) -> None:
+    chunk = 400  # two parameters a row; well under SQLite's limit of 32766 host parameters
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), chunk):
+            part = ids[start : start + chunk]
+            values = ", ".join(["(%s, %s)"] * len(part))
+            params: list[int] = []
+            for offset, row_id in enumerate(part):
+                params += [row_id, first_index + start + offset]
+            cursor.execute(
+                f"UPDATE ledger_event SET leaf_index = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608
+                "WHERE ledger_event.id = v.column1",
+                params,
+            )
+
+
+def _extend_tiles(additions: dict[tuple[int, int], list[bytes]]) -> None:
+    if not additions:
+        return
+    wanted = Q()
+    for level, tile_index in additions:
+        wanted |= Q(level=level, tile_index=tile_index)
+    existing = {(t.level, t.tile_index): t for t in LedgerTile.objects.filter(wanted)}
+    new_tiles = []
+    for key, hashes in additions.items():
+        data = b"".join(hashes)
+        tile = existing.get(key)
+        if tile is None:
+            new_tiles.append(LedgerTile(level=key[0], tile_index=key[1], hashes=data))
+        else:
+            LedgerTile.objects.filter(pk=tile.pk).update(hashes=bytes(tile.hashes) + data)
+    LedgerTile.objects.bulk_create(new_tiles)
+
+
+# --- Checkpoints ---------------------------------------------------------------------------------
+
+
+def checkpoint_latest() -> LedgerCheckpoint | None:
+    return LedgerCheckpoint.objects.order_by("-size", "-id").first()
+
+
+def checkpoint_create(*, force: bool = False) -> LedgerCheckpoint:
+    """Sequence what has committed and sign a checkpoint of the tree (C2SP tlog-checkpoint, AU-9(3)).
+
+    Kept forever. A checkpoint of an unchanged tree is not repeated unless `force` is set.
+    """
+    from frontdesk.ledger import notes, signing
+
+    signer = signing.load_signer()
+    ledger_sequence()
+    with transaction.atomic():
+        tree = _lock_tree(wait=True)
+        assert tree is not None
+        latest = checkpoint_latest()
+        if latest is not None and latest.size == tree.size and not force:
+            return latest
+        root = merkle.CompactTree.from_bytes(tree.size, bytes(tree.frontier)).root()
+        body = notes.checkpoint_body(signer.name, tree.size, root)
+        return LedgerCheckpoint.objects.create(
+            size=tree.size, root=root, note=signer.sign(body), created_at=timezone.now()
+        )

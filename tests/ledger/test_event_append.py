@@ -1,0 +1,118 @@
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import DatabaseError, transaction
+from django.db.transaction import TransactionManagementError
+
+from frontdesk.core.crypto import pseudonym
+from frontdesk.ledger.models import LedgerEvent
+from frontdesk.ledger.services import commitment_of, event_append, ledger_sequence
+
+PERSON = pseudonym("person", "4d4b1e1c-0000-4000-8000-000000000001")
+
+
+@pytest.fixture
+def clerk(db):
+    return get_user_model().objects.create_user(username="clerk1", password="x" * 16)
+
+
+def test_event_is_canonical_salted_and_queryable(clerk):
+    with transaction.atomic():
+        row = event_append(
+            type="records.person.viewed",
+            actor=clerk,
+            purpose="check-in",
+            subjects=[PERSON],
+            refs={"appointment": "K7Q2M9", "count": 1, "remote": False, "note": None},
+        )
+    stored = LedgerEvent.objects.get(type="records.person.viewed")
+    assert stored.pk == row.pk
+    assert stored.event["actor"] == "staff:clerk1"
+    assert stored.event["role"] == "staff"
+    assert stored.event["subjects"] == [PERSON]
+    assert stored.event["purpose"] == "check-in"
+    assert stored.event["refs"] == {"appointment": "K7Q2M9", "count": 1, "remote": False, "note": None}
+    assert stored.event["time"].endswith("Z")
+    assert stored.canonical.startswith('{"actor":"staff:clerk1","purpose":"check-in","refs":{')
+    assert len(bytes(stored.salt)) == 32
+    assert bytes(stored.commitment) == commitment_of(bytes(stored.salt), stored.canonical.encode())
+
+
+def test_public_actor(db):
+    with transaction.atomic():
+        event_append(type="scheduling.appointment.booked", actor=None, subjects=[PERSON])
+    event = LedgerEvent.objects.get().event
+    assert (event["actor"], event["role"]) == ("public", "public")
+
+
+def test_refuses_outside_a_transaction(transactional_db):
+    with pytest.raises(TransactionManagementError):
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    assert not LedgerEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"type": "Viewed"},
+        {"type": "records"},
+        {"subjects": ["Jane Doe"]},
+        {"subjects": ["123-45-6789"]},
+        {"subjects": "person:" + "a" * 32},
+        {"subjects": ["person:" + "A" * 32]},
+        {"refs": {"ssn": "123-45-6789"}},
+        {"refs": {"Bad Key": 1}},
+        {"refs": {"nested": {"a": 1}}},
+        {"refs": {"big": 2**60}},
+        {"purpose": "x" * 501},
+        {"purpose": "nul\x00"},
+    ],
+)
+def test_rejects_bad_input_and_writes_nothing(db, kwargs):
+    args = {"type": "records.person.viewed", "actor": None, "subjects": [PERSON], **kwargs}
+    with pytest.raises(ValueError), transaction.atomic():
+        event_append(**args)
+    assert not LedgerEvent.objects.exists()
+
+
+def test_rolled_back_action_leaves_no_event(db):
+    class ActionFailed(Exception):
+        pass
+
+    with pytest.raises(ActionFailed), transaction.atomic():
+        event_append(type="scheduling.appointment.booked", actor=None, subjects=[PERSON])
+        raise ActionFailed
+    assert not LedgerEvent.objects.exists()
+    assert ledger_sequence() == 0
+
+
+def test_indices_are_gapless_in_commit_order_after_a_rollback(db):
+    with transaction.atomic():
+        event_append(type="scheduling.appointment.booked", actor=None, subjects=[PERSON])
+    with pytest.raises(RuntimeError), transaction.atomic():
+        event_append(type="scheduling.appointment.booked", actor=None, subjects=[PERSON])
+        raise RuntimeError
+    with transaction.atomic():
+        event_append(type="scheduling.appointment.cancelled", actor=None, subjects=[PERSON])
+    assert ledger_sequence() == 2
+    rows = list(LedgerEvent.objects.order_by("index").values_list("index", "type"))
+    assert rows == [(0, "scheduling.appointment.booked"), (1, "scheduling.appointment.cancelled")]
+
+
+def test_sequencing_runs_after_commit(transactional_db):
+    with transaction.atomic():
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    assert sorted(LedgerEvent.objects.values_list("index", flat=True)) == [0, 1]
+
+
+def test_database_refuses_update_and_delete(db):
+    with transaction.atomic():
+        row = event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    ledger_sequence()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerEvent.objects.filter(pk=row.pk).update(type="records.person.edited")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerEvent.objects.filter(pk=row.pk).update(index=5)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerEvent.objects.filter(pk=row.pk).delete()
+    assert LedgerEvent.objects.get(pk=row.pk).type == "records.person.viewed"
