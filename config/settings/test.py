@@ -9,7 +9,7 @@ os.environ.setdefault("FRONTDESK_PSEUDONYM_KEY", secrets.token_hex(32))
 os.environ.setdefault("FRONTDESK_PII_ENCRYPTION_KEYS", secrets.token_hex(32))
 os.environ.setdefault("FRONTDESK_SECRETS_FILE", "/nonexistent")
 
-from .base import *  # noqa: E402, F403
+from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,51 @@
+"""Idempotency-Key for POSTs: a retried request returns the first result instead of acting twice.
+
+The first response is stored in the same transaction as the action, so either both exist or neither
+does. A key reused with a different body is refused (422) rather than silently replayed.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from frontdesk.core.errors import ValidationFailed
+from frontdesk.scheduling.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+MAX_KEY = 200
+
+
+def idempotent(request: HttpRequest, *, scope: str, payload: dict, action: Callable[[], dict]) -> tuple[int, dict]:
+    key = request.headers.get(HEADER, "")
+    if not key:
+        return 201, action()
+    if len(key) > MAX_KEY or not key.isprintable():
+        raise ValidationFailed(f"The {HEADER} header must be 1 to {MAX_KEY} printable characters.", field=HEADER)
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+    def replay(record: IdempotencyRecord) -> tuple[int, dict]:
+        if record.request_hash != digest:
+            raise ValidationFailed(
+                f"This {HEADER} was already used for a different request. Use a new key for a new request.",
+                code="idempotency_key_reused",
+                field=HEADER,
+            )
+        return record.status_code, record.response
+
+    existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if existing is not None:
+        return replay(existing)
+    try:
+        with transaction.atomic():
+            body = action()
+            IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=digest, status_code=201, response=body)
+    except IntegrityError:
+        # A concurrent retry with the same key committed first; this attempt rolled back whole.
+        existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+        if existing is None:
+            raise
+        return replay(existing)
+    return 201, body

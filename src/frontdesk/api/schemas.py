@@ -1,0 +1,189 @@
+"""Request and response shapes. Schemas check shape only; business rules live in the services."""
+
+from datetime import date, datetime, time
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import AfterValidator, Field, StringConstraints
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give the time with its UTC offset, for example 2027-03-15T14:00:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Language = Literal["en", "es"]
+InterpreterLanguage = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8, pattern=r"^[a-z]{0,3}$")]
+
+
+class Error(Schema):
+    code: str = Field(description="Machine-readable reason, e.g. slot_taken, validation_error")
+    message: str = Field(description="What went wrong and what to do, in a sentence")
+    field: str | None = None
+    errors: list[dict] | None = None
+
+
+class Hours(Schema):
+    weekday: int
+    opens: time
+    closes: time
+
+
+class OfficeOut(Schema):
+    code: str
+    name: str
+    address_lines: list[str]
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+    timezone: str
+    latitude: float
+    longitude: float
+    hours: list[Hours]
+    distance_miles: float | None = None
+
+
+class ServiceOut(Schema):
+    code: str
+    name_en: str
+    name_es: str
+    description_en: str
+    description_es: str
+    duration_minutes: int
+    modes: list[str]
+    in_person_required: bool
+    min_lead_minutes: int
+    horizon_days: int
+
+
+class SlotOut(Schema):
+    office_code: str
+    office_name: str
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime = Field(description="Start in the office's local time, with its UTC offset")
+    timezone: str
+    distance_miles: float | None = None
+
+
+class PersonIn(Schema):
+    first_name: Name
+    last_name: Name
+    date_of_birth: date
+    ssn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=11)] = ""
+    email: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
+    ] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^(\+?1)?\d{10}$|^$")] = ""
+    preferred_language: Language = "en"
+
+
+class BookingIn(Schema):
+    office: Code
+    service: Code
+    mode: Literal["phone", "in_person"]
+    starts_at: AwareDatetime
+    person: PersonIn
+    interpreter_language: InterpreterLanguage = ""
+    companion: PersonIn | None = None
+    companion_relationship: Annotated[str, StringConstraints(max_length=32)] = ""
+
+
+class VerifyIn(Schema):
+    code: Code
+    last_name: Name
+    date_of_birth: date
+
+
+class RescheduleIn(VerifyIn):
+    starts_at: AwareDatetime
+    mode: Literal["phone", "in_person"] | None = None
+    office: Code | None = None
+
+
+class OfficeRef(Schema):
+    code: str
+    name: str
+    address_lines: list[str]
+    city: str
+    state: str
+    zip_code: str
+    phone: str
+    timezone: str
+
+
+class AppointmentOut(Schema):
+    code: str
+    status: str
+    office: OfficeRef
+    service: str
+    service_name_en: str
+    service_name_es: str
+    mode: str
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    local_end: datetime
+    interpreter_language: str
+    has_companion: bool
+    companion_relationship: str
+
+
+class PersonOut(Schema):
+    id: str
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    ssn_last4: str | None = None
+
+
+class StaffAppointmentOut(AppointmentOut):
+    person: PersonOut
+    companion: PersonOut | None = None
+
+
+class PersonSearchIn(Schema):
+    purpose: str
+    purpose_note: str = ""
+    ssn: str = ""
+    last_name: str = ""
+    date_of_birth: date | None = None
+
+
+class StaffActionIn(Schema):
+    purpose_note: str = ""
+
+
+class WalkInIn(Schema):
+    service: Code
+    interpreter_language: InterpreterLanguage = ""
+
+
+class WalkInOut(Schema):
+    id: str
+    ticket: str
+    service: str
+    status: str
+    arrived_at: datetime
+    estimated_start: datetime | None = None
+    estimated_wait_minutes: int | None = None
+
+
+class WalkInStatusIn(Schema):
+    status: Literal["waiting", "called", "served", "left"]
+
+
+class ClosureIn(Schema):
+    date: date
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+
+
+class ClosureOut(Schema):
+    office: str
+    date: date
+    reason: str

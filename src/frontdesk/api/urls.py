@@ -1,0 +1,59 @@
+"""The JSON API under /api/v1/, with its OpenAPI document at /api/v1/openapi.json.
+
+Domain errors map to responses here, in one place: each carries a machine-readable code and a
+sentence a person can act on.
+"""
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from frontdesk.core.errors import DomainError
+
+from .public import router as public_router
+from .staff import router as staff_router
+
+api = NinjaAPI(
+    title="frontdesk",
+    version="1",
+    description="Appointments at public-benefit field offices. Staff endpoints need a signed-in session.",
+    urls_namespace="api",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, **extra) -> HttpResponse:
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return _error(request, exc.status, exc.code, exc.message, field=exc.field)
+
+
+def _describe(error: dict) -> str:
+    where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload"))
+    return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid")
+
+
+@api.exception_handler(NinjaValidationError)
+def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors]
+    summary = "; ".join(_describe(e) for e in errors[:5])
+    return _error(request, 422, "validation_error", f"Some fields need fixing: {summary}.", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", "Sign in as staff to use this endpoint.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:
+        return _error(request, 400, "malformed_request", "The request body is not valid JSON; send a JSON object.")
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+api.add_router("/", public_router)
+api.add_router("/staff/", staff_router)

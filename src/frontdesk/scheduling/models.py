@@ -1,0 +1,199 @@
+"""Services, people, appointments, the resources they hold, and the walk-in queue.
+
+Status fields change only through `services.py`. Instants are UTC; each appointment also knows its
+office, whose zone gives the local time people see.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from frontdesk.offices.models import Office, Resource
+
+
+class Mode(models.TextChoices):
+    PHONE = "phone", "By phone"
+    IN_PERSON = "in_person", "In person"
+
+
+class Service(models.Model):
+    """An appointment type, named in plain language in English and Spanish."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name_en = models.CharField(max_length=120)
+    name_es = models.CharField(max_length=120)
+    description_en = models.TextField(blank=True)
+    description_es = models.TextField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField()
+    modes = models.JSONField(default=list)
+    in_person_required = models.BooleanField(default=False)
+    required_skill = models.SlugField(max_length=40)
+    min_lead_minutes = models.PositiveIntegerField(default=60)
+    horizon_days = models.PositiveSmallIntegerField(default=60)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def name(self, language: str = "en") -> str:
+        return self.name_es if language.startswith("es") else self.name_en
+
+
+class Person(models.Model):
+    """Someone the agency serves. The SSN exists only as a keyed hash and an AES-GCM ciphertext."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    first_name = models.CharField(max_length=80)
+    last_name = models.CharField(max_length=80)
+    # casefolded, accents and punctuation removed: what a caller's spelling is matched against
+    last_name_key = models.CharField(max_length=80, db_index=True)
+    date_of_birth = models.DateField()
+    ssn_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    ssn_encrypted = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=15, blank=True)
+    preferred_language = models.CharField(max_length=8, default="en")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"person {self.public_id}"
+
+
+class Status(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    CHECKED_IN = "checked_in", "Checked in"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    NO_SHOW = "no_show", "No-show"
+
+
+ACTIVE_STATUSES = (Status.BOOKED, Status.CHECKED_IN)
+
+
+class Relationship(models.TextChoices):
+    PARENT = "parent", "Parent"
+    GUARDIAN = "guardian", "Legal guardian"
+    REPRESENTATIVE_PAYEE = "representative_payee", "Representative payee"
+    AUTHORIZED_REPRESENTATIVE = "authorized_representative", "Authorized representative"
+    FAMILY = "family", "Family member"
+    OTHER = "other", "Other companion"
+
+
+class Appointment(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    code = models.CharField(max_length=9, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    companion = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="companion_appointments"
+    )
+    companion_relationship = models.CharField(max_length=32, choices=Relationship.choices, blank=True)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="appointments")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="appointments")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.BOOKED)
+    interpreter_language = models.CharField(max_length=8, blank=True)
+    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["office", "starts_at"]), models.Index(fields=["person", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_at__lt=models.F("ends_at")), name="appointment_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"appointment {self.code}"
+
+
+class ResourceHold(models.Model):
+    """One resource held by one appointment for [starts_at, ends_at).
+
+    The database refuses two active holds of one resource that overlap: an exclusion constraint on
+    PostgreSQL, a trigger on SQLite (migration 0002; docs/adr/0001-no-double-booking.md).
+    """
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="holds")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="holds")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["resource", "starts_at"], name="hold_resource_start")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(starts_at__lt=models.F("ends_at")), name="hold_ordered"),
+        ]
+
+
+class WalkInStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    CALLED = "called", "Called to a window"
+    SERVED = "served", "Served"
+    LEFT = "left", "Left without service"
+
+
+class WalkIn(models.Model):
+    """A ticket in an office's walk-in queue. People are called by ticket number, never by name."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="walk_ins")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    local_date = models.DateField()
+    number = models.PositiveIntegerField()
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    interpreter_language = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=10, choices=WalkInStatus.choices, default=WalkInStatus.WAITING)
+    arrived_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["arrived_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "local_date", "number"], name="walk_in_number_per_day"),
+        ]
+
+    @property
+    def ticket(self) -> str:
+        return f"W{self.number:03d}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST that carried an Idempotency-Key, replayed for its retries."""
+
+    scope = models.CharField(max_length=120)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_once")]
+
+
+class Reminder(models.Model):
+    """A reminder sent (or skipped) for an appointment; one per channel and appointment time."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    channel = models.CharField(max_length=8)
+    for_starts_at = models.DateTimeField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appointment", "channel", "for_starts_at"], name="reminder_once"),
+        ]

@@ -1,0 +1,37 @@
+"""Who may do what with schedules and appointments. Small pure functions; services enforce them and
+pages use them to decide which actions to show (AC-3, AC-6)."""
+
+from frontdesk.accounts.roles import ROLE_SCOPE, SCHEDULE_ROLES, Role, Scope, user_roles
+from frontdesk.offices.models import Office
+
+
+def _profile(user):
+    return getattr(user, "staff_profile", None)
+
+
+def office_scope_ids(user) -> tuple[Scope, int | None]:
+    """The widest schedule scope among the user's schedule-reading roles, with its office or region."""
+    roles = user_roles(user) & (SCHEDULE_ROLES | {Role.REGIONAL_PRIVACY_OFFICER})
+    profile = _profile(user)
+    if not roles or profile is None:
+        return (Scope.NONE, None)
+    if any(ROLE_SCOPE[r] == Scope.REGION for r in roles) and profile.region:
+        return (Scope.REGION, profile.region)
+    if profile.office_id:
+        return (Scope.OFFICE, profile.office_id)
+    return (Scope.NONE, None)
+
+
+def can_view_office_schedule(user, office: Office) -> bool:
+    scope, ref = office_scope_ids(user)
+    if scope == Scope.OFFICE:
+        return office.id == ref
+    if scope == Scope.REGION:
+        return office.region == ref
+    return False
+
+
+def can_run_office_day(user, office: Office) -> bool:
+    """Check-in, walk-ins, no-shows, booking for a caller: the office's own front-line staff only."""
+    profile = _profile(user)
+    return bool(user_roles(user) & SCHEDULE_ROLES) and profile is not None and profile.office_id == office.id

@@ -1,0 +1,208 @@
+"""Reads that cross a boundary: each takes the actor, returns only what that actor may see, and
+records every staff read of personal data with its stated purpose on the ledger (invariant 4)."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from frontdesk.accounts.roles import Scope
+from frontdesk.core.crypto import InvalidSsn, ssn_lookup_hash
+from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from frontdesk.core.purposes import require_purpose
+from frontdesk.ledger.services import event_append
+from frontdesk.offices.calendar import local_instant
+from frontdesk.offices.models import Office, Resource, ResourceKind
+
+from . import policies
+from .availability import BusyTimes
+from .codes import normalize_code
+from .models import Appointment, Person, ResourceHold, WalkIn, WalkInStatus
+from .names import name_key
+from .services import subject_of
+
+NOT_FOUND = "We found no appointment with that code, last name and date of birth. Check all three."
+
+
+def appointment_find(*, code: str, last_name: str, date_of_birth: date) -> Appointment:
+    """The person's own appointment, when code, last name and birth date all match.
+
+    Every mismatch gives the same answer, so the reply never tells which part was wrong."""
+    normalized = normalize_code(code)
+    appointment = (
+        Appointment.objects.select_related("office", "service", "person").filter(code=normalized).first()
+        if normalized
+        else None
+    )
+    if (
+        appointment is None
+        or appointment.person.last_name_key != name_key(last_name)
+        or appointment.person.date_of_birth != date_of_birth
+    ):
+        raise NotFound(NOT_FOUND, code="appointment_not_found")
+    return appointment
+
+
+def _record_read(*, actor, kind: str, purpose: str, people: list[Person], refs: dict) -> None:
+    with transaction.atomic():
+        event_append(
+            type=f"records.{kind}.viewed",
+            actor=actor,
+            purpose=purpose,
+            subjects=sorted({subject_of(p) for p in people}),
+            refs=refs,
+        )
+
+
+def office_day_schedule(*, actor, office: Office, day: date, purpose: str, purpose_note: str = "") -> list[Appointment]:
+    """One office's appointments on a local date, for its own staff (or a regional role)."""
+    recorded = require_purpose(purpose, purpose_note)
+    if not policies.can_view_office_schedule(actor, office):
+        raise PermissionDenied("You can see only your own office's schedule.")
+    start = local_instant(day, datetime.min.time(), office.zone) or datetime.combine(day, datetime.min.time(), UTC)
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), office.zone).astimezone(UTC)
+    appointments = list(
+        Appointment.objects.filter(office=office, starts_at__gte=start, starts_at__lt=end)
+        .select_related("person", "companion", "service")
+        .order_by("starts_at", "id")
+    )
+    people = [a.person for a in appointments] + [a.companion for a in appointments if a.companion]
+    _record_read(
+        actor=actor,
+        kind="schedule",
+        purpose=recorded,
+        people=people,
+        refs={"office": office.code, "date": day.isoformat(), "count": len(appointments)},
+    )
+    return appointments
+
+
+def appointment_get_for_staff(*, actor, code: str, purpose: str, purpose_note: str = "") -> Appointment:
+    recorded = require_purpose(purpose, purpose_note)
+    normalized = normalize_code(code)
+    appointment = (
+        Appointment.objects.select_related("office", "service", "person", "companion").filter(code=normalized).first()
+        if normalized
+        else None
+    )
+    if appointment is None or not policies.can_view_office_schedule(actor, appointment.office):
+        # Out-of-scope appointments look exactly like missing ones.
+        raise NotFound("No appointment with that code at an office you serve.", code="appointment_not_found")
+    people = [appointment.person] + ([appointment.companion] if appointment.companion else [])
+    _record_read(
+        actor=actor,
+        kind="appointment",
+        purpose=recorded,
+        people=people,
+        refs={"appointment": str(appointment.public_id), "office": appointment.office.code},
+    )
+    return appointment
+
+
+def _people_in_scope(actor) -> QuerySet[Person]:
+    scope, ref = policies.office_scope_ids(actor)
+    if scope == Scope.OFFICE:
+        return Person.objects.filter(appointments__office_id=ref).distinct()
+    if scope == Scope.REGION:
+        return Person.objects.filter(appointments__office__region=ref).distinct()
+    raise PermissionDenied("Your role does not look people up.")
+
+
+def person_search(
+    *,
+    actor,
+    purpose: str,
+    purpose_note: str = "",
+    ssn: str = "",
+    last_name: str = "",
+    date_of_birth: date | None = None,
+) -> list[Person]:
+    """Find people who have appointments at the actor's office, by SSN or by last name and birth date."""
+    recorded = require_purpose(purpose, purpose_note)
+    people = _people_in_scope(actor)
+    if ssn:
+        try:
+            people = people.filter(ssn_hash=ssn_lookup_hash(ssn))
+        except InvalidSsn as exc:
+            raise ValidationFailed(str(exc), field="ssn") from None
+    elif last_name and date_of_birth:
+        people = people.filter(last_name_key=name_key(last_name), date_of_birth=date_of_birth)
+    else:
+        raise ValidationFailed("Search by SSN, or by last name and date of birth together.", field="ssn")
+    found = list(people[:25])
+    _record_read(
+        actor=actor,
+        kind="person",
+        purpose=recorded,
+        people=found,
+        refs={"query": "ssn" if ssn else "name_dob", "results": len(found)},
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    walk_in: WalkIn
+    estimated_start: datetime | None  # None: not likely to be served before closing
+
+    def wait_minutes(self, now: datetime) -> int | None:
+        if self.estimated_start is None:
+            return None
+        return max(0, int((self.estimated_start - now).total_seconds() // 60))
+
+
+def walk_in_queue(*, actor, office: Office, now: datetime | None = None) -> list[QueueEntry]:
+    """Today's waiting walk-ins with an estimated start, merged with the day's booked appointments.
+
+    Each waiting ticket, in arrival order, takes the earliest gap long enough for its service in the
+    timeline of a staff member who performs that service, after the holds of booked appointments. The
+    queue shows ticket numbers only, no names.
+    """
+    now = now or datetime.now(UTC)
+    if not policies.can_view_office_schedule(actor, office):
+        raise PermissionDenied("You can see only your own office's queue.")
+    today = now.astimezone(office.zone).date()
+    hours = office.hours.filter(weekday=today.weekday()).first()
+    waiting = list(
+        WalkIn.objects.filter(office=office, local_date=today, status=WalkInStatus.WAITING)
+        .select_related("service")
+        .order_by("arrived_at", "number")
+    )
+    if hours is None:
+        return [QueueEntry(w, None) for w in waiting]
+    close = local_instant(today, hours.closes, office.zone)
+    staff = list(Resource.objects.filter(office=office, kind=ResourceKind.STAFF, active=True).values("id", "skills"))
+    intervals: dict[int, list[tuple[int, int]]] = {s["id"]: [] for s in staff}
+    for rid, s, e in ResourceHold.objects.filter(
+        resource_id__in=list(intervals), active=True, ends_at__gt=now, starts_at__lt=close
+    ).values_list("resource_id", "starts_at", "ends_at"):
+        intervals[rid].append((int(s.timestamp()), int(e.timestamp())))
+    now_ts, close_ts = int(now.timestamp()), int(close.timestamp()) if close else int(now.timestamp())
+    entries = []
+    for walk_in in waiting:
+        duration = walk_in.service.duration_minutes * 60
+        best: tuple[int, int] | None = None
+        for member in staff:
+            if walk_in.service.required_skill not in member["skills"]:
+                continue
+            start = _earliest_gap(BusyTimes.of(intervals[member["id"]]), now_ts, duration)
+            if start + duration <= close_ts and (best is None or start < best[0]):
+                best = (start, member["id"])
+        if best is None:
+            entries.append(QueueEntry(walk_in, None))
+            continue
+        intervals[best[1]].append((best[0], best[0] + duration))
+        entries.append(QueueEntry(walk_in, datetime.fromtimestamp(best[0], UTC)))
+    return entries
+
+
+def _earliest_gap(busy: BusyTimes, after: int, duration: int) -> int:
+    start = after
+    for s, e in zip(busy.starts, busy.ends, strict=True):
+        if e <= start:
+            continue
+        if s - start >= duration:
+            return start
+        start = max(start, e)
+    return start

@@ -1,0 +1,444 @@
+"""Every write to appointments, people and the walk-in queue.
+
+Each service runs in one transaction, checks who may act, and appends its ledger event in that same
+transaction, so an action and its audit record commit together or not at all (DESIGN invariant 4).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from frontdesk.core.crypto import InvalidSsn, encrypt_field, pseudonym, ssn_lookup_hash
+from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from frontdesk.ledger.services import event_append
+from frontdesk.offices.calendar import local_today
+from frontdesk.offices.models import Office
+
+from . import policies
+from .availability import Need, resources_for_slot
+from .codes import new_code
+from .models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    Person,
+    Relationship,
+    ResourceHold,
+    Service,
+    Status,
+    WalkIn,
+    WalkInStatus,
+)
+from .names import name_key
+
+BOOKING_ATTEMPTS = 4
+CHECK_IN_EARLY = timedelta(hours=2)
+NO_SHOW_GRACE = timedelta(minutes=15)
+
+# The declared state machine: nothing else assigns Appointment.status.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.BOOKED: {Status.CHECKED_IN, Status.CANCELLED, Status.NO_SHOW},
+    Status.CHECKED_IN: {Status.COMPLETED},
+    Status.COMPLETED: set(),
+    Status.CANCELLED: set(),
+    Status.NO_SHOW: set(),
+}
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    first_name: str
+    last_name: str
+    date_of_birth: date
+    ssn: str = ""
+    email: str = ""
+    phone: str = ""
+    preferred_language: str = "en"
+
+
+def subject_of(person: Person) -> str:
+    return pseudonym("person", str(person.public_id))
+
+
+def _validate_person(details: PersonDetails, *, today: date) -> None:
+    if not name_key(details.first_name) or not name_key(details.last_name):
+        raise ValidationFailed("Give a first and last name using letters.", field="last_name")
+    if details.date_of_birth > today:
+        raise ValidationFailed("The date of birth is in the future; check it.", field="date_of_birth")
+    if details.date_of_birth.year < 1900:
+        raise ValidationFailed("Check the year of birth.", field="date_of_birth")
+    if not (details.email or details.phone):
+        # Reminders and changes need a way to reach the person.
+        return
+
+
+def person_resolve(*, details: PersonDetails, today: date) -> Person:
+    """The person these details describe: an existing record when the SSN, last name and birth date all
+    match; otherwise a new record. A known SSN with other details is never linked (it would let anyone
+    attach to someone else's record); the new record then keeps no SSN and staff verify in person."""
+    _validate_person(details, today=today)
+    ssn_hash = ""
+    if details.ssn:
+        try:
+            ssn_hash = ssn_lookup_hash(details.ssn)
+        except InvalidSsn as exc:
+            raise ValidationFailed(str(exc), field="ssn") from None
+        existing = Person.objects.filter(ssn_hash=ssn_hash).first()
+        if existing is not None:
+            if (
+                existing.last_name_key == name_key(details.last_name)
+                and existing.date_of_birth == details.date_of_birth
+            ):
+                return existing
+            ssn_hash = ""
+    person = Person(
+        first_name=details.first_name.strip(),
+        last_name=details.last_name.strip(),
+        last_name_key=name_key(details.last_name),
+        date_of_birth=details.date_of_birth,
+        email=details.email.strip(),
+        phone=details.phone.strip(),
+        preferred_language=details.preferred_language,
+    )
+    if ssn_hash:
+        person.ssn_hash = ssn_hash
+        person.ssn_encrypted = encrypt_field(details.ssn.replace("-", "").strip(), context="person.ssn")
+    person.save()
+    return person
+
+
+def _hold(appointment: Appointment, resource_ids: list[int]) -> None:
+    ResourceHold.objects.bulk_create(
+        ResourceHold(
+            appointment=appointment, resource_id=rid, starts_at=appointment.starts_at, ends_at=appointment.ends_at
+        )
+        for rid in resource_ids
+    )
+
+
+def _release(appointment: Appointment) -> None:
+    ResourceHold.objects.filter(appointment=appointment, active=True).update(active=False)
+
+
+def _place(appointment: Appointment, need: Need, *, now: datetime, ignore_own: bool = False) -> None:
+    """Hold every resource the slot needs. The database refuses an overlap (exclusion constraint or
+    trigger); when a concurrent booking wins a resource, try the slot's other free resources."""
+    for _attempt in range(BOOKING_ATTEMPTS):
+        resources = resources_for_slot(
+            office=appointment.office,
+            need=need,
+            starts_at=appointment.starts_at,
+            now=now,
+            ignore_appointment_id=appointment.id if ignore_own else None,
+        )
+        if resources is None:
+            break
+        try:
+            with transaction.atomic():
+                _hold(appointment, resources)
+            return
+        except IntegrityError:
+            continue
+    raise Conflict("That time was just taken. Choose another time.", code="slot_taken")
+
+
+def _reminders_on_commit(appointment: Appointment) -> None:
+    from .reminders import schedule_reminder
+
+    transaction.on_commit(lambda: schedule_reminder(appointment))
+
+
+def appointment_book(
+    *,
+    actor,
+    office: Office,
+    service: Service,
+    mode: str,
+    starts_at: datetime,
+    person: PersonDetails,
+    interpreter_language: str = "",
+    companion: PersonDetails | None = None,
+    companion_relationship: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Book a slot, holding all of its resources at once (no double booking: DESIGN invariant 1).
+
+    Staff may book only for their own office. A companion (parent of a minor, representative) is
+    recorded on the appointment beside the person it is for.
+    """
+    now = now or datetime.now(UTC)
+    need = Need(service=service, mode=mode, interpreter_language=interpreter_language)
+    if (
+        actor is not None
+        and getattr(actor, "is_authenticated", False)
+        and not policies.can_run_office_day(actor, office)
+    ):
+        raise PermissionDenied("You can book only for your own office.")
+    if companion is not None and companion_relationship not in Relationship.values:
+        raise ValidationFailed(
+            f"Say how the companion is related: one of {', '.join(Relationship.values)}.",
+            field="companion_relationship",
+        )
+    today = local_today(office, now)
+    with transaction.atomic():
+        subject = person_resolve(details=person, today=today)
+        companion_person = person_resolve(details=companion, today=today) if companion else None
+        if companion_person is not None and companion_person.id == subject.id:
+            raise ValidationFailed("The companion must be someone other than the person.", field="companion")
+        appointment = Appointment.objects.create(
+            code=_unique_code(),
+            person=subject,
+            companion=companion_person,
+            companion_relationship=companion_relationship if companion_person else "",
+            office=office,
+            service=service,
+            mode=mode,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=service.duration_minutes),
+            interpreter_language=interpreter_language,
+            booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        _place(appointment, need, now=now)
+        subjects = [subject_of(subject)] + ([subject_of(companion_person)] if companion_person else [])
+        event_append(
+            type="scheduling.appointment.booked",
+            actor=actor,
+            purpose="book_for_person" if getattr(actor, "is_authenticated", False) else "self_service",
+            subjects=subjects,
+            refs={"appointment": str(appointment.public_id), "office": office.code},
+        )
+        _reminders_on_commit(appointment)
+    return appointment
+
+
+def _unique_code() -> str:
+    for _ in range(10):
+        code = new_code()
+        if not Appointment.objects.filter(code=code).exists():
+            return code
+    raise RuntimeError("could not draw an unused confirmation code")  # 25**8 codes: practically unreachable
+
+
+def _lock(appointment: Appointment) -> Appointment:
+    return Appointment.objects.select_for_update().select_related("office", "service").get(pk=appointment.pk)
+
+
+def _authorize_change(actor, appointment: Appointment) -> None:
+    if getattr(actor, "is_authenticated", False) and not policies.can_run_office_day(actor, appointment.office):
+        raise PermissionDenied("You can change appointments only at your own office.")
+
+
+def appointment_reschedule(
+    *,
+    actor,
+    appointment: Appointment,
+    starts_at: datetime,
+    mode: str | None = None,
+    office: Office | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    """Move an appointment. The new slot is held in the same transaction that releases the old one, so
+    the person never loses their time: if the new slot is taken, nothing changes."""
+    now = now or datetime.now(UTC)
+    with transaction.atomic():
+        appointment = _lock(appointment)
+        _authorize_change(actor, appointment)
+        if appointment.status != Status.BOOKED:
+            raise Conflict("Only a booked appointment can be moved.", code="not_reschedulable")
+        target_office = office or appointment.office
+        if getattr(actor, "is_authenticated", False) and not policies.can_run_office_day(actor, target_office):
+            raise PermissionDenied("You can book only for your own office.")
+        need = Need(
+            service=appointment.service,
+            mode=mode or appointment.mode,
+            interpreter_language=appointment.interpreter_language,
+        )
+        old = {"starts_at": appointment.starts_at.isoformat(), "office": appointment.office.code}
+        _release(appointment)
+        appointment.office = target_office
+        appointment.mode = need.mode
+        appointment.starts_at = starts_at
+        appointment.ends_at = starts_at + timedelta(minutes=appointment.service.duration_minutes)
+        appointment.reschedule_count += 1
+        appointment.save()
+        _place(appointment, need, now=now, ignore_own=True)
+        event_append(
+            type="scheduling.appointment.rescheduled",
+            actor=actor,
+            purpose="book_for_person" if getattr(actor, "is_authenticated", False) else "self_service",
+            subjects=[subject_of(appointment.person)],
+            refs={
+                "appointment": str(appointment.public_id),
+                "office": target_office.code,
+                "from_office": old["office"],
+            },
+        )
+        _reminders_on_commit(appointment)
+    return appointment
+
+
+def _transition(*, actor, appointment: Appointment, to: str, event: str, now: datetime, purpose: str) -> Appointment:
+    with transaction.atomic():
+        appointment = _lock(appointment)
+        _authorize_change(actor, appointment)
+        if to not in TRANSITIONS[appointment.status]:
+            raise Conflict(
+                f"This appointment is {appointment.get_status_display().lower()}; it cannot be marked "
+                f"{Status(to).label.lower()}.",
+                code="invalid_transition",
+            )
+        appointment.status = to
+        stamp = {Status.CHECKED_IN: "checked_in_at", Status.COMPLETED: "completed_at", Status.CANCELLED: "cancelled_at"}
+        if to in stamp:
+            setattr(appointment, stamp[to], now)
+        appointment.save()
+        if to in (Status.CANCELLED, Status.NO_SHOW, Status.COMPLETED):
+            _release(appointment)  # frees staff early for walk-ins
+        event_append(
+            type=event,
+            actor=actor,
+            purpose=purpose,
+            subjects=[subject_of(appointment.person)],
+            refs={"appointment": str(appointment.public_id), "office": appointment.office.code},
+        )
+    return appointment
+
+
+def appointment_cancel(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """Cancel and release every held resource at once."""
+    now = now or datetime.now(UTC)
+    purpose = "book_for_person" if getattr(actor, "is_authenticated", False) else "self_service"
+    return _transition(
+        actor=actor,
+        appointment=appointment,
+        to=Status.CANCELLED,
+        event="scheduling.appointment.cancelled",
+        now=now,
+        purpose=purpose,
+    )
+
+
+def _require_staff(actor, appointment: Appointment) -> None:
+    if not policies.can_run_office_day(actor, appointment.office):
+        raise PermissionDenied("Only staff of this office can do that.")
+
+
+def appointment_check_in(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """Check a person in on the day, from two hours before their time until it ends."""
+    now = now or datetime.now(UTC)
+    _require_staff(actor, appointment)
+    if not (appointment.starts_at - CHECK_IN_EARLY <= now <= appointment.ends_at):
+        raise Conflict(
+            "Check-in opens two hours before the appointment and closes when it ends.", code="not_check_in_time"
+        )
+    return _transition(
+        actor=actor,
+        appointment=appointment,
+        to=Status.CHECKED_IN,
+        event="scheduling.appointment.checked_in",
+        now=now,
+        purpose="check_in",
+    )
+
+
+def appointment_complete(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    now = now or datetime.now(UTC)
+    _require_staff(actor, appointment)
+    return _transition(
+        actor=actor,
+        appointment=appointment,
+        to=Status.COMPLETED,
+        event="scheduling.appointment.completed",
+        now=now,
+        purpose="serve_appointment",
+    )
+
+
+def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """Mark a no-show, allowed from fifteen minutes after the start time."""
+    now = now or datetime.now(UTC)
+    _require_staff(actor, appointment)
+    if now < appointment.starts_at + NO_SHOW_GRACE:
+        raise Conflict("A person can be marked a no-show only 15 minutes after their time.", code="too_early")
+    return _transition(
+        actor=actor,
+        appointment=appointment,
+        to=Status.NO_SHOW,
+        event="scheduling.appointment.no_show",
+        now=now,
+        purpose="run_schedule",
+    )
+
+
+def walk_in_add(
+    *,
+    actor,
+    office: Office,
+    service: Service,
+    interpreter_language: str = "",
+    now: datetime | None = None,
+) -> WalkIn:
+    """Give a walk-in a ticket for today's queue. Tickets are numbered per office per local day."""
+    now = now or datetime.now(UTC)
+    if not policies.can_run_office_day(actor, office):
+        raise PermissionDenied("Only staff of this office can add to its queue.")
+    Need(service=service, mode="in_person", interpreter_language=interpreter_language)
+    today = local_today(office, now)
+    with transaction.atomic():
+        last = WalkIn.objects.filter(office=office, local_date=today).aggregate(n=Max("number"))["n"] or 0
+        walk_in = WalkIn.objects.create(
+            office=office,
+            service=service,
+            local_date=today,
+            number=last + 1,
+            interpreter_language=interpreter_language,
+            arrived_at=now,
+            created_by=actor,
+        )
+        event_append(
+            type="scheduling.walk_in.added",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"walk_in": str(walk_in.public_id), "office": office.code},
+        )
+    return walk_in
+
+
+WALK_IN_TRANSITIONS = {
+    WalkInStatus.WAITING: {WalkInStatus.CALLED, WalkInStatus.LEFT},
+    WalkInStatus.CALLED: {WalkInStatus.SERVED, WalkInStatus.LEFT, WalkInStatus.WAITING},
+    WalkInStatus.SERVED: set(),
+    WalkInStatus.LEFT: set(),
+}
+
+
+def walk_in_update(*, actor, walk_in: WalkIn, to: str, now: datetime | None = None) -> WalkIn:
+    now = now or datetime.now(UTC)
+    if to not in WalkInStatus.values:
+        raise ValidationFailed(f"Status must be one of {', '.join(WalkInStatus.values)}.", field="status")
+    with transaction.atomic():
+        walk_in = WalkIn.objects.select_for_update().select_related("office").get(pk=walk_in.pk)
+        if not policies.can_run_office_day(actor, walk_in.office):
+            raise PermissionDenied("Only staff of this office can change its queue.")
+        if to not in WALK_IN_TRANSITIONS[walk_in.status]:
+            raise Conflict(
+                f"Ticket {walk_in.ticket} is {walk_in.status}; it cannot become {to}.", code="invalid_transition"
+            )
+        walk_in.status = to
+        if to == WalkInStatus.CALLED:
+            walk_in.called_at = now
+        if to in (WalkInStatus.SERVED, WalkInStatus.LEFT):
+            walk_in.finished_at = now
+        walk_in.save()
+        event_append(
+            type=f"scheduling.walk_in.{to}",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"walk_in": str(walk_in.public_id), "office": walk_in.office.code},
+        )
+    return walk_in
+
+
+def active_statuses() -> tuple[str, ...]:
+    return tuple(ACTIVE_STATUSES)
