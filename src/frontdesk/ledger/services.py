@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import rfc8785
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.db.models import Q
 from django.db.transaction import TransactionManagementError
@@ -140,7 +142,9 @@ def _sequence_after_commit() -> None:
 
 def _run_sequencer_quietly() -> None:
     # If another process holds the sequencer, it (or the next run) picks these events up.
-    ledger_sequence(wait=False)
+    size = ledger_sequence(wait=False)
+    if size > 0:
+        checkpoint_if_due(size)
 
 
 # --- The sequencer -----------------------------------------------------------------------------
@@ -233,6 +237,29 @@ def _extend_tiles(additions: dict[tuple[int, int], list[bytes]]) -> None:
 
 def checkpoint_latest() -> LedgerCheckpoint | None:
     return LedgerCheckpoint.objects.order_by("-size", "-id").first()
+
+
+_warned_no_key = False
+
+
+def checkpoint_if_due(size: int) -> LedgerCheckpoint | None:
+    """Sign a checkpoint when the tree has grown and the latest is older than the checkpoint interval.
+
+    Called after each commit that appended events, so checkpoints follow the events every few
+    seconds (FRONTDESK_LEDGER_CHECKPOINT_SECONDS, default 5) without a scheduler.
+    """
+    global _warned_no_key
+    interval = dt.timedelta(seconds=getattr(settings, "FRONTDESK_LEDGER_CHECKPOINT_SECONDS", 5))
+    latest = checkpoint_latest()
+    if latest is not None and (latest.size >= size or timezone.now() - latest.created_at < interval):
+        return None
+    try:
+        return checkpoint_create()
+    except ImproperlyConfigured as error:
+        if not _warned_no_key:
+            logger.warning("Ledger checkpoints are not being signed: %s", error)
+            _warned_no_key = True
+        return None
 
 
 def checkpoint_create(*, force: bool = False) -> LedgerCheckpoint:

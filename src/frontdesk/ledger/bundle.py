@@ -1,0 +1,55 @@
+"""`ledger export`: a self-contained bundle (JSON Lines, gzip if the name ends in .gz) for offline checks.
+
+Line 1 is a header (format, origin, verifier key, size); then every signed checkpoint; then every
+sequenced event as its canonical text with its salt and published entry. `ledger verify --bundle`
+accepts it with no database. It holds events and salts, so it is for auditors, not the public.
+"""
+
+import base64
+import gzip
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from frontdesk.ledger import signing
+from frontdesk.ledger.models import LedgerCheckpoint
+from frontdesk.ledger.services import ledger_sequence
+from frontdesk.ledger.verify import BUNDLE_FORMAT, _database_records
+
+
+def open_bundle(path: str | Path, mode: str) -> IO[Any]:
+    if str(path).endswith(".gz"):
+        return gzip.open(path, mode + "t", encoding="utf-8")
+    return open(path, mode, encoding="utf-8")
+
+
+def export_bundle(path: str | Path) -> int:
+    """Write the bundle; returns how many events it holds."""
+    size = ledger_sequence()
+    header = {
+        "format": BUNDLE_FORMAT,
+        "origin": settings.FRONTDESK_LEDGER_ORIGIN,
+        "verifier_key": signing.load_verifier().text(),
+        "size": size,
+        "exported_at": timezone.now().isoformat(),
+    }
+    written = 0
+    with open_bundle(path, "w") as out:
+        out.write(json.dumps(header) + "\n")
+        for checkpoint in LedgerCheckpoint.objects.order_by("id"):
+            out.write(json.dumps({"checkpoint": checkpoint.note}) + "\n")
+        for record in _database_records():
+            if record.index >= size:
+                break
+            line = {
+                "index": record.index,
+                "entry": base64.b64encode(record.commitment or b"").decode(),
+                "salt": base64.b64encode(record.salt).decode(),
+                "event": record.canonical.decode(),
+            }
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            written += 1
+    return written

@@ -1,0 +1,91 @@
+"""`frontdesk ledger verify | audit | export | checkpoint | sequence`."""
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from frontdesk.ledger import audit, merkle, notes, verify
+from frontdesk.ledger.bundle import export_bundle
+from frontdesk.ledger.services import checkpoint_create, ledger_sequence
+
+DEFAULT_STATE = Path("var/ledger-audit-state.json")
+
+
+class Command(BaseCommand):
+    help = "Verify, audit, export and checkpoint the tamper-evident ledger."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+
+        check = sub.add_parser("verify", help="Recompute the log from the stored events; check every checkpoint.")
+        check.add_argument("--bundle", help="Verify an export bundle instead of the database (works offline).")
+        check.add_argument("--key", help="Verifier key (text or file) to trust instead of the configured one.")
+        check.add_argument("--no-sequence", action="store_true", help="Do not sequence pending events first.")
+
+        watch = sub.add_parser("audit", help="Check the public checkpoint and tiles over HTTP, as a watchdog.")
+        watch.add_argument("--url", required=True, help="The log's base URL, e.g. https://host/ledger")
+        watch.add_argument("--key", required=True, help="The log's verifier key (text or file).")
+        watch.add_argument("--state", default=str(DEFAULT_STATE), help="Where to keep the last trusted checkpoint.")
+
+        dump = sub.add_parser("export", help="Write a self-contained bundle for offline verification.")
+        dump.add_argument("--output", default="ledger-bundle.jsonl.gz", help="Bundle path (.gz compresses).")
+
+        sign = sub.add_parser("checkpoint", help="Sign a checkpoint now.")
+        sign.add_argument("--force", action="store_true", help="Sign even if the tree has not grown.")
+        sign.add_argument("--every", type=float, default=0, help="Keep signing every N seconds.")
+
+        sub.add_parser("sequence", help="Give committed events their leaf indices now.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        action = options["action"]
+        getattr(self, f"_{action}")(options)
+
+    def _verify(self, options: dict[str, Any]) -> None:
+        verifier = audit.load_verifier(options["key"]) if options.get("key") else None
+        try:
+            if options.get("bundle"):
+                report = verify.bundle_report(options["bundle"], verifier=verifier)
+            else:
+                report = verify.database_report(verifier=verifier, sequence=not options.get("no_sequence"))
+        except (ImproperlyConfigured, notes.NoteError, ValueError, OSError) as error:
+            raise CommandError(f"Cannot verify: {error}", returncode=2) from error
+        for problem in sorted(report.problems, key=verify._order):
+            self.stderr.write(f"  {problem}")
+        for line in report.notes:
+            self.stdout.write(f"  note: {line}")
+        if not report.ok:
+            raise CommandError(report.summary(), returncode=1)
+        self.stdout.write(report.summary())
+
+    def _audit(self, options: dict[str, Any]) -> None:
+        try:
+            verifier = audit.load_verifier(options["key"])
+            result = audit.audit(options["url"], verifier, Path(options["state"]))
+        except (audit.AuditFailed, notes.NoteError, merkle.ProofError) as error:
+            raise CommandError(f"AUDIT FAILED: {error}", returncode=1) from error
+        self.stdout.write(result.summary())
+
+    def _export(self, options: dict[str, Any]) -> None:
+        try:
+            count = export_bundle(options["output"])
+        except ImproperlyConfigured as error:
+            raise CommandError(str(error), returncode=2) from error
+        self.stdout.write(f"Wrote {count} events to {options['output']}.")
+
+    def _checkpoint(self, options: dict[str, Any]) -> None:
+        every = options.get("every") or 0
+        while True:
+            try:
+                checkpoint = checkpoint_create(force=options.get("force", False))
+            except ImproperlyConfigured as error:
+                raise CommandError(str(error), returncode=2) from error
+            self.stdout.write(f"Checkpoint at size {checkpoint.size} (#{checkpoint.id}).")
+            if every <= 0:
+                return
+            time.sleep(every)
+
+    def _sequence(self, options: dict[str, Any]) -> None:
+        self.stdout.write(f"The tree has {ledger_sequence()} entries.")

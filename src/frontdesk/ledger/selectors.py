@@ -1,0 +1,141 @@
+"""Reads of the ledger: public tiles and checkpoints, and the auditor's events and proofs.
+
+Proofs are assembled from stored tiles (merkle.tile_subtrees): the tree is never recomputed.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
+from frontdesk.ledger import merkle
+from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerTile, LedgerTree
+from frontdesk.ledger.policies import can_read_ledger_events
+
+
+def tree_size() -> int:
+    """How many events have been sequenced into the tree."""
+    return LedgerTree.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+
+
+def checkpoint_list() -> list[LedgerCheckpoint]:
+    return list(LedgerCheckpoint.objects.order_by("id"))
+
+
+def tile_read(level: int, tile_index: int, width: int) -> bytes | None:
+    """The first `width` hashes of a hash tile, or None while the tree does not have them."""
+    if not 1 <= width <= merkle.TILE_WIDTH:
+        return None
+    data = LedgerTile.objects.filter(level=level, tile_index=tile_index).values_list("hashes", flat=True).first()
+    if data is None or len(data) < width * merkle.HASH_SIZE:
+        return None
+    return bytes(data[: width * merkle.HASH_SIZE])
+
+
+def entries_read(tile_index: int, width: int) -> bytes | None:
+    """The entry bundle (commitments, uint16-length-prefixed) for one tile of leaves, or None."""
+    if not 1 <= width <= merkle.TILE_WIDTH:
+        return None
+    first = tile_index * merkle.TILE_WIDTH
+    commitments = list(
+        LedgerEvent.objects.filter(index__gte=first, index__lt=first + width)
+        .order_by("index")
+        .values_list("commitment", flat=True)
+    )
+    if len(commitments) != width:
+        return None
+    return merkle.entry_bundle(bytes(c) for c in commitments)
+
+
+def _read_tile_or_fail(level: int, tile_index: int, width: int) -> bytes:
+    data = tile_read(level, tile_index, width)
+    if data is None:
+        raise merkle.ProofError(f"Tile {level}/{tile_index} has fewer than {width} hashes.")
+    return data
+
+
+def subtrees(size: int) -> merkle.Subtrees:
+    return merkle.tile_subtrees(size, _read_tile_or_fail)
+
+
+def root_at(size: int) -> bytes:
+    return merkle.tree_root(size, subtrees(size))
+
+
+def _require_size(size: int) -> None:
+    current = tree_size()
+    if size > current:
+        from frontdesk.ledger.services import ledger_sequence
+
+        current = ledger_sequence(wait=True)
+    if size > current:
+        raise ValidationFailed(f"The log has {current} entries; tree size {size} does not exist yet.")
+
+
+def _require_auditor(actor: Any) -> None:
+    if not can_read_ledger_events(actor):
+        raise PermissionDenied("Only auditors read ledger events and proofs.")
+
+
+def default_tree_size() -> int:
+    """The size auditors compare against: the latest signed checkpoint's, else the current tree's."""
+    latest = LedgerCheckpoint.objects.order_by("-size").values_list("size", flat=True).first()
+    return tree_size() if latest is None else latest
+
+
+def event_get(*, actor: Any, index: int) -> LedgerEvent:
+    """The event behind a leaf index, with its salt (auditors only)."""
+    _require_auditor(actor)
+    event = LedgerEvent.objects.filter(index=index).first()
+    if event is None:
+        raise NotFound(f"No ledger entry has index {index}.", code="no_such_entry")
+    return event
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    index: int
+    tree_size: int
+    leaf_hash: bytes
+    proof: list[bytes]
+    root: bytes
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    first: int
+    second: int
+    proof: list[bytes]
+    first_root: bytes
+    second_root: bytes
+
+
+def inclusion_proof_get(*, actor: Any, index: int, tree_size: int) -> InclusionProof:
+    """RFC 9162 inclusion proof for leaf `index` in the tree of `tree_size` entries (auditors only)."""
+    _require_auditor(actor)
+    if index < 0 or tree_size < 1 or index >= tree_size:
+        raise ValidationFailed("The index must be at least 0 and smaller than the tree size.", code="bad_range")
+    _require_size(tree_size)
+    trees = subtrees(tree_size)
+    return InclusionProof(
+        index=index,
+        tree_size=tree_size,
+        leaf_hash=trees.node(0, index),
+        proof=merkle.inclusion_proof(index, tree_size, trees),
+        root=merkle.tree_root(tree_size, trees),
+    )
+
+
+def consistency_proof_get(*, actor: Any, first: int, second: int) -> ConsistencyProof:
+    """RFC 9162 consistency proof between two tree sizes (auditors only)."""
+    _require_auditor(actor)
+    if first < 0 or second < first:
+        raise ValidationFailed("The sizes must satisfy 0 <= first <= second.", code="bad_range")
+    _require_size(second)
+    trees = subtrees(second)
+    return ConsistencyProof(
+        first=first,
+        second=second,
+        proof=merkle.consistency_proof(first, second, trees),
+        first_root=merkle.tree_root(first, trees),
+        second_root=merkle.tree_root(second, trees),
+    )

@@ -1,0 +1,351 @@
+"""`ledger verify`: recompute the log from the stored events and hold it against the signed checkpoints.
+
+Three sources are compared:
+- E, the leaves recomputed from each event and salt (what happened);
+- P, the published leaves (the stored level-0 tiles, or the entries in an export bundle);
+- the signed checkpoints (the only thing trusted: an auditor holds copies).
+A checkpoint whose root matches P authenticates P up to its size, so the first index where E and P
+differ is exactly the first bad index. If P was rewritten too, the first checkpoint that fails bounds
+the damage to the entries after the last good checkpoint, and that bound is what is named.
+"""
+
+import base64
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontdesk.ledger import merkle, notes
+from frontdesk.ledger.services import commitment_of
+
+MAX_PROBLEMS = 50
+
+
+@dataclass(frozen=True)
+class Record:
+    """One stored event as the verifier reads it."""
+
+    index: int
+    canonical: bytes
+    salt: bytes
+    event: Any = None  # the queryable JSON copy, when the source has one
+    commitment: bytes | None = None  # the stored commitment column, when the source has one
+
+
+@dataclass(frozen=True)
+class Problem:
+    index: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = "" if self.index is None else f"index {self.index}: "
+        return f"{where}{self.message}"
+
+
+@dataclass
+class Report:
+    size: int = 0
+    checkpoints: int = 0
+    verified_size: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_bad_index(self) -> int | None:
+        indices = [p.index for p in self.problems if p.index is not None]
+        return min(indices) if indices else None
+
+    def add(self, index: int | None, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(index, message))
+
+    def summary(self) -> str:
+        if self.ok:
+            return (
+                f"OK: {self.size} entries; {self.checkpoints} signed checkpoints verified, "
+                f"the latest covering {self.verified_size} entries."
+            )
+        first = self.first_bad_index
+        where = f"first bad index {first}" if first is not None else "checkpoint problem"
+        return f"FAILED: {where}. " + "; ".join(str(p) for p in sorted(self.problems, key=_order)[:5])
+
+
+def _order(problem: Problem) -> tuple[int, int]:
+    return (0, problem.index) if problem.index is not None else (1, 0)
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    label: str
+    note: str
+    size: int | None = None  # the size and root the database row claims, if any
+    root: bytes | None = None
+
+
+def verify(
+    *,
+    records: Iterable[Record],
+    published: Callable[[int], bytes | None],
+    checkpoints: list[SignedCheckpoint],
+    verifier: notes.Verifier,
+    origin: str | None = None,
+    upper_tile: Callable[[int, int], bytes | None] | None = None,
+) -> Report:
+    """Check every record, then every checkpoint. `published(i)` is the published leaf hash i."""
+    report = Report(checkpoints=len(checkpoints))
+    opened: list[tuple[SignedCheckpoint, notes.Checkpoint | None]] = []
+    for checkpoint in checkpoints:
+        try:
+            parsed = notes.open_checkpoint(checkpoint.note, verifier, origin)
+        except notes.NoteError as error:
+            report.add(None, f"{checkpoint.label}: {error}")
+            opened.append((checkpoint, None))
+            continue
+        if checkpoint.size is not None and (parsed.size, parsed.root) != (checkpoint.size, checkpoint.root):
+            report.add(None, f"{checkpoint.label}: stored size or root differs from the signed note")
+        opened.append((checkpoint, parsed))
+    sizes = {parsed.size for _, parsed in opened if parsed is not None}
+
+    event_tree = merkle.CompactTree()
+    published_tree: merkle.CompactTree | None = None  # forks from event_tree at the first difference
+    event_roots: dict[int, bytes] = {}
+    published_roots: dict[int, bytes] = {}
+    first_difference: int | None = None
+    tile_check = _UpperTileCheck(upper_tile, report) if upper_tile else None
+    if 0 in sizes:
+        event_roots[0] = published_roots[0] = merkle.EMPTY_ROOT
+
+    expected = 0
+    for record in records:
+        if record.index != expected:
+            if record.index > expected:
+                report.add(expected, f"entries {expected} to {record.index - 1} are missing")
+            else:
+                report.add(record.index, "entry appears twice or out of order")
+                continue
+            expected = record.index
+        commitment = commitment_of(record.salt, record.canonical)
+        if record.commitment is not None and record.commitment != commitment:
+            report.add(record.index, "the stored event or salt does not match its commitment")
+        if record.event is not None and _decoded(record.event) != _decoded(record.canonical):
+            report.add(record.index, "the event column differs from the canonical event")
+        leaf = merkle.leaf_hash(commitment)
+        stored_leaf = published(record.index)
+        if stored_leaf is None:
+            report.add(record.index, "no published leaf hash for this entry")
+            stored_leaf = leaf
+        if published_tree is None and stored_leaf != leaf:
+            first_difference = record.index
+            published_tree = merkle.CompactTree(event_tree.size, event_tree.frontier)
+        emit = tile_check.emit if tile_check else None
+        if published_tree is None:
+            event_tree.append(leaf, emit)
+        else:
+            event_tree.append(leaf)
+            published_tree.append(stored_leaf, emit)
+        expected += 1
+        if expected in sizes:
+            event_roots[expected] = event_tree.root()
+            published_roots[expected] = (published_tree or event_tree).root()
+    report.size = expected
+
+    previous_good = 0
+    previous: notes.Checkpoint | None = None
+    for checkpoint, parsed in opened:
+        if parsed is None:
+            continue
+        if previous is not None and parsed.size < previous.size:
+            report.add(None, f"{checkpoint.label}: size {parsed.size} is smaller than an earlier checkpoint's")
+        previous = parsed
+        if parsed.size > report.size:
+            report.add(report.size, f"{checkpoint.label} covers {parsed.size} entries; entry {report.size} is missing")
+            continue
+        if event_roots.get(parsed.size) == parsed.root:
+            previous_good = max(previous_good, parsed.size)
+            report.verified_size = max(report.verified_size, parsed.size)
+            continue
+        if published_roots.get(parsed.size) == parsed.root and first_difference is not None:
+            report.add(first_difference, "this entry was changed, removed or moved since it was published")
+        else:
+            report.add(
+                previous_good,
+                f"{checkpoint.label} does not match the entries after index {previous_good - 1}; "
+                "the published hashes were rewritten as well",
+            )
+    if first_difference is not None and not any(p.index == first_difference for p in report.problems):
+        report.add(first_difference, "the event does not match its published leaf hash")
+    if report.ok and report.size > report.verified_size:
+        report.notes.append(
+            f"{report.size - report.verified_size} entries after the latest checkpoint are not signed yet."
+        )
+    return report
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, bytes | str):
+        return json.loads(value)
+    return value
+
+
+class _UpperTileCheck:
+    """Compares hashes at levels 8, 16, ... recomputed from the published leaves with the stored tiles."""
+
+    def __init__(self, read: Callable[[int, int], bytes | None], report: Report) -> None:
+        self._read = read
+        self._report = report
+        self._tiles: dict[tuple[int, int], bytes | None] = {}
+        self._failed = False
+
+    def emit(self, level: int, index: int, node: bytes) -> None:
+        if level == 0 or self._failed:
+            return
+        key = (level, index >> merkle.TILE_HEIGHT)
+        if key not in self._tiles:
+            self._tiles = {k: v for k, v in self._tiles.items() if k[0] != level}
+            self._tiles[key] = self._read(*key)
+        data = self._tiles[key]
+        offset = (index & (merkle.TILE_WIDTH - 1)) * merkle.HASH_SIZE
+        if data is None or data[offset : offset + merkle.HASH_SIZE] != node:
+            self._failed = True
+            first_leaf = index << (merkle.TILE_HEIGHT * level)
+            self._report.add(None, f"stored hash tile {key[0]}/{key[1]} is wrong (covering entry {first_leaf} on)")
+
+
+# --- Sources -------------------------------------------------------------------------------------
+
+
+def database_report(*, verifier: notes.Verifier | None = None, sequence: bool = True) -> Report:
+    """Verify the ledger tables in this database."""
+    from django.conf import settings
+
+    from frontdesk.ledger import signing
+    from frontdesk.ledger.models import LedgerCheckpoint
+    from frontdesk.ledger.selectors import tree_size
+    from frontdesk.ledger.services import ledger_sequence
+
+    if sequence:
+        ledger_sequence()
+    verifier = verifier or signing.load_verifier()
+    checkpoints = [
+        SignedCheckpoint(f"checkpoint #{c.id} (size {c.size})", c.note, c.size, bytes(c.root))
+        for c in LedgerCheckpoint.objects.order_by("id")
+    ]
+    leaves = _TileCache(0)
+    upper: dict[int, _TileCache] = {}
+
+    def upper_tile(level: int, tile_index: int) -> bytes | None:
+        return upper.setdefault(level, _TileCache(level)).get(tile_index)
+
+    report = verify(
+        records=_database_records(),
+        published=leaves.leaf,
+        checkpoints=checkpoints,
+        verifier=verifier,
+        origin=settings.FRONTDESK_LEDGER_ORIGIN,
+        upper_tile=upper_tile,
+    )
+    state_size = tree_size()
+    if state_size > report.size:
+        report.add(report.size, f"the tree holds {state_size} entries but only {report.size} events are stored")
+    return report
+
+
+def _database_records(page: int = 20000) -> Iterator[Record]:
+    from django.db import connection
+
+    after = -1
+    while True:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT leaf_index, canonical, salt, event, commitment FROM ledger_event "
+                "WHERE leaf_index > %s ORDER BY leaf_index LIMIT %s",
+                [after, page],
+            )
+            rows = cursor.fetchall()
+        for index, canonical, salt, event, commitment in rows:
+            yield Record(index, canonical.encode(), bytes(salt), event, bytes(commitment))
+        if len(rows) < page:
+            return
+        after = rows[-1][0]
+
+
+class _TileCache:
+    """Reads one level's stored tiles a batch at a time, in order."""
+
+    def __init__(self, level: int, batch: int = 64) -> None:
+        self.level = level
+        self.batch = batch
+        self.tiles: dict[int, bytes] = {}
+        self.loaded_below = -1
+
+    def get(self, tile_index: int) -> bytes | None:
+        if tile_index not in self.tiles and tile_index > self.loaded_below:
+            from frontdesk.ledger.models import LedgerTile
+
+            end = tile_index + self.batch
+            self.tiles = {
+                t: bytes(h)
+                for t, h in LedgerTile.objects.filter(
+                    level=self.level, tile_index__gte=tile_index, tile_index__lt=end
+                ).values_list("tile_index", "hashes")
+            }
+            self.loaded_below = end - 1
+        return self.tiles.get(tile_index)
+
+    def leaf(self, index: int) -> bytes | None:
+        data = self.get(index >> merkle.TILE_HEIGHT)
+        offset = (index & (merkle.TILE_WIDTH - 1)) * merkle.HASH_SIZE
+        if data is None or len(data) < offset + merkle.HASH_SIZE:
+            return None
+        return data[offset : offset + merkle.HASH_SIZE]
+
+
+BUNDLE_FORMAT = "frontdesk-ledger-bundle/1"
+
+
+def bundle_report(path: str, *, verifier: notes.Verifier | None = None) -> Report:
+    """Verify an export bundle offline: events, salts, published entries and signed checkpoints."""
+    header, checkpoints, records, entries = read_bundle(path)
+    verifier = verifier or notes.Verifier.parse(header["verifier_key"])
+    report = verify(
+        records=records,
+        published=lambda i: merkle.leaf_hash(entries[i]) if i in entries else None,
+        checkpoints=[SignedCheckpoint(f"checkpoint {n + 1} in the bundle", note) for n, note in enumerate(checkpoints)],
+        verifier=verifier,
+        origin=header.get("origin"),
+    )
+    if header.get("size") is not None and header["size"] != report.size and report.ok:
+        report.add(report.size, f"the bundle says it holds {header['size']} entries but has {report.size}")
+    return report
+
+
+def read_bundle(path: str) -> tuple[dict[str, Any], list[str], list[Record], dict[int, bytes]]:
+    from frontdesk.ledger.bundle import open_bundle
+
+    checkpoints: list[str] = []
+    records: list[Record] = []
+    entries: dict[int, bytes] = {}
+    with open_bundle(path, "r") as handle:
+        header = json.loads(handle.readline())
+        if header.get("format") != BUNDLE_FORMAT:
+            raise ValueError(f"{path} is not a {BUNDLE_FORMAT} bundle.")
+        for line in handle:
+            item = json.loads(line)
+            if "checkpoint" in item:
+                checkpoints.append(item["checkpoint"])
+                continue
+            entry = base64.b64decode(item["entry"])
+            records.append(
+                Record(
+                    index=item["index"],
+                    canonical=item["event"].encode(),
+                    salt=base64.b64decode(item["salt"]),
+                    commitment=entry,
+                )
+            )
+            entries.setdefault(item["index"], entry)
+    return header, checkpoints, records, entries
