@@ -53,7 +53,9 @@ def staff_user(username: str, role: Role, office: Office | None = None, region: 
     user = User.objects.create_user(username=username, password="not-used-in-tests-1")
     group, _ = Group.objects.get_or_create(name=role.value)
     user.groups.add(group)
-    StaffProfile.objects.create(user=user, office=office, region=region if region else (office.region if office else None))
+    StaffProfile.objects.create(
+        user=user, office=office, region=region if region else (office.region if office else None)
+    )
     return user
 
 

@@ -21,3 +21,6 @@ CSRF_COOKIE_SECURE = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: concurrency tests need several connections to one database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-frontdesk.sqlite3")}  # noqa: F405
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+STATIC_ROOT = None  # whitenoise serves from finders in tests; no collectstatic
+WHITENOISE_USE_FINDERS = True

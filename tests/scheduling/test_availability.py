@@ -1,6 +1,7 @@
 """Slots follow each office's local hours across DST and in zones without DST; holidays, closures,
 shifts, absences and shared interpreters all remove slots."""
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -52,8 +53,14 @@ def test_zones_without_dst_do_not_move_when_the_mainland_changes(zone, opens, ut
     office = OfficeFactory(timezone=zone, hours=(opens, time(15, 30)))
     staff_resource(office)
     for day in (date(2027, 3, 12), date(2027, 3, 15), date(2027, 11, 8)):
-        first = office_slots(office=office, need=need(), start=day, end=day, limit=1, now=datetime(2027, 3, 1, tzinfo=UTC)
-                             if day.month == 3 else datetime(2027, 10, 1, tzinfo=UTC))[0]
+        first = office_slots(
+            office=office,
+            need=need(),
+            start=day,
+            end=day,
+            limit=1,
+            now=datetime(2027, 3, 1, tzinfo=UTC) if day.month == 3 else datetime(2027, 10, 1, tzinfo=UTC),
+        )[0]
         assert first.local_start.time() == opens
         assert first.local_start.date() == day
         assert first.starts_at.hour == utc_hour
@@ -72,8 +79,14 @@ def test_federal_holidays_and_their_observed_days_close_every_office():
     staff_resource(office)
     assert day_slots(office, date(2027, 2, 15)) == []  # Washington's Birthday
     # Juneteenth 2027 is a Saturday; the Friday before is the observed holiday.
-    slots = office_slots(office=office, need=need(), start=date(2027, 6, 18), end=date(2027, 6, 18), limit=5,
-                         now=datetime(2027, 5, 1, tzinfo=UTC))
+    slots = office_slots(
+        office=office,
+        need=need(),
+        start=date(2027, 6, 18),
+        end=date(2027, 6, 18),
+        limit=5,
+        now=datetime(2027, 5, 1, tzinfo=UTC),
+    )
     assert slots == []
 
 
@@ -93,8 +106,14 @@ def test_weekends_have_no_slots_and_lead_time_is_respected():
     staff_resource(office)
     assert day_slots(office, date(2027, 3, 13)) == []
     now = datetime(2027, 3, 15, 14, 0, tzinfo=UTC)  # 10:00 EDT
-    slots = office_slots(office=office, need=need("new_benefit_application"), start=date(2027, 3, 15),
-                         end=date(2027, 3, 15), limit=50, now=now)
+    slots = office_slots(
+        office=office,
+        need=need("new_benefit_application"),
+        start=date(2027, 3, 15),
+        end=date(2027, 3, 15),
+        limit=50,
+        now=now,
+    )
     assert slots[0].starts_at >= now + timedelta(minutes=120)
 
 
@@ -108,10 +127,16 @@ def test_staff_skill_shift_and_absence_limit_slots():
     assert {s.local_start.time() for s in monday} == {time(12 + i // 4, 15 * (i % 4)) for i in range(8)}
     assert day_slots(office, date(2027, 3, 16)) == []  # no Tuesday shift
     zone = ZoneInfo("America/New_York")
-    Absence.objects.create(resource=clerk, starts_at=datetime(2027, 3, 15, 12, 30, tzinfo=zone),
-                           ends_at=datetime(2027, 3, 15, 13, 30, tzinfo=zone))
+    Absence.objects.create(
+        resource=clerk,
+        starts_at=datetime(2027, 3, 15, 12, 30, tzinfo=zone),
+        ends_at=datetime(2027, 3, 15, 13, 30, tzinfo=zone),
+    )
     assert [s.local_start.time() for s in day_slots(office, date(2027, 3, 15))] == [
-        time(12), time(12, 15), time(13, 30), time(13, 45)
+        time(12),
+        time(12, 15),
+        time(13, 30),
+        time(13, 45),
     ]
 
 
@@ -121,8 +146,16 @@ def test_an_interpreter_is_shared_across_the_office():
     staff_resource(office, name="B")
     interpreter(office, "ase")
     ten = datetime(2027, 3, 15, 10, tzinfo=ZoneInfo("America/New_York"))
-    appointment_book(actor=None, office=office, service=Service.objects.get(code="direct_deposit_change"),
-                     mode="in_person", starts_at=ten, person=person(), interpreter_language="ase", now=NOW)
+    appointment_book(
+        actor=None,
+        office=office,
+        service=Service.objects.get(code="direct_deposit_change"),
+        mode="in_person",
+        starts_at=ten,
+        person=person(),
+        interpreter_language="ase",
+        now=NOW,
+    )
     assert resources_for_slot(office=office, need=need(language="ase"), starts_at=ten, now=NOW) is None
     assert resources_for_slot(office=office, need=need(), starts_at=ten, now=NOW) is not None
     asl_times = {s.local_start.time() for s in day_slots(office, date(2027, 3, 15), language="ase")}
@@ -160,15 +193,29 @@ def test_search_near_a_zip_orders_by_distance_then_time():
     for office in (near, far, too_far):
         staff_resource(office)
     interpreter(far, "ase")
-    slots = slots_near(zip_code="10007", radius_miles=50, need=need(language="ase"), start=date(2027, 3, 15),
-                       end=date(2027, 3, 19), limit=10, now=NOW)
+    slots = slots_near(
+        zip_code="10007",
+        radius_miles=50,
+        need=need(language="ase"),
+        start=date(2027, 3, 15),
+        end=date(2027, 3, 19),
+        limit=10,
+        now=NOW,
+    )
     assert {s.office.code for s in slots} == {far.code}
-    plain = slots_near(zip_code="10007", radius_miles=50, need=need(), start=date(2027, 3, 15),
-                       end=date(2027, 3, 15), limit=40, now=NOW)
+    plain = slots_near(
+        zip_code="10007",
+        radius_miles=50,
+        need=need(),
+        start=date(2027, 3, 15),
+        end=date(2027, 3, 15),
+        limit=40,
+        now=NOW,
+    )
     assert [s.office.code for s in plain[:28]] == [near.code] * 28
     assert plain[28].office.code == far.code
     assert plain[0].distance_miles < plain[28].distance_miles
-    assert all(a.starts_at <= b.starts_at for a, b in zip(plain[:28], plain[1:28], strict=False))
+    assert all(a.starts_at <= b.starts_at for a, b in itertools.pairwise(plain[:28]))
 
 
 def test_unknown_zip_and_bad_radius_are_validation_errors():
@@ -178,8 +225,18 @@ def test_unknown_zip_and_bad_radius_are_validation_errors():
         slots_near(zip_code="10007", radius_miles=0, need=need(), start=date(2027, 3, 15), end=date(2027, 3, 16))
 
 
-ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
-         "America/Anchorage", "Pacific/Honolulu", "America/Puerto_Rico", "Pacific/Guam", "Pacific/Pago_Pago"]
+ZONES = [
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Puerto_Rico",
+    "Pacific/Guam",
+    "Pacific/Pago_Pago",
+]
 
 
 @settings(max_examples=40, deadline=None)
@@ -198,8 +255,10 @@ def test_every_slot_is_on_the_grid_inside_local_hours_with_its_true_duration(zon
         local = slot.local_start
         assert local.date() == day
         assert local.minute % 15 == 0
-        assert time(opens) <= local.time() and slot.local_end.time() <= time(min(23, opens + length)) or (
-            slot.local_end.time() == time(0)
+        assert (
+            (time(opens) <= local.time()
+            and slot.local_end.time() <= time(min(23, opens + length)))
+            or (slot.local_end.time() == time(0))
         )
         assert slot.ends_at - slot.starts_at == timedelta(minutes=15)
         # The wall time exists: converting back gives the same instant.

@@ -7,7 +7,7 @@ birth, sent in a POST body so none of it lands in URLs or access logs.
 from datetime import date, timedelta
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from frontdesk.core.errors import NotFound, ValidationFailed
@@ -25,6 +25,7 @@ from .present import appointment_dict, office_dict, slot_dict
 from .schemas import AppointmentOut, BookingIn, Error, OfficeOut, RescheduleIn, ServiceOut, SlotOut, VerifyIn
 
 router = Router(tags=["public"])
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)
 ERRORS = {frozenset({400, 404, 409, 422}): Error}
 
 
@@ -86,8 +87,8 @@ class AvailabilityQuery(Schema):
     office: str = Field("", max_length=8, description="An office code; or give zip and radius_miles")
     zip: str = Field("", max_length=10)
     radius_miles: float = Field(50, gt=0, le=500)
-    start: date | None = Field(None, description="First local date; default today")
-    end: date | None = Field(None, description="Last local date; default start + 14 days")
+    start: date | None = Field(None, ge=EARLIEST, le=LATEST, description="First local date; default today")
+    end: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Last local date; default start + 14 days")
     interpreter_language: str = Field("", max_length=8, description="'ase' for ASL, or a language such as 'es'")
     limit: int = Field(10, ge=1, le=100)
 
@@ -152,7 +153,7 @@ def book(request: HttpRequest, payload: BookingIn, *, actor, scope: str) -> tupl
     description="Send an Idempotency-Key header to make retries safe: a retry returns the first result.",
 )
 def appointment_create(request: HttpRequest, payload: BookingIn):
-    return book(request, payload, actor=None, scope="public:appointments")
+    return Status(*book(request, payload, actor=None, scope="public:appointments"))
 
 
 @router.post("/appointments/find", response={200: AppointmentOut, **ERRORS}, summary="Your appointment")

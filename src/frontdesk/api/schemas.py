@@ -10,12 +10,14 @@ from pydantic import AfterValidator, Field, StringConstraints
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give the time with its UTC offset, for example 2027-03-15T14:00:00Z")
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("give a time between the years 2000 and 2100")
     return value
 
 
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
 Language = Literal["en", "es"]
 InterpreterLanguage = Annotated[str, StringConstraints(strip_whitespace=True, max_length=8, pattern=r"^[a-z]{0,3}$")]
 
@@ -74,7 +76,7 @@ class SlotOut(Schema):
 class PersonIn(Schema):
     first_name: Name
     last_name: Name
-    date_of_birth: date
+    date_of_birth: date = Field(ge=date(1850, 1, 1), le=date(2100, 1, 1))
     ssn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=11)] = ""
     email: Annotated[
         str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
@@ -97,7 +99,7 @@ class BookingIn(Schema):
 class VerifyIn(Schema):
     code: Code
     last_name: Name
-    date_of_birth: date
+    date_of_birth: date = Field(ge=date(1850, 1, 1), le=date(2100, 1, 1))
 
 
 class RescheduleIn(VerifyIn):

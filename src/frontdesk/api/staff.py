@@ -3,11 +3,11 @@
 Every read of a person's data states a purpose and is recorded on the ledger by the selector.
 """
 
+import datetime as dt
 import uuid
-from datetime import UTC, date, datetime
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field
 
@@ -44,7 +44,7 @@ class PurposeQuery(Schema):
 
 
 class ScheduleQuery(PurposeQuery):
-    date: date | None = None
+    date: dt.date | None = None
 
 
 @router.get(
@@ -71,7 +71,7 @@ def appointment_detail(request: HttpRequest, code: str, query: Query[PurposeQuer
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS}, summary="Book for a caller")
 def appointment_create(request: HttpRequest, payload: BookingIn):
-    return book(request, payload, actor=request.user, scope=f"staff:{request.user.pk}:appointments")
+    return Status(*book(request, payload, actor=request.user, scope=f"staff:{request.user.pk}:appointments"))
 
 
 def _own_appointment(request: HttpRequest, code: str) -> Appointment:
@@ -114,7 +114,7 @@ def person_search(request: HttpRequest, payload: PersonSearchIn):
 
 
 def _walk_in_dict(entry: selectors.QueueEntry | None, walk_in: WalkIn) -> dict:
-    now = datetime.now(UTC)
+    now = dt.datetime.now(dt.UTC)
     return WalkInOut(
         id=str(walk_in.public_id),
         ticket=walk_in.ticket,
@@ -136,7 +136,7 @@ def walk_in_create(request: HttpRequest, code: str, payload: WalkInIn):
         interpreter_language=payload.interpreter_language,
     )
     queue = {e.walk_in.id: e for e in selectors.walk_in_queue(actor=request.user, office=office)}
-    return 201, _walk_in_dict(queue.get(walk_in.id), walk_in)
+    return Status(201, _walk_in_dict(queue.get(walk_in.id), walk_in))
 
 
 @router.get(
@@ -171,4 +171,4 @@ def _uuid(text: str) -> uuid.UUID:
 def closure_create(request: HttpRequest, code: str, payload: ClosureIn):
     office = office_by_code(code)
     closure = closure_save(actor=request.user, office=office, day=payload.date, reason=payload.reason)
-    return 201, {"office": office.code, "date": closure.date, "reason": closure.reason}
+    return Status(201, {"office": office.code, "date": closure.date, "reason": closure.reason})

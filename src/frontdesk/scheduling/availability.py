@@ -253,6 +253,8 @@ def _bounds(service: Service, now: datetime) -> tuple[int, int]:
 
 
 def _check_range(start: date, end: date) -> None:
+    if not (date(2000, 1, 1) <= start <= date(2100, 1, 1) and date(2000, 1, 1) <= end <= date(2100, 1, 1)):
+        raise ValidationFailed("Search dates must fall between 2000 and 2100.", field="start")
     if end < start:
         raise ValidationFailed("The end date is before the start date.", field="end")
     if (end - start).days > MAX_RANGE_DAYS:

@@ -40,10 +40,11 @@ def reminder_text(appointment: Appointment) -> str:
 @task()
 def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
     appointment = Appointment.objects.select_related("person", "office").filter(public_id=appointment_id).first()
-    if appointment is None or appointment.status != Status.BOOKED or appointment.starts_at.isoformat() != starts_at:
+    moved = appointment is not None and appointment.starts_at != datetime.fromisoformat(starts_at)
+    if appointment is None or appointment.status != Status.BOOKED or moved:
         return "skipped"
     body = reminder_text(appointment)
-    sent = []
+    sent, already = [], []
     for channel, address in (("email", appointment.person.email), ("sms", appointment.person.phone)):
         if not address:
             continue
@@ -55,6 +56,7 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
                 else:
                     sms_backend().send(to=address, body=body)
         except IntegrityError:
-            continue  # already sent for this time
+            already.append(channel)  # sent before for this time: a retried task sends nothing twice
+            continue
         sent.append(channel)
-    return ",".join(sent) or "no_contact"
+    return ",".join(sent) or ("already_sent" if already else "no_contact")

@@ -4,12 +4,9 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from frontdesk.scheduling.catalog import SERVICES
+    from frontdesk.scheduling.catalog import catalog_sync
 
-    Service = apps.get_model("scheduling", "Service")
-    for entry in SERVICES:
-        fields = {k: v for k, v in entry.items() if k != "code"}
-        Service.objects.update_or_create(code=entry["code"], defaults=fields)
+    catalog_sync(apps.get_model("scheduling", "Service"))
 
 
 class Migration(migrations.Migration):

@@ -1,0 +1,125 @@
+"""Staff see their own office's day, state a purpose for every read of a person, and leave a trace."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from frontdesk.accounts.roles import Role
+from frontdesk.core.crypto import pseudonym
+from frontdesk.ledger.models import LedgerEvent
+from frontdesk.scheduling.models import Appointment
+from tests.factories import OfficeFactory, staff_user
+
+from .conftest import booking, first_slot
+
+pytestmark = pytest.mark.django_db
+
+
+def login(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def booked(api, office):
+    slot = first_slot(api)
+    response = api.post(
+        "/api/v1/appointments",
+        booking(slot, person=booking(slot)["person"] | {"ssn": "123-45-6789"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    return Appointment.objects.get(code=response.json()["code"])
+
+
+def schedule(client, day, purpose="run_schedule"):
+    return client.get("/api/v1/staff/offices/A01/schedule", {"date": day.isoformat(), "purpose": purpose})
+
+
+def test_a_read_without_a_purpose_is_refused_and_with_one_is_recorded(clerk_api, clerk, booked):
+    day = booked.starts_at.astimezone(booked.office.zone).date()
+    refused = clerk_api.get("/api/v1/staff/offices/A01/schedule", {"date": day.isoformat()})
+    assert refused.status_code == 422 and refused.json()["code"] == "purpose_required"
+    assert not LedgerEvent.objects.filter(type="records.schedule.viewed").exists()
+    response = schedule(clerk_api, day)
+    assert response.status_code == 200
+    [row] = response.json()
+    assert row["person"]["last_name"] == "Rivera" and row["person"]["ssn_last4"] == "6789"
+    event = LedgerEvent.objects.get(type="records.schedule.viewed")
+    assert event.event["purpose"] == "run_schedule"
+    assert event.event["actor"] == "staff:clerk" and event.event["role"] == "counter_clerk"
+    assert event.event["subjects"] == [pseudonym("person", str(booked.person.public_id))]
+
+
+def test_other_offices_and_roles_without_scope_see_nothing(booked):
+    day = booked.starts_at.astimezone(booked.office.zone).date()
+    outsider = staff_user("outsider", Role.COUNTER_CLERK, OfficeFactory(code="Z99"))
+    admin = staff_user("admin", Role.ADMINISTRATOR)
+    auditor = staff_user("auditor", Role.AUDITOR)
+    for user in (outsider, admin, auditor):
+        assert schedule(login(user), day).status_code == 403
+        response = login(user).get(f"/api/v1/staff/appointments/{booked.code}", {"purpose": "check_in"})
+        assert response.status_code == 404
+    regional = staff_user("rpo", Role.REGIONAL_PRIVACY_OFFICER, region=booked.office.region)
+    assert schedule(login(regional), day, purpose="privacy_investigation").status_code == 200
+    assert not LedgerEvent.objects.filter(type="records.schedule.viewed", event__actor="staff:outsider").exists()
+
+
+def test_check_in_through_the_api(clerk_api, booked):
+    response = clerk_api.post(f"/api/v1/staff/appointments/{booked.code}/check-in", {}, content_type="application/json")
+    # The slot is at least an hour away, so check-in is not open yet: a clear 409, nothing changed.
+    assert response.status_code == 409 and response.json()["code"] == "not_check_in_time"
+    booked.refresh_from_db()
+    assert booked.status == "booked"
+    assert clerk_api.post(f"/api/v1/staff/appointments/{booked.code}/teleport").status_code == 404
+
+
+def test_person_search_needs_purpose_and_sees_only_the_office(clerk_api, booked):
+    refused = clerk_api.post(
+        "/api/v1/staff/persons/search", {"purpose": "", "ssn": "123-45-6789"}, content_type="application/json"
+    )
+    assert refused.status_code == 422
+    found = clerk_api.post(
+        "/api/v1/staff/persons/search",
+        {"purpose": "caller_request", "ssn": "123456789"},
+        content_type="application/json",
+    )
+    assert [p["last_name"] for p in found.json()] == ["Rivera"]
+    outsider = login(staff_user("outsider", Role.COUNTER_CLERK, OfficeFactory(code="Z98")))
+    none = outsider.post(
+        "/api/v1/staff/persons/search",
+        {"purpose": "caller_request", "ssn": "123456789"},
+        content_type="application/json",
+    )
+    assert none.status_code == 200 and none.json() == []
+    assert LedgerEvent.objects.filter(type="records.person.viewed").count() == 2
+
+
+def test_walk_in_queue_and_staff_booking(clerk_api, office):
+    added = clerk_api.post(
+        "/api/v1/staff/offices/A01/walk-ins", {"service": "direct_deposit_change"}, content_type="application/json"
+    )
+    assert added.status_code == 201 and added.json()["ticket"] == "W001"
+    queue = clerk_api.get("/api/v1/staff/offices/A01/queue").json()
+    assert [w["ticket"] for w in queue] == ["W001"]
+    called = clerk_api.post(
+        f"/api/v1/staff/walk-ins/{added.json()['id']}/status", {"status": "called"}, content_type="application/json"
+    )
+    assert called.json()["status"] == "called"
+    slot = first_slot(clerk_api)
+    created = clerk_api.post("/api/v1/staff/appointments", booking(slot), content_type="application/json")
+    assert created.status_code == 201
+    assert Appointment.objects.get(code=created.json()["code"]).booked_by.username == "clerk"
+
+
+def test_only_the_manager_closes_the_office(clerk_api, office):
+    body = {"date": (datetime.now(UTC).date() + timedelta(days=365)).isoformat(), "reason": "Training"}
+    assert (
+        clerk_api.post("/api/v1/staff/offices/A01/closures", body, content_type="application/json").status_code == 403
+    )
+    manager = login(staff_user("manager", Role.OFFICE_MANAGER, office))
+    response = manager.post("/api/v1/staff/offices/A01/closures", body, content_type="application/json")
+    assert response.status_code == 201
+    assert LedgerEvent.objects.filter(type="offices.closure.saved").count() == 1
