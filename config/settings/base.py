@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "frontdesk.offices",
     "frontdesk.scheduling",
     "frontdesk.ledger",
+    "frontdesk.disclosures",
     "frontdesk.api",
 ]
 
