@@ -19,6 +19,7 @@ from frontdesk.ledger import merkle, notes
 from frontdesk.ledger.services import commitment_of
 
 MAX_PROBLEMS = 50
+MISSING = bytes(32)  # stands in for the leaf of an entry that is not there
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Report:
                 f"the latest covering {self.verified_size} entries."
             )
         first = self.first_bad_index
-        where = f"first bad index {first}" if first is not None else "checkpoint problem"
+        where = f"first bad index {first}" if first is not None else "a signed checkpoint is bad"
         return f"FAILED: {where}. " + "; ".join(str(p) for p in sorted(self.problems, key=_order)[:5])
 
 
@@ -119,14 +120,31 @@ def verify(
     if 0 in sizes:
         event_roots[0] = published_roots[0] = merkle.EMPTY_ROOT
 
+    def feed(index: int, leaf: bytes, stored_leaf: bytes) -> None:
+        nonlocal published_tree, first_difference
+        if published_tree is None and stored_leaf != leaf:
+            first_difference = index
+            published_tree = merkle.CompactTree(event_tree.size, event_tree.frontier)
+        emit = tile_check.emit if tile_check else None
+        if published_tree is None:
+            event_tree.append(leaf, emit)
+        else:
+            event_tree.append(leaf)
+            published_tree.append(stored_leaf, emit)
+        if index + 1 in sizes:
+            event_roots[index + 1] = event_tree.root()
+            published_roots[index + 1] = (published_tree or event_tree).root()
+
     expected = 0
     for record in records:
-        if record.index != expected:
-            if record.index > expected:
-                report.add(expected, f"entries {expected} to {record.index - 1} are missing")
-            else:
-                report.add(record.index, "entry appears twice or out of order")
-                continue
+        if record.index < expected:
+            report.add(record.index, "entry appears twice or out of order")
+            continue
+        if record.index > expected:
+            report.add(expected, f"entries {expected} to {record.index - 1} are missing")
+            for missing in range(expected, record.index):
+                # Keep both trees aligned by index, so later entries and checkpoints are judged fairly.
+                feed(missing, MISSING, published(missing) or MISSING)
             expected = record.index
         commitment = commitment_of(record.salt, record.canonical)
         if record.commitment is not None and record.commitment != commitment:
@@ -138,19 +156,8 @@ def verify(
         if stored_leaf is None:
             report.add(record.index, "no published leaf hash for this entry")
             stored_leaf = leaf
-        if published_tree is None and stored_leaf != leaf:
-            first_difference = record.index
-            published_tree = merkle.CompactTree(event_tree.size, event_tree.frontier)
-        emit = tile_check.emit if tile_check else None
-        if published_tree is None:
-            event_tree.append(leaf, emit)
-        else:
-            event_tree.append(leaf)
-            published_tree.append(stored_leaf, emit)
+        feed(record.index, leaf, stored_leaf)
         expected += 1
-        if expected in sizes:
-            event_roots[expected] = event_tree.root()
-            published_roots[expected] = (published_tree or event_tree).root()
     report.size = expected
 
     previous_good = 0
@@ -173,8 +180,8 @@ def verify(
         else:
             report.add(
                 previous_good,
-                f"{checkpoint.label} does not match the entries after index {previous_good - 1}; "
-                "the published hashes were rewritten as well",
+                f"{checkpoint.label} does not match entries {previous_good} to {parsed.size - 1}, "
+                "and the published hashes were rewritten as well",
             )
     if first_difference is not None and not any(p.index == first_difference for p in report.problems):
         report.add(first_difference, "the event does not match its published leaf hash")

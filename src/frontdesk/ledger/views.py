@@ -93,7 +93,7 @@ def verifier_key(request: HttpRequest) -> HttpResponse:
 @require_GET
 def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
-    if parsed is None or str(int(level)) != level or int(level) > 5:
+    if parsed is None or level not in {"0", "1", "2", "3", "4", "5"}:
         return _not_found("Not a tile path: tile/<L>/<N>[.p/<W>], N in 3-digit groups.")
     data = selectors.tile_read(int(level), *parsed)
     return _not_found("No such tile yet.") if data is None else _binary(data)
