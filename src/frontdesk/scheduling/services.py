@@ -20,7 +20,6 @@ from . import policies
 from .availability import Need, resources_for_slot
 from .codes import new_code
 from .models import (
-    ACTIVE_STATUSES,
     Appointment,
     Person,
     Relationship,
@@ -68,9 +67,6 @@ def _validate_person(details: PersonDetails, *, today: date) -> None:
         raise ValidationFailed("The date of birth is in the future; check it.", field="date_of_birth")
     if details.date_of_birth.year < 1900:
         raise ValidationFailed("Check the year of birth.", field="date_of_birth")
-    if not (details.email or details.phone):
-        # Reminders and changes need a way to reach the person.
-        return
 
 
 def person_resolve(*, details: PersonDetails, today: date) -> Person:
@@ -438,7 +434,3 @@ def walk_in_update(*, actor, walk_in: WalkIn, to: str, now: datetime | None = No
             refs={"walk_in": str(walk_in.public_id), "office": walk_in.office.code},
         )
     return walk_in
-
-
-def active_statuses() -> tuple[str, ...]:
-    return tuple(ACTIVE_STATUSES)
