@@ -9,7 +9,10 @@ from .schemas import AppointmentOut, OfficeOut, PersonOut, SlotOut, StaffAppoint
 
 
 def office_dict(office: Office, distance_miles: float | None = None) -> dict:
-    hours = [{"weekday": h.weekday, "opens": h.opens, "closes": h.closes} for h in office.hours.all()]
+    hours = [
+        {"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"), "closes": h.closes.strftime("%H:%M")}
+        for h in office.hours.all()
+    ]
     return OfficeOut(
         code=office.code,
         name=office.name,

@@ -1,6 +1,6 @@
 """Request and response shapes. Schemas check shape only; business rules live in the services."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from ninja import Schema
@@ -29,10 +29,13 @@ class Error(Schema):
     errors: list[dict] | None = None
 
 
+LocalTime = Annotated[str, Field(pattern=r"^\d{2}:\d{2}$", description="Office local time, HH:MM (24-hour)")]
+
+
 class Hours(Schema):
-    weekday: int
-    opens: time
-    closes: time
+    weekday: int = Field(ge=0, le=6, description="0 is Monday")
+    opens: LocalTime
+    closes: LocalTime
 
 
 class OfficeOut(Schema):
