@@ -38,7 +38,7 @@ class Hours(Schema):
     closes: LocalTime
 
 
-class OfficeOut(Schema):
+class OfficeRef(Schema):
     code: str
     name: str
     address_lines: list[str]
@@ -47,6 +47,9 @@ class OfficeOut(Schema):
     zip_code: str
     phone: str
     timezone: str
+
+
+class OfficeOut(OfficeRef):
     latitude: float
     longitude: float
     hours: list[Hours]
@@ -109,17 +112,6 @@ class RescheduleIn(VerifyIn):
     starts_at: AwareDatetime
     mode: Literal["phone", "in_person"] | None = None
     office: Code | None = None
-
-
-class OfficeRef(Schema):
-    code: str
-    name: str
-    address_lines: list[str]
-    city: str
-    state: str
-    zip_code: str
-    phone: str
-    timezone: str
 
 
 class AppointmentOut(Schema):
