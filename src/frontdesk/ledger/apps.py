@@ -8,7 +8,9 @@ class LedgerConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.backends.signals import connection_created
+        from django.db.models.signals import post_migrate
 
         from frontdesk.ledger import guards
 
         connection_created.connect(guards.on_connection_created, dispatch_uid="frontdesk.ledger.guards")
+        post_migrate.connect(guards.on_post_migrate, sender=self, dispatch_uid="frontdesk.ledger.guards.migrate")

@@ -41,14 +41,14 @@ def export_bundle(path: str | Path) -> int:
         out.write(json.dumps(header) + "\n")
         for checkpoint in LedgerCheckpoint.objects.order_by("id"):
             out.write(json.dumps({"checkpoint": checkpoint.note}) + "\n")
-        for record in _database_records():
-            if record.index >= size:
+        for index, canonical, salt, _event, commitment in _database_records():
+            if index >= size:
                 break
             line = {
-                "index": record.index,
-                "entry": base64.b64encode(record.commitment or b"").decode(),
-                "salt": base64.b64encode(record.salt).decode(),
-                "event": record.canonical.decode(),
+                "index": index,
+                "entry": base64.b64encode(commitment or b"").decode(),
+                "salt": base64.b64encode(salt).decode(),
+                "event": canonical.decode(),
             }
             out.write(json.dumps(line, ensure_ascii=False) + "\n")
             written += 1

@@ -193,6 +193,21 @@ def uninstall(connection: BaseDatabaseWrapper) -> None:
             cursor.execute(sql)
 
 
+def on_post_migrate(sender: Any, using: str = "default", plan: Any = None, **kwargs: Any) -> None:
+    """Re-install the triggers after every migrate: on SQLite, any migration that alters a ledger table
+    rebuilds it (new table, copy, rename) and the old table's triggers go with it."""
+    from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if connection.vendor not in {"sqlite", "postgresql"}:
+        return
+    if not MigrationRecorder(connection).migration_qs.filter(app="ledger", name="0002_append_only_guards").exists():
+        return  # migrated backwards past the guards (or not yet forwards): leave the schema alone
+    uninstall(connection)
+    install(connection)
+
+
 def on_connection_created(sender: Any, connection: BaseDatabaseWrapper, **kwargs: Any) -> None:
     """Teach each new connection the flush escape hatch (and, on SQLite, the function the triggers call)."""
     if connection.vendor == "sqlite":

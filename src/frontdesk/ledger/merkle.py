@@ -57,9 +57,12 @@ class CompactTree:
     def to_bytes(self) -> bytes:
         return b"".join(self.frontier)
 
-    def append(self, leaf: bytes, emit: Callable[[int, int, bytes], None] | None = None) -> None:
+    def append(
+        self, leaf: bytes, emit: Callable[[int, int, bytes], None] | None = None, *, leaves: bool = True
+    ) -> None:
+        """Add a leaf hash; `emit(level, index, hash)` hears of tile-level nodes (level 0 only if `leaves`)."""
         node, index, height = leaf, self.size, 0
-        if emit is not None:
+        if emit is not None and leaves:
             emit(0, index, node)
         frontier = self.frontier
         sha256 = hashlib.sha256
@@ -258,6 +261,20 @@ def tile_node_reader(size: int, read_tile: TileReader) -> NodeReader:
 
 def tile_subtrees(size: int, read_tile: TileReader) -> Subtrees:
     return Subtrees(tile_node_reader(size, read_tile))
+
+
+def tiles_needed(work: Callable[[Subtrees], object]) -> set[tuple[int, int]]:
+    """The tiles `work` will read, found by a dry run with placeholder hashes (to fetch them at once)."""
+    needed: set[tuple[int, int]] = set()
+    placeholder = bytes(HASH_SIZE)
+
+    def node(level: int, index: int) -> bytes:
+        tile_level, height = divmod(level, TILE_HEIGHT)
+        needed.add((tile_level, (index << height) >> TILE_HEIGHT))
+        return placeholder
+
+    work(Subtrees(node))
+    return needed
 
 
 def encode_tile_index(index: int) -> str:

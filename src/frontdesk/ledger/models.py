@@ -11,13 +11,22 @@ from django.db import models
 from django.db.models import Q
 
 
+class CanonicalJSONEncoder(json.JSONEncoder):
+    """Sorted keys, no spaces, UTF-8: for the event's value types this is the RFC 8785 text itself, so
+    on SQLite the stored JSON equals the committed bytes and verification compares text, not trees."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.update(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        super().__init__(*args, **kwargs)
+
+
 class LedgerEvent(models.Model):
     """One audited action: the canonical event (RFC 8785), its salt, and the commitment the log holds."""
 
     index = models.BigIntegerField(null=True, blank=True, unique=True, editable=False, db_column="leaf_index")
     type = models.CharField(max_length=100, db_index=True)
     time = models.DateTimeField(db_index=True)
-    event = models.JSONField()
+    event = models.JSONField(encoder=CanonicalJSONEncoder)
     # The exact bytes the commitment covers (UTF-8 RFC 8785 JSON); `event` is the queryable copy.
     canonical = models.TextField()
     salt = models.BinaryField(max_length=32)
@@ -33,10 +42,6 @@ class LedgerEvent(models.Model):
     def __str__(self) -> str:
         where = "unsequenced" if self.index is None else f"#{self.index}"
         return f"{self.type} {where}"
-
-    @property
-    def event_dict(self) -> dict[str, Any]:
-        return json.loads(self.canonical)
 
 
 class LedgerTile(models.Model):

@@ -3,8 +3,11 @@
 Proofs are assembled from stored tiles (merkle.tile_subtrees): the tree is never recomputed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.db import connection
 
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger import merkle
@@ -46,15 +49,33 @@ def entries_read(tile_index: int, width: int) -> bytes | None:
     return merkle.entry_bundle(bytes(c) for c in commitments)
 
 
-def _read_tile_or_fail(level: int, tile_index: int, width: int) -> bytes:
-    data = tile_read(level, tile_index, width)
-    if data is None:
-        raise merkle.ProofError(f"Tile {level}/{tile_index} has fewer than {width} hashes.")
-    return data
+def _tiles_read_many(keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not keys:
+        return {}
+    where = " OR ".join(["(level = %s AND tile_index = %s)"] * len(keys))
+    params = [value for key in sorted(keys) for value in key]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT level, tile_index, hashes FROM ledger_tile WHERE {where}", params)  # noqa: S608
+        return {(level, index): bytes(hashes) for level, index, hashes in cursor.fetchall()}
 
 
-def subtrees(size: int) -> merkle.Subtrees:
-    return merkle.tile_subtrees(size, _read_tile_or_fail)
+def subtrees(size: int, work: Callable[[merkle.Subtrees], object] | None = None) -> merkle.Subtrees:
+    """Complete-subtree hashes of the tree of `size` entries, from the stored tiles.
+
+    Given the `work` to be done, every tile it needs is read in one query first; otherwise tiles are
+    read one at a time as they are needed.
+    """
+    tiles = _tiles_read_many(merkle.tiles_needed(work)) if work is not None else {}
+
+    def read(level: int, tile_index: int, width: int) -> bytes:
+        data = tiles.get((level, tile_index))
+        if data is None and work is None:
+            data = tile_read(level, tile_index, width)
+        if data is None or len(data) < width * merkle.HASH_SIZE:
+            raise merkle.ProofError(f"Tile {level}/{tile_index} has fewer than {width} hashes.")
+        return data[: width * merkle.HASH_SIZE]
+
+    return merkle.tile_subtrees(size, read)
 
 
 def root_at(size: int) -> bytes:
@@ -115,7 +136,13 @@ def inclusion_proof_get(*, actor: Any, index: int, tree_size: int) -> InclusionP
     if index < 0 or tree_size < 1 or index >= tree_size:
         raise ValidationFailed("The index must be at least 0 and smaller than the tree size.", code="bad_range")
     _require_size(tree_size)
-    trees = subtrees(tree_size)
+
+    def work(trees: merkle.Subtrees) -> None:
+        trees.node(0, index)
+        merkle.inclusion_proof(index, tree_size, trees)
+        merkle.tree_root(tree_size, trees)
+
+    trees = subtrees(tree_size, work)
     return InclusionProof(
         index=index,
         tree_size=tree_size,
@@ -131,7 +158,13 @@ def consistency_proof_get(*, actor: Any, first: int, second: int) -> Consistency
     if first < 0 or second < first:
         raise ValidationFailed("The sizes must satisfy 0 <= first <= second.", code="bad_range")
     _require_size(second)
-    trees = subtrees(second)
+
+    def work(trees: merkle.Subtrees) -> None:
+        merkle.consistency_proof(first, second, trees)
+        merkle.tree_root(first, trees)
+        merkle.tree_root(second, trees)
+
+    trees = subtrees(second, work)
     return ConsistencyProof(
         first=first,
         second=second,

@@ -217,8 +217,12 @@ def _assign_indices(ids: list[int], first_index: int) -> None:
 def _extend_tiles(additions: dict[tuple[int, int], list[bytes]]) -> None:
     if not additions:
         return
-    wanted = Q()
+    # Only the leftmost tile touched on each level can exist already (the partial right edge).
+    edge: dict[int, int] = {}
     for level, tile_index in additions:
+        edge[level] = min(tile_index, edge.get(level, tile_index))
+    wanted = Q()
+    for level, tile_index in edge.items():
         wanted |= Q(level=level, tile_index=tile_index)
     existing = {(t.level, t.tile_index): t for t in LedgerTile.objects.filter(wanted)}
     new_tiles = []
@@ -229,7 +233,7 @@ def _extend_tiles(additions: dict[tuple[int, int], list[bytes]]) -> None:
             new_tiles.append(LedgerTile(level=key[0], tile_index=key[1], hashes=data))
         else:
             LedgerTile.objects.filter(pk=tile.pk).update(hashes=bytes(tile.hashes) + data)
-    LedgerTile.objects.bulk_create(new_tiles)
+    LedgerTile.objects.bulk_create(new_tiles, batch_size=500)
 
 
 # --- Checkpoints ---------------------------------------------------------------------------------

@@ -10,27 +10,22 @@ the damage to the entries after the last good checkpoint, and that bound is what
 """
 
 import base64
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from frontdesk.ledger import merkle, notes
-from frontdesk.ledger.services import commitment_of
 
 MAX_PROBLEMS = 50
 MISSING = bytes(32)  # stands in for the leaf of an entry that is not there
 
 
-@dataclass(frozen=True)
-class Record:
-    """One stored event as the verifier reads it."""
-
-    index: int
-    canonical: bytes
-    salt: bytes
-    event: Any = None  # the queryable JSON copy, when the source has one
-    commitment: bytes | None = None  # the stored commitment column, when the source has one
+# One stored event as the verifier reads it: (index, canonical bytes, salt, event, stored commitment).
+# `event` is the queryable JSON copy to compare with the canonical text, or None when there is none or
+# the database already found the two equal; the stored commitment is None when the source has none.
+Record = tuple[int, bytes, bytes, Any, bytes | None]
 
 
 @dataclass(frozen=True)
@@ -125,39 +120,43 @@ def verify(
         if published_tree is None and stored_leaf != leaf:
             first_difference = index
             published_tree = merkle.CompactTree(event_tree.size, event_tree.frontier)
-        emit = tile_check.emit if tile_check else None
         if published_tree is None:
-            event_tree.append(leaf, emit)
+            event_tree.append(leaf, emit, leaves=False)
         else:
             event_tree.append(leaf)
-            published_tree.append(stored_leaf, emit)
+            published_tree.append(stored_leaf, emit, leaves=False)
         if index + 1 in sizes:
             event_roots[index + 1] = event_tree.root()
             published_roots[index + 1] = (published_tree or event_tree).root()
 
+    emit = tile_check.emit if tile_check else None
+    sha256 = hashlib.sha256
     expected = 0
-    for record in records:
-        if record.index < expected:
-            report.add(record.index, "entry appears twice or out of order")
-            continue
-        if record.index > expected:
-            report.add(expected, f"entries {expected} to {record.index - 1} are missing")
-            for missing in range(expected, record.index):
+    for index, canonical, salt, event, stored_commitment in records:
+        if index != expected:
+            if index < expected:
+                report.add(index, "entry appears twice or out of order")
+                continue
+            report.add(expected, f"entries {expected} to {index - 1} are missing")
+            for missing in range(expected, index):
                 # Keep both trees aligned by index, so later entries and checkpoints are judged fairly.
                 feed(missing, MISSING, published(missing) or MISSING)
-            expected = record.index
-        commitment = commitment_of(record.salt, record.canonical)
-        if record.commitment is not None and record.commitment != commitment:
-            report.add(record.index, "the stored event or salt does not match its commitment")
-        if record.event is not None and _decoded(record.event) != _decoded(record.canonical):
-            report.add(record.index, "the event column differs from the canonical event")
-        leaf = merkle.leaf_hash(commitment)
-        stored_leaf = published(record.index)
+            expected = index
+        commitment = sha256(salt + canonical).digest()
+        if stored_commitment is not None and stored_commitment != commitment:
+            report.add(index, "the stored event or salt does not match its commitment")
+        if event is not None and _decoded(event) != _decoded(canonical):
+            report.add(index, "the event column differs from the canonical event")
+        leaf = sha256(b"\x00" + commitment).digest()
+        stored_leaf = published(index)
         if stored_leaf is None:
-            report.add(record.index, "no published leaf hash for this entry")
+            report.add(index, "no published leaf hash for this entry")
             stored_leaf = leaf
-        feed(record.index, leaf, stored_leaf)
         expected += 1
+        if published_tree is None and stored_leaf == leaf and expected not in sizes:
+            event_tree.append(leaf, emit, leaves=False)  # the common case, kept short
+        else:
+            feed(index, leaf, stored_leaf)
     report.size = expected
 
     previous_good = 0
@@ -194,8 +193,14 @@ def verify(
 
 def _decoded(value: Any) -> Any:
     if isinstance(value, bytes | str):
-        return json.loads(value)
+        try:
+            return json.loads(value)
+        except ValueError:
+            return _UNREADABLE
     return value
+
+
+_UNREADABLE = object()  # never equal to anything, itself included
 
 
 class _UpperTileCheck:
@@ -262,19 +267,27 @@ def database_report(*, verifier: notes.Verifier | None = None, sequence: bool = 
 
 
 def _database_records(page: int = 20000) -> Iterator[Record]:
-    from django.db import connection
+    from django.db import DatabaseError, connection, transaction
 
+    # The database compares the JSON copy with the canonical text, so Python parses only rows that
+    # differ (SQLite stores the copy as canonical text; PostgreSQL compares jsonb values).
+    same = "event = canonical::jsonb" if connection.vendor == "postgresql" else "event = canonical"
+    query = (
+        "SELECT leaf_index, canonical, salt, CASE WHEN {same} THEN NULL ELSE event END, commitment "
+        "FROM ledger_event WHERE leaf_index > %s ORDER BY leaf_index LIMIT %s"
+    )
     after = -1
     while True:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT leaf_index, canonical, salt, event, commitment FROM ledger_event "
-                "WHERE leaf_index > %s ORDER BY leaf_index LIMIT %s",
-                [after, page],
-            )
-            rows = cursor.fetchall()
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(query.format(same=same), [after, page])
+                rows = cursor.fetchall()
+        except DatabaseError:  # a canonical text that is not JSON at all: compare in Python
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(query.format(same="1 = 0"), [after, page])
+                rows = cursor.fetchall()
         for index, canonical, salt, event, commitment in rows:
-            yield Record(index, canonical.encode(), bytes(salt), event, bytes(commitment))
+            yield index, canonical.encode(), bytes(salt), event, bytes(commitment)
         if len(rows) < page:
             return
         after = rows[-1][0]
@@ -288,6 +301,8 @@ class _TileCache:
         self.batch = batch
         self.tiles: dict[int, bytes] = {}
         self.loaded_below = -1
+        self.current = -1
+        self.hashes: list[bytes] = []
 
     def get(self, tile_index: int) -> bytes | None:
         if tile_index not in self.tiles and tile_index > self.loaded_below:
@@ -304,11 +319,12 @@ class _TileCache:
         return self.tiles.get(tile_index)
 
     def leaf(self, index: int) -> bytes | None:
-        data = self.get(index >> merkle.TILE_HEIGHT)
-        offset = (index & (merkle.TILE_WIDTH - 1)) * merkle.HASH_SIZE
-        if data is None or len(data) < offset + merkle.HASH_SIZE:
-            return None
-        return data[offset : offset + merkle.HASH_SIZE]
+        tile_index, offset = index >> merkle.TILE_HEIGHT, index & (merkle.TILE_WIDTH - 1)
+        if tile_index != self.current:
+            data = self.get(tile_index) or b""
+            self.current = tile_index
+            self.hashes = [data[i : i + merkle.HASH_SIZE] for i in range(0, len(data), merkle.HASH_SIZE)]
+        return self.hashes[offset] if offset < len(self.hashes) else None
 
 
 BUNDLE_FORMAT = "frontdesk-ledger-bundle/1"
@@ -346,13 +362,6 @@ def read_bundle(path: str) -> tuple[dict[str, Any], list[str], list[Record], dic
                 checkpoints.append(item["checkpoint"])
                 continue
             entry = base64.b64decode(item["entry"])
-            records.append(
-                Record(
-                    index=item["index"],
-                    canonical=item["event"].encode(),
-                    salt=base64.b64decode(item["salt"]),
-                    commitment=entry,
-                )
-            )
+            records.append((item["index"], item["event"].encode(), base64.b64decode(item["salt"]), None, entry))
             entries.setdefault(item["index"], entry)
     return header, checkpoints, records, entries
