@@ -6,12 +6,13 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run serve test test-sqlite test-postgres bench lint worker
+.PHONY: install run serve test test-sqlite test-postgres bench lint worker browser messages
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml package-lock.json
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	npm ci --no-audit --no-fund --loglevel=error  # USWDS (served from node_modules) and axe-core
 	touch $@
 
 install: $(VENV)/.installed
@@ -28,7 +29,11 @@ run: install
 worker: install
 	$(PY) manage.py db_worker
 
-test: install test-sqlite test-postgres
+test: install browser test-sqlite test-postgres
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 test-sqlite:
 	$(PY) -m pytest -n 2
@@ -46,6 +51,13 @@ test-postgres:
 bench: install
 	mkdir -p bench/results
 	$(PY) bench/run.py
+
+# Spanish for the public site: the compiled .mo is committed, so only translators need gettext.
+messages: install
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
+	cd src/frontdesk/public && DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) \
+		$(CURDIR)/$(VENV)/bin/django-admin makemessages -l es && \
+		DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) $(CURDIR)/$(VENV)/bin/django-admin compilemessages
 
 lint: install
 	$(VENV)/bin/ruff check .

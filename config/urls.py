@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 
 from frontdesk.api.urls import api
@@ -5,4 +6,7 @@ from frontdesk.api.urls import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("ledger/", include("frontdesk.ledger.urls")),
+    path("console/", include("frontdesk.console.urls")),
 ]
+# The public site: English at /, Spanish at /es/ (the language switcher links between the two).
+urlpatterns += i18n_patterns(path("", include("frontdesk.public.urls")), prefix_default_language=False)

@@ -72,19 +72,32 @@ INSTALLED_APPS = [
     "frontdesk.ledger",
     "frontdesk.disclosures",
     "frontdesk.api",
+    # The web: public site and staff console (docs/adr/0006-web-stack.md).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "frontdesk.public",
+    "frontdesk.console",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Deny by default: every public and console URL must map to an access rule (console/access.py).
+    "frontdesk.console.access.AccessRuleMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -100,6 +113,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "frontdesk.public.context.site",
             ],
         },
     },
@@ -139,6 +154,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# USWDS 3, precompiled (`npm ci` puts it in node_modules; no Sass build). Only what pages load is served.
+USWDS_DIST = BASE_DIR / "node_modules" / "@uswds" / "uswds" / "dist"
+STATICFILES_DIRS = [(f"uswds/{part}", USWDS_DIST / part) for part in ("css", "js", "fonts", "img")]
 
 # Security headers and cookies: secure by default; dev relaxes only what plain HTTP needs.
 SESSION_COOKIE_HTTPONLY = True
@@ -152,6 +170,42 @@ SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 8 * 3600
+
+# --- The web: sign-in, MFA, lockout and the content security policy (docs/adr/0006-web-stack.md) ---
+LOGIN_URL = "console:sign-in"
+AUTHENTICATION_BACKENDS = [
+    # django-axes first: it refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = 0.25  # hours: a locked username may try again after 15 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
+AXES_USERNAME_FORM_FIELD = "username"
+OTP_TOTP_ISSUER = "frontdesk"
+OTP_TOTP_THROTTLE_FACTOR = 1
+# Staff may enrol their own authenticator at first sign-in (demo); production has an administrator
+# issue keys with `frontdesk mfa_issue` instead, so a stolen password alone cannot enrol a device.
+FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "1") == "1"
+SESSION_COOKIE_NAME = "frontdesk_session"
+CSRF_COOKIE_HTTPONLY = True
+SECURE_HSTS_PRELOAD = True
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@frontdesk.example.gov")

@@ -1,0 +1,157 @@
+"""Deny by default: every page of the public site and the console maps to one access rule here.
+
+The idea is manage.get.gov's `permissions.py`: a URL that is missing from RULES is refused (403), and
+`tests/web/test_access_rules.py` walks every URL pattern of the site and fails on any left unmapped.
+Rules say who may open a page at all; the services and selectors behind it still decide, row by row,
+what that person may see or change (policies.py in each domain app).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import urlencode
+
+from frontdesk.accounts.mfa import mfa_satisfied
+from frontdesk.accounts.roles import SCHEDULE_ROLES, Role, user_roles
+from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
+
+WEB_NAMESPACES = ("public", "console")
+
+
+@dataclass(frozen=True)
+class Rule:
+    label: str
+    staff: bool = True  # a signed-in staff member, past MFA when their roles need it
+    roles: frozenset[Role] = frozenset()  # when set, the member must hold one of these
+    personal: bool = True  # shows personal data: never cached
+
+    def allows(self, user) -> bool:
+        return not self.roles or bool(user_roles(user) & self.roles)
+
+
+PUBLIC = Rule("anyone", staff=False, personal=False)
+PUBLIC_PERSONAL = Rule("anyone who proves who they are", staff=False)
+SIGN_IN = Rule("signing in", staff=False)
+ANY_STAFF = Rule("any signed-in staff member")
+OFFICE_DAY = Rule("an office's front-line staff", roles=frozenset(SCHEDULE_ROLES))
+OFFICE_MANAGER = Rule("the office manager", roles=frozenset({Role.OFFICE_MANAGER}))
+SIGN_OFF = Rule(
+    "the privacy office (sign-off roles)",
+    roles=frozenset({Role.OFFICE_MANAGER, Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL}),
+)
+ACCOUNTING = Rule(
+    "privacy officers, counsel and auditors",
+    roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL, Role.AUDITOR}),
+)
+PRIVACY_WATCH = Rule(
+    "privacy officers and counsel", roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL})
+)
+AUDITOR = Rule("auditors", roles=frozenset({Role.AUDITOR}))
+
+RULES: dict[str, Rule] = {
+    # Public site (English at /, Spanish at /es/).
+    "public:home": PUBLIC,
+    "public:offices": PUBLIC,
+    "public:office": PUBLIC,
+    "public:book-service": PUBLIC,
+    "public:book-options": PUBLIC,
+    "public:book-time": PUBLIC,
+    "public:book-details": PUBLIC_PERSONAL,
+    "public:appointment": PUBLIC_PERSONAL,
+    "public:appointment-find": PUBLIC_PERSONAL,
+    "public:appointment-calendar": PUBLIC_PERSONAL,
+    "public:appointment-cancel": PUBLIC_PERSONAL,
+    "public:appointment-reschedule": PUBLIC_PERSONAL,
+    "public:appointment-forget": PUBLIC_PERSONAL,
+    "public:accounting": PUBLIC_PERSONAL,
+    "public:privacy": PUBLIC,
+    # Signing in.
+    "console:sign-in": SIGN_IN,
+    "console:sign-in-code": SIGN_IN,
+    "console:sign-in-setup": SIGN_IN,
+    "console:sign-out": SIGN_IN,
+    # Staff console.
+    "console:home": ANY_STAFF,
+    "console:schedule": OFFICE_DAY,
+    "console:appointment-action": OFFICE_DAY,
+    "console:appointment-find": OFFICE_DAY,
+    "console:appointment-reschedule": OFFICE_DAY,
+    "console:queue": OFFICE_DAY,
+    "console:queue-add": OFFICE_DAY,
+    "console:queue-update": OFFICE_DAY,
+    "console:book": OFFICE_DAY,
+    "console:book-details": OFFICE_DAY,
+    "console:people": OFFICE_DAY,
+    "console:outside-request": OFFICE_DAY,
+    "console:office": OFFICE_MANAGER,
+    "console:office-hours": OFFICE_MANAGER,
+    "console:office-closure-add": OFFICE_MANAGER,
+    "console:office-closure-remove": OFFICE_MANAGER,
+    "console:office-resource-add": OFFICE_MANAGER,
+    "console:office-resource-update": OFFICE_MANAGER,
+    "console:privacy-requests": SIGN_OFF,
+    "console:privacy-request": SIGN_OFF,
+    "console:privacy-request-act": SIGN_OFF,
+    "console:privacy-release-download": SIGN_OFF,
+    "console:privacy-accounting": ACCOUNTING,
+    "console:privacy-transparency": ACCOUNTING,
+    "console:privacy-alerts": PRIVACY_WATCH,
+    "console:audit": AUDITOR,
+    "console:audit-events": AUDITOR,
+    "console:audit-verify": AUDITOR,
+}
+
+
+def rule_for(namespace: str, url_name: str | None) -> Rule | None:
+    return RULES.get(f"{namespace}:{url_name}") if url_name else None
+
+
+def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
+    return render(request, "console/forbidden.html", {"message": message}, status=403)
+
+
+class AccessRuleMiddleware:
+    """Applies RULES before any public or console view runs; refuses any page without a rule."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        rule = getattr(request, "access_rule", None)
+        if rule is not None and rule.personal:
+            add_never_cache_headers(response)
+        return response
+
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        match = request.resolver_match
+        if match is None or match.namespace not in WEB_NAMESPACES:
+            return None  # the API and the ledger enforce their own (and the same test checks them)
+        rule = rule_for(match.namespace, match.url_name)
+        if rule is None:
+            return forbidden(request)
+        request.access_rule = rule
+        if not rule.staff:
+            return None
+        user = request.user
+        if not user.is_authenticated or not mfa_satisfied(user):
+            target = reverse("console:sign-in")
+            return redirect(f"{target}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
+        if not rule.allows(user):
+            return forbidden(request, f"This page is for {rule.label}.")
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A domain error that escaped a view becomes a 4xx page, never a 500 (one place per surface)."""
+        match = request.resolver_match
+        if match is None or match.namespace not in WEB_NAMESPACES or not isinstance(exception, DomainError):
+            return None
+        if isinstance(exception, PermissionDenied):
+            return forbidden(request, exception.message)
+        status = 404 if isinstance(exception, NotFound) else exception.status
+        return render(request, "console/problem.html", {"message": exception.message}, status=status)

@@ -1,0 +1,56 @@
+"""The auditor's pages: ledger status, the events, and verification against the signed checkpoints."""
+
+from django.core.exceptions import ImproperlyConfigured
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from frontdesk.core.errors import PermissionDenied
+from frontdesk.ledger import notes, selectors, verify
+from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent
+from frontdesk.ledger.policies import can_read_ledger_events
+from frontdesk.ledger.services import checkpoint_latest
+
+PAGE = 50
+
+
+@require_GET
+def audit(request: HttpRequest) -> HttpResponse:
+    latest = checkpoint_latest()
+    context = {
+        "tree_size": selectors.tree_size(),
+        "latest": latest,
+        "checkpoints": LedgerCheckpoint.objects.count(),
+        "unsequenced": LedgerEvent.objects.filter(index__isnull=True).count(),
+        "recent": LedgerCheckpoint.objects.order_by("-id")[:5],
+    }
+    return render(request, "console/audit.html", context)
+
+
+@require_GET
+def audit_events(request: HttpRequest) -> HttpResponse:
+    # ledger.selectors has event_get (one index) but no list yet: the listing applies the same policy.
+    if not can_read_ledger_events(request.user):
+        raise PermissionDenied("Only auditors read ledger events.")
+    events = LedgerEvent.objects.filter(index__isnull=False).order_by("-index")
+    kind = request.GET.get("type", "").strip()[:100]
+    if kind:
+        events = events.filter(type__startswith=kind)
+    page = Paginator(events.only("index", "type", "time", "event"), PAGE).get_page(request.GET.get("page"))
+    types = LedgerEvent.objects.values_list("type", flat=True).distinct().order_by("type")
+    context = {"page": page, "kind": kind, "types": list(types)}
+    return render(request, "console/audit_events.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    report = None
+    failure = ""
+    if request.method == "POST":
+        try:
+            report = verify.database_report(sequence=True)
+        except (ImproperlyConfigured, notes.NoteError, ValueError) as error:
+            failure = f"Verification could not run: {error}"
+    problems = sorted(report.problems, key=verify._order) if report else []
+    return render(request, "console/audit_verify.html", {"report": report, "problems": problems, "failure": failure})

@@ -1,0 +1,146 @@
+"""Console forms: shape only. Services and selectors decide (STYLE.md)."""
+
+from django import forms
+from django.utils.dates import WEEKDAYS
+
+from frontdesk.core.purposes import MAX_NOTE, PURPOSES
+from frontdesk.offices.models import ResourceKind
+from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_date
+from frontdesk.public.forms import interpreter_choices
+from frontdesk.scheduling.catalog import SKILLS
+from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
+from frontdesk.scheduling.models import Mode, Service, WalkInStatus
+
+
+def purpose_choices(*codes: str) -> list[tuple[str, str]]:
+    return [("", "- Select -")] + [(code, PURPOSES[code]) for code in (codes or PURPOSES)]
+
+
+def service_choices() -> list[tuple[str, str]]:
+    return [("", "- Select -")] + [(s.code, s.name_en) for s in Service.objects.filter(active=True).order_by("name_en")]
+
+
+class SignInForm(UswdsForm):
+    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"}))
+    password = forms.CharField(max_length=200, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class CodeForm(UswdsForm):
+    token = forms.RegexField(
+        label="6-digit code",
+        regex=r"^\s*\d{6}\s*$",
+        error_messages={"invalid": "Enter the 6 digits your authenticator app shows."},
+        help_text="From your authenticator app. The code changes every 30 seconds.",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "maxlength": "7"}),
+    )
+
+
+class PurposeFields(UswdsForm):
+    purpose = forms.ChoiceField(label="Why do you need this?", choices=purpose_choices)
+    purpose_note = forms.CharField(
+        label="Note", max_length=MAX_NOTE, required=False, help_text="Optional. Recorded with the purpose."
+    )
+
+
+class ScheduleForm(PurposeFields):
+    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = purpose_choices("run_schedule", "check_in", "serve_appointment")
+
+
+class AppointmentFindForm(PurposeFields):
+    code = forms.CharField(label="Confirmation code", max_length=20)
+
+
+class PersonSearchForm(PurposeFields):
+    ssn = forms.CharField(
+        label="Social Security number",
+        max_length=11,
+        required=False,
+        help_text="Or leave empty and give last name and date of birth.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    last_name = forms.CharField(label="Last name", max_length=80, required=False)
+    locals().update(birth_date_fields("dob", required=False))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["date_of_birth"] = clean_birth_date(self, "dob")
+        return data
+
+
+class WalkInForm(UswdsForm):
+    service = forms.ChoiceField(label="Service", choices=service_choices)
+    interpreter_language = forms.ChoiceField(label="Interpreter", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["interpreter_language"].choices = [("", "None"), *interpreter_choices("en")[1:]]
+
+
+class WalkInUpdateForm(forms.Form):
+    walk_in = forms.UUIDField()
+    status = forms.ChoiceField(choices=WalkInStatus.choices)
+
+
+class AppointmentActionForm(forms.Form):
+    code = forms.CharField(max_length=20)
+    action = forms.ChoiceField(choices=[(a, a) for a in ("check-in", "complete", "no-show", "cancel")])
+    back = forms.CharField(max_length=500, required=False)
+
+
+class StaffBookForm(UswdsForm):
+    service = forms.ChoiceField(label="Service", choices=service_choices)
+    mode = forms.ChoiceField(label="How", choices=[(Mode.IN_PERSON, "In person"), (Mode.PHONE, "By phone")])
+    interpreter = forms.ChoiceField(label="Interpreter", required=False)
+    companion = forms.ChoiceField(
+        label="Companion", choices=[("", "No companion"), ("yes", "With a companion")], required=False
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["interpreter"].choices = [("", "None"), *interpreter_choices("en")[1:]]
+
+
+class HoursForm(UswdsForm):
+    weekday = forms.TypedChoiceField(label="Day", choices=list(WEEKDAYS.items()), coerce=int)
+    opens = forms.TimeField(label="Opens", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label="Closes", required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+
+class ClosureForm(UswdsForm):
+    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label="Reason", max_length=200, help_text="Shown to the public, e.g. 'Weather'.")
+
+
+class ClosureRemoveForm(forms.Form):
+    date = forms.DateField()
+
+
+LANGUAGE_CHOICES = [("en", "English")] + [(tag, names[0]) for tag, names in INTERPRETER_LANGUAGES.items()]
+
+
+class ResourceForm(UswdsForm):
+    kind = forms.ChoiceField(
+        label="Kind",
+        choices=[(ResourceKind.STAFF, "Staff member"), (ResourceKind.INTERPRETER, "Interpreter")],
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(label="Name", max_length=120)
+    skills = forms.MultipleChoiceField(
+        label="Services they can do (staff)",
+        choices=[(s, s.replace("_", " ")) for s in SKILLS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.MultipleChoiceField(
+        label="Languages", choices=LANGUAGE_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    remote = forms.BooleanField(label="Works remotely (phone or video)", required=False)
+
+
+class ResourceUpdateForm(forms.Form):
+    resource = forms.UUIDField()
+    active = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1")

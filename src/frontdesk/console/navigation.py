@@ -1,0 +1,57 @@
+"""The console's menu: each link appears only to those whose roles the page's access rule allows."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from .access import RULES
+
+
+@dataclass(frozen=True)
+class Link:
+    url_name: str
+    label: str
+    description: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+SECTIONS: list[tuple[str, list[Link]]] = [
+    (
+        "Today at the office",
+        [
+            Link("console:schedule", "Today's schedule", "Appointments for a day, check-in and no-shows."),
+            Link("console:queue", "Walk-in queue", "Tickets, estimated waits, call the next person."),
+            Link("console:book", "Book for a caller", "Find a time and book or move an appointment."),
+            Link("console:appointment-find", "Find an appointment", "Look up one appointment by its code."),
+            Link("console:people", "Look up a person", "Search by SSN, or name and date of birth."),
+            Link(
+                "console:outside-request",
+                "Record an outside request",
+                "An outside agency asks for records: record it here, and nothing else.",
+            ),
+        ],
+    ),
+    ("Your office", [Link("console:office", "Office setup", "Hours, closures, staff members and interpreters.")]),
+    (
+        "Privacy office",
+        [
+            Link("console:privacy-requests", "Disclosure requests", "Decisions, evidence, sign-off and release."),
+            Link("console:privacy-accounting", "Accounting of disclosures", "Search what was released, to whom."),
+            Link("console:privacy-transparency", "Transparency report", "Counts of requests and releases."),
+            Link("console:privacy-alerts", "Access alerts", "Unusual reads of personal data."),
+        ],
+    ),
+    ("Audit", [Link("console:audit", "Ledger", "Checkpoints, events and verification.")]),
+]
+
+
+def sections_for(user) -> list[tuple[str, list[Link]]]:
+    result = []
+    for title, links in SECTIONS:
+        allowed = [link for link in links if RULES[link.url_name].allows(user)]
+        if allowed:
+            result.append((title, allowed))
+    return result

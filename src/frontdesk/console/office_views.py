@@ -1,0 +1,330 @@
+"""Running an office's day: the schedule, check-in, the walk-in queue, booking for a caller, look-ups.
+
+Reads of personal data go through the scheduling selectors, which demand a stated purpose and write it
+to the ledger; every change goes through the scheduling services. These views only translate.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from frontdesk.core.crypto import decrypt_field
+from frontdesk.core.errors import DomainError, ValidationFailed
+from frontdesk.offices.calendar import local_today
+from frontdesk.public import booking
+from frontdesk.public.forms import DetailsForm
+from frontdesk.scheduling import policies, selectors, services
+from frontdesk.scheduling.availability import Need
+from frontdesk.scheduling.codes import normalize_code
+from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
+
+from .forms import (
+    AppointmentActionForm,
+    AppointmentFindForm,
+    PersonSearchForm,
+    ScheduleForm,
+    StaffBookForm,
+    WalkInForm,
+    WalkInUpdateForm,
+)
+
+ACTIONS = {
+    "check-in": (services.appointment_check_in, "Checked in"),
+    "complete": (services.appointment_complete, "Marked complete"),
+    "no-show": (services.appointment_mark_no_show, "Marked a no-show"),
+    "cancel": (services.appointment_cancel, "Cancelled"),
+}
+STATUS_ACTIONS = {
+    Status.BOOKED: ["check-in", "no-show", "cancel"],
+    Status.CHECKED_IN: ["complete"],
+}
+
+
+def staff_office(request: HttpRequest):
+    profile = getattr(request.user, "staff_profile", None)
+    return profile.office if profile is not None and profile.office_id else None
+
+
+def no_office(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/no_office.html", status=403)
+
+
+def _back(request: HttpRequest, target: str, fallback: str) -> HttpResponse:
+    if target.startswith("/console/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(fallback)
+
+
+def _own_appointment(user, code: str) -> Appointment | None:
+    """The appointment behind an action button, if it is at the user's office (no personal data read)."""
+    appointment = (
+        Appointment.objects.select_related("office", "service").filter(code=normalize_code(code) or "").first()
+    )
+    if appointment is None or not policies.can_run_office_day(user, appointment.office):
+        return None
+    return appointment
+
+
+@require_GET
+def schedule(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    today = local_today(office)
+    form = ScheduleForm(request.GET if "purpose" in request.GET else None, initial={"date": today})
+    appointments = None
+    if form.is_bound and form.is_valid():
+        try:
+            appointments = selectors.office_day_schedule(
+                actor=request.user,
+                office=office,
+                day=form.cleaned_data["date"],
+                purpose=form.cleaned_data["purpose"],
+                purpose_note=form.cleaned_data["purpose_note"],
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+    rows = [{"appointment": a, "actions": STATUS_ACTIONS.get(a.status, [])} for a in (appointments or [])]
+    context = {"form": form, "office": office, "rows": rows, "loaded": appointments is not None, "today": today}
+    return render(request, "console/schedule.html", context)
+
+
+@require_POST
+def appointment_action(request: HttpRequest) -> HttpResponse:
+    form = AppointmentActionForm(request.POST)
+    fallback = reverse("console:schedule")
+    if not form.is_valid():
+        messages.error(request, "That action is not available.")
+        return redirect(fallback)
+    appointment = _own_appointment(request.user, form.cleaned_data["code"])
+    if appointment is None:
+        messages.error(request, "No appointment with that code at your office.")
+        return _back(request, form.cleaned_data["back"], fallback)
+    service, done = ACTIONS[form.cleaned_data["action"]]
+    try:
+        service(actor=request.user, appointment=appointment)
+    except DomainError as error:
+        messages.error(request, f"{appointment.code}: {error.message}")
+    else:
+        messages.success(request, f"{done}: {appointment.code}.")
+    return _back(request, form.cleaned_data["back"], fallback)
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_find(request: HttpRequest) -> HttpResponse:
+    form = AppointmentFindForm(request.POST if request.method == "POST" else None)
+    found = None
+    if form.is_bound and form.is_valid():
+        try:
+            found = selectors.appointment_get_for_staff(
+                actor=request.user,
+                code=form.cleaned_data["code"],
+                purpose=form.cleaned_data["purpose"],
+                purpose_note=form.cleaned_data["purpose_note"],
+            )
+        except DomainError as error:
+            form.add_domain_error(error, field=error.field if error.field != "purpose" else "purpose")
+    actions = STATUS_ACTIONS.get(found.status, []) if found else []
+    return render(request, "console/appointment_find.html", {"form": form, "found": found, "actions": actions})
+
+
+@require_http_methods(["POST"])
+def appointment_reschedule(request: HttpRequest) -> HttpResponse:
+    """Move a caller's appointment: the first POST (code only) lists times, the second moves it."""
+    appointment = _own_appointment(request.user, request.POST.get("code", ""))
+    if appointment is None:
+        messages.error(request, "No appointment with that code at your office.")
+        return redirect("console:appointment-find")
+    need = Need(
+        service=appointment.service, mode=appointment.mode, interpreter_language=appointment.interpreter_language
+    )
+    error = ""
+    choice = booking.Choice.from_query(request.POST)
+    if choice.start is not None:
+        try:
+            services.appointment_reschedule(actor=request.user, appointment=appointment, starts_at=choice.start)
+        except DomainError as exc:
+            error = exc.message
+        else:
+            messages.success(request, f"Moved {appointment.code}. The confirmation code stays the same.")
+            return redirect("console:appointment-find")
+    first = booking.search_from(appointment.office, request.POST.get("from"))
+    slots = [s for s in booking.open_slots(appointment.office, need, first) if s.starts_at != appointment.starts_at]
+    later = (slots[-1].local_start.date() if slots else first + timedelta(days=booking.SEARCH_DAYS - 1)) + timedelta(
+        days=1
+    )
+    context = {"appointment": appointment, "days": booking.slot_days(slots), "error": error, "later": later}
+    return render(request, "console/appointment_reschedule.html", context)
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    now = datetime.now(UTC)
+    entries = selectors.walk_in_queue(actor=request.user, office=office, now=now)
+    rows = [{"entry": e, "wait": e.wait_minutes(now)} for e in entries]
+    called = WalkIn.objects.filter(office=office, local_date=local_today(office), status="called").select_related(
+        "service"
+    )
+    return render(
+        request, "console/queue.html", {"office": office, "rows": rows, "called": called, "form": WalkInForm()}
+    )
+
+
+@require_POST
+def queue_add(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    form = WalkInForm(request.POST)
+    if form.is_valid():
+        service = Service.objects.filter(code=form.cleaned_data["service"], active=True).first()
+        try:
+            walk_in = services.walk_in_add(
+                actor=request.user,
+                office=office,
+                service=service,
+                interpreter_language=form.cleaned_data["interpreter_language"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Ticket {walk_in.ticket} added to the queue.")
+    else:
+        messages.error(request, "Choose a service for the walk-in.")
+    return redirect("console:queue")
+
+
+@require_POST
+def queue_update(request: HttpRequest) -> HttpResponse:
+    form = WalkInUpdateForm(request.POST)
+    if form.is_valid():
+        walk_in = WalkIn.objects.select_related("office").filter(public_id=form.cleaned_data["walk_in"]).first()
+        if walk_in is None or not policies.can_run_office_day(request.user, walk_in.office):
+            messages.error(request, "No such ticket at your office.")
+        else:
+            try:
+                services.walk_in_update(actor=request.user, walk_in=walk_in, to=form.cleaned_data["status"])
+            except DomainError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, f"Ticket {walk_in.ticket}: {form.cleaned_data['status']}.")
+    return redirect("console:queue")
+
+
+@require_GET
+def book(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    form = StaffBookForm(request.GET if "service" in request.GET else None)
+    days = None
+    choice = None
+    later = None
+    if form.is_bound and form.is_valid():
+        service = Service.objects.filter(code=form.cleaned_data["service"], active=True).first()
+        choice = booking.Choice(
+            office=office,
+            service=service,
+            mode=form.cleaned_data["mode"],
+            interpreter=form.cleaned_data["interpreter"],
+            companion=form.cleaned_data["companion"] == "yes",
+        )
+        try:
+            need = choice.need()
+        except ValidationFailed as error:
+            form.add_domain_error(error, field="interpreter" if error.field == "interpreter_language" else None)
+        else:
+            first = booking.search_from(office, request.GET.get("from"))
+            slots = booking.open_slots(office, need, first)
+            days = booking.slot_days(slots)
+            last = slots[-1].local_start.date() if slots else first + timedelta(days=booking.SEARCH_DAYS - 1)
+            later = (last + timedelta(days=1)).isoformat()
+    context = {"form": form, "office": office, "days": days, "choice": choice, "later": later}
+    return render(request, "console/book.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def book_details(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    source = request.POST if request.method == "POST" else request.GET
+    choice = booking.Choice.from_query(source)
+    if choice.service is None or not choice.mode or choice.start is None or choice.office != office:
+        messages.error(request, "Choose a service and a time first.")
+        return redirect("console:book")
+    form = DetailsForm(
+        request.POST if request.method == "POST" else None,
+        companion=choice.companion,
+        phone_required=choice.mode == "phone",
+    )
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
+        data = form.cleaned_data
+        person = services.PersonDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            email=data.get("email") or "",
+            phone=data.get("phone") or "",
+        )
+        companion = None
+        if choice.companion and data.get("companion_date_of_birth"):
+            companion = services.PersonDetails(
+                first_name=data["companion_first_name"],
+                last_name=data["companion_last_name"],
+                date_of_birth=data["companion_date_of_birth"],
+            )
+        try:
+            appointment = services.appointment_book(
+                actor=request.user,
+                office=office,
+                service=choice.service,
+                mode=choice.mode,
+                starts_at=choice.start,
+                person=person,
+                interpreter_language=choice.interpreter,
+                companion=companion,
+                companion_relationship=data.get("companion_relationship", "") if companion else "",
+            )
+        except DomainError as error:
+            form.add_domain_error(error, field={"date_of_birth": "dob_month"}.get(error.field or "", error.field))
+        else:
+            messages.success(request, f"Booked. Confirmation code {appointment.code}: read it to the caller.")
+            return redirect("console:book")
+    context = {"form": form, "choice": choice, "hidden": choice.params(), "office": office}
+    return render(request, "console/book_details.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def people(request: HttpRequest) -> HttpResponse:
+    form = PersonSearchForm(request.POST if request.method == "POST" else None)
+    found = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            found = selectors.person_search(
+                actor=request.user,
+                purpose=data["purpose"],
+                purpose_note=data["purpose_note"],
+                ssn=data["ssn"].strip(),
+                last_name=data["last_name"].strip(),
+                date_of_birth=data.get("date_of_birth"),
+            )
+        except DomainError as error:
+            form.add_domain_error(error)
+    rows = [
+        {
+            "person": p,
+            "ssn_last4": decrypt_field(p.ssn_encrypted, context="person.ssn")[-4:] if p.ssn_encrypted else "",
+        }
+        for p in (found or [])
+    ]
+    return render(request, "console/people.html", {"form": form, "rows": rows, "searched": found is not None})

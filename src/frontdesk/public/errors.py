@@ -1,0 +1,42 @@
+"""Domain errors as sentences in the visitor's language. The services speak English; the public site
+translates the ones a visitor can meet, by code or by field, and falls back to the service's words."""
+
+from django.utils.translation import gettext_lazy as _
+
+from frontdesk.core.errors import DomainError
+
+BY_CODE = {
+    "slot_taken": _("That time was just taken. Choose another time."),
+    "appointment_not_found": _("We found no appointment with that code, last name and date of birth. Check all three."),
+    "in_person_required": _("This service must be done in person: the rules require it. Choose in person."),
+    "not_reschedulable": _("Only a booked appointment can be moved."),
+    "invalid_transition": _("This appointment can no longer be changed."),
+}
+BY_FIELD = {
+    "zip": _("We do not know that ZIP code. Check it and try again."),
+    "date_of_birth": _("Check the date of birth."),
+    "last_name": _("Give a first and last name using letters."),
+    "ssn": _("Check the Social Security number: it has 9 digits."),
+    "companion": _("The companion must be someone other than the person."),
+    "companion_relationship": _("Say how the companion is related to the person."),
+    "mode": _("That way of meeting is not offered for this service."),
+    "interpreter_language": _("We do not have interpreters for that language."),
+}
+# Service field names that are spread over several inputs on the page.
+FIELD_ALIASES = {
+    "date_of_birth": "dob_month",
+    "companion": "companion_first_name",
+    "interpreter_language": "interpreter",
+}
+
+
+def message_for(error: DomainError) -> str:
+    if error.code in BY_CODE:
+        return str(BY_CODE[error.code])
+    if error.field in BY_FIELD:
+        return str(BY_FIELD[error.field])
+    return error.message
+
+
+def field_for(error: DomainError) -> str | None:
+    return FIELD_ALIASES.get(error.field or "", error.field)

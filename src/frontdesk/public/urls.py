@@ -1,0 +1,27 @@
+"""The public site, mounted with i18n_patterns: English at /, Spanish at /es/ (config/urls.py).
+
+Every name here has an access rule in frontdesk/console/access.py (deny by default)."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "public"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("offices/", views.offices, name="offices"),
+    path("offices/<str:code>/", views.office, name="office"),
+    path("book/", views.book_service, name="book-service"),
+    path("book/options/", views.book_options, name="book-options"),
+    path("book/time/", views.book_time, name="book-time"),
+    path("book/details/", views.book_details, name="book-details"),
+    path("appointment/", views.appointment, name="appointment"),
+    path("appointment/find/", views.appointment_find_view, name="appointment-find"),
+    path("appointment/calendar.ics", views.appointment_calendar, name="appointment-calendar"),
+    path("appointment/cancel/", views.appointment_cancel, name="appointment-cancel"),
+    path("appointment/reschedule/", views.appointment_reschedule, name="appointment-reschedule"),
+    path("appointment/forget/", views.appointment_forget, name="appointment-forget"),
+    path("accounting/", views.accounting, name="accounting"),
+    path("privacy/", views.privacy, name="privacy"),
+]

@@ -1,0 +1,230 @@
+"""The staff console through Django's test client: sign-in with MFA and lockout, the office's day, the
+manager's setup and the auditor's ledger pages. Staff sign in with `verified_login` (tests/web/auth.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from frontdesk.accounts.roles import Role
+from frontdesk.ledger.models import LedgerEvent
+from frontdesk.offices.models import Closure, OfficeHours, Resource
+from frontdesk.scheduling.models import Appointment, Person, Service, Status, WalkIn
+from frontdesk.scheduling.codes import new_code
+from tests.factories import staff_user
+from tests.web.auth import current_code, totp_device
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "not-used-in-tests-1"
+
+
+def sign_in(client: Client, username: str, password: str = PASSWORD):
+    return client.post("/console/sign-in/", {"username": username, "password": password})
+
+
+def test_sign_in_takes_a_password_then_a_code(office, settings):
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0  # the wrong code below would otherwise delay the right one
+    clerk = staff_user("clerk", Role.COUNTER_CLERK, office)
+    device = totp_device(clerk)
+    client = Client()
+    response = sign_in(client, "clerk")
+    assert response["Location"] == "/console/sign-in/code/"
+    # Between the two steps the session is not signed in: neither pages nor the API are open.
+    assert client.get("/console/schedule/").status_code == 302
+    assert client.get("/api/v1/staff/offices/A01/queue").status_code == 401
+    wrong = client.post("/console/sign-in/code/", {"token": "000000" if current_code(device) != "000000" else "111111"})
+    assert "That code did not work" in wrong.content.decode()
+    done = client.post("/console/sign-in/code/", {"token": current_code(device)})
+    assert done["Location"] == "/console/"
+    assert client.get("/console/schedule/").status_code == 200
+
+
+def test_first_sign_in_sets_up_an_authenticator(office, settings):
+    settings.FRONTDESK_MFA_SELF_ENROLL = True
+    staff_user("clerk", Role.COUNTER_CLERK, office)
+    client = Client()
+    assert sign_in(client, "clerk")["Location"] == "/console/sign-in/set-up/"
+    page = client.get("/console/sign-in/set-up/")
+    assert "data:image/svg+xml" in page.content.decode()
+    device = TOTPDevice.objects.get(user__username="clerk", confirmed=False)
+    done = client.post("/console/sign-in/set-up/", {"token": current_code(device)})
+    assert done["Location"] == "/console/"
+    device.refresh_from_db()
+    assert device.confirmed
+
+
+def test_without_self_enrolment_an_administrator_issues_the_key(office, settings):
+    settings.FRONTDESK_MFA_SELF_ENROLL = False
+    staff_user("clerk", Role.COUNTER_CLERK, office)
+    client = Client()
+    sign_in(client, "clerk")
+    page = client.get("/console/sign-in/set-up/").content.decode()
+    assert "mfa_issue" in page
+    assert not TOTPDevice.objects.exists()
+
+
+def test_the_administrator_signs_in_with_a_password_alone(office):
+    staff_user("admin", Role.ADMINISTRATOR)
+    client = Client()
+    assert sign_in(client, "admin")["Location"] == "/console/"
+    assert client.get("/console/people/").status_code == 403
+
+
+def test_five_wrong_passwords_lock_the_username_out(office):
+    staff_user("clerk", Role.COUNTER_CLERK, office)
+    client = Client()
+    for _ in range(4):
+        assert "not right" in sign_in(client, "clerk", "wrong-password").content.decode()
+    locked = sign_in(client, "clerk", "wrong-password")
+    assert locked.status_code == 429
+    assert sign_in(client, "clerk").status_code == 429  # even the right password, for now
+
+
+def test_sign_out(clerk_web):
+    assert clerk_web.post("/console/sign-out/")["Location"] == "/console/sign-in/"
+    assert clerk_web.get("/console/").status_code == 302
+
+
+def _appointment(office, starts_at, last_name="Rivera") -> Appointment:
+    person = Person.objects.create(
+        first_name="Ana", last_name=last_name, last_name_key=last_name.lower(), date_of_birth="1960-05-17"
+    )
+    return Appointment.objects.create(
+        code=new_code(),
+        person=person,
+        office=office,
+        service=Service.objects.get(code="direct_deposit_change"),
+        mode="in_person",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=30),
+    )
+
+
+def test_the_schedule_needs_a_purpose_and_records_the_read(clerk_web, office):
+    now = datetime.now(UTC)
+    _appointment(office, now)
+    blank = clerk_web.get("/console/schedule/")
+    assert "Rivera" not in blank.content.decode()
+    assert not LedgerEvent.objects.filter(type="records.schedule.viewed").exists()
+    day = now.astimezone(office.zone).date().isoformat()
+    shown = clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": day})
+    assert "Rivera" in shown.content.decode()
+    event = LedgerEvent.objects.get(type="records.schedule.viewed")
+    assert event.event["purpose"] == "run_schedule"
+
+
+def test_check_in_from_the_schedule(clerk_web, office):
+    appointment = _appointment(office, datetime.now(UTC) + timedelta(minutes=10))
+    response = clerk_web.post(
+        "/console/appointments/action/", {"code": appointment.code, "action": "check-in", "back": "/console/schedule/"}
+    )
+    assert response["Location"] == "/console/schedule/"
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CHECKED_IN
+
+
+def test_a_refused_action_is_a_message_not_an_error(clerk_web, office):
+    appointment = _appointment(office, datetime.now(UTC) + timedelta(days=2))
+    clerk_web.post("/console/appointments/action/", {"code": appointment.code, "action": "check-in"})
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED
+    page = clerk_web.get("/console/schedule/")
+    assert "Check-in opens two hours before" in page.content.decode()
+
+
+def test_staff_of_another_office_cannot_act(office):
+    from tests.factories import OfficeFactory
+    from tests.web.auth import verified_login
+
+    other = OfficeFactory(code="B01")
+    outsider = verified_login(Client(), staff_user("outsider", Role.COUNTER_CLERK, other))
+    appointment = _appointment(office, datetime.now(UTC))
+    outsider.post("/console/appointments/action/", {"code": appointment.code, "action": "cancel"})
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED
+
+
+def test_walk_in_queue(clerk_web, office):
+    clerk_web.post("/console/queue/add/", {"service": "direct_deposit_change", "interpreter_language": ""})
+    walk_in = WalkIn.objects.get()
+    page = clerk_web.get("/console/queue/").content.decode()
+    assert walk_in.ticket in page
+    clerk_web.post("/console/queue/update/", {"walk_in": str(walk_in.public_id), "status": "called"})
+    walk_in.refresh_from_db()
+    assert walk_in.status == "called"
+
+
+def test_person_look_up_needs_a_purpose(clerk_web, office):
+    _appointment(office, datetime.now(UTC))
+    refused = clerk_web.post("/console/people/", {"last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"})
+    assert "Rivera</th>" not in refused.content.decode()
+    found = clerk_web.post(
+        "/console/people/",
+        {"purpose": "caller_request", "last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"},
+    )
+    assert "Ana Rivera" in found.content.decode()
+    assert LedgerEvent.objects.filter(type="records.person.viewed").count() == 1
+
+
+def test_book_for_a_caller(clerk_web, office):
+    page = clerk_web.get("/console/book/", {"service": "direct_deposit_change", "mode": "phone"})
+    start = page.context["days"][0].slots[0].value
+    response = clerk_web.post(
+        "/console/book/details/",
+        {
+            "office": "A01",
+            "service": "direct_deposit_change",
+            "mode": "phone",
+            "start": start,
+            "first_name": "Ana",
+            "last_name": "Rivera",
+            "dob_month": "5",
+            "dob_day": "17",
+            "dob_year": "1960",
+            "phone": "2125550100",
+        },
+    )
+    assert response["Location"] == "/console/book/"
+    appointment = Appointment.objects.get()
+    assert appointment.booked_by.username == "clerk"
+
+
+def test_manager_sets_hours_closures_and_staff(manager_web, office):
+    manager_web.post("/console/office/hours/", {"weekday": "5", "opens": "09:00", "closes": "12:00"})
+    assert OfficeHours.objects.filter(office=office, weekday=5).exists()
+    manager_web.post("/console/office/hours/", {"weekday": "5", "opens": "", "closes": ""})
+    assert not OfficeHours.objects.filter(office=office, weekday=5).exists()
+    bad = manager_web.post("/console/office/hours/", {"weekday": "1", "opens": "17:00", "closes": "09:00"})
+    assert bad.status_code == 422
+    assert OfficeHours.objects.get(office=office, weekday=1).opens.hour == 9
+    day = (datetime.now(UTC) + timedelta(days=10)).date().isoformat()
+    manager_web.post("/console/office/closures/add/", {"date": day, "reason": "Training"})
+    assert Closure.objects.filter(office=office, date=day).exists()
+    manager_web.post("/console/office/closures/remove/", {"date": day})
+    assert not Closure.objects.filter(office=office).exists()
+    manager_web.post(
+        "/console/office/resources/add/", {"kind": "interpreter", "name": "Lin", "languages": ["zh"], "remote": "on"}
+    )
+    lin = Resource.objects.get(name="Lin")
+    assert lin.remote and lin.languages == ["zh"]
+    manager_web.post("/console/office/resources/update/", {"resource": str(lin.public_id), "active": "0"})
+    lin.refresh_from_db()
+    assert not lin.active
+    types = set(LedgerEvent.objects.values_list("type", flat=True))
+    assert {"offices.hours.changed", "offices.closure.saved", "offices.resource.added"} <= types
+
+
+def test_a_clerk_cannot_change_the_office(clerk_web, office):
+    assert clerk_web.post("/console/office/hours/", {"weekday": "1", "opens": "", "closes": ""}).status_code == 403
+    assert OfficeHours.objects.filter(office=office, weekday=1).exists()
+
+
+def test_auditor_sees_the_ledger_and_verifies_it(auditor_web, clerk_web, office):
+    clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": "2026-01-05"})
+    status = auditor_web.get("/console/audit/")
+    assert status.status_code == 200
+    events = auditor_web.get("/console/audit/events/").content.decode()
+    assert "records.schedule.viewed" in events
+    result = auditor_web.post("/console/audit/verify/").content.decode()
+    assert "Verif" in result
