@@ -404,10 +404,6 @@ class _Busy:
         self.starts.insert(i, start)
         self.ends.insert(i, end)
 
-    def next_start(self, after: int) -> int | None:
-        i = bisect.bisect_right(self.starts, after)
-        return self.starts[i] if i < len(self.starts) else None
-
     def within(self, start: int, end: int) -> int:
         """Seconds of [start, end) that are busy."""
         i = max(bisect.bisect_right(self.starts, start) - 1, 0)
@@ -552,6 +548,7 @@ class _OfficeLoad:
         return segments
 
     def _segment(self, batch: _Batch, member: dict, menu: tuple, busy: _Busy, t: int, end: int, start: int) -> None:
+        """Book one stretch of a staff member's working day, from t (on the office grid) to its end."""
         services, cumulative, mean, shortest = menu
 
         def pick() -> _Service:
@@ -561,32 +558,29 @@ class _OfficeLoad:
         existing = busy.within(start, end)
         loader.report.staff_seconds += end - start
         loader.report.held_staff_seconds += existing
-        remaining = self.options.fill * (end - start) - existing
+        if existing:
+            return  # booked by an earlier run (or by people): a rerun leaves the day as it is
+        remaining = self.options.fill * (end - start)
         while t + step <= end:
-            if not busy.free(t, t + step):
-                t += step
-                continue
             left = end - t
             if remaining <= 0:
                 place = False
             elif left <= remaining:
                 place = True
             else:
+                # As many appointments as still wanted against as many free steps as still wanted.
                 wanted = remaining / mean
                 place = rng.random() * (wanted + (left - remaining) / step) < wanted
             if place:
-                obstacle = busy.next_start(t)
-                fits = min(end, obstacle if obstacle is not None else end) - t
                 service = pick()
-                if service.seconds > fits:
-                    service = next((s for s in services if s.seconds == shortest), service)
-                if service.seconds <= fits and self._book(batch, member, service, t):
+                if service.seconds > left:
+                    service = next(s for s in services if s.seconds == shortest)
+                if service.seconds <= left and self._book(batch, member, service, t):
                     loader.report.held_staff_seconds += service.seconds
                     remaining -= service.seconds
                     t += -(-service.seconds // step) * step
                     continue
-            elif not existing and rng.random() < CANCELLED_RATE:  # only on a first load, never on reruns
-                service = pick()
+            elif rng.random() < CANCELLED_RATE and (service := pick()).seconds <= left:
                 self._emit(batch, service, service.modes[0], t, "", [member["id"]], cancelled=True)
             t += step
 
