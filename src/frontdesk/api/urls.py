@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from frontdesk.core.errors import DomainError
 
+from .disclosures import router as disclosures_router
 from .public import router as public_router
 from .staff import router as staff_router
 
@@ -57,3 +58,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 api.add_router("/", public_router)
 api.add_router("/staff/", staff_router)
+api.add_router("/disclosures/", disclosures_router)

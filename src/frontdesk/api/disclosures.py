@@ -1,0 +1,913 @@
+"""Disclosure endpoints under /api/v1/disclosures/: intake, decision, sign-off, release, restrictions,
+the accounting of disclosures, the transparency report and access alerts.
+
+Staff endpoints need a signed-in session; the person's own accounting and the transparency report are
+public. Schemas check shape only; the services in frontdesk.disclosures decide everything else.
+"""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+from ninja.security import django_auth
+from pydantic import Field, StringConstraints
+
+from frontdesk.core.crypto import decrypt_field
+from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures.categories import RELEASABLE, DataCategory
+from frontdesk.disclosures.models import (
+    TERMINAL_STATUSES,
+    AccessAlert,
+    AccountingEntry,
+    DisclosureRequest,
+    EvidenceDocument,
+    Release,
+    RequestStatus,
+    Restriction,
+    RestrictionKind,
+    SignOff,
+)
+from frontdesk.disclosures.packet import packet_pdf
+from frontdesk.disclosures.transparency import report_csv, report_html, transparency_report
+from frontdesk.disclosures.vocabulary import (
+    SIGNOFF_ROLES,
+    AgencyType,
+    Channel,
+    CrimeClass,
+    EvidenceKind,
+    Purpose,
+    SubjectStatus,
+)
+
+from .schemas import Error, VerifyIn
+
+router = Router(tags=["disclosures"], auth=django_auth)
+ERRORS = {frozenset({400, 401, 403, 404, 409, 422}): Error}
+PUBLIC_ERRORS = {frozenset({400, 404, 422}): Error}
+EARLIEST, LATEST = dt.date(1850, 1, 1), dt.date(2100, 1, 1)
+
+AgencyTypeCode = Literal[tuple(AgencyType.values)]  # type: ignore[valid-type]
+PurposeCode = Literal[tuple(Purpose.values)]  # type: ignore[valid-type]
+ChannelCode = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
+CrimeClassCode = Literal[tuple(CrimeClass.values)]  # type: ignore[valid-type]
+SubjectStatusCode = Literal[tuple(SubjectStatus.values)]  # type: ignore[valid-type]
+EvidenceKindCode = Literal[tuple(EvidenceKind.values)]  # type: ignore[valid-type]
+CategoryCode = Literal[tuple(sorted(RELEASABLE))]  # type: ignore[valid-type]
+RoleCode = Literal[SIGNOFF_ROLES]  # type: ignore[valid-type]
+RestrictionKindCode = Literal[tuple(RestrictionKind.values)]  # type: ignore[valid-type]
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Required200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+# --- Schemas -------------------------------------------------------------------------------------
+
+
+class SubjectIn(Schema):
+    last_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    first_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=80)] = ""
+    date_of_birth: dt.date | None = Field(None, ge=EARLIEST, le=LATEST)
+    ssn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=11)] = ""
+    appointment_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=12)] = ""
+
+
+class EvidenceIn(Schema):
+    kind: EvidenceKindCode
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+    content_base64: str = Field(..., min_length=1, max_length=2_100_000, description="The file, base64-encoded")
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+
+
+class RequestFields(Schema):
+    channel: ChannelCode
+    requester_agency: Required200
+    requester_component: Text200 = ""
+    requester_official: Required200
+    requester_title: Text200 = ""
+    requester_contact: Required200
+    requester_address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    agency_type: AgencyTypeCode
+    purpose: PurposeCode
+    purpose_detail: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    crime_class: CrimeClassCode = "none"
+    subject_status: SubjectStatusCode = "none"
+    authority_cited: Text200 = Field("", description="What the requester cited, if anything")
+    categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
+    records_from: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
+    records_to: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
+
+
+class RequestIn(RequestFields):
+    subjects: list[SubjectIn] = Field(..., min_length=1, max_length=services.MAX_SUBJECTS)
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=services.MAX_EVIDENCE)
+
+
+class RequestPatch(Schema):
+    channel: ChannelCode | None = None
+    requester_agency: Required200 | None = None
+    requester_component: Text200 | None = None
+    requester_official: Required200 | None = None
+    requester_title: Text200 | None = None
+    requester_contact: Required200 | None = None
+    requester_address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = (
+        None
+    )
+    agency_type: AgencyTypeCode | None = None
+    purpose: PurposeCode | None = None
+    purpose_detail: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    crime_class: CrimeClassCode | None = None
+    subject_status: SubjectStatusCode | None = None
+    authority_cited: Text200 | None = None
+    categories: list[CategoryCode] | None = Field(None, min_length=1, max_length=len(RELEASABLE))
+    records_from: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
+    records_to: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
+    subjects: list[SubjectIn] | None = Field(None, min_length=1, max_length=services.MAX_SUBJECTS)
+
+
+class SignOffIn(Schema):
+    role: RoleCode
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class RejectIn(Schema):
+    role: RoleCode
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class RestrictionIn(Schema):
+    kind: RestrictionKindCode
+    title: Required200
+    citation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+    recipients: list[AgencyTypeCode] | None = Field(None, max_length=len(AgencyType.values), description="null: all")
+    agencies: list[Text200] = Field(default_factory=list, max_length=20)
+    categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
+    effective_from: dt.date = Field(..., ge=dt.date(1900, 1, 1), le=LATEST)
+    effective_until: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=LATEST)
+
+
+class CategoryDecisionOut(Schema):
+    category: str
+    outcome: str
+    authorities: list[str]
+    restrictions: list[str]
+    missing_evidence: list[str]
+    missing_signoffs: list[str]
+    reason: str
+
+
+class DecisionOut(Schema):
+    status: str
+    categories: list[CategoryDecisionOut]
+    policy_sha256: str
+    rules: str
+    date: int
+
+
+class SubjectOut(Schema):
+    position: int
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date | None
+    ssn_last4: str | None
+    appointment_code: str
+
+
+class EvidenceOut(Schema):
+    id: str
+    kind: str
+    description: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    uploaded_by: str
+
+
+class SignOffOut(Schema):
+    role: str
+    signer: str
+    decision: str
+    note: str
+    request_version: int
+    signed_at: dt.datetime
+    expires_at: dt.datetime
+    voided_at: dt.datetime | None
+    void_reason: str
+    counts: bool = Field(description="Whether it counts now: this version, not voided, not expired")
+
+
+class Requester(Schema):
+    agency: str
+    component: str
+    official: str
+    title: str
+    contact: str
+    address: str
+
+
+class AllowedActions(Schema):
+    edit: bool
+    sign_as: list[str]
+    release: bool
+
+
+class RequestSummaryOut(Schema):
+    id: str
+    status: str
+    received_at: dt.datetime
+    office: str | None
+    region: int | None
+    agency: str
+    agency_type: str
+    purpose: str
+    categories: list[str]
+    subjects: int
+
+
+class RequestOut(Schema):
+    id: str
+    status: str
+    version: int
+    received_at: dt.datetime
+    updated_at: dt.datetime
+    office: str | None
+    region: int | None
+    intake_by: str
+    channel: str
+    requester: Requester
+    agency_type: str
+    purpose: str
+    purpose_detail: str
+    crime_class: str
+    subject_status: str
+    authority_cited: str
+    categories: list[str]
+    records_from: dt.date | None
+    records_to: dt.date | None
+    subjects: list[SubjectOut]
+    evidence: list[EvidenceOut]
+    decision: DecisionOut
+    sign_offs: list[SignOffOut]
+    release: str | None = Field(None, description="The release's id, once released")
+    allowed: AllowedActions
+
+
+class LedgerRef(Schema):
+    event_id: int
+    commitment: str
+    index: int | None = Field(description="Leaf index, once the ledger's sequencer has assigned it")
+
+
+class SubjectMatchOut(Schema):
+    subject: int
+    outcome: str
+
+
+class ReleaseOut(Schema):
+    id: str
+    request: str
+    released_at: dt.datetime
+    released_by: str
+    categories: list[str]
+    authorities: list[str]
+    subjects_released: int
+    matches: list[SubjectMatchOut]
+    packet_sha256: str
+    ledger: LedgerRef
+    accounting_entries: int
+
+
+class RestrictionOut(Schema):
+    code: str
+    version: int
+    kind: str
+    title: str
+    citation: str
+    summary: str
+    recipients: list[str] | None
+    agencies: list[str]
+    categories: list[str]
+    effective_from: dt.date
+    effective_until: dt.date | None
+    recorded_by: str
+    recorded_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AuthorityOut(Schema):
+    id: str
+    effect: str
+    kind: str
+    provenance: str
+    illustrative: bool
+    title: str
+    citation: str
+    summary: str
+    recipients: list[str] | None
+    agencies: list[str]
+    purposes: list[str] | None
+    facts: dict[str, list[str]]
+    categories: list[str]
+    evidence: list[str]
+    signoff_roles: list[str]
+    accounting_required: bool
+    subject_may_see: bool
+    effective_from: dt.date
+    effective_until: dt.date | None
+    applies_here: bool
+
+
+class Choice(Schema):
+    code: str
+    label: str
+
+
+class Vocabulary(Schema):
+    agency_types: list[Choice]
+    purposes: list[Choice]
+    channels: list[Choice]
+    crime_classes: list[Choice]
+    subject_statuses: list[Choice]
+    evidence_kinds: list[Choice]
+    categories: list[Choice]
+    signoff_roles: list[str]
+
+
+class CatalogOut(Schema):
+    version: str | None
+    sha256: str | None
+    effective_from: dt.date | None
+    loaded_at: dt.datetime | None
+    entries: list[AuthorityOut]
+    vocabulary: Vocabulary
+
+
+class AccountingEntryOut(Schema):
+    id: str
+    person: str
+    subject: str
+    release: str
+    request: str
+    disclosed_at: dt.datetime
+    nature: str
+    purpose: str
+    recipient_name: str
+    recipient_address: str
+    authorities: list[str]
+    authority_citation: str
+    subject_may_see: bool
+    withheld_basis: str
+    retain_until: dt.date
+
+
+class MyAccountingEntryOut(Schema):
+    disclosed_on: dt.date
+    nature: str
+    purpose: str
+    recipient_name: str
+    recipient_address: str
+    authority: str
+
+
+class AlertOut(Schema):
+    id: str
+    kind: str
+    actor: str
+    region: int | None
+    window_start: dt.datetime
+    window_end: dt.datetime
+    count: int
+    details: dict
+    created_at: dt.datetime
+
+
+class ReportCell(Schema):
+    key: str
+    label: str
+    count: int | None = Field(description="null when the count is suppressed")
+    display: str
+
+
+class TransparencyOut(Schema):
+    year: int
+    quarter: int
+    period_start: dt.date
+    period_end: dt.date
+    generated_at: dt.datetime
+    threshold: int
+    total: ReportCell
+    by_agency_type: list[ReportCell]
+    by_authority: list[ReportCell]
+    by_outcome: list[ReportCell]
+
+
+class TransparencyQuery(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+    quarter: int = Field(..., ge=1, le=4)
+    format: Literal["json", "csv", "html"] = "json"
+
+
+class ReadQuery(Schema):
+    purpose: str = Field("", max_length=40, description="Why you read it; default disclosure_review (audit)")
+
+
+class ListQuery(Schema):
+    status: Literal[tuple(RequestStatus.values)] | None = None  # type: ignore[valid-type]
+
+
+class AccountingQuery(Schema):
+    purpose: str = Field("", max_length=40, description="Why you read it, e.g. audit")
+    person: str = Field("", max_length=64, description="A person's id, to see only their entries")
+
+
+# --- Presenters ----------------------------------------------------------------------------------
+
+
+def _username(user) -> str:
+    return user.get_username() if user is not None else ""
+
+
+def _subject(s) -> dict:
+    last4 = decrypt_field(s.ssn_encrypted, context="disclosures.subject.ssn")[-4:] if s.ssn_encrypted else None
+    return {
+        "position": s.position,
+        "first_name": s.first_name,
+        "last_name": s.last_name,
+        "date_of_birth": s.date_of_birth,
+        "ssn_last4": last4,
+        "appointment_code": s.appointment_code,
+    }
+
+
+def _evidence(e: EvidenceDocument) -> dict:
+    return {
+        "id": str(e.public_id),
+        "kind": e.kind,
+        "description": e.description,
+        "filename": e.filename,
+        "content_type": e.content_type,
+        "size": e.size,
+        "sha256": e.sha256,
+        "uploaded_at": e.uploaded_at,
+        "uploaded_by": _username(e.uploaded_by),
+    }
+
+
+def _sign_off(s: SignOff, request: DisclosureRequest, now: dt.datetime) -> dict:
+    return {
+        "role": s.role,
+        "signer": _username(s.signer),
+        "decision": s.decision,
+        "note": s.note,
+        "request_version": s.request_version,
+        "signed_at": s.signed_at,
+        "expires_at": s.expires_at,
+        "voided_at": s.voided_at,
+        "void_reason": s.void_reason,
+        "counts": s.voided_at is None and s.expires_at > now and s.request_version == request.version,
+    }
+
+
+def request_dict(request: DisclosureRequest, actor) -> dict:
+    now = timezone.now()
+    decision = services.request_decide(request, now=now)
+    status = request.status if request.status in TERMINAL_STATUSES else decision.status
+    release = Release.objects.filter(request=request).values_list("public_id", flat=True).first()
+    return RequestOut(
+        id=str(request.public_id),
+        status=status,
+        version=request.version,
+        received_at=request.received_at,
+        updated_at=request.updated_at,
+        office=request.office.code if request.office else None,
+        region=request.region,
+        intake_by=_username(request.intake_by),
+        channel=request.channel,
+        requester=Requester(
+            agency=request.requester_agency,
+            component=request.requester_component,
+            official=request.requester_official,
+            title=request.requester_title,
+            contact=request.requester_contact,
+            address=request.requester_address,
+        ),
+        agency_type=request.agency_type,
+        purpose=request.purpose,
+        purpose_detail=request.purpose_detail,
+        crime_class=request.crime_class,
+        subject_status=request.subject_status,
+        authority_cited=request.authority_cited,
+        categories=list(request.categories),
+        records_from=request.records_from,
+        records_to=request.records_to,
+        subjects=[_subject(s) for s in request.subjects.all()],
+        evidence=[_evidence(e) for e in request.evidence.select_related("uploaded_by")],
+        decision=decision.as_dict(),
+        sign_offs=[_sign_off(s, request, now) for s in request.sign_offs.select_related("signer")],
+        release=str(release) if release else None,
+        allowed=AllowedActions(
+            edit=policies.can_edit_request(actor, request),
+            sign_as=sorted(policies.signoff_roles_of(actor, request)),
+            release=policies.can_release(actor, request),
+        ),
+    ).model_dump(mode="json")
+
+
+def _summary(request: DisclosureRequest) -> dict:
+    return {
+        "id": str(request.public_id),
+        "status": request.status,
+        "received_at": request.received_at,
+        "office": request.office.code if request.office else None,
+        "region": request.region,
+        "agency": request.requester_agency,
+        "agency_type": request.agency_type,
+        "purpose": request.purpose,
+        "categories": list(request.categories),
+        "subjects": request.subjects.count(),
+    }
+
+
+def release_dict(release: Release) -> dict:
+    event = release.ledger_event
+    event.refresh_from_db(fields=["index"])
+    return ReleaseOut(
+        id=str(release.public_id),
+        request=str(release.request.public_id),
+        released_at=release.released_at,
+        released_by=_username(release.released_by),
+        categories=release.categories,
+        authorities=release.authorities,
+        subjects_released=release.subjects_released,
+        matches=release.matches,
+        packet_sha256=release.packet_sha256,
+        ledger=LedgerRef(event_id=event.pk, commitment=bytes(event.commitment).hex(), index=event.index),
+        accounting_entries=AccountingEntry.objects.filter(release=release).count(),
+    ).model_dump(mode="json")
+
+
+def _restriction(r: Restriction) -> dict:
+    return {
+        "code": r.code,
+        "version": r.version,
+        "kind": r.kind,
+        "title": r.title,
+        "citation": r.citation,
+        "summary": r.summary,
+        "recipients": r.recipients,
+        "agencies": r.agencies,
+        "categories": r.categories,
+        "effective_from": r.effective_from,
+        "effective_until": r.effective_until,
+        "recorded_by": _username(r.recorded_by),
+        "recorded_at": r.recorded_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def _details(payload: RequestFields | dict) -> services.RequestDetails:
+    data = payload if isinstance(payload, dict) else payload.model_dump()
+    fields = {k: v for k, v in data.items() if k in services.RequestDetails.__dataclass_fields__}
+    fields["categories"] = tuple(fields.get("categories") or ())
+    return services.RequestDetails(**fields)
+
+
+def _subjects(items) -> list[services.SubjectDetails]:
+    return [services.SubjectDetails(**s.model_dump()) for s in items]
+
+
+def _upload(e: EvidenceIn) -> services.EvidenceUpload:
+    return services.EvidenceUpload.from_base64(**e.model_dump())
+
+
+# --- Staff endpoints -----------------------------------------------------------------------------
+
+
+def _choices(enum) -> list[dict]:
+    return [{"code": value, "label": label} for value, label in enum.choices]
+
+
+@router.get("/catalog", response={200: CatalogOut, **ERRORS}, summary="The authority catalog in force")
+def catalog(request: HttpRequest):
+    current, entries = selectors.catalog_in_force(actor=request.user)
+    return {
+        "version": current.version if current else None,
+        "sha256": current.sha256 if current else None,
+        "effective_from": current.effective_from if current else None,
+        "loaded_at": current.loaded_at if current else None,
+        "entries": [
+            {
+                "id": e.code,
+                "effect": e.effect,
+                "kind": e.kind,
+                "provenance": e.provenance,
+                "illustrative": e.illustrative,
+                "title": e.title,
+                "citation": e.citation,
+                "summary": e.summary,
+                "recipients": e.recipients,
+                "agencies": e.agencies,
+                "purposes": e.purposes,
+                "facts": e.facts,
+                "categories": e.categories,
+                "evidence": e.evidence,
+                "signoff_roles": e.signoff_roles,
+                "accounting_required": e.accounting_required,
+                "subject_may_see": e.subject_may_see,
+                "effective_from": e.effective_from,
+                "effective_until": e.effective_until,
+                "applies_here": e.applies_here,
+            }
+            for e in entries
+        ],
+        "vocabulary": {
+            "agency_types": _choices(AgencyType),
+            "purposes": _choices(Purpose),
+            "channels": _choices(Channel),
+            "crime_classes": _choices(CrimeClass),
+            "subject_statuses": _choices(SubjectStatus),
+            "evidence_kinds": _choices(EvidenceKind),
+            "categories": [c for c in _choices(DataCategory) if c["code"] in RELEASABLE],
+            "signoff_roles": list(SIGNOFF_ROLES),
+        },
+    }
+
+
+@router.post(
+    "/requests",
+    response={201: RequestOut, **ERRORS},
+    summary="Take in a disclosure request",
+    description=(
+        "Any staff member may record an outside party's request. The answer is the same whether or not "
+        "the people named have records: matching happens only at release, for the privacy office."
+    ),
+)
+def request_create(request: HttpRequest, payload: RequestIn):
+    created = services.request_receive(
+        actor=request.user,
+        details=_details(payload),
+        subjects=_subjects(payload.subjects),
+        evidence=[_upload(e) for e in payload.evidence],
+    )
+    return Status(201, request_dict(created, request.user))
+
+
+@router.get("/requests", response={200: list[RequestSummaryOut], **ERRORS}, summary="Requests you can see")
+def request_list(request: HttpRequest, query: Query[ListQuery]):
+    return [_summary(r) for r in selectors.request_list(actor=request.user, status=query.status or "")[:500]]
+
+
+@router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="One request and its decision")
+def request_detail(request: HttpRequest, request_id: str, query: Query[ReadQuery]):
+    found = selectors.request_get(actor=request.user, request_id=request_id, purpose=query.purpose)
+    return request_dict(found, request.user)
+
+
+@router.patch(
+    "/requests/{request_id}",
+    response={200: RequestOut, **ERRORS},
+    summary="Change a request (voids every sign-off)",
+)
+def request_update(request: HttpRequest, request_id: str, payload: RequestPatch):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    changes = payload.model_dump(exclude_unset=True)
+    subjects = changes.pop("subjects", None)
+    current = {f: getattr(found, f) for f in services.RequestDetails.__dataclass_fields__}
+    kept = {k: v for k, v in changes.items() if v is not None or k in ("records_from", "records_to")}
+    details = _details({**current, **kept}) if changes else None
+    updated = services.request_edit(
+        actor=request.user,
+        request=found,
+        details=details,
+        subjects=_subjects(payload.subjects) if subjects is not None and payload.subjects else None,
+    )
+    return request_dict(updated, request.user)
+
+
+@router.post(
+    "/requests/{request_id}/evidence",
+    response={201: EvidenceOut, **ERRORS},
+    summary="File a document with a request (voids every sign-off)",
+)
+def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceIn):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    document = services.evidence_add(actor=request.user, request=found, upload=_upload(payload))
+    return Status(201, EvidenceOut(**_evidence(document)).model_dump(mode="json"))
+
+
+@router.get(
+    "/requests/{request_id}/evidence/{evidence_id}",
+    response={200: str, **ERRORS},
+    summary="Download a filed document",
+    description="Returns the file with its content type.",
+)
+def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    document = selectors.evidence_get(actor=request.user, request=found, evidence_id=evidence_id)
+    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    response["X-Content-SHA256"] = document.sha256
+    return response
+
+
+@router.post(
+    "/requests/{request_id}/sign-offs", response={201: SignOffOut, **ERRORS}, summary="Sign a request off in a role"
+)
+def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    sign_off = services.request_sign_off(actor=request.user, request=found, role=payload.role, note=payload.note)
+    sign_off.request.refresh_from_db()
+    return Status(201, SignOffOut(**_sign_off(sign_off, sign_off.request, timezone.now())).model_dump(mode="json"))
+
+
+@router.post(
+    "/requests/{request_id}/rejection", response={200: RequestOut, **ERRORS}, summary="Reject a request (final)"
+)
+def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    services.request_reject(actor=request.user, request=found, role=payload.role, reason=payload.reason)
+    found.refresh_from_db()
+    return request_dict(found, request.user)
+
+
+@router.post(
+    "/requests/{request_id}/release",
+    response={201: ReleaseOut, **ERRORS},
+    summary="Release the approved part of a request",
+    description="Writes the packet, its ledger event and the accounting entries in one transaction.",
+)
+def release_create(request: HttpRequest, request_id: str):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    release = services.request_release(actor=request.user, request=found)
+    return Status(201, release_dict(release))
+
+
+@router.get("/releases/{release_id}", response={200: ReleaseOut, **ERRORS}, summary="One release")
+def release_detail(request: HttpRequest, release_id: str):
+    return release_dict(selectors.release_get(actor=request.user, release_id=release_id))
+
+
+@router.get(
+    "/releases/{release_id}/packet.json",
+    response={200: dict, **ERRORS},
+    summary="The release packet (JSON, authoritative)",
+)
+def release_packet_json(request: HttpRequest, release_id: str, query: Query[ReadQuery]):
+    release = selectors.release_get(actor=request.user, release_id=release_id)
+    return selectors.release_packet(actor=request.user, release=release, purpose=query.purpose)
+
+
+@router.get(
+    "/releases/{release_id}/packet.pdf",
+    response={200: str, **ERRORS},
+    summary="The release packet (PDF)",
+    description="Returns application/pdf rendered from the JSON packet.",
+)
+def release_packet_pdf(request: HttpRequest, release_id: str, query: Query[ReadQuery]):
+    release = selectors.release_get(actor=request.user, release_id=release_id)
+    packet = selectors.release_packet(actor=request.user, release=release, purpose=query.purpose)
+    response = HttpResponse(packet_pdf(packet), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="release-{release.public_id}.pdf"'
+    return response
+
+
+@router.get("/restrictions", response={200: list[RestrictionOut], **ERRORS}, summary="Recorded restrictions")
+def restriction_list(request: HttpRequest):
+    return [_restriction(r) for r in selectors.restriction_list(actor=request.user)]
+
+
+def _restriction_details(payload: RestrictionIn) -> services.RestrictionDetails:
+    data = payload.model_dump()
+    return services.RestrictionDetails(
+        kind=data["kind"],
+        title=data["title"],
+        citation=data["citation"],
+        summary=data["summary"],
+        categories=tuple(data["categories"]),
+        effective_from=data["effective_from"],
+        effective_until=data["effective_until"],
+        recipients=None if data["recipients"] is None else tuple(data["recipients"]),
+        agencies=tuple(data["agencies"]),
+    )
+
+
+@router.post(
+    "/restrictions",
+    response={201: RestrictionOut, **ERRORS},
+    summary="Record a restriction (general counsel)",
+    description="A restriction forbids disclosure of categories to recipients for a period; it overrides "
+    "every authority.",
+)
+def restriction_create(request: HttpRequest, payload: RestrictionIn):
+    saved = services.restriction_save(actor=request.user, details=_restriction_details(payload))
+    return Status(201, _restriction(saved))
+
+
+@router.put(
+    "/restrictions/{code}", response={200: RestrictionOut, **ERRORS}, summary="Change a restriction (general counsel)"
+)
+def restriction_update(request: HttpRequest, code: str, payload: RestrictionIn):
+    saved = services.restriction_save(actor=request.user, details=_restriction_details(payload), code=code[:20])
+    return _restriction(saved)
+
+
+def _accounting(e: AccountingEntry) -> dict:
+    return {
+        "id": str(e.public_id),
+        "person": str(e.person.public_id),
+        "subject": e.subject,
+        "release": str(e.release.public_id),
+        "request": str(e.request.public_id),
+        "disclosed_at": e.disclosed_at,
+        "nature": e.nature,
+        "purpose": e.purpose,
+        "recipient_name": e.recipient_name,
+        "recipient_address": e.recipient_address,
+        "authorities": e.authorities,
+        "authority_citation": e.authority_citation,
+        "subject_may_see": e.subject_may_see,
+        "withheld_basis": e.withheld_basis,
+        "retain_until": e.retain_until,
+    }
+
+
+@router.get(
+    "/accounting",
+    response={200: list[AccountingEntryOut], **ERRORS},
+    summary="The accounting of disclosures (auditors)",
+    description="Every entry, including those withheld from the person under 5 U.S.C. 552a(c)(3).",
+)
+def accounting_list(request: HttpRequest, query: Query[AccountingQuery]):
+    rows = selectors.accounting_list(actor=request.user, purpose=query.purpose, person_id=query.person)
+    return [_accounting(e) for e in rows]
+
+
+@router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Access alerts for your region")
+def alert_list(request: HttpRequest):
+    return [_alert(a) for a in selectors.alert_list(actor=request.user)[:500]]
+
+
+def _alert(a: AccessAlert) -> dict:
+    return {
+        "id": str(a.public_id),
+        "kind": a.kind,
+        "actor": a.actor,
+        "region": a.region,
+        "window_start": a.window_start,
+        "window_end": a.window_end,
+        "count": a.count,
+        "details": a.details,
+        "created_at": a.created_at,
+    }
+
+
+# --- Public endpoints ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/accounting/mine",
+    auth=None,
+    response={200: list[MyAccountingEntryOut], **PUBLIC_ERRORS},
+    summary="Who we shared your records with",
+    description=(
+        "Your accounting of disclosures (Privacy Act, 5 U.S.C. 552a(c)(3)), verified by your confirmation "
+        "code, last name and date of birth. The law lets us leave out disclosures to law enforcement made "
+        "under 552a(b)(7)."
+    ),
+)
+def accounting_mine(request: HttpRequest, payload: VerifyIn):
+    entries = selectors.accounting_for_person(**payload.model_dump())
+    return [
+        {
+            "disclosed_on": timezone.localdate(e.disclosed_at),
+            "nature": e.nature,
+            "purpose": e.purpose,
+            "recipient_name": e.recipient_name,
+            "recipient_address": e.recipient_address,
+            "authority": e.authority_citation,
+        }
+        for e in entries
+    ]
+
+
+@router.get(
+    "/transparency",
+    auth=None,
+    response={200: TransparencyOut, **PUBLIC_ERRORS},
+    summary="Quarterly transparency report",
+    description="Counts of disclosure requests by recipient agency type, authority and outcome for a finished "
+    "quarter; counts under 10 read 'fewer than 10'. format=csv returns text/csv, format=html a page.",
+)
+def transparency(request: HttpRequest, query: Query[TransparencyQuery]):
+    report = transparency_report(year=query.year, quarter=query.quarter)
+    if query.format == "csv":
+        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="disclosures-{query.year}-q{query.quarter}.csv"'
+        return response
+    if query.format == "html":
+        return HttpResponse(report_html(report), content_type="text/html; charset=utf-8")
+    return report.as_dict()

@@ -1,0 +1,144 @@
+"""Which data category each stored field belongs to (DESIGN: "every stored field maps to one").
+
+A release may hold a field only when every category of that field is approved. Most fields have one
+category; a few reveal more than their column suggests, and say so here: the reason for an
+appointment of type `noncitizen_eligibility_review` tells the reader that the person is not a citizen,
+so releasing it needs `citizenship_immigration_status` approved as well as `appointment_reason`.
+
+`tests/disclosures/test_categories.py` walks `_meta.get_fields()` of every registered model (and of
+every scheduling model that points at a person or an appointment) and fails on any concrete field that
+has no entry here.
+"""
+
+from django.db import models
+
+
+class DataCategory(models.TextChoices):
+    IDENTITY = "identity", "Identity (name, date of birth)"
+    SSN = "ssn", "Social Security number"
+    CONTACT_DETAILS = "contact_details", "Contact details and language"
+    ADDRESS = "address", "Home or mailing address"
+    APPOINTMENT_SCHEDULE = "appointment_schedule", "Appointment schedule (date, time, office, attendance)"
+    APPOINTMENT_REASON = "appointment_reason", "Reason for the appointment"
+    CITIZENSHIP_IMMIGRATION_STATUS = "citizenship_immigration_status", "Citizenship or immigration status"
+    BENEFIT_INFORMATION = "benefit_information", "Benefit information"
+    TAX_RETURN_INFORMATION = "tax_return_information", "Tax return information (26 U.S.C. 6103)"
+    COMPANION_DETAILS = "companion_details", "Who came with the person, and how they are related"
+    RECORD_METADATA = "record_metadata", "Internal record keys, credentials and bookkeeping (never released)"
+
+
+C = DataCategory
+# Categories a request may ask for and an authority may cover; record metadata never leaves.
+RELEASABLE: frozenset[str] = frozenset(c.value for c in DataCategory if c != C.RECORD_METADATA)
+
+PERSON = "scheduling.Person"
+APPOINTMENT = "scheduling.Appointment"
+WALK_IN = "scheduling.WalkIn"
+RESOURCE_HOLD = "scheduling.ResourceHold"
+REMINDER = "scheduling.Reminder"
+
+FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
+    PERSON: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "public_id": frozenset({C.RECORD_METADATA}),
+        "first_name": frozenset({C.IDENTITY}),
+        "last_name": frozenset({C.IDENTITY}),
+        "last_name_key": frozenset({C.IDENTITY}),
+        "date_of_birth": frozenset({C.IDENTITY}),
+        "ssn_hash": frozenset({C.SSN}),
+        "ssn_encrypted": frozenset({C.SSN}),
+        "email": frozenset({C.CONTACT_DETAILS}),
+        "phone": frozenset({C.CONTACT_DETAILS}),
+        "preferred_language": frozenset({C.CONTACT_DETAILS}),
+        "created_at": frozenset({C.RECORD_METADATA}),
+    },
+    APPOINTMENT: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "public_id": frozenset({C.RECORD_METADATA}),
+        # The confirmation code is a credential: with a name and birth date it moves or cancels the visit.
+        "code": frozenset({C.RECORD_METADATA}),
+        "person": frozenset({C.RECORD_METADATA}),
+        "companion": frozenset({C.COMPANION_DETAILS}),
+        "companion_relationship": frozenset({C.COMPANION_DETAILS}),
+        "office": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "service": frozenset({C.APPOINTMENT_REASON}),
+        "mode": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "starts_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "ends_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "status": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "interpreter_language": frozenset({C.CONTACT_DETAILS}),
+        "booked_by": frozenset({C.RECORD_METADATA}),
+        "created_at": frozenset({C.RECORD_METADATA}),
+        "updated_at": frozenset({C.RECORD_METADATA}),
+        "checked_in_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "completed_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "cancelled_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "reschedule_count": frozenset({C.APPOINTMENT_SCHEDULE}),
+    },
+    WALK_IN: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "public_id": frozenset({C.RECORD_METADATA}),
+        "office": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "service": frozenset({C.APPOINTMENT_REASON}),
+        "local_date": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "number": frozenset({C.RECORD_METADATA}),
+        "person": frozenset({C.RECORD_METADATA}),
+        "interpreter_language": frozenset({C.CONTACT_DETAILS}),
+        "status": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "arrived_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "called_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "finished_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "created_by": frozenset({C.RECORD_METADATA}),
+    },
+    # Which staff member or interpreter served the person, and when: part of the visit's schedule.
+    RESOURCE_HOLD: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "appointment": frozenset({C.RECORD_METADATA}),
+        "resource": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "starts_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "ends_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "active": frozenset({C.RECORD_METADATA}),
+    },
+    # That a reminder went out by SMS or email says how the person is reached.
+    REMINDER: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "appointment": frozenset({C.RECORD_METADATA}),
+        "channel": frozenset({C.CONTACT_DETAILS}),
+        "for_starts_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "sent_at": frozenset({C.CONTACT_DETAILS}),
+    },
+}
+
+# What the *value* of a service field reveals beyond "why the person came".
+SERVICE_REVEALS: dict[str, frozenset[str]] = {
+    "noncitizen_eligibility_review": frozenset({C.CITIZENSHIP_IMMIGRATION_STATUS, C.BENEFIT_INFORMATION}),
+    "ssi_redetermination": frozenset({C.BENEFIT_INFORMATION}),
+    "overpayment_discussion": frozenset({C.BENEFIT_INFORMATION}),
+    "direct_deposit_change": frozenset({C.BENEFIT_INFORMATION}),
+    "representative_payee_interview": frozenset({C.BENEFIT_INFORMATION}),
+    "medicare_enrollment": frozenset({C.BENEFIT_INFORMATION}),
+    "new_benefit_application": frozenset({C.BENEFIT_INFORMATION}),
+    "ssn_card_original_documents": frozenset(),
+}
+
+
+def categories_of(model_label: str, field_name: str, instance: models.Model | None = None) -> frozenset[str]:
+    """Every category a stored field's value belongs to. Unknown fields raise: never guess a category."""
+    try:
+        base = FIELD_CATEGORIES[model_label][field_name]
+    except KeyError:
+        missing = f"{model_label}.{field_name}"
+        raise KeyError(f"{missing} has no data category; add it to disclosures/categories.py") from None
+    if field_name == "service" and instance is not None:
+        service = getattr(instance, "service", None)
+        code = getattr(service, "code", "")
+        # A service the table does not know reveals what its name says; treat it as benefit information.
+        return base | SERVICE_REVEALS.get(code, frozenset({C.BENEFIT_INFORMATION}))
+    return base
+
+
+def category_label(code: str) -> str:
+    try:
+        return DataCategory(code).label
+    except ValueError:
+        return code

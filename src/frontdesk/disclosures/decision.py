@@ -1,0 +1,155 @@
+"""From policy verdicts to a decision per data category: denied, needs evidence, awaiting sign-off or
+approved, each with the authority and restriction ids that decided it.
+
+The policy answers one question, "may this category go to this recipient now?". The other outcomes are
+the same question asked of a counterfactual request, as in the engine probe:
+- approved: the real request is allowed;
+- denied by a restriction: a forbid matched (forbids never depend on evidence or sign-offs);
+- awaiting sign-off: it would be allowed if every sign-off role had signed;
+- needs evidence: it would be allowed if every kind of evidence were on file and everyone had signed;
+- denied, default: even then, no authority covers it.
+The same code runs over Cedar and over the oracle, so the two can be compared decision by decision.
+"""
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+
+from .categories import RELEASABLE, category_label
+from .policy import Facts, PermitRule, RuleSet, Verdict
+from .vocabulary import SIGNOFF_ROLES, EvidenceKind
+
+ALL_EVIDENCE = frozenset(EvidenceKind.values)
+ALL_ROLES = frozenset(SIGNOFF_ROLES)
+
+Evaluator = Callable[[Facts, str], Verdict]
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    AWAITING_SIGNOFF = "awaiting_signoff"
+    NEEDS_EVIDENCE = "needs_evidence"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class CategoryDecision:
+    category: str
+    outcome: str
+    authorities: tuple[str, ...] = ()
+    restrictions: tuple[str, ...] = ()
+    missing_evidence: tuple[str, ...] = ()
+    missing_signoffs: tuple[str, ...] = ()
+    reason: str = ""
+
+    def as_dict(self) -> dict:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+def _closest(rules: RuleSet, candidates: Iterable[str], missing: Callable[[PermitRule], frozenset[str]]):
+    """The candidate authority that needs the least to go through (ties: by id), and what it needs."""
+    best: tuple[int, str, frozenset[str]] | None = None
+    for rule_id in sorted(candidates):
+        rule = rules.by_id[rule_id]
+        assert isinstance(rule, PermitRule)
+        need = missing(rule)
+        if best is None or len(need) < best[0]:
+            best = (len(need), rule_id, need)
+    assert best is not None
+    return best[1], tuple(sorted(best[2]))
+
+
+def decide_category(evaluate: Evaluator, rules: RuleSet, facts: Facts, category: str) -> CategoryDecision:
+    label = category_label(category)
+    if category not in RELEASABLE:
+        return CategoryDecision(category, Outcome.DENIED, reason=f"{label} is never released.")
+    actual = evaluate(facts, category)
+    if actual.allowed:
+        ids = tuple(sorted(actual.determining))
+        return CategoryDecision(category, Outcome.APPROVED, authorities=ids, reason=f"Approved under {', '.join(ids)}.")
+    if actual.determining:
+        ids = tuple(sorted(actual.determining))
+        return CategoryDecision(
+            category,
+            Outcome.DENIED,
+            restrictions=ids,
+            reason=f"Forbidden by {', '.join(ids)}: a restriction overrides every authority.",
+        )
+    signed = evaluate(replace(facts, signed_roles=ALL_ROLES), category)
+    if signed.allowed:
+        _, roles = _closest(rules, signed.determining, lambda r: r.signoff_roles - facts.signed_roles)
+        ids = tuple(sorted(signed.determining))
+        return CategoryDecision(
+            category,
+            Outcome.AWAITING_SIGNOFF,
+            authorities=ids,
+            missing_signoffs=roles,
+            reason=f"Covered by {', '.join(ids)} once signed off by: {', '.join(roles)}.",
+        )
+    evidenced = evaluate(replace(facts, evidence=ALL_EVIDENCE, signed_roles=ALL_ROLES), category)
+    if evidenced.allowed:
+        _, kinds = _closest(rules, evidenced.determining, lambda r: r.evidence - facts.evidence)
+        ids = tuple(sorted(evidenced.determining))
+        return CategoryDecision(
+            category,
+            Outcome.NEEDS_EVIDENCE,
+            authorities=ids,
+            missing_evidence=kinds,
+            reason=f"Could be covered by {', '.join(ids)} with these documents on file: {', '.join(kinds)}.",
+        )
+    return CategoryDecision(
+        category,
+        Outcome.DENIED,
+        reason=f"No authority covers {label.lower()} for this recipient, purpose and date (default deny).",
+    )
+
+
+@dataclass(frozen=True)
+class RequestDecision:
+    status: str
+    categories: tuple[CategoryDecision, ...]
+    policy_sha256: str
+    rules_label: str
+    today: int
+
+    @property
+    def approved(self) -> list[CategoryDecision]:
+        return [c for c in self.categories if c.outcome == Outcome.APPROVED]
+
+    def for_category(self, category: str) -> CategoryDecision | None:
+        return next((c for c in self.categories if c.category == category), None)
+
+    def as_dict(self) -> dict:
+        return {
+            "status": self.status,
+            "categories": [c.as_dict() for c in self.categories],
+            "policy_sha256": self.policy_sha256,
+            "rules": self.rules_label,
+            "date": self.today,
+        }
+
+    def sha256(self) -> str:
+        return hashlib.sha256(json.dumps(self.as_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def overall_status(categories: Iterable[CategoryDecision]) -> str:
+    outcomes = {c.outcome for c in categories}
+    for outcome in (Outcome.APPROVED, Outcome.AWAITING_SIGNOFF, Outcome.NEEDS_EVIDENCE):
+        if outcome in outcomes:
+            return outcome.value
+    return Outcome.DENIED.value
+
+
+def decide_request(
+    evaluate: Evaluator,
+    rules: RuleSet,
+    facts: Facts,
+    categories: Iterable[str],
+    *,
+    policy_sha256: str = "",
+    rules_label: str = "",
+) -> RequestDecision:
+    decided = tuple(decide_category(evaluate, rules, facts, c) for c in sorted(set(categories)))
+    return RequestDecision(overall_status(decided), decided, policy_sha256, rules_label or rules.label, facts.today)

@@ -1,0 +1,1020 @@
+"""Every write to disclosure requests, restrictions, releases and the accounting.
+
+Each service runs in one transaction, checks who may act (policies.py), and appends its ledger event in
+that same transaction (DESIGN invariants 2, 3 and 7): a refused or invalid call writes nothing.
+
+The request's life (DESIGN "Disclosure" flow), every step a ledger event:
+    received -> evaluated (denied | needs_evidence | awaiting_signoff | approved) -> released | rejected
+An edit or new evidence after a sign-off voids every sign-off and evaluates again. A release
+re-evaluates at that moment, so an expired sign-off or a new restriction counts.
+"""
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+import re
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from frontdesk.accounts.roles import primary_role, user_roles
+from frontdesk.core.crypto import InvalidSsn, decrypt_field, encrypt_field, pseudonym, ssn_lookup_hash
+from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from frontdesk.ledger.services import event_append
+from frontdesk.scheduling.codes import normalize_code
+from frontdesk.scheduling.names import name_key
+from frontdesk.scheduling.services import subject_of
+
+from . import policies
+from .categories import RELEASABLE, category_label
+from .decision import Outcome, RequestDecision, decide_request
+from .engine import engine_in_force
+from .matching import SubjectMatch, subject_match
+from .models import (
+    TERMINAL_STATUSES,
+    AccountingEntry,
+    AuthorityCatalog,
+    CatalogEntry,
+    DisclosureRequest,
+    EvidenceDocument,
+    Release,
+    RequestStatus,
+    RequestSubject,
+    Restriction,
+    RestrictionKind,
+    RestrictionRevision,
+    SignOff,
+    SignOffDecision,
+)
+from .packet import FORMAT, body_sha256, subject_records
+from .policy import Facts, agency_key, day_number
+from .vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+
+MAX_SUBJECTS = 20
+MAX_EVIDENCE = 20
+ACCOUNTING_RETENTION_YEARS = 5
+DEFAULT_SIGNOFF_TTL_DAYS = 30
+DEFAULT_EVIDENCE_MAX_BYTES = 1_500_000
+PACKET_CONTEXT = "disclosures.release.packet"
+
+# The declared state machine: nothing else assigns DisclosureRequest.status.
+_OPEN = {
+    RequestStatus.DENIED,
+    RequestStatus.NEEDS_EVIDENCE,
+    RequestStatus.AWAITING_SIGNOFF,
+    RequestStatus.APPROVED,
+    RequestStatus.REJECTED,
+}
+TRANSITIONS: dict[str, set[str]] = {
+    RequestStatus.RECEIVED: _OPEN,
+    RequestStatus.DENIED: _OPEN,
+    RequestStatus.NEEDS_EVIDENCE: _OPEN,
+    RequestStatus.AWAITING_SIGNOFF: _OPEN,
+    RequestStatus.APPROVED: _OPEN | {RequestStatus.RELEASED},
+    RequestStatus.RELEASED: set(),
+    RequestStatus.REJECTED: set(),
+}
+
+# What an evidence file must start with, by declared content type.
+_SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/tiff": (b"II*\x00", b"MM\x00*"),
+    "text/plain": (),
+}
+_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,119}$")
+
+
+def signoff_ttl() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "FRONTDESK_SIGNOFF_TTL_DAYS", DEFAULT_SIGNOFF_TTL_DAYS)))
+
+
+def evidence_max_bytes() -> int:
+    return int(getattr(settings, "FRONTDESK_EVIDENCE_MAX_BYTES", DEFAULT_EVIDENCE_MAX_BYTES))
+
+
+# --- Input ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RequestDetails:
+    channel: str
+    requester_agency: str
+    requester_official: str
+    requester_contact: str
+    requester_address: str
+    agency_type: str
+    purpose: str
+    categories: tuple[str, ...]
+    requester_component: str = ""
+    requester_title: str = ""
+    purpose_detail: str = ""
+    crime_class: str = CrimeClass.NONE
+    subject_status: str = SubjectStatus.NONE
+    authority_cited: str = ""
+    records_from: dt.date | None = None
+    records_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class SubjectDetails:
+    last_name: str
+    first_name: str = ""
+    date_of_birth: dt.date | None = None
+    ssn: str = ""
+    appointment_code: str = ""
+
+
+@dataclass(frozen=True)
+class EvidenceUpload:
+    kind: str
+    filename: str
+    content_type: str
+    content: bytes
+    description: str = ""
+
+    @classmethod
+    def from_base64(cls, *, kind: str, filename: str, content_type: str, content_base64: str, description: str = ""):
+        try:
+            content = base64.b64decode(content_base64, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed(
+                "The document is not valid base64; send the file's bytes base64-encoded.", field="content_base64"
+            ) from None
+        return cls(kind=kind, filename=filename, content_type=content_type, content=content, description=description)
+
+
+@dataclass(frozen=True)
+class RestrictionDetails:
+    kind: str
+    title: str
+    citation: str
+    categories: tuple[str, ...]
+    effective_from: dt.date
+    recipients: tuple[str, ...] | None = None  # None: every recipient
+    agencies: tuple[str, ...] = ()
+    effective_until: dt.date | None = None
+    summary: str = ""
+
+
+def _choice(value: str, choices: Sequence[str], field: str, what: str) -> str:
+    if value not in choices:
+        raise ValidationFailed(f"'{value}' is not a known {what}; use one of: {', '.join(choices)}.", field=field)
+    return value
+
+
+def _required(value: str, field: str, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed(f"Give the {what}.", field=field)
+    if len(text) > limit:
+        raise ValidationFailed(f"Keep the {what} under {limit} characters.", field=field)
+    return text
+
+
+def _optional(value: str, field: str, limit: int) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise ValidationFailed(f"Keep {field.replace('_', ' ')} under {limit} characters.", field=field)
+    return text
+
+
+def _categories(values: Sequence[str], field: str = "categories") -> list[str]:
+    if not values:
+        raise ValidationFailed("Name the data categories asked for (no blanket requests).", field=field)
+    for value in values:
+        if value not in RELEASABLE:
+            raise ValidationFailed(
+                f"'{value}' is not a data category that can be released; use: {', '.join(sorted(RELEASABLE))}.",
+                field=field,
+            )
+    if len(set(values)) != len(values):
+        raise ValidationFailed("A category is named twice.", field=field)
+    return sorted(values)
+
+
+def _clean_details(details: RequestDetails) -> dict[str, Any]:
+    if details.records_from and details.records_to and details.records_from > details.records_to:
+        raise ValidationFailed("The records period ends before it starts.", field="records_to")
+    return {
+        "channel": _choice(details.channel, Channel.values, "channel", "channel"),
+        "requester_agency": _required(details.requester_agency, "requester_agency", "requesting agency", 200),
+        "requester_component": _optional(details.requester_component, "requester_component", 200),
+        "requester_official": _required(details.requester_official, "requester_official", "requesting official", 200),
+        "requester_title": _optional(details.requester_title, "requester_title", 200),
+        "requester_contact": _required(details.requester_contact, "requester_contact", "official's contact", 200),
+        "requester_address": _required(details.requester_address, "requester_address", "recipient's address", 500),
+        "agency_type": _choice(details.agency_type, AgencyType.values, "agency_type", "agency type"),
+        "purpose": _choice(details.purpose, Purpose.values, "purpose", "purpose"),
+        "purpose_detail": _optional(details.purpose_detail, "purpose_detail", 1000),
+        "crime_class": _choice(details.crime_class, CrimeClass.values, "crime_class", "crime class"),
+        "subject_status": _choice(details.subject_status, SubjectStatus.values, "subject_status", "subject status"),
+        "authority_cited": _optional(details.authority_cited, "authority_cited", 200),
+        "categories": _categories(details.categories),
+        "records_from": details.records_from,
+        "records_to": details.records_to,
+    }
+
+
+def _clean_subjects(subjects: Sequence[SubjectDetails], *, today: dt.date) -> list[dict[str, Any]]:
+    if not subjects:
+        raise ValidationFailed("Name at least one person the request is about.", field="subjects")
+    if len(subjects) > MAX_SUBJECTS:
+        raise ValidationFailed(f"A request names at most {MAX_SUBJECTS} people.", field="subjects")
+    rows = []
+    for position, subject in enumerate(subjects, start=1):
+        where = f"subjects[{position - 1}]"
+        last_name = _required(subject.last_name, f"{where}.last_name", "last name", 80)
+        if not name_key(last_name):
+            raise ValidationFailed("Give the last name using letters.", field=f"{where}.last_name")
+        first_name = _optional(subject.first_name, f"{where}.first_name", 80)
+        row: dict[str, Any] = {
+            "position": position,
+            "first_name": first_name,
+            "last_name": last_name,
+            "last_name_key": name_key(last_name),
+            "date_of_birth": subject.date_of_birth,
+            "ssn_hash": "",
+            "ssn_encrypted": "",
+            "appointment_code": "",
+        }
+        if subject.date_of_birth is not None and not dt.date(1900, 1, 1) <= subject.date_of_birth <= today:
+            raise ValidationFailed("Check the date of birth.", field=f"{where}.date_of_birth")
+        if subject.ssn:
+            try:
+                row["ssn_hash"] = ssn_lookup_hash(subject.ssn)
+            except InvalidSsn as error:
+                raise ValidationFailed(str(error), field=f"{where}.ssn") from None
+            digits = re.sub(r"[\s-]", "", subject.ssn)
+            row["ssn_encrypted"] = encrypt_field(digits, context="disclosures.subject.ssn")
+        if subject.appointment_code:
+            code = normalize_code(subject.appointment_code)
+            if code is None:
+                raise ValidationFailed(
+                    "An appointment code has eight letters and digits.", field=f"{where}.appointment_code"
+                )
+            row["appointment_code"] = code
+        if not (subject.date_of_birth or subject.ssn or subject.appointment_code):
+            raise ValidationFailed(
+                "Identify each person by name and at least one of date of birth, SSN or appointment code.",
+                field=f"{where}.date_of_birth",
+            )
+        rows.append(row)
+    return rows
+
+
+def _check_upload(upload: EvidenceUpload) -> None:
+    _choice(upload.kind, EvidenceKind.values, "kind", "kind of evidence")
+    if not _FILENAME.match(upload.filename or ""):
+        raise ValidationFailed(
+            "Name the file with letters, digits, spaces, dots, dashes or brackets (at most 120).", field="filename"
+        )
+    _optional(upload.description, "description", 300)
+    if upload.content_type not in _SIGNATURES:
+        raise ValidationFailed(
+            f"Upload a PDF, PNG, JPEG, TIFF or plain-text file, not {upload.content_type!r}.", field="content_type"
+        )
+    if not upload.content:
+        raise ValidationFailed("The document is empty.", field="content_base64")
+    limit = evidence_max_bytes()
+    if len(upload.content) > limit:
+        raise ValidationFailed(f"The document is larger than {limit} bytes.", field="content_base64")
+    signatures = _SIGNATURES[upload.content_type]
+    if signatures and not upload.content.startswith(signatures):
+        raise ValidationFailed(
+            f"The file is not a {upload.content_type} file; check the type you chose.", field="content_type"
+        )
+    if upload.content_type == "text/plain":
+        try:
+            text = upload.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationFailed("A text document must be UTF-8.", field="content_type") from None
+        if "\x00" in text:
+            raise ValidationFailed("A text document cannot contain NUL characters.", field="content_type")
+
+
+# --- Helpers -------------------------------------------------------------------------------------
+
+
+def _subject_pseudonyms(request: DisclosureRequest) -> list[str]:
+    return sorted(pseudonym("disclosure_subject", str(s.public_id)) for s in request.subjects.all())
+
+
+def _lock(request: DisclosureRequest) -> DisclosureRequest:
+    return DisclosureRequest.objects.select_for_update().get(pk=request.pk)
+
+
+def _set_status(request: DisclosureRequest, to: str) -> None:
+    if to == request.status:
+        return
+    if to not in TRANSITIONS[request.status]:
+        raise Conflict(
+            f"This request is {request.get_status_display().lower()}; it cannot become {to.replace('_', ' ')}.",
+            code="invalid_transition",
+        )
+    request.status = to
+
+
+def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignOff]:
+    """Approvals that count now: this version, not voided, not expired, by a distinct person who is not
+    the intake clerk and still holds the role (re-checked here, not only when they signed)."""
+    approvals = (
+        SignOff.objects.filter(
+            request=request,
+            decision=SignOffDecision.APPROVED,
+            request_version=request.version,
+            voided_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .select_related("signer")
+        .order_by("signed_at", "id")
+    )
+    counted: list[SignOff] = []
+    seen: set[int] = set()
+    for approval in approvals:
+        signer = approval.signer
+        if signer.pk == request.intake_by_id or signer.pk in seen:
+            continue
+        if approval.role not in {r.value for r in user_roles(signer)}:
+            continue
+        seen.add(signer.pk)
+        counted.append(approval)
+    return counted
+
+
+def request_facts(request: DisclosureRequest, *, now: dt.datetime) -> Facts:
+    return Facts(
+        agency_type=request.agency_type,
+        agency=agency_key(request.requester_agency),
+        purpose=request.purpose,
+        crime_class=request.crime_class,
+        subject_status=request.subject_status,
+        evidence=frozenset(request.evidence.values_list("kind", flat=True)),
+        signed_roles=frozenset(a.role for a in _valid_approvals(request, now)),
+        today=day_number(timezone.localdate(now)),
+    )
+
+
+def request_decide(request: DisclosureRequest, *, now: dt.datetime | None = None) -> RequestDecision:
+    """The decision the policy in force gives this request now (reads only)."""
+    now = now or timezone.now()
+    engine = engine_in_force()
+    return decide_request(
+        engine.evaluate,
+        engine.rules,
+        request_facts(request, now=now),
+        request.categories,
+        policy_sha256=engine.sha256,
+        rules_label=engine.rules.label,
+    )
+
+
+def _record_decision(*, actor: Any, request: DisclosureRequest, now: dt.datetime) -> RequestDecision:
+    decision = request_decide(request, now=now)
+    request.decision = decision.as_dict()
+    request.decision_sha256 = decision.sha256()
+    request.evaluated_at = now
+    _set_status(request, decision.status)
+    request.save(update_fields=["decision", "decision_sha256", "evaluated_at", "status"])
+    event_append(
+        type="disclosures.request.evaluated",
+        actor=actor,
+        purpose="disclosure decision",
+        subjects=_subject_pseudonyms(request),
+        refs={
+            "request": str(request.public_id),
+            "version": request.version,
+            "status": decision.status,
+            "decision_sha256": request.decision_sha256,
+            "policy_sha256": decision.policy_sha256,
+        },
+    )
+    return decision
+
+
+def _void_sign_offs(*, actor: Any, request: DisclosureRequest, reason: str, now: dt.datetime, queryset=None) -> int:
+    live = queryset if queryset is not None else SignOff.objects.filter(request=request, voided_at__isnull=True)
+    count = live.update(voided_at=now, void_reason=reason)
+    if count:
+        event_append(
+            type="disclosures.request.sign_offs_voided",
+            actor=actor,
+            purpose="disclosure sign-off",
+            subjects=_subject_pseudonyms(request),
+            refs={"request": str(request.public_id), "count": count, "reason": reason, "version": request.version},
+        )
+    return count
+
+
+def _void_expired(*, actor: Any, request: DisclosureRequest, now: dt.datetime) -> None:
+    expired = SignOff.objects.filter(request=request, voided_at__isnull=True, expires_at__lte=now)
+    _void_sign_offs(actor=actor, request=request, reason="expired", now=now, queryset=expired)
+
+
+def _store_evidence(*, actor: Any, request: DisclosureRequest, upload: EvidenceUpload, now: dt.datetime):
+    if request.evidence.count() >= MAX_EVIDENCE:
+        raise ValidationFailed(f"A request holds at most {MAX_EVIDENCE} documents.", field="evidence")
+    document = EvidenceDocument.objects.create(
+        request=request,
+        kind=upload.kind,
+        description=upload.description.strip(),
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=len(upload.content),
+        sha256=hashlib.sha256(upload.content).hexdigest(),
+        content=upload.content,
+        uploaded_by=actor,
+        uploaded_at=now,
+        request_version=request.version,
+    )
+    event_append(
+        type="disclosures.request.evidence_added",
+        actor=actor,
+        purpose="disclosure intake",
+        subjects=_subject_pseudonyms(request),
+        refs={
+            "request": str(request.public_id),
+            "evidence": str(document.public_id),
+            "kind": document.kind,
+            "sha256": document.sha256,
+            "size": document.size,
+        },
+    )
+    return document
+
+
+# --- Intake and edits ----------------------------------------------------------------------------
+
+
+def request_receive(
+    *,
+    actor: Any,
+    details: RequestDetails,
+    subjects: Sequence[SubjectDetails],
+    evidence: Sequence[EvidenceUpload] = (),
+    now: dt.datetime | None = None,
+) -> DisclosureRequest:
+    """Record an outside party's request and decide it (5 U.S.C. 552a(b): default deny).
+
+    Any staff member may take a request in, the counter clerk included; it tells them nothing about
+    whether the people named have records (matching happens only at release, for the privacy office).
+    """
+    now = now or timezone.now()
+    if not policies.can_take_in_request(actor):
+        raise PermissionDenied("Your role does not take in disclosure requests.")
+    values = _clean_details(details)
+    subject_rows = _clean_subjects(subjects, today=timezone.localdate(now))
+    if len(evidence) > MAX_EVIDENCE:
+        raise ValidationFailed(f"A request holds at most {MAX_EVIDENCE} documents.", field="evidence")
+    for upload in evidence:
+        _check_upload(upload)
+    profile = actor.staff_profile
+    office = profile.office
+    with transaction.atomic():
+        request = DisclosureRequest.objects.create(
+            **values,
+            office=office,
+            region=office.region if office else profile.region,
+            intake_by=actor,
+            received_at=now,
+            updated_at=now,
+        )
+        RequestSubject.objects.bulk_create(RequestSubject(request=request, **row) for row in subject_rows)
+        event_append(
+            type="disclosures.request.received",
+            actor=actor,
+            purpose="disclosure intake",
+            subjects=_subject_pseudonyms(request),
+            refs={
+                "request": str(request.public_id),
+                "channel": request.channel,
+                "agency_type": request.agency_type,
+                "purpose": request.purpose,
+                "categories": len(request.categories),
+                "subjects": len(subject_rows),
+            },
+        )
+        for upload in evidence:
+            _store_evidence(actor=actor, request=request, upload=upload, now=now)
+        _record_decision(actor=actor, request=request, now=now)
+    return request
+
+
+def request_edit(
+    *,
+    actor: Any,
+    request: DisclosureRequest,
+    details: RequestDetails | None = None,
+    subjects: Sequence[SubjectDetails] | None = None,
+    now: dt.datetime | None = None,
+) -> DisclosureRequest:
+    """Change a request. Any change after a sign-off voids every sign-off: the officials approved what
+    they saw, not what it became (DESIGN: "any edit after a sign-off resets the sign-offs")."""
+    now = now or timezone.now()
+    values = _clean_details(details) if details is not None else {}
+    subject_rows = _clean_subjects(subjects, today=timezone.localdate(now)) if subjects is not None else None
+    with transaction.atomic():
+        request = _lock(request)
+        if not policies.can_edit_request(actor, request):
+            if request.status in TERMINAL_STATUSES:
+                raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
+            raise PermissionDenied("You cannot change this request.")
+        changed = sorted(k for k, v in values.items() if getattr(request, k) != v)
+        if subject_rows is not None:
+            current = list(request.subjects.values(*subject_rows[0].keys())) if subject_rows else []
+            comparable = [{k: v for k, v in row.items() if k != "ssn_encrypted"} for row in subject_rows]
+            existing = [{k: v for k, v in row.items() if k != "ssn_encrypted"} for row in current]
+            if comparable != existing:
+                changed.append("subjects")
+        if not changed:
+            return request
+        for key in changed:
+            if key != "subjects":
+                setattr(request, key, values[key])
+        request.version += 1
+        request.updated_at = now
+        request.save()
+        if "subjects" in changed and subject_rows is not None:
+            request.subjects.all().delete()
+            RequestSubject.objects.bulk_create(RequestSubject(request=request, **row) for row in subject_rows)
+        event_append(
+            type="disclosures.request.edited",
+            actor=actor,
+            purpose="disclosure intake",
+            subjects=_subject_pseudonyms(request),
+            refs={"request": str(request.public_id), "version": request.version, "fields": ",".join(changed)[:200]},
+        )
+        _void_sign_offs(actor=actor, request=request, reason="edited", now=now)
+        _record_decision(actor=actor, request=request, now=now)
+    return request
+
+
+def evidence_add(
+    *, actor: Any, request: DisclosureRequest, upload: EvidenceUpload, now: dt.datetime | None = None
+) -> EvidenceDocument:
+    """File a document with a request (hashed with SHA-256 and kept). New evidence is an edit: it voids
+    the sign-offs given on what was on file before."""
+    now = now or timezone.now()
+    _check_upload(upload)
+    with transaction.atomic():
+        request = _lock(request)
+        if not policies.can_edit_request(actor, request):
+            if request.status in TERMINAL_STATUSES:
+                raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
+            raise PermissionDenied("You cannot add documents to this request.")
+        request.version += 1
+        request.updated_at = now
+        request.save(update_fields=["version", "updated_at"])
+        document = _store_evidence(actor=actor, request=request, upload=upload, now=now)
+        _void_sign_offs(actor=actor, request=request, reason="edited", now=now)
+        _record_decision(actor=actor, request=request, now=now)
+    return document
+
+
+# --- Sign-off ------------------------------------------------------------------------------------
+
+
+def _check_signer(actor: Any, request: DisclosureRequest, role: str) -> None:
+    if request.status in TERMINAL_STATUSES:
+        raise Conflict("This request is closed.", code="request_closed")
+    if actor.pk == request.intake_by_id:
+        raise PermissionDenied(
+            "You took this request in, so you cannot sign it off; another official must.",
+            code="intake_clerk_cannot_sign",
+        )
+    if not policies.can_sign_off(actor, request, role):
+        raise PermissionDenied(
+            f"You cannot sign this request as {role.replace('_', ' ')}: you do not hold that role for its "
+            "office or region.",
+            code="not_a_signer",
+        )
+
+
+def request_sign_off(
+    *, actor: Any, request: DisclosureRequest, role: str, note: str = "", now: dt.datetime | None = None
+) -> SignOff:
+    """Approve a request in one role (NIST AC-3(2) dual authorization, AC-5 separation of duties).
+
+    The role must be one the deciding authority names; the signer must hold it in scope, must not be the
+    intake clerk, and must not have signed this request in another role. The sign-off lasts
+    FRONTDESK_SIGNOFF_TTL_DAYS (default 30) and only for the request's current version.
+    """
+    now = now or timezone.now()
+    note = _optional(note, "note", 500)
+    with transaction.atomic():
+        request = _lock(request)
+        _check_signer(actor, request, role)
+        _void_expired(actor=actor, request=request, now=now)
+        mine = SignOff.objects.filter(request=request, signer=actor)
+        if mine.filter(voided_at__isnull=True).exists():
+            raise Conflict("You have already signed this request.", code="already_signed")
+        if mine.filter(decision=SignOffDecision.APPROVED).exclude(role=role).exists():
+            raise Conflict(
+                "You signed this request in another role; one person signs in one role only.",
+                code="one_role_per_person",
+            )
+        if SignOff.objects.filter(
+            request=request, role=role, decision=SignOffDecision.APPROVED, voided_at__isnull=True
+        ).exists():
+            raise Conflict(f"The {role.replace('_', ' ')} sign-off is already given.", code="role_already_signed")
+        decision = request_decide(request, now=now)
+        engine = engine_in_force()
+        needed = {
+            needed_role
+            for category in decision.categories
+            if category.outcome == Outcome.AWAITING_SIGNOFF
+            for authority in category.authorities
+            for needed_role in getattr(engine.rules.by_id.get(authority), "signoff_roles", ())
+        }
+        if role not in needed:
+            raise Conflict(
+                "This request needs no sign-off in that role now"
+                + (f"; it needs: {', '.join(sorted(needed))}." if needed else "; nothing is awaiting sign-off."),
+                code="signoff_not_needed",
+            )
+        try:
+            with transaction.atomic():
+                sign_off = SignOff.objects.create(
+                    request=request,
+                    role=role,
+                    signer=actor,
+                    decision=SignOffDecision.APPROVED,
+                    note=note,
+                    request_version=request.version,
+                    decision_sha256=decision.sha256(),
+                    signed_at=now,
+                    expires_at=now + signoff_ttl(),
+                )
+        except IntegrityError:
+            raise Conflict(
+                "Someone signed this request in that role a moment ago.", code="role_already_signed"
+            ) from None
+        event_append(
+            type="disclosures.request.signed_off",
+            actor=actor,
+            purpose="disclosure sign-off",
+            subjects=_subject_pseudonyms(request),
+            refs={
+                "request": str(request.public_id),
+                "role": role,
+                "version": request.version,
+                "decision_sha256": sign_off.decision_sha256,
+                "expires_at": sign_off.expires_at.isoformat(),
+            },
+        )
+        _record_decision(actor=actor, request=request, now=now)
+    return sign_off
+
+
+def request_reject(
+    *, actor: Any, request: DisclosureRequest, role: str, reason: str, now: dt.datetime | None = None
+) -> SignOff:
+    """Refuse a request. Any one official's rejection ends it; nothing can then be released."""
+    now = now or timezone.now()
+    reason = _required(reason, "reason", "reason for the rejection", 500)
+    with transaction.atomic():
+        request = _lock(request)
+        _check_signer(actor, request, role)
+        own = SignOff.objects.filter(request=request, signer=actor, voided_at__isnull=True)
+        _void_sign_offs(actor=actor, request=request, reason="withdrawn", now=now, queryset=own)
+        sign_off = SignOff.objects.create(
+            request=request,
+            role=role,
+            signer=actor,
+            decision=SignOffDecision.REJECTED,
+            note=reason,
+            request_version=request.version,
+            decision_sha256=request.decision_sha256,
+            signed_at=now,
+            expires_at=now + signoff_ttl(),
+        )
+        _set_status(request, RequestStatus.REJECTED)
+        request.updated_at = now
+        request.save(update_fields=["status", "updated_at"])
+        event_append(
+            type="disclosures.request.rejected",
+            actor=actor,
+            purpose="disclosure sign-off",
+            subjects=_subject_pseudonyms(request),
+            refs={"request": str(request.public_id), "role": role, "version": request.version},
+        )
+    return sign_off
+
+
+# --- Release and accounting ----------------------------------------------------------------------
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _catalog_entries(codes: set[str]) -> dict[str, CatalogEntry]:
+    catalog = AuthorityCatalog.objects.order_by("-id").first()
+    if catalog is None:
+        return {}
+    return {e.code: e for e in CatalogEntry.objects.filter(catalog=catalog, code__in=codes)}
+
+
+def _nature(approved: list[str], records: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record["record"]] = counts.get(record["record"], 0) + 1
+    held = ", ".join(f"{n} {kind.replace('_', '-')} record{'s' if n != 1 else ''}" for kind, n in counts.items())
+    labels = "; ".join(category_label(c) for c in approved)
+    return f"Released: {labels}. Records: {held or 'none held in these categories'}."
+
+
+def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime | None = None) -> Release:
+    """Hand over the approved part of a request (DESIGN invariants 2 and 3).
+
+    Re-decides at this moment (expired sign-offs and new restrictions count), matches the subjects to
+    records, builds a packet holding only the approved categories' fields of the matched people, and in
+    the same transaction writes the ledger event and one Privacy Act (c)(1) accounting entry per person,
+    kept at least five years ((c)(2)) and visible to the person unless the authority withholds it
+    ((c)(3), (b)(7)).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        request = _lock(request)
+        if request.status in TERMINAL_STATUSES:
+            raise Conflict("This request is closed.", code="request_closed")
+        if not policies.can_release(actor, request):
+            raise PermissionDenied(
+                "Only the region's privacy officer or general counsel releases records, and never the person "
+                "who took the request in.",
+                code="not_a_releaser",
+            )
+        _void_expired(actor=actor, request=request, now=now)
+        decision = request_decide(request, now=now)
+        approved = decision.approved
+        if not approved:
+            reasons = "; ".join(f"{c.category}: {c.reason}" for c in decision.categories)
+            raise Conflict(f"Nothing in this request is approved for release. {reasons}", code="not_approved")
+        approved_categories = frozenset(c.category for c in approved)
+        authority_codes = sorted({a for c in approved for a in c.authorities})
+        entries = _catalog_entries(set(authority_codes))
+        approvals = _valid_approvals(request, now)
+        subjects = list(request.subjects.order_by("position"))
+        matches: list[SubjectMatch] = [subject_match(s) for s in subjects]
+        released_subjects = []
+        for match in matches:
+            records = (
+                subject_records(
+                    match.person,
+                    approved_categories,
+                    records_from=request.records_from,
+                    records_to=request.records_to,
+                )
+                if match.person
+                else []
+            )
+            released_subjects.append({"subject": match.subject.position, "records": records})
+        release_id = uuid.uuid4()
+        body = {
+            "format": FORMAT,
+            "release": {
+                "id": str(release_id),
+                "released_at": now.isoformat(),
+                "released_by": {"staff": actor.get_username(), "role": primary_role(actor)},
+            },
+            "request": {
+                "id": str(request.public_id),
+                "received_at": request.received_at.isoformat(),
+                "channel": request.channel,
+                "version": request.version,
+            },
+            "recipient": {
+                "agency": request.requester_agency,
+                "component": request.requester_component,
+                "official": request.requester_official,
+                "title": request.requester_title,
+                "contact": request.requester_contact,
+                "address": request.requester_address,
+                "agency_type": request.agency_type,
+            },
+            "purpose": {"code": request.purpose, "detail": request.purpose_detail},
+            "authorities": [
+                {
+                    "id": code,
+                    "title": entries[code].title if code in entries else "",
+                    "citation": entries[code].citation if code in entries else "",
+                    "illustrative": entries[code].illustrative if code in entries else False,
+                }
+                for code in authority_codes
+            ],
+            "categories": [c.as_dict() for c in decision.categories],
+            "evidence": [
+                {"kind": e.kind, "filename": e.filename, "sha256": e.sha256, "size": e.size}
+                for e in request.evidence.order_by("uploaded_at", "id")
+            ],
+            "sign_offs": [
+                {
+                    "role": a.role,
+                    "signer": a.signer.get_username(),
+                    "signed_at": a.signed_at.isoformat(),
+                    "expires_at": a.expires_at.isoformat(),
+                }
+                for a in approvals
+            ],
+            "policy": {"sha256": decision.policy_sha256, "rules": decision.rules_label},
+            "subjects": released_subjects,
+        }
+        packet_sha256 = body_sha256(body)
+        people = [m.person for m in matches if m.person is not None]
+        event = event_append(
+            type="disclosures.request.released",
+            actor=actor,
+            purpose="disclosure release",
+            subjects=sorted({subject_of(p) for p in people}),
+            refs={
+                "request": str(request.public_id),
+                "release": str(release_id),
+                "packet_sha256": packet_sha256,
+                "policy_sha256": decision.policy_sha256,
+                "categories": len(approved_categories),
+                "authorities": ",".join(authority_codes)[:200],
+                "subjects_released": len(people),
+            },
+        )
+        release = Release.objects.create(
+            public_id=release_id,
+            request=request,
+            released_by=actor,
+            released_at=now,
+            categories=sorted(approved_categories),
+            authorities=authority_codes,
+            subjects_released=len(people),
+            matches=[{"subject": m.subject.position, "outcome": m.outcome} for m in matches],
+            packet_encrypted=encrypt_field(rfc8785.dumps(body).decode(), context=PACKET_CONTEXT),
+            packet_sha256=packet_sha256,
+            ledger_event=event,
+        )
+        accounted = [e for e in entries.values() if e.accounting_required]
+        if accounted or not entries:
+            _account(request=request, release=release, matches=matches, bodies=released_subjects, entries=entries)
+        _set_status(request, RequestStatus.APPROVED)
+        _set_status(request, RequestStatus.RELEASED)
+        request.updated_at = now
+        request.save(update_fields=["status", "updated_at"])
+    return release
+
+
+def _account(
+    *,
+    request: DisclosureRequest,
+    release: Release,
+    matches: list[SubjectMatch],
+    bodies: list[dict],
+    entries: dict[str, CatalogEntry],
+) -> None:
+    withheld = sorted({e.accounting_basis or e.code for e in entries.values() if not e.subject_may_see})
+    recipient = ", ".join(
+        part
+        for part in (
+            request.requester_official,
+            request.requester_title,
+            request.requester_component,
+            request.requester_agency,
+        )
+        if part
+    )
+    purpose = Purpose(request.purpose).label + (f": {request.purpose_detail}" if request.purpose_detail else "")
+    disclosed = release.released_at
+    rows = []
+    for match, body in zip(matches, bodies, strict=True):
+        if match.person is None:
+            continue
+        rows.append(
+            AccountingEntry(
+                release=release,
+                request=request,
+                person=match.person,
+                subject=subject_of(match.person),
+                disclosed_at=disclosed,
+                nature=_nature(release.categories, body["records"]),
+                purpose=purpose,
+                recipient_name=recipient[:600],
+                recipient_address=request.requester_address,
+                authorities=release.authorities,
+                authority_citation="; ".join(
+                    f"{code}: {entries[code].citation}" if code in entries else code for code in release.authorities
+                ),
+                subject_may_see=not withheld,
+                withheld_basis="; ".join(withheld)[:200],
+                retain_until=_add_years(disclosed.date(), ACCOUNTING_RETENTION_YEARS),
+            )
+        )
+    AccountingEntry.objects.bulk_create(rows)
+
+
+# --- Restrictions --------------------------------------------------------------------------------
+
+
+def _restriction_content(r: Restriction) -> dict[str, Any]:
+    return {
+        "code": r.code,
+        "version": r.version,
+        "kind": r.kind,
+        "title": r.title,
+        "citation": r.citation,
+        "summary": r.summary,
+        "recipients": r.recipients,
+        "agencies": r.agencies,
+        "categories": r.categories,
+        "effective_from": r.effective_from.isoformat(),
+        "effective_until": r.effective_until.isoformat() if r.effective_until else None,
+    }
+
+
+def _next_restriction_code(now: dt.datetime) -> str:
+    prefix = f"R-{now.year}-"
+    taken = Restriction.objects.filter(code__startswith=prefix).count()
+    return f"{prefix}{taken + 1:04d}"
+
+
+def restriction_save(
+    *, actor: Any, details: RestrictionDetails, code: str | None = None, now: dt.datetime | None = None
+) -> Restriction:
+    """Record or change a court order or statute that forbids disclosure (recipient x category x period).
+
+    General counsel only. It overrides every authority from the moment it is saved; ending it means
+    giving it an end date, never deleting it. Each change is a revision and a ledger event.
+    """
+    now = now or timezone.now()
+    if not policies.can_record_restriction(actor):
+        raise PermissionDenied("Only general counsel records restrictions.")
+    _choice(details.kind, RestrictionKind.values, "kind", "kind of restriction")
+    values = {
+        "kind": details.kind,
+        "title": _required(details.title, "title", "restriction's title", 200),
+        "citation": _required(details.citation, "citation", "citation (docket, statute)", 400),
+        "summary": _optional(details.summary, "summary", 2000),
+        "categories": _categories(details.categories),
+        "effective_from": details.effective_from,
+        "effective_until": details.effective_until,
+    }
+    if details.recipients is not None:
+        for recipient in details.recipients:
+            _choice(recipient, AgencyType.values, "recipients", "agency type")
+        values["recipients"] = sorted(set(details.recipients))
+    else:
+        values["recipients"] = None
+    agencies = [a.strip() for a in details.agencies if a and a.strip()]
+    if any(len(a) > 200 or not agency_key(a) for a in agencies) or len(agencies) > 20:
+        raise ValidationFailed("Name at most 20 agencies, each in letters or digits.", field="agencies")
+    values["agencies"] = sorted(set(agencies))
+    if values["recipients"] == [] and not values["agencies"]:
+        raise ValidationFailed(
+            "Say which recipients it binds: agency types, agencies, or every one.", field="recipients"
+        )
+    if details.effective_until and details.effective_until < details.effective_from:
+        raise ValidationFailed("The restriction ends before it starts.", field="effective_until")
+    with transaction.atomic():
+        if code is None:
+            restriction = Restriction(code=_next_restriction_code(now), recorded_by=actor, recorded_at=now, **values)
+        else:
+            restriction = Restriction.objects.select_for_update().filter(code=code).first()
+            if restriction is None:
+                raise NotFound(f"There is no restriction {code!r}.", code="restriction_not_found")
+            changed = any(getattr(restriction, k) != v for k, v in values.items())
+            if not changed:
+                return restriction
+            for key, value in values.items():
+                setattr(restriction, key, value)
+            restriction.version += 1
+        restriction.updated_at = now
+        restriction.save()
+        content = _restriction_content(restriction)
+        digest = hashlib.sha256(rfc8785.dumps(content)).hexdigest()
+        RestrictionRevision.objects.create(
+            restriction=restriction,
+            version=restriction.version,
+            content=content,
+            sha256=digest,
+            saved_by=actor,
+            saved_at=now,
+        )
+        event_append(
+            type="disclosures.restriction.saved",
+            actor=actor,
+            purpose="disclosure restriction",
+            refs={"restriction": restriction.code, "version": restriction.version, "sha256": digest},
+        )
+    return restriction
+
+
+def packet_body(release: Release) -> dict:
+    """The packet body as released (decrypted); callers record the read."""
+    return json.loads(decrypt_field(release.packet_encrypted, context=PACKET_CONTEXT))
