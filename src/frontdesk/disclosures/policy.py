@@ -189,8 +189,11 @@ def permit_text(rule: PermitRule) -> str:
             raise PolicyError(f"Unknown fact {name!r} in {rule.id}.")
         conditions.append(f"{_words(allowed)}.contains(context.{name})")
     conditions += _period(rule)
-    conditions.append(f"context.evidence.containsAll({_words(rule.evidence)})")
-    conditions.append(f"context.signed_roles.containsAll({_words(rule.signoff_roles)})")
+    # Cedar refuses an empty set literal; "contains all of nothing" is simply left out.
+    if rule.evidence:
+        conditions.append(f"context.evidence.containsAll({_words(rule.evidence)})")
+    if rule.signoff_roles:
+        conditions.append(f"context.signed_roles.containsAll({_words(rule.signoff_roles)})")
     body = " &&\n  ".join(conditions)
     return (
         f"@id({rid})\n"
