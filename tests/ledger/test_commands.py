@@ -82,12 +82,26 @@ def test_verify_reports_unsigned_tail(db, signing_key, capsys):
 
 def test_checkpoints_follow_commits(transactional_db, signing_key, settings):
     settings.FRONTDESK_LEDGER_CHECKPOINT_SECONDS = 0
+    settings.FRONTDESK_LEDGER_SEQUENCE_SECONDS = 0
     append(2)
     assert LedgerCheckpoint.objects.get().size == 2
     assert sorted(LedgerEvent.objects.values_list("index", flat=True)) == [0, 1]
     settings.FRONTDESK_LEDGER_CHECKPOINT_SECONDS = 3600
     append(1)
     assert LedgerCheckpoint.objects.count() == 1  # too soon for another
+    assert LedgerEvent.objects.filter(index=2).exists()
+
+
+def test_after_commit_runs_are_spaced_out(transactional_db, settings):
+    settings.FRONTDESK_LEDGER_SEQUENCE_SECONDS = 3600
+    from frontdesk.ledger import services
+
+    services._last_after_commit_run = float("-inf")
+    append(1)
+    append(1)  # within the interval: left for the next run
+    assert list(LedgerEvent.objects.order_by("id").values_list("index", flat=True)) == [0, None]
+    call_command("ledger", "sequence")
+    assert list(LedgerEvent.objects.order_by("id").values_list("index", flat=True)) == [0, 1]
 
 
 # --- the independent auditor ----------------------------------------------------------------

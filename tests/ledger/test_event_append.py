@@ -98,7 +98,8 @@ def test_indices_are_gapless_in_commit_order_after_a_rollback(db):
     assert rows == [(0, "scheduling.appointment.booked"), (1, "scheduling.appointment.cancelled")]
 
 
-def test_sequencing_runs_after_commit(transactional_db):
+def test_sequencing_runs_after_commit(transactional_db, settings):
+    settings.FRONTDESK_LEDGER_SEQUENCE_SECONDS = 0
     with transaction.atomic():
         event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
         event_append(type="records.person.viewed", actor=None, subjects=[PERSON])

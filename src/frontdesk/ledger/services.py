@@ -9,6 +9,7 @@ import hashlib
 import logging
 import os
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -140,7 +141,20 @@ def _sequence_after_commit() -> None:
     transaction.on_commit(_run_sequencer_quietly, robust=True)
 
 
+_last_after_commit_run = float("-inf")
+
+
 def _run_sequencer_quietly() -> None:
+    """Sequence (and maybe checkpoint) after a commit, at most every FRONTDESK_LEDGER_SEQUENCE_SECONDS
+    (default 0.2 s) per process: under load one run integrates many commits, instead of every commit
+    paying for its own. Events left waiting are picked up by the next commit's run, by
+    `ledger checkpoint --every N`, and by every checkpoint, proof, export and verification."""
+    global _last_after_commit_run
+    every = getattr(settings, "FRONTDESK_LEDGER_SEQUENCE_SECONDS", 0.2)
+    now = time.monotonic()
+    if every and now - _last_after_commit_run < every:
+        return
+    _last_after_commit_run = now
     # If another process holds the sequencer, it (or the next run) picks these events up.
     size = ledger_sequence(wait=False)
     if size > 0:
@@ -199,14 +213,20 @@ def _integrate(tree: LedgerTree, rows: list[tuple[int, bytes]]) -> None:
 
 
 def _assign_indices(ids: list[int], first_index: int) -> None:
-    chunk = 400  # two parameters a row; well under SQLite's limit of 32766 host parameters
+    indices = list(range(first_index, first_index + len(ids)))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "UPDATE ledger_event SET leaf_index = v.leaf_index "
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, leaf_index) WHERE ledger_event.id = v.id",
+                [ids, indices],
+            )
+            return
+        chunk = 400  # two parameters a row; well under SQLite's limit of 32766 host parameters
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
             values = ", ".join(["(%s, %s)"] * len(part))
-            params: list[int] = []
-            for offset, row_id in enumerate(part):
-                params += [row_id, first_index + start + offset]
+            params = [value for pair in zip(part, indices[start : start + chunk], strict=True) for value in pair]
             cursor.execute(
                 f"UPDATE ledger_event SET leaf_index = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608
                 "WHERE ledger_event.id = v.column1",
