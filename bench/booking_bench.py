@@ -1,0 +1,307 @@
+"""Booking throughput over HTTP: gunicorn on PostgreSQL, 16 concurrent clients for 30 seconds.
+
+    .venv/bin/python bench/booking_bench.py [--clients 16] [--seconds 30] [--workers 4] [--threads 4]
+
+Runs against the PostgreSQL database that seed_bench.py built (production settings, real server
+process). Before the run, open slots are computed with the availability engine for seeded offices;
+each client books from its own shuffled share through the public POST /api/v1/appointments (with an
+Idempotency-Key, as a real client would), and a small share of requests deliberately aims at slots
+other clients also want, so conflicts (409) happen as they would. Afterwards one SQL query checks
+that no resource is held twice. With --profile (needs pyinstrument importable), a serial in-process
+pass over the same endpoint is profiled into var/bench/booking_profile.txt.
+Goal: at least 300 bookings/s on two cores, zero double bookings. Writes bench/results/booking.json.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import PYTHON, RESULTS, ROOT, WORK, django_env, machine, percentiles, write_result
+from bench.seed_bench import database_url
+
+GOAL_PER_SECOND = 300
+FIRST_NAMES = ("Ana", "Luis", "Mei", "John", "Fatima", "Olga", "Kwame", "Noa")
+LAST_NAMES = ("Rivera", "Nguyen", "Smith", "O'Brien", "García", "Kowalski", "Okafor", "Begay")
+
+
+def open_slots(rng: random.Random, offices: int, per_office: int) -> list[dict]:
+    """Open slots from the availability engine: (office, service, mode, start) a person could book."""
+    from frontdesk.offices.models import Office
+    from frontdesk.scheduling.availability import Need, office_slots
+    from frontdesk.scheduling.models import Appointment, Service
+
+    seeded = list(Office.objects.filter(id__in=Appointment.objects.values("office_id").distinct()))
+    rng.shuffle(seeded)
+    services = list(Service.objects.filter(active=True))
+    today = datetime.now(UTC).date()
+    slots = []
+    for office in seeded[:offices]:
+        service = rng.choice(services)
+        mode = rng.choice(service.modes)
+        need = Need(service=service, mode=mode)
+        for slot in office_slots(
+            office=office, need=need, start=today + timedelta(days=1), end=today + timedelta(days=14), limit=per_office
+        ):
+            slots.append(
+                {"office": office.code, "service": service.code, "mode": mode, "starts_at": slot.starts_at.isoformat()}
+            )
+    return slots
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(args: argparse.Namespace, port: int, env: dict) -> subprocess.Popen:
+    command = [
+        PYTHON, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}",
+        "--workers", str(args.workers),
+        "--worker-class", args.worker_class,
+        "--threads", str(args.threads),
+        "--keep-alive", "5",
+        "--backlog", "256",
+        "--log-level", "warning",
+    ]  # fmt: skip
+    log = open(WORK / "gunicorn-bench.log", "w")  # noqa: SIM115 (closed with the process)
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/api/v1/services", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError(f"gunicorn did not answer; see {WORK / 'gunicorn-bench.log'}")
+
+
+def client_loop(port: int, queue: list[dict], hot: list[dict], hot_share: float, stop: float, seed: int, out: dict):
+    rng = random.Random(seed)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, statuses, errors = [], {}, []
+    n = 0
+    while time.monotonic() < stop and (queue or hot):
+        slot = rng.choice(hot) if hot and (not queue or rng.random() < hot_share) else queue.pop()
+        n += 1
+        body = json.dumps(
+            {
+                **slot,
+                "person": {
+                    "first_name": rng.choice(FIRST_NAMES),
+                    "last_name": rng.choice(LAST_NAMES),
+                    "date_of_birth": f"19{rng.randint(30, 99)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+                    "phone": f"20255501{rng.randint(10, 99)}",
+                },
+            }
+        )
+        headers = {
+            "Host": "127.0.0.1",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"bench-{seed}-{n}",
+        }
+        started = time.perf_counter()
+        try:
+            conn.request("POST", "/api/v1/appointments", body=body, headers=headers)
+            response = conn.getresponse()
+            payload = response.read()
+            status = response.status
+            if response.getheader("Connection", "").lower() == "close":
+                conn.close()
+        except (OSError, http.client.HTTPException) as exc:
+            status, payload = 0, repr(exc).encode()
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+        if status not in (201, 409) and len(errors) < 5:
+            errors.append({"status": status, "body": payload[:300].decode(errors="replace")})
+    conn.close()
+    out.update(latencies=latencies, statuses=statuses, errors=errors)
+
+
+def profile(slots: list[dict], count: int) -> dict:
+    """A serial in-process pass over the same endpoint: queries per booking, and where time goes."""
+    import logging
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    logging.disable(logging.WARNING)  # 409s are expected here
+    client = Client(HTTP_HOST="127.0.0.1")
+
+    def post(i: int, slot: dict):
+        body = {**slot, "person": {"first_name": "Ana", "last_name": "Rivera", "date_of_birth": "1960-05-17"}}
+        return client.post(
+            "/api/v1/appointments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"prof-{i}"
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        status = post(0, slots[0]).status_code
+    result: dict = {"queries_for_one_booking": len(queries.captured_queries), "status": status}
+    try:
+        from pyinstrument import Profiler
+    except ImportError:
+        result["profile"] = "skipped: pyinstrument is not importable (set BENCH_PYINSTRUMENT_PATH)"
+        return result
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    started = time.perf_counter()
+    for i, slot in enumerate(slots[1:count], start=1):
+        post(i, slot)
+    elapsed = time.perf_counter() - started
+    profiler.stop()
+    path = WORK / "booking_profile.txt"
+    path.write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    result.update(profile=str(path), serial_ms_per_request=round(elapsed * 1000 / max(1, count - 1), 2))
+    return result
+
+
+def child(args: argparse.Namespace) -> None:
+    from bench.common import setup_django
+
+    setup_django()
+    from django.db import connection
+
+    from frontdesk.scheduling.models import Appointment
+    from frontdesk.scheduling.seeding import overlapping_holds
+
+    if connection.vendor != "postgresql":
+        raise SystemExit("The booking benchmark runs on PostgreSQL.")
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    slots = open_slots(rng, args.offices, args.slots_per_office)
+    precompute_seconds = time.perf_counter() - started
+    rng.shuffle(slots)
+    hot, slots = slots[: args.hot_slots], slots[args.hot_slots :]
+    queues = [slots[i :: args.clients] for i in range(args.clients)]
+    profile_slots = []
+    if args.profile:
+        profile_slots, queues[-1] = queues[-1][: args.profile_count], queues[-1][args.profile_count :]
+    connection.close()
+
+    port = free_port()
+    env = django_env(os.environ["DATABASE_URL"])
+    server = start_server(args, port, env)
+    before = Appointment.objects.count()
+    connection.close()
+    try:
+        outs = [{} for _ in range(args.clients)]
+        stop = time.monotonic() + args.seconds
+        threads = [
+            threading.Thread(target=client_loop, args=(port, q, hot, args.hot_share, stop, args.seed * 100 + i, out))
+            for i, (q, out) in enumerate(zip(queues, outs, strict=True))
+        ]
+        run_started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - run_started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    statuses: dict[int, int] = {}
+    latencies: list[float] = []
+    errors: list[dict] = []
+    for out in outs:
+        latencies += out.get("latencies", [])
+        errors += out.get("errors", [])
+        for status, n in out.get("statuses", {}).items():
+            statuses[status] = statuses.get(status, 0) + n
+    booked, conflicts = statuses.get(201, 0), statuses.get(409, 0)
+    failed = sum(n for status, n in statuses.items() if status not in (201, 409))
+    created = Appointment.objects.count() - before
+    check_started = time.perf_counter()
+    overlaps = overlapping_holds()
+    check_seconds = time.perf_counter() - check_started
+    profiled = profile(profile_slots, args.profile_count) if args.profile and profile_slots else {}
+    scale = json.loads((RESULTS / "seed_postgresql.json").read_text()).get("scale", "?")
+    result = {
+        "benchmark": "booking throughput over HTTP (gunicorn, PostgreSQL)",
+        "scale": scale,
+        "server": {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads},
+        "clients": args.clients,
+        "seconds": round(elapsed, 2),
+        "requests": sum(statuses.values()),
+        "bookings": booked,
+        "bookings_per_second": round(booked / elapsed, 1),
+        "conflicts_409": conflicts,
+        "errors": failed,
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "error_samples": errors[:5],
+        "latency": percentiles(latencies),
+        "appointments_created": created,
+        "overlapping_active_holds_after": overlaps,
+        "overlap_check_seconds": round(check_seconds, 2),
+        "goal_per_second": GOAL_PER_SECOND,
+        "goal_met": booked / elapsed >= GOAL_PER_SECOND and overlaps == 0,
+        "open_slots_precomputed": len(slots) + len(hot),
+        "hot_slots": len(hot),
+        "hot_share": args.hot_share,
+        "precompute_seconds": round(precompute_seconds, 1),
+        "profile": profiled or "not run (pass --profile)",
+        "machine": machine(),
+    }
+    write_result("booking", result)
+    print(
+        f"booking postgresql: {result['bookings_per_second']} bookings/s ({booked} in {elapsed:.1f} s, "
+        f"{args.clients} clients), {conflicts} conflicts, {failed} errors, p50 {result['latency'].get('p50_ms')} ms, "
+        f"p99 {result['latency'].get('p99_ms')} ms; overlapping holds after: {overlaps}"
+        + ("" if result["goal_met"] else "; goal 300/s missed")
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("BENCH_GUNICORN_WORKERS", 4)))
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("BENCH_GUNICORN_THREADS", 4)))
+    parser.add_argument("--worker-class", default=os.environ.get("BENCH_GUNICORN_WORKER_CLASS", "gthread"))
+    parser.add_argument("--offices", type=int, default=170, help="Offices to draw open slots from")
+    parser.add_argument("--slots-per-office", type=int, default=100)
+    parser.add_argument("--hot-slots", type=int, default=20, help="Slots every client may also try")
+    parser.add_argument("--hot-share", type=float, default=0.05, help="Share of requests aimed at hot slots")
+    parser.add_argument("--profile", action="store_true", help="Profile a serial pass (pyinstrument)")
+    parser.add_argument("--profile-count", type=int, default=300)
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
+    argv = [a for a in sys.argv[1:] if a != "--child"]
+    extra = {}
+    pyinstrument_dir = os.environ.get("BENCH_PYINSTRUMENT_PATH")
+    if pyinstrument_dir:
+        extra["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), pyinstrument_dir])
+    subprocess.run(
+        [PYTHON, __file__, "--child", *argv], env=django_env(database_url("postgresql"), **extra), cwd=ROOT, check=True
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""`make bench`: every benchmark, JSON under bench/results/, a short summary at the end.
+
+    .venv/bin/python bench/run.py [--scale tiny|small|medium|full] [--only seed,latency,booking,dja,others]
+                                  [--no-postgres]
+
+Default scale `small` (regions 1 and 2: 174 offices, 60 days, 70% booked) so the whole run fits in
+about ten minutes on two cores; `--scale full` (or BENCH_SCALE=full) seeds all 1,193 offices. The
+scale that ran is recorded in every result. Order: seed and latency on SQLite; seed, latency and
+HTTP booking throughput on PostgreSQL (when reachable); django-appointment side by side; then every
+other `bench/*_bench.py` module (the ledger's, the web pages', ...) as a subprocess with its defaults.
+Exits non-zero when a benchmark crashed or found a resource held twice; a missed speed goal is
+reported, not fatal.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import PYTHON, RESULTS, ROOT, SCALES, machine, pg_reachable, write_result
+
+OURS = ("seed_bench.py", "latency_bench.py", "booking_bench.py", "dja_bench.py")
+STEPS = ("seed", "latency", "booking", "dja", "others")
+
+
+def run(name: str, command: list[str], env: dict | None = None) -> dict:
+    print(f"\n== {name}: {' '.join(Path(c).name if c.endswith('.py') else c for c in command[1:])}", flush=True)
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=ROOT, env=env, check=False)
+    seconds = time.perf_counter() - started
+    status = "ok" if done.returncode == 0 else f"failed (exit {done.returncode})"
+    print(f"== {name}: {status} in {seconds:.0f} s", flush=True)
+    return {"step": name, "status": status, "seconds": round(seconds, 1)}
+
+
+def read(name: str) -> dict:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def summary(steps: list[dict], scale: str, started: float) -> list[str]:
+    lines = [f"frontdesk benchmarks, scale {scale}: {time.perf_counter() - started:.0f} s in all"]
+    for vendor in ("sqlite", "postgresql"):
+        seed = read(f"seed_{vendor}")
+        if seed.get("scale") == scale:
+            lines.append(
+                f"  seed {vendor}: {seed['offices']} offices, {seed['appointments']:,} appointments, "
+                f"{seed['rows']:,} rows in {seed['seconds']} s = {seed['rows_per_second']:,} rows/s, "
+                f"fill {seed['fill']:.0%}, overlaps {seed['overlapping_active_holds']}"
+            )
+        latency = read(f"latency_{vendor}")
+        for name, r in latency.get("results", {}).items():
+            goal = "ok" if r["goal_met"] else "MISSED"
+            lines.append(f"  latency {vendor} {name}: p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms (goal 50 ms: {goal})")
+    booking = read("booking")
+    if booking:
+        goal = "ok" if booking["goal_met"] else "MISSED"
+        lines.append(
+            f"  booking postgresql: {booking['bookings_per_second']} bookings/s, {booking['conflicts_409']} conflicts, "
+            f"{booking['errors']} errors, double bookings {booking['overlapping_active_holds_after']} "
+            f"(goal 300/s: {goal})"
+        )
+    dja = read("dja")
+    if isinstance(dja.get("django_appointment"), dict):
+        goal = "ok" if dja["goal_met"] else "MISSED"
+        lines.append(
+            f"  django-appointment {dja['django_appointment']['median_ms']} ms vs frontdesk "
+            f"{dja['frontdesk']['median_ms']} ms for 30 days: {dja['ratio']}x (goal 50x: {goal}; "
+            f"same slots: {dja['same_slots']})"
+        )
+    for step in steps:
+        if step["status"] != "ok":
+            lines.append(f"  {step['step']}: {step['status']}")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE", "small"))
+    parser.add_argument("--only", default=os.environ.get("BENCH_ONLY", ",".join(STEPS)))
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    only = {s.strip() for s in args.only.split(",") if s.strip()}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    postgres = not args.no_postgres and pg_reachable()
+    env = dict(os.environ, BENCH_SCALE=args.scale)
+    here = str(ROOT / "bench")
+    steps = []
+    for vendor in ("sqlite", "postgresql") if postgres else ("sqlite",):
+        if "seed" in only:
+            steps.append(run(f"seed {vendor}", [PYTHON, f"{here}/seed_bench.py", "--database", vendor], env))
+        if "latency" in only:
+            steps.append(run(f"latency {vendor}", [PYTHON, f"{here}/latency_bench.py", "--database", vendor], env))
+    if not postgres:
+        print("PostgreSQL is not reachable: latency on PostgreSQL and booking throughput were not measured.")
+    elif "booking" in only:
+        steps.append(run("booking", [PYTHON, f"{here}/booking_bench.py", "--profile"], env))
+    if "dja" in only:
+        steps.append(run("django-appointment", [PYTHON, f"{here}/dja_bench.py"], env))
+    if "others" in only:
+        for module in sorted((ROOT / "bench").glob("*_bench.py")):
+            if module.name not in OURS:
+                steps.append(run(module.stem, [PYTHON, str(module)], env))
+
+    lines = summary(steps, args.scale, started)
+    double = any(read(n).get(k, 0) for n, k in (("booking", "overlapping_active_holds_after"),)) or any(
+        read(f"seed_{v}").get("overlapping_active_holds", 0) for v in ("sqlite", "postgresql")
+    )
+    write_result(
+        "summary",
+        {"scale": args.scale, "postgres": postgres, "steps": steps, "summary": lines, "machine": machine()},
+    )
+    print("\n" + "\n".join(lines))
+    if double or any(step["status"] != "ok" for step in steps):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
