@@ -117,7 +117,7 @@ def test_cedar_and_the_oracle_agree_on_every_verdict(rules, requests):
 @given(rules=rule_sets(), facts=facts_strategy, categories=subset(CATEGORIES, 1, 5))
 def test_cedar_and_the_oracle_reach_the_same_decisions_and_citations(rules, facts, categories):
     compiled = engine(rules)
-    with_cedar = decide_request(compiled.evaluate, rules, facts, categories)
+    with_cedar = decide_request(compiled.evaluate, rules, facts, categories, may_permit=compiled.may_permit)
     with_oracle = decide_request(lambda f, c: oracle_evaluate(rules, f, c), rules, facts, categories)
     assert with_cedar == with_oracle
     for decision in with_cedar.categories:

@@ -61,7 +61,15 @@ def _closest(rules: RuleSet, candidates: Iterable[str], missing: Callable[[Permi
     return best[1], tuple(sorted(best[2]))
 
 
-def decide_category(evaluate: Evaluator, rules: RuleSet, facts: Facts, category: str) -> CategoryDecision:
+def decide_category(
+    evaluate: Evaluator,
+    rules: RuleSet,
+    facts: Facts,
+    category: str,
+    may_permit: Callable[[Facts, str], bool] | None = None,
+) -> CategoryDecision:
+    """`may_permit`, when given, says whether any permit is in scope at all; when none is, the
+    counterfactual questions cannot be answered "allow" and are not asked."""
     label = category_label(category)
     if category not in RELEASABLE:
         return CategoryDecision(category, Outcome.DENIED, reason=f"{label} is never released.")
@@ -77,6 +85,8 @@ def decide_category(evaluate: Evaluator, rules: RuleSet, facts: Facts, category:
             restrictions=ids,
             reason=f"Forbidden by {', '.join(ids)}: a restriction overrides every authority.",
         )
+    if may_permit is not None and not may_permit(facts, category):
+        return _default_deny(category, label)
     signed = evaluate(replace(facts, signed_roles=ALL_ROLES), category)
     if signed.allowed:
         _, roles = _closest(rules, signed.determining, lambda r: r.signoff_roles - facts.signed_roles)
@@ -99,6 +109,10 @@ def decide_category(evaluate: Evaluator, rules: RuleSet, facts: Facts, category:
             missing_evidence=kinds,
             reason=f"Could be covered by {', '.join(ids)} with these documents on file: {', '.join(kinds)}.",
         )
+    return _default_deny(category, label)
+
+
+def _default_deny(category: str, label: str) -> CategoryDecision:
     return CategoryDecision(
         category,
         Outcome.DENIED,
@@ -150,6 +164,7 @@ def decide_request(
     *,
     policy_sha256: str = "",
     rules_label: str = "",
+    may_permit: Callable[[Facts, str], bool] | None = None,
 ) -> RequestDecision:
-    decided = tuple(decide_category(evaluate, rules, facts, c) for c in sorted(set(categories)))
+    decided = tuple(decide_category(evaluate, rules, facts, c, may_permit) for c in sorted(set(categories)))
     return RequestDecision(overall_status(decided), decided, policy_sha256, rules_label or rules.label, facts.today)

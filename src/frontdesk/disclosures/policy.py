@@ -263,31 +263,39 @@ class CedarEngine:
                 raise PolicyError(f"The generated policies do not match the schema: {result.errors[:3]}")
         entities = entities_json(rules, self.agency_types, self.categories)
         self.entities = Entities.from_json_str(json.dumps(entities), self.schema)
-        self._partitions: dict[tuple[str, str, str], PolicySet | None] = {}
+        self._partitions: dict[tuple[str, str, str], tuple[PolicySet | None, bool]] = {}
         self._lock = threading.Lock()
         self._full: PolicySet | None = None
 
-    def _partition(self, agency_type: str, category: str, purpose: str) -> PolicySet | None:
+    def _partition(self, agency_type: str, category: str, purpose: str) -> tuple[PolicySet | None, bool]:
+        """The compiled policies that can apply, and whether any of them is a permit."""
         key = (agency_type, category, purpose)
         try:
             return self._partitions[key]
         except KeyError:
             pass
-        chosen = [
+        permits = [
             self._texts[r.id]
             for r in self.rules.permits
             if category in r.categories
             and _recipient_applies(r, agency_type)
             and (r.purposes is None or purpose in r.purposes)
-        ] + [
+        ]
+        forbids = [
             self._texts[r.id]
             for r in self.rules.forbids
             if category in r.categories and _recipient_applies(r, agency_type)
         ]
-        compiled = PolicySet.from_str("\n\n".join(chosen)) if chosen else None
+        chosen = permits + forbids
+        compiled = (PolicySet.from_str("\n\n".join(chosen)) if chosen else None, bool(permits))
         with self._lock:
             self._partitions[key] = compiled
         return compiled
+
+    def may_permit(self, facts: Facts, category: str) -> bool:
+        """Whether any authority could cover this category for this recipient and purpose, whatever the
+        evidence and sign-offs (the decision skips the counterfactual questions when none could)."""
+        return self._partition(facts.agency_type, category, facts.purpose)[1]
 
     def full_policy_set(self) -> PolicySet:
         if self._full is None:
@@ -298,7 +306,7 @@ class CedarEngine:
         if facts.agency_type not in self.agency_types or category not in self.categories:
             raise PolicyError(f"Unknown agency type or category: {facts.agency_type!r}, {category!r}.")
         policies = (
-            self._partition(facts.agency_type, category, facts.purpose) if partitioned else self.full_policy_set()
+            self._partition(facts.agency_type, category, facts.purpose)[0] if partitioned else self.full_policy_set()
         )
         if policies is None:
             return Verdict(False)  # no policy can apply: Cedar's default deny, without the round trip

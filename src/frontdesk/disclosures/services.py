@@ -375,6 +375,7 @@ def request_decide(request: DisclosureRequest, *, now: dt.datetime | None = None
         request.categories,
         policy_sha256=engine.sha256,
         rules_label=engine.rules.label,
+        may_permit=engine.may_permit,
     )
 
 
