@@ -27,3 +27,10 @@ def verified_login(client: Client, user) -> Client:
     session[DEVICE_ID_SESSION_KEY] = totp_device(user).persistent_id
     session.save()
     return client
+
+
+def fresh_totp_device(user) -> TOTPDevice:
+    """A new authenticator for the user: a code used once cannot be used again in the same 30 seconds,
+    so a test that signs the same person in twice gives them a new device the second time."""
+    TOTPDevice.objects.filter(user=user).delete()
+    return totp_device(user)

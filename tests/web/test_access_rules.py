@@ -29,6 +29,9 @@ PUBLIC_API = {
     "openapi-json",
     "openapi-view",
     "api-root",
+    # Disclosures: a person's own accounting (code + last name + birth date) and the published report.
+    "accounting_mine",
+    "transparency",
 }
 
 

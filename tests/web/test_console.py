@@ -10,8 +10,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.offices.models import Closure, OfficeHours, Resource
-from frontdesk.scheduling.models import Appointment, Person, Service, Status, WalkIn
 from frontdesk.scheduling.codes import new_code
+from frontdesk.scheduling.models import Appointment, Person, Service, Status, WalkIn
 from tests.factories import staff_user
 from tests.web.auth import current_code, totp_device
 
@@ -117,7 +117,7 @@ def test_the_schedule_needs_a_purpose_and_records_the_read(clerk_web, office):
 def test_check_in_from_the_schedule(clerk_web, office):
     appointment = _appointment(office, datetime.now(UTC) + timedelta(minutes=10))
     response = clerk_web.post(
-        "/console/appointments/action/", {"code": appointment.code, "action": "check-in", "back": "/console/schedule/"}
+        "/console/appointments/action/", {"act": f"check-in:{appointment.code}", "back": "/console/schedule/"}
     )
     assert response["Location"] == "/console/schedule/"
     appointment.refresh_from_db()
@@ -126,7 +126,7 @@ def test_check_in_from_the_schedule(clerk_web, office):
 
 def test_a_refused_action_is_a_message_not_an_error(clerk_web, office):
     appointment = _appointment(office, datetime.now(UTC) + timedelta(days=2))
-    clerk_web.post("/console/appointments/action/", {"code": appointment.code, "action": "check-in"})
+    clerk_web.post("/console/appointments/action/", {"act": f"check-in:{appointment.code}"})
     appointment.refresh_from_db()
     assert appointment.status == Status.BOOKED
     page = clerk_web.get("/console/schedule/")
@@ -140,7 +140,7 @@ def test_staff_of_another_office_cannot_act(office):
     other = OfficeFactory(code="B01")
     outsider = verified_login(Client(), staff_user("outsider", Role.COUNTER_CLERK, other))
     appointment = _appointment(office, datetime.now(UTC))
-    outsider.post("/console/appointments/action/", {"code": appointment.code, "action": "cancel"})
+    outsider.post("/console/appointments/action/", {"act": f"cancel:{appointment.code}"})
     appointment.refresh_from_db()
     assert appointment.status == Status.BOOKED
 
@@ -157,7 +157,9 @@ def test_walk_in_queue(clerk_web, office):
 
 def test_person_look_up_needs_a_purpose(clerk_web, office):
     _appointment(office, datetime.now(UTC))
-    refused = clerk_web.post("/console/people/", {"last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"})
+    refused = clerk_web.post(
+        "/console/people/", {"last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"}
+    )
     assert "Rivera</th>" not in refused.content.decode()
     found = clerk_web.post(
         "/console/people/",

@@ -108,7 +108,9 @@ def test_a_taken_slot_says_so_and_writes_nothing(web, office):
 def test_bad_details_show_every_error_and_write_nothing(web, office):
     start = first_start(web)
     data = {"office": "A01", "service": "direct_deposit_change", "mode": "phone", "start": start, "token": "t"}
-    response = web.post("/book/details/", data | {"first_name": "", "dob_month": "2", "dob_day": "31", "dob_year": "1960"})
+    response = web.post(
+        "/book/details/", data | {"first_name": "", "dob_month": "2", "dob_day": "31", "dob_year": "1960"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     for problem in ("This field is required.", "That day does not exist in that month."):
@@ -128,7 +130,13 @@ def test_find_change_and_cancel_with_code_name_and_birth_date(web, office):
     assert stranger.get("/appointment/").status_code == 302
     found = stranger.post(
         "/appointment/find/",
-        {"code": appointment.code.lower(), "last_name": "rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"},
+        {
+            "code": appointment.code.lower(),
+            "last_name": "rivera",
+            "dob_month": "5",
+            "dob_day": "17",
+            "dob_year": "1960",
+        },
     )
     assert found["Location"] == "/appointment/"
     calendar = stranger.get("/appointment/calendar.ics")

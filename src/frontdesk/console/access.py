@@ -44,13 +44,12 @@ SIGN_OFF = Rule(
     "the privacy office (sign-off roles)",
     roles=frozenset({Role.OFFICE_MANAGER, Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL}),
 )
-ACCOUNTING = Rule(
-    "privacy officers, counsel and auditors",
-    roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL, Role.AUDITOR}),
+PRIVACY_READ = Rule(
+    "the privacy office and auditors",
+    roles=frozenset({Role.OFFICE_MANAGER, Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL, Role.AUDITOR}),
 )
-PRIVACY_WATCH = Rule(
-    "privacy officers and counsel", roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL})
-)
+ACCOUNTING = Rule("counsel and auditors", roles=frozenset({Role.GENERAL_COUNSEL, Role.AUDITOR}))
+PRIVACY_WATCH = Rule("regional privacy officers", roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER}))
 AUDITOR = Rule("auditors", roles=frozenset({Role.AUDITOR}))
 
 RULES: dict[str, Rule] = {
@@ -94,12 +93,12 @@ RULES: dict[str, Rule] = {
     "console:office-closure-remove": OFFICE_MANAGER,
     "console:office-resource-add": OFFICE_MANAGER,
     "console:office-resource-update": OFFICE_MANAGER,
-    "console:privacy-requests": SIGN_OFF,
-    "console:privacy-request": SIGN_OFF,
+    "console:privacy-requests": PRIVACY_READ,
+    "console:privacy-request": PRIVACY_READ,
     "console:privacy-request-act": SIGN_OFF,
-    "console:privacy-release-download": SIGN_OFF,
+    "console:privacy-release-download": PRIVACY_READ,
     "console:privacy-accounting": ACCOUNTING,
-    "console:privacy-transparency": ACCOUNTING,
+    "console:privacy-transparency": PRIVACY_READ,
     "console:privacy-alerts": PRIVACY_WATCH,
     "console:audit": AUDITOR,
     "console:audit-events": AUDITOR,

@@ -85,10 +85,20 @@ class WalkInUpdateForm(forms.Form):
     status = forms.ChoiceField(choices=WalkInStatus.choices)
 
 
+APPOINTMENT_ACTIONS = ("check-in", "complete", "no-show", "cancel")
+
+
 class AppointmentActionForm(forms.Form):
-    code = forms.CharField(max_length=20)
-    action = forms.ChoiceField(choices=[(a, a) for a in ("check-in", "complete", "no-show", "cancel")])
+    """One form for a whole schedule: each button sends `act` as 'action:CODE'."""
+
+    act = forms.CharField(max_length=40)
     back = forms.CharField(max_length=500, required=False)
+
+    def clean_act(self) -> tuple[str, str]:
+        action, _, code = self.cleaned_data["act"].partition(":")
+        if action not in APPOINTMENT_ACTIONS or not code:
+            raise forms.ValidationError("Unknown action.")
+        return action, code
 
 
 class StaffBookForm(UswdsForm):

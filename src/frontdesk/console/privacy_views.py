@@ -1,46 +1,247 @@
-"""The privacy office: disclosure requests, sign-off, release, accounting, transparency, alerts.
+"""The privacy office: disclosure requests, sign-off, release, accounting, transparency, alerts; and a
+clerk's one action when an outside agency asks for records, recording the request.
 
-Built on the disclosures app's services and selectors; see the report in docs/adr/0006-web-stack.md
-for what that app offered when these pages were written.
+Every rule is the disclosures app's (services, selectors, policies): these views parse forms, call
+them, and show what they return. Reads of requests and packets are recorded by the selectors.
 """
 
+import datetime as dt
+import json
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from frontdesk.core.errors import DomainError
+from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures.categories import category_label
+from frontdesk.disclosures.models import AuthorityCatalog, CatalogEntry, Release, RequestStatus
+from frontdesk.disclosures.packet import packet_pdf
+from frontdesk.disclosures.transparency import transparency_report
+from frontdesk.disclosures.vocabulary import EvidenceKind
+
+from .privacy_forms import AccountingSearchForm, OutsideRequestForm, SignOffForm, TransparencyForm
+
+ROLE_NAMES = {
+    "office_manager": "Office manager",
+    "regional_privacy_officer": "Regional privacy officer",
+    "general_counsel": "General counsel",
+}
+OUTCOME_NAMES = {
+    "approved": "Approved",
+    "awaiting_signoff": "Awaiting sign-off",
+    "needs_evidence": "Needs evidence",
+    "denied": "Denied",
+}
 
 
-def _waiting(request: HttpRequest, title: str) -> HttpResponse:
-    return render(request, "console/waiting.html", {"title": title})
+def _uploads(data: dict) -> list[services.EvidenceUpload]:
+    uploads = []
+    for suffix in ("", "_2"):
+        upload = data.get(f"evidence_file{suffix}")
+        if upload is not None:
+            uploads.append(
+                services.EvidenceUpload(
+                    kind=data[f"evidence_kind{suffix}"],
+                    filename=upload.name[:120],
+                    content_type=upload.content_type or "application/octet-stream",
+                    content=upload.read(),
+                )
+            )
+    return uploads
 
 
 @require_http_methods(["GET", "POST"])
 def outside_request(request: HttpRequest) -> HttpResponse:
-    return _waiting(request, "Record an outside request")
+    """Record what an outside agency asked for. The clerk hands nothing over: the request goes to the
+    privacy office, and the page says nothing about whether the person has records here."""
+    form = OutsideRequestForm(request.POST or None, request.FILES or None)
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        details = services.RequestDetails(
+            channel=data["channel"],
+            requester_agency=data["requester_agency"],
+            requester_component=data["requester_component"],
+            requester_official=data["requester_official"],
+            requester_title=data["requester_title"],
+            requester_contact=data["requester_contact"],
+            requester_address=data["requester_address"],
+            agency_type=data["agency_type"],
+            purpose=data["purpose"],
+            purpose_detail=data["purpose_detail"],
+            crime_class=data["crime_class"],
+            subject_status=data["subject_status"],
+            authority_cited=data["authority_cited"],
+            categories=tuple(data["categories"]),
+        )
+        subject = services.SubjectDetails(
+            last_name=data["subject_last_name"],
+            first_name=data["subject_first_name"],
+            date_of_birth=data.get("subject_date_of_birth"),
+        )
+        try:
+            received = services.request_receive(
+                actor=request.user, details=details, subjects=[subject], evidence=_uploads(data)
+            )
+        except DomainError as error:
+            field = {"subjects": "subject_last_name", "evidence": "evidence_file"}.get(error.field or "", error.field)
+            form.add_domain_error(error, field=field)
+        else:
+            messages.success(
+                request,
+                f"Recorded: request {str(received.public_id)[:8]}. It goes to the privacy office. "
+                "Give the requester nothing now; the privacy office answers them.",
+            )
+            return redirect("console:outside-request")
+    return render(request, "console/outside_request.html", {"form": form})
 
 
+@require_GET
 def privacy_requests(request: HttpRequest) -> HttpResponse:
-    return _waiting(request, "Disclosure requests")
+    status = request.GET.get("status", "")
+    status = status if status in RequestStatus.values else ""
+    rows = list(selectors.request_list(actor=request.user, status=status)[:200])
+    context = {"rows": rows, "status": status, "statuses": RequestStatus.choices}
+    return render(request, "console/privacy_requests.html", context)
 
 
-def privacy_request(request: HttpRequest, request_id: str) -> HttpResponse:
-    return _waiting(request, "Disclosure request")
+def _citations(codes: set[str]) -> dict[str, CatalogEntry]:
+    catalog = AuthorityCatalog.objects.order_by("-id").first()
+    if catalog is None or not codes:
+        return {}
+    return {e.code: e for e in CatalogEntry.objects.filter(catalog=catalog, code__in=codes)}
 
 
-def privacy_request_act(request: HttpRequest, request_id: str) -> HttpResponse:
-    return _waiting(request, "Disclosure request")
+def _decision_rows(decision: dict) -> list[dict]:
+    categories = decision.get("categories", [])
+    codes = {a for c in categories for a in (*c.get("authorities", []), *c.get("restrictions", []))}
+    cited = _citations(codes)
+    return [
+        {
+            "label": category_label(c["category"]),
+            "outcome": OUTCOME_NAMES.get(c["outcome"], c["outcome"]),
+            "outcome_code": c["outcome"],
+            "authorities": [(a, cited.get(a)) for a in c.get("authorities", [])],
+            "restrictions": [(r, cited.get(r)) for r in c.get("restrictions", [])],
+            "missing_evidence": [
+                EvidenceKind(k).label if k in EvidenceKind.values else k for k in c.get("missing_evidence", [])
+            ],
+            "missing_signoffs": [ROLE_NAMES.get(r, r) for r in c.get("missing_signoffs", [])],
+            "reason": c.get("reason", ""),
+        }
+        for c in categories
+    ]
 
 
-def privacy_release_download(request: HttpRequest, release_id: str) -> HttpResponse:
-    return _waiting(request, "Release packet")
+@require_GET
+def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
+    found = selectors.request_get(actor=request.user, request_id=str(request_id))
+    now = timezone.now()
+    decision = services.request_decide(found, now=now).as_dict()
+    status = found.status if found.status in (RequestStatus.RELEASED, RequestStatus.REJECTED) else decision["status"]
+    release = Release.objects.filter(request=found).first()
+    sign_as = sorted(policies.signoff_roles_of(request.user, found))
+    sign_offs = [
+        {
+            "role": ROLE_NAMES.get(s.role, s.role),
+            "signer": s.signer.get_username(),
+            "decision": s.get_decision_display(),
+            "note": s.note,
+            "signed_at": s.signed_at,
+            "counts": s.voided_at is None and s.expires_at > now and s.request_version == found.version,
+            "void_reason": s.void_reason,
+        }
+        for s in found.sign_offs.select_related("signer").order_by("signed_at")
+    ]
+    context = {
+        "found": found,
+        "status": status,
+        "status_label": dict(RequestStatus.choices).get(status, OUTCOME_NAMES.get(status, status)),
+        "categories": [category_label(c) for c in found.categories],
+        "decision": _decision_rows(decision),
+        "evidence": list(found.evidence.select_related("uploaded_by")),
+        "subjects": list(found.subjects.all()),
+        "sign_offs": sign_offs,
+        "sign_as": [(r, ROLE_NAMES.get(r, r)) for r in sign_as],
+        "can_release": policies.can_release(request.user, found) and status == RequestStatus.APPROVED,
+        "release": release if release and policies.can_see_release_details(request.user, release) else None,
+    }
+    return render(request, "console/privacy_request.html", context)
 
 
+@require_POST
+def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    form = SignOffForm(request.POST)
+    target = redirect("console:privacy-request", request_id=request_id)
+    if not form.is_valid():
+        messages.error(request, "That action is not available.")
+        return target
+    action, role, note = form.cleaned_data["action"], form.cleaned_data["role"], form.cleaned_data["note"]
+    try:
+        if action == "sign":
+            services.request_sign_off(actor=request.user, request=found, role=role, note=note)
+            messages.success(request, f"Signed off as {ROLE_NAMES.get(role, role).lower()}.")
+        elif action == "reject":
+            services.request_reject(actor=request.user, request=found, role=role, reason=note)
+            messages.success(request, "Rejected. Nothing can be released for this request.")
+        else:
+            release = services.request_release(actor=request.user, request=found)
+            messages.success(
+                request, f"Released, and the accounting entries are written ({release.subjects_released} subject(s))."
+            )
+    except DomainError as error:
+        messages.error(request, error.message)
+    return target
+
+
+@require_GET
+def privacy_release_download(request: HttpRequest, release_id) -> HttpResponse:
+    release = selectors.release_get(actor=request.user, release_id=str(release_id))
+    packet = selectors.release_packet(actor=request.user, release=release)
+    if request.GET.get("format") == "json":
+        response = HttpResponse(json.dumps(packet, indent=2, default=str), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="release-{release.public_id}.json"'
+        return response
+    response = HttpResponse(packet_pdf(packet), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="release-{release.public_id}.pdf"'
+    return response
+
+
+@require_GET
 def privacy_accounting(request: HttpRequest) -> HttpResponse:
-    return _waiting(request, "Accounting of disclosures")
+    form = AccountingSearchForm(request.GET if "purpose" in request.GET else None)
+    rows = None
+    if form.is_bound and form.is_valid():
+        person = str(form.cleaned_data["person"]) if form.cleaned_data["person"] else ""
+        try:
+            rows = selectors.accounting_list(actor=request.user, purpose=form.cleaned_data["purpose"], person_id=person)
+        except DomainError as error:
+            form.add_domain_error(error)
+    return render(request, "console/privacy_accounting.html", {"form": form, "rows": rows})
 
 
+def _last_finished_quarter(today: dt.date) -> tuple[int, int]:
+    quarter = (today.month - 1) // 3  # the quarter before the current one, 0 meaning Q4 last year
+    return (today.year, quarter) if quarter else (today.year - 1, 4)
+
+
+@require_GET
 def privacy_transparency(request: HttpRequest) -> HttpResponse:
-    return _waiting(request, "Transparency report")
+    year, quarter = _last_finished_quarter(timezone.localdate())
+    form = TransparencyForm(request.GET if "year" in request.GET else {"year": year, "quarter": quarter})
+    report = None
+    if form.is_valid():
+        try:
+            report = transparency_report(year=form.cleaned_data["year"], quarter=form.cleaned_data["quarter"])
+        except DomainError as error:
+            form.add_domain_error(error)
+    return render(request, "console/privacy_transparency.html", {"form": form, "report": report})
 
 
+@require_GET
 def privacy_alerts(request: HttpRequest) -> HttpResponse:
-    return _waiting(request, "Access alerts")
+    alerts = list(selectors.alert_list(actor=request.user)[:200])
+    return render(request, "console/privacy_alerts.html", {"alerts": alerts})

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.core.errors import DomainError, ValidationFailed
+from frontdesk.disclosures.selectors import accounting_for_person
 from frontdesk.offices.calendar import closed_dates, local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
@@ -369,32 +370,16 @@ def appointment_forget(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def accounting(request: HttpRequest) -> HttpResponse:
     """A person's own accounting of disclosures (Privacy Act (c)(3)), after the same three-part check
-    as an appointment look-up. Entries withheld at a law-enforcement agency's written request
-    ((c)(3) via (b)(7)) are left out by the disclosures app's selector, not here."""
+    as an appointment look-up. Entries withheld at a law-enforcement agency's written request are left
+    out by the disclosures app's selector, without a trace in the answer."""
     form = FindForm(request.POST if request.method == "POST" else None)
     entries = None
-    unavailable = False
     if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
         data = form.cleaned_data
         try:
-            found = appointment_find(
+            entries = accounting_for_person(
                 code=data["code"], last_name=data["last_name"], date_of_birth=data["date_of_birth"]
             )
         except DomainError as error:
             form.add_domain_error(error, message_for(error), field="__all__")
-        else:
-            entries, unavailable = subject_accounting(found.person)
-    context = {"form": form, "entries": entries, "unavailable": unavailable}
-    return render(request, "public/accounting.html", context)
-
-
-def subject_accounting(person) -> tuple[list, bool]:
-    """(entries the subject may see, whether the disclosures app can answer yet)."""
-    try:
-        from frontdesk.disclosures import selectors as disclosure_selectors
-    except ImportError:
-        return [], True
-    lister = getattr(disclosure_selectors, "accounting_for_subject", None)
-    if lister is None:
-        return [], True
-    return list(lister(person=person)), False
+    return render(request, "public/accounting.html", {"form": form, "entries": entries})

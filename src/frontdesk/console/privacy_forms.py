@@ -1,0 +1,79 @@
+"""Forms for the privacy office and for recording an outside request. Shape only: the disclosures
+services decide (default deny, sign-off rules, restrictions)."""
+
+from django import forms
+
+from frontdesk.disclosures.categories import RELEASABLE, DataCategory
+from frontdesk.disclosures.vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_date
+
+from .forms import purpose_choices
+
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def _select(choices) -> list[tuple[str, str]]:
+    return [("", "- Select -"), *choices]
+
+
+class OutsideRequestForm(UswdsForm):
+    channel = forms.ChoiceField(label="How did the request arrive?", choices=_select(Channel.choices))
+    requester_agency = forms.CharField(label="Agency", max_length=200)
+    requester_component = forms.CharField(label="Office or unit", max_length=200, required=False)
+    requester_official = forms.CharField(label="Official who asks", max_length=200)
+    requester_title = forms.CharField(label="Their title", max_length=200, required=False)
+    requester_contact = forms.CharField(label="Phone or email", max_length=200)
+    requester_address = forms.CharField(
+        label="Mailing address", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    agency_type = forms.ChoiceField(label="Kind of agency", choices=_select(AgencyType.choices))
+    purpose = forms.ChoiceField(label="What they say it is for", choices=_select(Purpose.choices))
+    purpose_detail = forms.CharField(
+        label="Details of the purpose", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    crime_class = forms.ChoiceField(label="Crime named", choices=CrimeClass.choices, initial=CrimeClass.NONE)
+    subject_status = forms.ChoiceField(label="The person is", choices=SubjectStatus.choices, initial=SubjectStatus.NONE)
+    authority_cited = forms.CharField(label="Law they cite", max_length=200, required=False)
+    categories = forms.MultipleChoiceField(
+        label="What they ask for",
+        choices=[(c.value, c.label) for c in DataCategory if c.value in RELEASABLE],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    subject_first_name = forms.CharField(label="Person's first name", max_length=80, required=False)
+    subject_last_name = forms.CharField(label="Person's last name", max_length=80)
+    locals().update(birth_date_fields("subject_dob", required=False))
+    evidence_kind = forms.ChoiceField(label="Kind of document", choices=_select(EvidenceKind.choices), required=False)
+    evidence_file = forms.FileField(label="Document (PDF or image)", required=False)
+    evidence_kind_2 = forms.ChoiceField(
+        label="Kind of second document", choices=_select(EvidenceKind.choices), required=False
+    )
+    evidence_file_2 = forms.FileField(label="Second document", required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["subject_date_of_birth"] = clean_birth_date(self, "subject_dob")
+        for suffix in ("", "_2"):
+            upload = data.get(f"evidence_file{suffix}")
+            if upload is not None and not data.get(f"evidence_kind{suffix}"):
+                self.add_error(f"evidence_kind{suffix}", "Say what kind of document this is.")
+            if upload is not None and upload.size > MAX_UPLOAD:
+                self.add_error(f"evidence_file{suffix}", "The document is too large (10 MB at most).")
+        return data
+
+
+class SignOffForm(forms.Form):
+    action = forms.ChoiceField(choices=[("sign", "sign"), ("reject", "reject"), ("release", "release")])
+    role = forms.CharField(max_length=40, required=False)
+    note = forms.CharField(max_length=500, required=False)
+
+
+class AccountingSearchForm(UswdsForm):
+    purpose = forms.ChoiceField(
+        label="Why do you need this?", choices=purpose_choices("audit", "privacy_investigation", "disclosure_review")
+    )
+    person = forms.UUIDField(label="Person id (optional)", required=False, help_text="Leave empty for every entry.")
+
+
+class TransparencyForm(UswdsForm):
+    year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
+    quarter = forms.TypedChoiceField(label="Quarter", choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
