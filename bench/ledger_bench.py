@@ -8,12 +8,13 @@ when a server answers at FRONTDESK_BENCH_POSTGRES_URL or postgres://postgres@127
 
 What is measured, and how it is scaled to fit `make bench` (about 5 minutes on 2 cores):
 - append: `event_append` through the real service, durable commits (SQLite WAL with synchronous=FULL;
-  PostgreSQL defaults), one commit per event and group commits of 100 events; the after-commit
-  sequencer and automatic checkpoints run as in production.
+  PostgreSQL defaults), one commit per event, group commits of 100 events, and 16 client threads
+  committing one event each; the after-commit sequencer and automatic checkpoints run as in production.
 - bulk replay: `ledger_sequence` integrating a backlog of --entries committed events (default 1,000,000,
-  a tenth of the 10M goal); the rows are inserted beforehand, that insert is reported separately.
-- verify: `ledger verify` over the same --entries events; the 10M figure is extrapolated linearly
-  (labelled as such).
+  a tenth of the 10M goal; --pg-entries, default 500,000, on PostgreSQL); the rows are inserted
+  beforehand, and that insert is reported separately.
+- verify: `ledger verify` over the same events; the 10M figure is extrapolated linearly (labelled so).
+- The load average is recorded: other work on the machine slows every figure.
 - proofs: the tree is then extended to --proof-entries leaves (default 10,000,000: the full goal) through
   the sequencer's own tile code; inclusion and consistency proofs are timed at that size, each built from
   the stored tiles with no cache carried between proofs (the auditor endpoint's path).
@@ -62,12 +63,16 @@ def child(args: argparse.Namespace) -> dict:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.backends.signals import connection_created
 
+    def durable(sender, connection, **kwargs) -> None:  # every thread's connection, not just this one
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA synchronous=FULL")
+
+    connection_created.connect(durable, weak=False)
     call_command("migrate", "ledger", verbosity=0)
     vendor = connection.vendor
-    if vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA synchronous=FULL")
     out: dict = {"database": vendor}
     out["append"] = bench_append(args)
     out["bulk_replay"] = bench_replay(args)
@@ -104,7 +109,38 @@ def bench_append(args: argparse.Namespace) -> dict:
             "events": count,
             "events_per_s": round(count / elapsed),
         }
+    results["events_per_commit_1_clients_16"] = bench_append_concurrent(args.append_single, clients=16)
     return results
+
+
+def bench_append_concurrent(count: int, *, clients: int) -> dict:
+    """Booking-like load: `clients` threads, each committing one event per transaction."""
+    import threading
+
+    from django.db import connections, transaction
+
+    from frontdesk.core.crypto import pseudonym
+    from frontdesk.ledger.services import event_append, ledger_sequence
+
+    person = pseudonym("person", "bench")
+
+    def client() -> None:
+        try:
+            for _ in range(count // clients):
+                with transaction.atomic():
+                    event_append(type="scheduling.appointment.booked", actor=None, subjects=[person])
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    ledger_sequence()
+    return {"events": count // clients * clients, "events_per_s": round(count / elapsed)}
 
 
 CANONICAL = (
@@ -305,10 +341,10 @@ def drop_postgres_database() -> None:
         conn.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
 
 
-def run_child(args: argparse.Namespace, url: str) -> dict:
+def run_child(args: argparse.Namespace, url: str, entries: int) -> dict:
     command = [
         sys.executable, __file__, "--child", "--database-url", url,
-        "--entries", str(args.entries), "--proof-entries", str(args.proof_entries),
+        "--entries", str(entries), "--proof-entries", str(args.proof_entries),
         "--samples", str(args.samples), "--append-single", str(args.append_single),
         "--append-grouped", str(args.append_grouped),
     ]  # fmt: skip
@@ -343,8 +379,14 @@ def main() -> None:
     parser.add_argument(
         "--proof-entries", type=int, default=int(os.environ.get("LEDGER_BENCH_PROOF_ENTRIES", 10_000_000))
     )
+    parser.add_argument(
+        "--pg-entries",
+        type=int,
+        default=int(os.environ.get("LEDGER_BENCH_PG_ENTRIES", 500_000)),
+        help="bulk replay and verify size on PostgreSQL (slower to load; keeps `make bench` near 5 minutes)",
+    )
     parser.add_argument("--samples", type=int, default=1000)
-    parser.add_argument("--pymerkle-samples", type=int, default=200)
+    parser.add_argument("--pymerkle-samples", type=int, default=100)
     parser.add_argument("--append-single", type=int, default=2000)
     parser.add_argument("--append-grouped", type=int, default=20_000)
     parser.add_argument("--no-postgres", action="store_true")
@@ -360,12 +402,18 @@ def main() -> None:
     started = time.perf_counter()
     report: dict = {
         "benchmark": "ledger",
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        },
         "scale": {
             "entries": args.entries,
+            "pg_entries": args.pg_entries,
             "proof_entries": args.proof_entries,
-            "note": "bulk replay and verify run at `entries` (the 10M goal / "
-            f"{10_000_000 / args.entries:g}); proofs at `proof_entries`",
+            "note": "bulk replay and verify run at `entries` on SQLite (the 10M goal / "
+            f"{10_000_000 / args.entries:g}) and `pg_entries` on PostgreSQL; proofs at `proof_entries` on both",
         },
         "goals": {
             "append_events_per_s": 5000,
@@ -376,12 +424,12 @@ def main() -> None:
         },
     }
     with tempfile.TemporaryDirectory() as tmp:
-        report["sqlite"] = run_child(args, f"sqlite:///{tmp}/ledger-bench.sqlite3")
+        report["sqlite"] = run_child(args, f"sqlite:///{tmp}/ledger-bench.sqlite3", args.entries)
         print(f"sqlite done in {report['sqlite'].get('wall_seconds')} s", file=sys.stderr)
     url = None if args.no_postgres else postgres_database()
     if url:
         try:
-            report["postgresql"] = run_child(args, url)
+            report["postgresql"] = run_child(args, url, args.pg_entries)
             print(f"postgresql done in {report['postgresql'].get('wall_seconds')} s", file=sys.stderr)
         finally:
             drop_postgres_database()
@@ -390,6 +438,7 @@ def main() -> None:
     report["pymerkle"] = bench_pymerkle(args)
     report["ratios_vs_pymerkle"] = ratios(report["sqlite"], report["pymerkle"])
     report["wall_seconds"] = round(time.perf_counter() - started, 1)
+    report["machine"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

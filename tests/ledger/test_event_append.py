@@ -117,3 +117,31 @@ def test_database_refuses_update_and_delete(db):
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEvent.objects.filter(pk=row.pk).delete()
     assert LedgerEvent.objects.get(pk=row.pk).type == "records.person.viewed"
+
+
+def test_triggers_come_back_after_migrate(db):
+    from django.db import connection
+
+    from frontdesk.ledger import guards
+
+    guards.uninstall(connection)
+    guards.on_post_migrate(sender=None, using="default")
+    with transaction.atomic():
+        row = event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerEvent.objects.filter(pk=row.pk).delete()
+
+
+def test_only_a_whole_database_flush_empties_the_ledger(transactional_db):
+    from django.core.management import call_command
+
+    with transaction.atomic():
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    with pytest.raises(DatabaseError):
+        LedgerEvent.objects.all().delete()
+    call_command("flush", interactive=False, verbosity=0)
+    assert not LedgerEvent.objects.exists()
+    with transaction.atomic():
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    with pytest.raises(DatabaseError):
+        LedgerEvent.objects.all().delete()

@@ -17,7 +17,7 @@ from django.utils import timezone
 from frontdesk.ledger import signing
 from frontdesk.ledger.models import LedgerCheckpoint
 from frontdesk.ledger.services import ledger_sequence
-from frontdesk.ledger.verify import BUNDLE_FORMAT, _database_records
+from frontdesk.ledger.verify import BUNDLE_FORMAT, database_records
 
 
 def open_bundle(path: str | Path, mode: str) -> IO[Any]:
@@ -41,7 +41,7 @@ def export_bundle(path: str | Path) -> int:
         out.write(json.dumps(header) + "\n")
         for checkpoint in LedgerCheckpoint.objects.order_by("id"):
             out.write(json.dumps({"checkpoint": checkpoint.note}) + "\n")
-        for index, canonical, salt, _event, commitment in _database_records():
+        for index, canonical, salt, _event, commitment in database_records():
             if index >= size:
                 break
             line = {

@@ -22,7 +22,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from frontdesk.accounts.roles import actor_descriptor
-from frontdesk.ledger import merkle
+from frontdesk.ledger import merkle, notes, signing
 from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerTile, LedgerTree
 
 logger = logging.getLogger(__name__)
@@ -291,8 +291,6 @@ def checkpoint_create(*, force: bool = False) -> LedgerCheckpoint:
 
     Kept forever. A checkpoint of an unchanged tree is not repeated unless `force` is set.
     """
-    from frontdesk.ledger import notes, signing
-
     signer = signing.load_signer()
     ledger_sequence()
     with transaction.atomic():

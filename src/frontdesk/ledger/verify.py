@@ -253,7 +253,7 @@ def database_report(*, verifier: notes.Verifier | None = None, sequence: bool = 
         return upper.setdefault(level, _TileCache(level)).get(tile_index)
 
     report = verify(
-        records=_database_records(),
+        records=database_records(),
         published=leaves.leaf,
         checkpoints=checkpoints,
         verifier=verifier,
@@ -266,7 +266,7 @@ def database_report(*, verifier: notes.Verifier | None = None, sequence: bool = 
     return report
 
 
-def _database_records(page: int = 20000) -> Iterator[Record]:
+def database_records(page: int = 20000) -> Iterator[Record]:
     from django.db import DatabaseError, connection, transaction
 
     # The database compares the JSON copy with the canonical text, so Python parses only rows that
