@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "csp",
     "frontdesk.public",
     "frontdesk.console",
+    # Serves the API docs' Swagger UI from local static files (not a CDN), so they work under the CSP.
+    "ninja",
 ]
 
 MIDDLEWARE = [
