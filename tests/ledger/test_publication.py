@@ -207,3 +207,14 @@ def test_proof_for_an_unsequenced_event_sequences_first(auditor_client, log):
     response = auditor_client.get("/ledger/audit/proofs/inclusion?index=300&tree_size=301")
     assert response.status_code == 200
     assert ledger_sequence() == 301
+
+
+def test_event_list_is_for_auditors_only(log):
+    from frontdesk.core.errors import PermissionDenied
+    from frontdesk.ledger import selectors
+
+    auditor = _user("lister", "auditor")
+    assert selectors.event_list(actor=auditor, type_prefix="records.").count() == 300
+    assert selectors.event_list(actor=auditor).first().index == 299
+    with pytest.raises(PermissionDenied):
+        selectors.event_list(actor=_user("clerk2", "counter_clerk"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.db.models import QuerySet
 
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger import merkle
@@ -101,6 +102,13 @@ def default_tree_size() -> int:
     """The size auditors compare against: the latest signed checkpoint's, else the current tree's."""
     latest = LedgerCheckpoint.objects.order_by("-size").values_list("size", flat=True).first()
     return tree_size() if latest is None else latest
+
+
+def event_list(*, actor: Any, type_prefix: str = "") -> QuerySet[LedgerEvent]:
+    """Sequenced events, newest first, optionally of types starting with `type_prefix` (auditors only)."""
+    _require_auditor(actor)
+    events = LedgerEvent.objects.filter(index__isnull=False).order_by("-index")
+    return events.filter(type__startswith=type_prefix) if type_prefix else events
 
 
 def event_get(*, actor: Any, index: int) -> LedgerEvent:

@@ -59,6 +59,10 @@ class Report:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(Problem(index, message))
 
+    def sorted_problems(self) -> list[Problem]:
+        """Problems with an index first, in index order; then checkpoint problems."""
+        return sorted(self.problems, key=_order)
+
     def summary(self) -> str:
         if self.ok:
             return (
