@@ -78,9 +78,9 @@ def test_the_report_is_public_in_three_formats_and_only_for_finished_quarters(ca
     public = Client()
     as_json = public.get("/api/v1/disclosures/transparency", {"year": 2026, "quarter": 3})
     assert as_json.status_code == 200 and as_json.json()["total"]["display"] == "fewer than 10"
-    as_csv = public.get("/api/v1/disclosures/transparency", {"year": 2026, "quarter": 3, "format": "csv"})
+    as_csv = public.get("/api/v1/disclosures/transparency.csv", {"year": 2026, "quarter": 3})
     assert as_csv["Content-Type"].startswith("text/csv")
-    as_html = public.get("/api/v1/disclosures/transparency", {"year": 2026, "quarter": 3, "format": "html"})
+    as_html = public.get("/api/v1/disclosures/transparency.html", {"year": 2026, "quarter": 3})
     assert as_html["Content-Type"].startswith("text/html") and b"<table" in as_html.content
     this_quarter = (timezone.localdate().month - 1) // 3 + 1
     unfinished = public.get(

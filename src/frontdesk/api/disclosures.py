@@ -408,7 +408,12 @@ class TransparencyOut(Schema):
 class TransparencyQuery(Schema):
     year: int = Field(..., ge=2000, le=2100)
     quarter: int = Field(..., ge=1, le=4)
-    format: Literal["json", "csv", "html"] = "json"
+
+
+def _content(media_type: str, description: str, fmt: str = "") -> dict:
+    """Declare a non-JSON 200 response, so the OpenAPI document tells clients what really comes back."""
+    schema = {"type": "string", **({"format": fmt} if fmt else {})}
+    return {"responses": {200: {"description": description, "content": {media_type: {"schema": schema}}}}}
 
 
 class ReadQuery(Schema):
@@ -701,9 +706,10 @@ def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceIn):
 
 @router.get(
     "/requests/{request_id}/evidence/{evidence_id}",
-    response={200: str, **ERRORS},
+    response={200: None, **ERRORS},
     summary="Download a filed document",
     description="Returns the file with its content type.",
+    openapi_extra=_content("application/octet-stream", "The document as filed", "binary"),
 )
 def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
     found = selectors.request_for_action(actor=request.user, request_id=request_id)
@@ -763,9 +769,10 @@ def release_packet_json(request: HttpRequest, release_id: str, query: Query[Read
 
 @router.get(
     "/releases/{release_id}/packet.pdf",
-    response={200: str, **ERRORS},
+    response={200: None, **ERRORS},
     summary="The release packet (PDF)",
     description="Returns application/pdf rendered from the JSON packet.",
+    openapi_extra=_content("application/pdf", "The packet as PDF", "binary"),
 )
 def release_packet_pdf(request: HttpRequest, release_id: str, query: Query[ReadQuery]):
     release = selectors.release_get(actor=request.user, release_id=release_id)
@@ -894,20 +901,46 @@ def accounting_mine(request: HttpRequest, payload: VerifyIn):
     ]
 
 
+TRANSPARENCY = (
+    "Counts of disclosure requests by recipient agency type, authority and outcome for a finished quarter; "
+    "counts under 10 read 'fewer than 10'."
+)
+
+
 @router.get(
     "/transparency",
     auth=None,
     response={200: TransparencyOut, **PUBLIC_ERRORS},
-    summary="Quarterly transparency report",
-    description="Counts of disclosure requests by recipient agency type, authority and outcome for a finished "
-    "quarter; counts under 10 read 'fewer than 10'. format=csv returns text/csv, format=html a page.",
+    summary="Quarterly transparency report (JSON)",
+    description=TRANSPARENCY,
 )
 def transparency(request: HttpRequest, query: Query[TransparencyQuery]):
+    return transparency_report(year=query.year, quarter=query.quarter).as_dict()
+
+
+@router.get(
+    "/transparency.csv",
+    auth=None,
+    response={200: None, **PUBLIC_ERRORS},
+    summary="Quarterly transparency report (CSV)",
+    description=TRANSPARENCY,
+    openapi_extra=_content("text/csv", "The report as CSV: year, quarter, table, key, label, count"),
+)
+def transparency_csv(request: HttpRequest, query: Query[TransparencyQuery]):
+    response = HttpResponse(report_csv(transparency_report(year=query.year, quarter=query.quarter)))
+    response["Content-Type"] = "text/csv; charset=utf-8"
+    response["Content-Disposition"] = f'attachment; filename="disclosures-{query.year}-q{query.quarter}.csv"'
+    return response
+
+
+@router.get(
+    "/transparency.html",
+    auth=None,
+    response={200: None, **PUBLIC_ERRORS},
+    summary="Quarterly transparency report (HTML page)",
+    description=TRANSPARENCY,
+    openapi_extra=_content("text/html", "The report as an HTML page"),
+)
+def transparency_html(request: HttpRequest, query: Query[TransparencyQuery]):
     report = transparency_report(year=query.year, quarter=query.quarter)
-    if query.format == "csv":
-        response = HttpResponse(report_csv(report), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="disclosures-{query.year}-q{query.quarter}.csv"'
-        return response
-    if query.format == "html":
-        return HttpResponse(report_html(report), content_type="text/html; charset=utf-8")
-    return report.as_dict()
+    return HttpResponse(report_html(report), content_type="text/html; charset=utf-8")
