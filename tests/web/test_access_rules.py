@@ -94,6 +94,11 @@ def _url(name: str) -> str:
     kwargs = {}
     if name.endswith(("privacy-request", "privacy-request-act")):
         kwargs = {"request_id": "00000000-0000-0000-0000-000000000000"}
+    if name.endswith("privacy-evidence-download"):
+        kwargs = {
+            "request_id": "00000000-0000-0000-0000-000000000000",
+            "evidence_id": "00000000-0000-0000-0000-000000000000",
+        }
     if name.endswith("privacy-release-download"):
         kwargs = {"release_id": "00000000-0000-0000-0000-000000000000"}
     return reverse(name, kwargs=kwargs)

@@ -96,6 +96,7 @@ RULES: dict[str, Rule] = {
     "console:privacy-requests": PRIVACY_READ,
     "console:privacy-request": PRIVACY_READ,
     "console:privacy-request-act": SIGN_OFF,
+    "console:privacy-evidence-download": PRIVACY_READ,
     "console:privacy-release-download": PRIVACY_READ,
     "console:privacy-accounting": ACCOUNTING,
     "console:privacy-transparency": PRIVACY_READ,

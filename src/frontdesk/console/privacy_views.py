@@ -198,6 +198,17 @@ def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
 
 
 @require_GET
+def privacy_evidence_download(request: HttpRequest, request_id, evidence_id) -> HttpResponse:
+    """A document filed with a request, as it was received (the read is recorded by the selector)."""
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    document = selectors.evidence_get(actor=request.user, request=found, evidence_id=str(evidence_id))
+    response = HttpResponse(bytes(document.content), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{document.public_id}-{document.sha256[:12]}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
 def privacy_release_download(request: HttpRequest, release_id) -> HttpResponse:
     release = selectors.release_get(actor=request.user, release_id=str(release_id))
     packet = selectors.release_packet(actor=request.user, release=release)

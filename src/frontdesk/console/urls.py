@@ -33,6 +33,11 @@ urlpatterns = [
     path("privacy/requests/<uuid:request_id>/", privacy_views.privacy_request, name="privacy-request"),
     path("privacy/requests/<uuid:request_id>/act/", privacy_views.privacy_request_act, name="privacy-request-act"),
     path(
+        "privacy/requests/<uuid:request_id>/evidence/<uuid:evidence_id>/",
+        privacy_views.privacy_evidence_download,
+        name="privacy-evidence-download",
+    ),
+    path(
         "privacy/releases/<uuid:release_id>/packet/",
         privacy_views.privacy_release_download,
         name="privacy-release-download",

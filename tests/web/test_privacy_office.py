@@ -1,0 +1,144 @@
+"""The privacy office through the test client: intake by a clerk, three sign-offs, release, packet and
+evidence downloads, the accounting (withheld from the person under (c)(3)), reports and alerts."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from frontdesk.accounts.roles import Role
+from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.engine import forget_engines
+from frontdesk.disclosures.models import AccountingEntry, DisclosureRequest, SignOff
+from frontdesk.ledger.models import LedgerEvent
+from frontdesk.scheduling import services
+from frontdesk.scheduling.models import Service
+from tests.factories import person, staff_user
+from tests.web.auth import verified_login
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n% a signed letter\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+THREE = ("office_manager", "regional_privacy_officer", "general_counsel")
+
+
+@pytest.fixture
+def world(office):
+    forget_engines()
+    catalog_load(actor=SystemActor("tests"))
+    start = datetime.now(UTC).replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=14)
+    while start.weekday() >= 5:
+        start += timedelta(days=1)
+    appointment = services.appointment_book(
+        actor=None,
+        office=office,
+        service=Service.objects.get(code="direct_deposit_change"),
+        mode="in_person",
+        starts_at=start,
+        person=person(),
+        now=start - timedelta(days=7),
+    )
+    users = {
+        "clerk": staff_user("clerk", Role.COUNTER_CLERK, office),
+        "manager": staff_user("manager", Role.OFFICE_MANAGER, office),
+        "rpo": staff_user("rpo", Role.REGIONAL_PRIVACY_OFFICER, region=office.region),
+        "counsel": staff_user("counsel", Role.GENERAL_COUNSEL),
+        "auditor": staff_user("auditor", Role.AUDITOR),
+    }
+    yield {"appointment": appointment, "clients": {k: verified_login(Client(), u) for k, u in users.items()}}
+    forget_engines()
+
+
+def intake(client) -> DisclosureRequest:
+    letter = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
+    indictment = SimpleUploadedFile("indictment.pdf", PDF, content_type="application/pdf")
+    response = client.post(
+        "/console/outside-request/",
+        {
+            "channel": "mail",
+            "requester_agency": "Metro County Sheriff's Office",
+            "requester_official": "Sheriff Dana Cole",
+            "requester_contact": "dcole@sheriff.example.gov",
+            "requester_address": "1 Justice Plaza, Metro City, NY 10007",
+            "agency_type": "law_enforcement",
+            "purpose": "criminal_law_enforcement",
+            "crime_class": "violent",
+            "subject_status": "indicted",
+            "authority_cited": "5 U.S.C. 552a(b)(7)",
+            "categories": ["appointment_schedule"],
+            "subject_first_name": "Ana",
+            "subject_last_name": "Rivera",
+            "subject_dob_month": "5",
+            "subject_dob_day": "17",
+            "subject_dob_year": "1960",
+            "evidence_kind": "written_request_agency_head",
+            "evidence_file": letter,
+            "evidence_kind_2": "indictment_or_conviction",
+            "evidence_file_2": indictment,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    return DisclosureRequest.objects.get()
+
+
+def act(client, request: DisclosureRequest, **data):
+    return client.post(f"/console/privacy/requests/{request.public_id}/act/", data)
+
+
+def test_intake_sign_off_release_and_accounting(world):
+    clients = world["clients"]
+    request = intake(clients["clerk"])
+    # The clerk records; the clerk cannot review, sign or release.
+    assert clients["clerk"].get(f"/console/privacy/requests/{request.public_id}/").status_code == 403
+    page = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    assert "Awaiting sign-off" in page and "SSA-401.155-VIOLENT" in page and "552a(b)(7)" in page
+    evidence = request.evidence.first()
+    download = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/evidence/{evidence.public_id}/")
+    assert download.content == PDF
+    for name, role in zip(("manager", "rpo", "counsel"), THREE, strict=True):
+        act(clients[name], request, action="sign", role=role, note=f"{name} checked")
+    assert SignOff.objects.filter(request=request, voided_at__isnull=True).count() == 3
+    assert SignOff.objects.get(role="office_manager").note == "manager checked"
+    act(clients["rpo"], request, action="release")
+    request.refresh_from_db()
+    assert request.status == "released"
+    assert AccountingEntry.objects.count() == 1
+    page = clients["rpo"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    release = request.release
+    pdf = clients["rpo"].get(f"/console/privacy/releases/{release.public_id}/packet/")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    packet = clients["rpo"].get(f"/console/privacy/releases/{release.public_id}/packet/?format=json").json()
+    assert "Rivera" not in str(packet["subjects"])
+    assert LedgerEvent.objects.filter(type="records.release_packet.viewed").exists()
+
+    # The law-enforcement entry is withheld from the person ((c)(3)); counsel and auditors see it.
+    appointment = world["appointment"]
+    mine = Client().post(
+        "/accounting/",
+        {"code": appointment.code, "last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"},
+    )
+    assert "We have not shared your information" in mine.content.decode()
+    audit = clients["auditor"].get("/console/privacy/accounting/", {"purpose": "audit"}).content.decode()
+    assert "Metro County Sheriff" in audit and "552a(c)(3)" in audit
+
+
+def test_a_rejection_needs_a_reason_and_ends_the_request(world):
+    clients = world["clients"]
+    request = intake(clients["clerk"])
+    act(clients["manager"], request, action="reject", role="office_manager", note="")
+    request.refresh_from_db()
+    assert request.status != "rejected"
+    act(clients["manager"], request, action="reject", role="office_manager", note="The letter is unsigned.")
+    request.refresh_from_db()
+    assert request.status == "rejected"
+    act(clients["rpo"], request, action="release")
+    assert not AccountingEntry.objects.exists()
+
+
+def test_reports_and_alerts_open_for_their_roles(world):
+    clients = world["clients"]
+    assert clients["rpo"].get("/console/privacy/alerts/").status_code == 200
+    assert clients["counsel"].get("/console/privacy/alerts/").status_code == 403
+    assert clients["manager"].get("/console/privacy/transparency/").status_code == 200
+    assert clients["manager"].get("/console/privacy/accounting/").status_code == 403
+    assert clients["clerk"].get("/console/privacy/requests/").status_code == 403
