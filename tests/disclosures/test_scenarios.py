@@ -1,6 +1,7 @@
 """The scenarios of issue 4, end to end through the API: nothing leaves except through the process."""
 
 import datetime as dt
+import hashlib
 
 import pytest
 from django.test import Client
@@ -9,13 +10,14 @@ from django.utils import timezone
 from frontdesk.disclosures.models import (
     AccountingEntry,
     DisclosureRequest,
+    EvidenceDocument,
     Release,
     RequestSubject,
     SignOff,
 )
 from frontdesk.ledger.models import LedgerEvent
 
-from .conftest import DOB, book, evidence, post, release, request_body, sign, take_in
+from .conftest import DOB, PDF, book, evidence, post, release, request_body, sign, take_in
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +109,11 @@ def test_a_written_b7_request_after_three_signoffs_releases_the_schedule_only(ca
     seen = clients["manager"].get(f"/api/v1/disclosures/requests/{received['id']}").json()
     assert seen["decision"]["status"] == "approved" and len(seen["evidence"]) == 2
     assert all(len(e["sha256"]) == 64 for e in seen["evidence"])
+    letter = seen["evidence"][0]
+    download = clients["manager"].get(f"/api/v1/disclosures/requests/{received['id']}/evidence/{letter['id']}")
+    assert download.status_code == 200 and download.content == PDF
+    assert hashlib.sha256(download.content).hexdigest() == letter["sha256"]
+    assert PDF not in bytes(EvidenceDocument.objects.first().content_encrypted.encode())  # encrypted at rest
     assert "2027-03-15" not in str(seen)
     assert clients["manager"].get("/api/v1/disclosures/releases/none").status_code == 404
 

@@ -714,7 +714,7 @@ def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceIn):
 def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
     found = selectors.request_for_action(actor=request.user, request_id=request_id)
     document = selectors.evidence_get(actor=request.user, request=found, evidence_id=evidence_id)
-    response = HttpResponse(bytes(document.content), content_type=document.content_type)
+    response = HttpResponse(document.read(), content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     response["X-Content-SHA256"] = document.sha256
     return response

@@ -193,8 +193,14 @@ class RequestSubject(models.Model):
         constraints = [models.UniqueConstraint(fields=["request", "position"], name="request_subject_position_once")]
 
 
+EVIDENCE_CONTEXT = "disclosures.evidence.content"
+
+
 class EvidenceDocument(models.Model):
-    """A document filed with a request (signed letter, court order, consent), kept with its SHA-256."""
+    """A document filed with a request (signed letter, court order, consent), kept with its SHA-256.
+
+    The file is stored encrypted (AES-GCM, like an SSN): letters and orders carry personal identifiers.
+    Its SHA-256 is of the plain file, so a recipient or auditor can check a copy against the packet."""
 
     request = models.ForeignKey(DisclosureRequest, on_delete=models.PROTECT, related_name="evidence")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -204,13 +210,20 @@ class EvidenceDocument(models.Model):
     content_type = models.CharField(max_length=60)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    content = models.BinaryField()
+    content_encrypted = models.TextField()
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
     request_version = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["request", "uploaded_at", "id"]
+
+    def read(self) -> bytes:
+        import base64
+
+        from frontdesk.core.crypto import decrypt_field
+
+        return base64.b64decode(decrypt_field(self.content_encrypted, context=EVIDENCE_CONTEXT))
 
 
 class SignOffDecision(models.TextChoices):

@@ -39,6 +39,7 @@ from .decision import Outcome, RequestDecision, decide_request
 from .engine import engine_in_force
 from .matching import SubjectMatch, subject_match
 from .models import (
+    EVIDENCE_CONTEXT,
     TERMINAL_STATUSES,
     AccountingEntry,
     AuthorityCatalog,
@@ -432,7 +433,7 @@ def _store_evidence(*, actor: Any, request: DisclosureRequest, upload: EvidenceU
         content_type=upload.content_type,
         size=len(upload.content),
         sha256=hashlib.sha256(upload.content).hexdigest(),
-        content=upload.content,
+        content_encrypted=encrypt_field(base64.b64encode(upload.content).decode(), context=EVIDENCE_CONTEXT),
         uploaded_by=actor,
         uploaded_at=now,
         request_version=request.version,
