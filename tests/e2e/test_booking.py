@@ -121,3 +121,13 @@ def test_errors_are_summarised_and_focused(visit, office):
     assert page.evaluate("document.activeElement.id") == "error-summary"
     assert page.locator("#id_code").get_attribute("aria-invalid") == "true"
     visit.check("find-errors")
+
+
+def test_pages_work_on_a_phone_screen(visit, office):
+    visit.page.set_viewport_size({"width": 375, "height": 740})
+    visit.open("/es/")
+    visit.check("phone-home-es")
+    visit.open("/book/time/?office=A01&service=direct_deposit_change&mode=phone")
+    visit.check("phone-book-time")
+    width = visit.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, "the page scrolls sideways on a phone"
