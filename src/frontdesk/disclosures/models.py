@@ -225,6 +225,11 @@ class EvidenceDocument(models.Model):
 
         return base64.b64decode(decrypt_field(self.content_encrypted, context=EVIDENCE_CONTEXT))
 
+    @property
+    def content(self) -> bytes:
+        """The file as filed (decrypted); callers that show it go through selectors.evidence_get."""
+        return self.read()
+
 
 class SignOffDecision(models.TextChoices):
     APPROVED = "approved", "Approved"
