@@ -177,10 +177,6 @@ def test_concurrent_retries_with_one_idempotency_key_book_once(busy_office):
     responses = run_together(8, post)
 
     errors = [r for r in responses if isinstance(r, Exception)]
-    if errors and connection.vendor == "postgresql" and all("deadlock detected" in str(e) for e in errors):
-        # Known defect, reported: same-key requests are not serialized before they hold resources, so on
-        # PostgreSQL two of them can wait on each other's hold and idempotency row (the client sees 500).
-        pytest.xfail("concurrent same-key retries can deadlock on PostgreSQL (idempotency key not locked first)")
     assert not errors, errors
     assert Appointment.objects.count() == 1
     assert IdempotencyRecord.objects.count() == 1

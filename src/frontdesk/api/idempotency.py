@@ -1,7 +1,8 @@
 """Idempotency-Key for POSTs: a retried request returns the first result instead of acting twice.
 
-The first response is stored in the same transaction as the action, so either both exist or neither
-does. A key reused with a different body is refused (422) rather than silently replayed.
+The key is claimed first and the response stored in the same transaction as the action, so either both
+exist or neither does, and concurrent retries wait for the first instead of racing it. A key reused
+with a different body is refused (422) rather than silently replayed.
 """
 
 import hashlib
@@ -40,10 +41,16 @@ def idempotent(request: HttpRequest, *, scope: str, payload: dict, action: Calla
         return replay(existing)
     try:
         with transaction.atomic():
+            # Claim the key before acting: a concurrent request with the same key waits here, on the
+            # unique index, instead of racing for the same resources (which could deadlock).
+            record = IdempotencyRecord.objects.create(
+                scope=scope, key=key, request_hash=digest, status_code=0, response={}
+            )
             body = action()
-            IdempotencyRecord.objects.create(scope=scope, key=key, request_hash=digest, status_code=201, response=body)
+            record.status_code, record.response = 201, body
+            record.save(update_fields=["status_code", "response"])
     except IntegrityError:
-        # A concurrent retry with the same key committed first; this attempt rolled back whole.
+        # A concurrent request with the same key committed first; this attempt rolled back whole.
         existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
         if existing is None:
             raise

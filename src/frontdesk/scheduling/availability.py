@@ -17,10 +17,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.db import connection
+
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.offices.calendar import closed_dates, local_instant
 from frontdesk.offices.geo import offices_near
-from frontdesk.offices.models import Absence, Office, OfficeHours, Resource, ResourceKind, Shift
+from frontdesk.offices.models import Absence, Office, Resource, ResourceKind, Shift
 
 from .languages import SIGN_LANGUAGE, is_known
 from .models import Mode, ResourceHold, Service
@@ -105,8 +107,57 @@ class BusyTimes:
         return i + 1 >= len(self.starts) or self.starts[i + 1] >= end
 
 
+_EPOCH = {
+    "postgresql": "EXTRACT(EPOCH FROM {})::bigint",
+    "sqlite": "CAST(strftime('%%s', {}) AS INTEGER)",
+}
+
+
+def busy_intervals(
+    resource_ids: list[int], first: datetime, last: datetime, ignore_appointment_id: int | None = None
+) -> list[tuple[int, int, int]]:
+    """(resource id, start, end) in epoch seconds for active holds and absences overlapping [first, last).
+
+    The search's hot path: one hand-written query, with the database turning instants into epoch
+    seconds, costs a fraction of the ORM's query building and per-row datetime conversion.
+    """
+    if not resource_ids:
+        return []
+    epoch = _EPOCH[connection.vendor]
+    ids = ", ".join(["%s"] * len(resource_ids))
+    hold_table, absence_table = ResourceHold._meta.db_table, Absence._meta.db_table
+    ignore = "AND appointment_id <> %s" if ignore_appointment_id is not None else ""
+    sql = (
+        f"SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} FROM {hold_table} "  # noqa: S608
+        f"WHERE resource_id IN ({ids}) AND active AND starts_at < %s AND ends_at > %s {ignore} "
+        f"UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} FROM {absence_table} "
+        f"WHERE resource_id IN ({ids}) AND starts_at < %s AND ends_at > %s"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    params: list = [*resource_ids, adapt(last), adapt(first)]
+    if ignore_appointment_id is not None:
+        params.append(ignore_appointment_id)
+    params += [*resource_ids, adapt(last), adapt(first)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
+    """Active resources of some offices, grouped by office, in one query."""
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for row in (
+        Resource.objects.filter(office_id__in=office_ids, active=True)
+        .order_by()
+        .values("id", "office_id", "kind", "skills", "languages", "remote")
+    ):
+        grouped[row["office_id"]].append(row)
+    return grouped
+
+
 class OfficeWindow:
-    """One office's resources, shifts, absences and holds over a span of local dates, in few queries."""
+    """One office's resources, hours, shifts and closures for a span of local dates, and the busy times
+    of the resources that could serve the need: a handful of queries however many slots are tested."""
 
     def __init__(
         self,
@@ -116,12 +167,14 @@ class OfficeWindow:
         end: date,
         *,
         ignore_appointment_id: int | None = None,
+        resources: list[dict] | None = None,
+        busy_end: date | None = None,
     ) -> None:
         self.office, self.need, self.start, self.end = office, need, start, end
         self.zone = office.zone
-        resources = list(
-            Resource.objects.filter(office=office, active=True).values("id", "kind", "skills", "languages", "remote")
-        )
+        self.ignore_appointment_id = ignore_appointment_id
+        if resources is None:
+            resources = resource_rows([office.id]).get(office.id, [])
         language = need.interpreter_language
         self.staff = [
             r for r in resources if r["kind"] == ResourceKind.STAFF and need.service.required_skill in r["skills"]
@@ -138,32 +191,41 @@ class OfficeWindow:
             and (need.mode == Mode.IN_PERSON or r["remote"])
         ]
         self.rooms = [r for r in resources if r["kind"] == ResourceKind.ROOM] if need.mode == Mode.IN_PERSON else []
-        ids = [r["id"] for r in self.staff + self.interpreters + self.rooms]
-
-        self.hours = {h.weekday: (h.opens, h.closes) for h in OfficeHours.objects.filter(office=office)}
+        self.ids = [r["id"] for r in self.staff + self.interpreters + self.rooms]
+        self.busy: dict[int, BusyTimes] = {}
+        self.load: dict[int, int] = {}
+        self._work: dict[tuple[int, date], list[tuple[int, int]] | None] = {}
+        if not self.can_serve():
+            return  # nothing more to load: no slot can ever be offered here
+        # `office.hours.all()` uses a prefetch when the caller made one.
+        self.hours = {h.weekday: (h.opens, h.closes) for h in office.hours.all()}
         self.shifts: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-        for resource_id, weekday, starts, ends in Shift.objects.filter(resource_id__in=ids).values_list(
-            "resource_id", "weekday", "starts", "ends"
+        for resource_id, weekday, starts, ends in (
+            Shift.objects.filter(resource_id__in=self.ids)
+            .order_by()
+            .values_list("resource_id", "weekday", "starts", "ends")
         ):
             self.shifts[resource_id][weekday].append((starts, ends))
         self.closed = closed_dates(office, start, end)
+        self.load_busy(start, busy_end or end)
 
+    def can_serve(self) -> bool:
+        """Whether any slot could ever be served with these resources, whatever the bookings."""
+        if not self.staff:
+            return False
+        return not self.need.interpreter_language or bool(self.bilingual or self.interpreters)
+
+    def load_busy(self, start: date, end: date) -> None:
+        """Holds and absences of the candidate resources between two local dates (one query)."""
         first = local_instant(start, datetime.min.time(), self.zone) or datetime.combine(
             start, datetime.min.time(), UTC
         )
         last = datetime.combine(end + timedelta(days=1), datetime.min.time(), self.zone).astimezone(UTC)
         intervals: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        holds = ResourceHold.objects.filter(resource_id__in=ids, active=True, starts_at__lt=last, ends_at__gt=first)
-        if ignore_appointment_id is not None:
-            holds = holds.exclude(appointment_id=ignore_appointment_id)
-        for resource_id, s, e in holds.values_list("resource_id", "starts_at", "ends_at"):
-            intervals[resource_id].append((_ts(s), _ts(e)))
-        for resource_id, s, e in Absence.objects.filter(
-            resource_id__in=ids, starts_at__lt=last, ends_at__gt=first
-        ).values_list("resource_id", "starts_at", "ends_at"):
-            intervals[resource_id].append((_ts(s), _ts(e)))
-        self.busy = {rid: BusyTimes.of(intervals.get(rid, [])) for rid in ids}
-        self.load = {rid: len(intervals.get(rid, [])) for rid in ids}
+        for resource_id, s, e in busy_intervals(self.ids, first, last, self.ignore_appointment_id):
+            intervals[resource_id].append((s, e))
+        self.busy = {rid: BusyTimes.of(intervals.get(rid, [])) for rid in self.ids}
+        self.load = {rid: len(intervals.get(rid, [])) for rid in self.ids}
 
     def _open_span(self, day: date) -> tuple[int, int] | None:
         if day in self.closed or day.weekday() not in self.hours:
@@ -174,15 +236,25 @@ class OfficeWindow:
             return None
         return _ts(start), _ts(end)
 
+    def _working(self, resource_id: int, day: date) -> list[tuple[int, int]] | None:
+        """A resource's shifts that day as epoch spans, or None when it works the office's hours."""
+        key = (resource_id, day)
+        if key not in self._work:
+            shifts = self.shifts.get(resource_id)
+            if not shifts:
+                self._work[key] = None
+            else:
+                spans = []
+                for starts, ends in shifts.get(day.weekday(), ()):
+                    s, e = local_instant(day, starts, self.zone), local_instant(day, ends, self.zone)
+                    if s is not None and e is not None:
+                        spans.append((_ts(s), _ts(e)))
+                self._work[key] = spans
+        return self._work[key]
+
     def _works(self, resource_id: int, day: date, start: int, end: int) -> bool:
-        shifts = self.shifts.get(resource_id, {})
-        if not shifts:
-            return True  # without shifts a resource works the office's hours
-        for starts, ends in shifts.get(day.weekday(), ()):
-            s, e = local_instant(day, starts, self.zone), local_instant(day, ends, self.zone)
-            if s is not None and e is not None and _ts(s) <= start and end <= _ts(e):
-                return True
-        return False
+        spans = self._working(resource_id, day)
+        return spans is None or any(s <= start and end <= e for s, e in spans)
 
     def _free(self, candidates: list[dict], day: date, start: int, end: int) -> list[int]:
         return [
@@ -219,27 +291,32 @@ class OfficeWindow:
         span = self._open_span(day)
         if span is None:
             return []
-        opens, closes = self.hours[day.weekday()]
         duration = self.need.service.duration_minutes * 60
-        step = timedelta(minutes=self.office.slot_minutes)
-        wall = datetime.combine(day, opens)
+        step = self.office.slot_minutes * 60
+        opens, closes = self.hours[day.weekday()]
+        wall_length = (closes.hour * 3600 + closes.minute * 60) - (opens.hour * 3600 + opens.minute * 60)
+        if span[1] - span[0] == wall_length:
+            # No clock change inside opening hours (every day but a few, and always where there is no
+            # DST): the grid is plain arithmetic on instants.
+            return [(t, t + duration) for t in range(span[0], span[1] - duration + 1, step)]
         result = []
+        wall = datetime.combine(day, opens)
         while wall.time() < closes and wall.date() == day:
             instant = local_instant(day, wall.time(), self.zone)
             if instant is not None:
                 start = _ts(instant)
                 if start + duration <= span[1]:
                     result.append((start, start + duration))
-            wall += step
+            wall += timedelta(seconds=step)
         return result
 
-    def open_slots(self, *, earliest: int, latest: int, limit: int) -> list[tuple[int, int]]:
+    def open_slots(self, *, start: date, end: date, earliest: int, latest: int, limit: int) -> list[tuple[int, int]]:
         found: list[tuple[int, int]] = []
-        day = self.start
-        while day <= self.end and len(found) < limit:
-            for start, end in self.slot_starts(day):
-                if earliest <= start <= latest and self.resources_for(day, start, end) is not None:
-                    found.append((start, end))
+        day = start
+        while day <= end and len(found) < limit:
+            for s, e in self.slot_starts(day):
+                if earliest <= s <= latest and self.resources_for(day, s, e) is not None:
+                    found.append((s, e))
                     if len(found) >= limit:
                         break
             day += timedelta(days=1)
@@ -270,21 +347,31 @@ def office_slots(
     limit: int = 20,
     now: datetime | None = None,
     distance_miles: float | None = None,
+    resources: list[dict] | None = None,
 ) -> list[Slot]:
-    """The earliest open slots at one office between two local dates (inclusive)."""
+    """The earliest open slots at one office between two local dates (inclusive).
+
+    Bookings are read a week first, then in doubling spans, so "the next few slots" reads little
+    and "every slot this month" still takes only a few queries.
+    """
     _check_range(start, end)
     now = now or datetime.now(UTC)
     earliest, latest = _bounds(need.service, now)
+    first_chunk_end = min(end, start + timedelta(days=CHUNK_DAYS - 1))
+    window = OfficeWindow(office, need, start, end, resources=resources, busy_end=first_chunk_end)
+    if not window.can_serve():
+        return []
     slots: list[Slot] = []
-    chunk_start = start
+    chunk_start, span = start, CHUNK_DAYS
     while chunk_start <= end and len(slots) < limit:
-        chunk_end = min(end, chunk_start + timedelta(days=CHUNK_DAYS - 1))
-        window = OfficeWindow(office, need, chunk_start, chunk_end)
-        if not window.staff:
-            break  # nobody at this office performs the service: no later week will differ
-        for s, e in window.open_slots(earliest=earliest, latest=latest, limit=limit - len(slots)):
+        chunk_end = min(end, chunk_start + timedelta(days=span - 1))
+        if chunk_start != start:
+            window.load_busy(chunk_start, chunk_end)
+        for s, e in window.open_slots(
+            start=chunk_start, end=chunk_end, earliest=earliest, latest=latest, limit=limit - len(slots)
+        ):
             slots.append(Slot(office, datetime.fromtimestamp(s, UTC), datetime.fromtimestamp(e, UTC), distance_miles))
-        chunk_start = chunk_end + timedelta(days=1)
+        chunk_start, span = chunk_end + timedelta(days=1), span * 2
     return slots
 
 
@@ -303,11 +390,16 @@ def slots_near(
         raise ValidationFailed(f"Choose a radius between 1 and {MAX_RADIUS_MILES} miles.", field="radius_miles")
     _check_range(start, end)
     nearby = offices_near(zip_code, radius_miles)
-    offices = Office.objects.in_bulk([oid for oid, _ in nearby])
+    # One query finds which nearby offices could serve the need at all (skill, interpreter), so a
+    # search for a scarce interpreter never walks the calendars of offices that have none.
+    resources = resource_rows([oid for oid, _ in nearby])
+    offices = Office.objects.prefetch_related("hours").in_bulk([oid for oid, _ in nearby if oid in resources])
     slots: list[Slot] = []
     for office_id, miles in nearby:
         if len(slots) >= limit:
             break
+        if office_id not in offices:
+            continue
         slots += office_slots(
             office=offices[office_id],
             need=need,
@@ -316,6 +408,7 @@ def slots_near(
             limit=limit - len(slots),
             now=now,
             distance_miles=round(miles, 1),
+            resources=resources[office_id],
         )
     return slots
 
@@ -336,6 +429,8 @@ def resources_for_slot(
         return None
     day = starts_at.astimezone(office.zone).date()
     window = OfficeWindow(office, need, day, day, ignore_appointment_id=ignore_appointment_id)
+    if not window.can_serve():
+        return None
     for s, e in window.slot_starts(day):
         if s == start:
             return window.resources_for(day, s, e)
