@@ -1,0 +1,100 @@
+"""Officials acting at once: one sign-off per role, one release per request, decided by the database.
+
+Real transactions, one connection per thread (transaction=True); serialized_rollback restores the
+service catalog that a data migration created, which the flush after each test would otherwise empty.
+"""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from frontdesk.accounts.roles import Role
+from frontdesk.core.errors import DomainError
+from frontdesk.disclosures import services
+from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.models import AccountingEntry, Release, SignOff
+from tests.factories import OfficeFactory, staff_resource, staff_user
+
+from .conftest import PDF, book
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def run_together(count, work):
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def worker(i):
+        try:
+            barrier.wait(timeout=30)
+            results[i] = work(i)
+        except Exception as exc:
+            results[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+    return results
+
+
+@pytest.fixture
+def setting():
+    catalog_load(actor=SystemActor("tests"))
+    office = OfficeFactory(code="C01", region=3)
+    staff_resource(office)
+    book(office, ssn="123-45-6789")
+    people = {
+        "clerk": staff_user("c-clerk", Role.COUNTER_CLERK, office),
+        "managers": [staff_user(f"c-manager{i}", Role.OFFICE_MANAGER, office) for i in range(3)],
+        "rpo": staff_user("c-rpo", Role.REGIONAL_PRIVACY_OFFICER, region=3),
+        "counsel": [staff_user(f"c-counsel{i}", Role.GENERAL_COUNSEL) for i in range(2)],
+    }
+    request = services.request_receive(
+        actor=people["clerk"],
+        details=services.RequestDetails(
+            channel="mail",
+            requester_agency="County Sheriff",
+            requester_official="Sheriff",
+            requester_contact="sheriff@example.gov",
+            requester_address="1 Main St",
+            agency_type="law_enforcement",
+            purpose="criminal_law_enforcement",
+            crime_class="violent",
+            subject_status="convicted",
+            categories=("appointment_schedule",),
+        ),
+        subjects=[services.SubjectDetails(last_name="Rivera", ssn="123-45-6789")],
+        evidence=[
+            services.EvidenceUpload(kind=k, filename="a.pdf", content_type="application/pdf", content=PDF)
+            for k in ("written_request_agency_head", "indictment_or_conviction")
+        ],
+    )
+    return people, request
+
+
+def test_two_managers_signing_at_once_give_one_sign_off(setting):
+    people, request = setting
+    results = run_together(
+        3,
+        lambda i: services.request_sign_off(actor=people["managers"][i], request=request, role="office_manager"),
+    )
+    assert sum(isinstance(r, SignOff) for r in results) == 1
+    assert all(isinstance(r, DomainError) for r in results if not isinstance(r, SignOff)), results
+    assert SignOff.objects.filter(role="office_manager", voided_at__isnull=True).count() == 1
+
+
+def test_two_releases_at_once_give_one_release_and_one_accounting(setting):
+    people, request = setting
+    services.request_sign_off(actor=people["managers"][0], request=request, role="office_manager")
+    services.request_sign_off(actor=people["rpo"], request=request, role="regional_privacy_officer")
+    services.request_sign_off(actor=people["counsel"][0], request=request, role="general_counsel")
+    releasers = [people["rpo"], people["counsel"][1]]
+    results = run_together(2, lambda i: services.request_release(actor=releasers[i], request=request))
+    assert sum(isinstance(r, Release) for r in results) == 1, results
+    assert Release.objects.count() == 1 and AccountingEntry.objects.count() == 1
