@@ -32,6 +32,8 @@ PUBLIC_API = {
     # Disclosures: a person's own accounting (code + last name + birth date) and the published report.
     "accounting_mine",
     "transparency",
+    "transparency_csv",
+    "transparency_html",
 }
 
 
