@@ -1,5 +1,6 @@
-"""Schemathesis drives every disclosure operation signed in as a clerk and as a privacy officer, with a
-catalog loaded: no 500s, and every response matches the OpenAPI document."""
+"""Schemathesis drives every disclosure operation signed in as the region's privacy officer (the role
+that reaches most code), with a catalog loaded: no 500s, and every response matches the OpenAPI
+document. Anonymous calls are fuzzed by tests/api/test_schema_fuzz.py."""
 
 import pytest
 import schemathesis
@@ -42,13 +43,13 @@ def _session(user):
 
 @pytest.fixture
 def sessions(catalog, staff, appointment, _keep_connection_open):
-    return {name: _session(staff[name]) for name in ("clerk", "rpo")}
+    return {name: _session(staff[name]) for name in ("rpo",)}
 
 
 @schema.parametrize()
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
-@pytest.mark.parametrize("who", ["clerk", "rpo"])
+@pytest.mark.parametrize("who", ["rpo"])
 def test_disclosure_api_conforms_to_its_schema(case, sessions, who):
     case.call_and_validate(
         headers=sessions[who]["headers"],
