@@ -68,7 +68,7 @@ def unmapped() -> list[str]:
                 missing.append(f"{route} (ledger:{name})")
         elif namespace == "api":
             if name not in PUBLIC_API and not api_operation_requires_auth(pattern):
-                missing.append(f"{route} (api:{name}): public API operation not listed as public")
+                missing.append(f"{route} (api:{name}): no auth; if it is meant to be public, add it to PUBLIC_API here")
         else:
             missing.append(f"{route} (no namespace: no rule can apply)")
     return missing
