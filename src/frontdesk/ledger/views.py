@@ -158,7 +158,7 @@ def audit_event(request: HttpRequest, index: str) -> dict[str, Any]:
         event_append(
             type="ledger.event.viewed",
             actor=request.user,
-            purpose=request.GET.get("purpose", "audit")[:200],
+            purpose=request.GET.get("purpose", "audit").replace("\x00", "")[:200],
             refs={"index": event.index},
         )
     return {
