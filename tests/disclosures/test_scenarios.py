@@ -389,3 +389,35 @@ def test_reads_of_requests_and_packets_leave_a_trace(catalog, clients, appointme
     assert event.event["subjects"][0].startswith("disclosure_subject:")
     assert "Rivera" not in event.canonical
     assert RequestSubject.objects.get().ssn_hash == ""
+
+
+def test_a_records_period_limits_the_release_to_it(catalog, clients, office, appointment):
+    book(office, last_name="Rivera", day=16, hour=11, ssn="123-45-6789")
+    received = take_in(clients["clerk"], records_from="2027-03-16", records_to="2027-03-31")
+    sign_three(clients, received["id"])
+    released = release(clients["rpo"], received["id"]).json()
+    packet = clients["rpo"].get(f"/api/v1/disclosures/releases/{released['id']}/packet.json").json()
+    [only] = packet["subjects"][0]["records"]
+    assert only["fields"]["starts_at"].startswith("2027-03-16T11:00")
+
+
+def test_the_pdf_renders_names_outside_latin_1():
+    from frontdesk.disclosures.packet import packet_pdf
+
+    packet = {
+        "release": {"id": "r", "released_at": "2026-11-29T10:00:00+00:00"},
+        "request": {"id": "q"},
+        "recipient": {"agency": "Sở Cảnh sát", "official": "Nguyễn Văn A"},
+        "purpose": {"code": "other", "detail": ""},
+        "authorities": [
+            {"id": "PA-CONSENT", "title": "Consent", "citation": "5 U.S.C. 552a(b)", "illustrative": False}
+        ],
+        "categories": [{"category": "identity", "outcome": "approved", "reason": "Approved under PA-CONSENT."}],
+        "subjects": [{"subject": 1, "records": [{"record": "person", "fields": {"last_name": "Nguyễn"}}]}],
+        "evidence": [{"kind": "subject_consent", "filename": "c.pdf", "sha256": "0" * 64}],
+        "sign_offs": [{"role": "office_manager", "signer": "m", "signed_at": "2026-11-29T09:00:00+00:00"}],
+        "packet_sha256": "1" * 64,
+        "policy": {"sha256": "2" * 64},
+        "ledger": {"event_id": 1, "commitment": "3" * 64, "index": None},
+    }
+    assert packet_pdf(packet).startswith(b"%PDF")
