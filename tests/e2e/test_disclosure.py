@@ -131,6 +131,8 @@ def test_outside_request_signed_off_three_times_and_released(visit, setting, tmp
     visit.open("/console/privacy/transparency/")
     visit.check("console-privacy-transparency")
     sign_in(visit, setting["counsel"])
+    visit.open("/console/privacy/restrictions/")
+    visit.check("console-privacy-restrictions")
     visit.open("/console/privacy/accounting/?purpose=audit")
     assert "Metro County Sheriff" in page.locator("#accounting").inner_text()
     visit.check("console-privacy-accounting")

@@ -142,3 +142,34 @@ def test_reports_and_alerts_open_for_their_roles(world):
     assert clients["manager"].get("/console/privacy/transparency/").status_code == 200
     assert clients["manager"].get("/console/privacy/accounting/").status_code == 403
     assert clients["clerk"].get("/console/privacy/requests/").status_code == 403
+
+
+def test_counsel_records_a_restriction_that_others_can_read(world):
+    clients = world["clients"]
+    form = {
+        "kind": "court_order",
+        "title": "Injunction: no tax information to immigration enforcement",
+        "citation": "Doe v. Agency, No. 1:25-cv-0001 (D.D.C.)",
+        "categories": ["tax_return_information"],
+        "recipients": ["immigration"],
+        "effective_from": "2026-01-01",
+    }
+    assert clients["manager"].post("/console/privacy/restrictions/", form).status_code == 200  # no form for them
+    saved = clients["counsel"].post("/console/privacy/restrictions/", form)
+    assert saved.status_code == 302
+    page = clients["manager"].get("/console/privacy/restrictions/").content.decode()
+    assert "Doe v. Agency" in page and "Record a restriction" not in page
+    assert clients["clerk"].get("/console/privacy/restrictions/").status_code == 403
+
+
+def test_filing_evidence_voids_earlier_sign_offs(world):
+    clients = world["clients"]
+    request = intake(clients["clerk"])
+    act(clients["manager"], request, action="sign", role="office_manager", note="ok")
+    extra = SimpleUploadedFile("more.pdf", PDF, content_type="application/pdf")
+    clients["rpo"].post(
+        f"/console/privacy/requests/{request.public_id}/evidence/",
+        {"evidence_kind": "other_document", "evidence_file": extra},
+    )
+    assert request.evidence.count() == 3
+    assert not SignOff.objects.filter(request=request, voided_at__isnull=True).exists()

@@ -51,6 +51,10 @@ PRIVACY_READ = Rule(
 ACCOUNTING = Rule("counsel and auditors", roles=frozenset({Role.GENERAL_COUNSEL, Role.AUDITOR}))
 PRIVACY_WATCH = Rule("regional privacy officers", roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER}))
 AUDITOR = Rule("auditors", roles=frozenset({Role.AUDITOR}))
+RESTRICTIONS = Rule(
+    "counsel, privacy officers, office managers and auditors",
+    roles=frozenset({Role.GENERAL_COUNSEL, Role.REGIONAL_PRIVACY_OFFICER, Role.OFFICE_MANAGER, Role.AUDITOR}),
+)
 
 RULES: dict[str, Rule] = {
     # Public site (English at /, Spanish at /es/).
@@ -97,6 +101,8 @@ RULES: dict[str, Rule] = {
     "console:privacy-request": PRIVACY_READ,
     "console:privacy-request-act": SIGN_OFF,
     "console:privacy-evidence-download": PRIVACY_READ,
+    "console:privacy-evidence-add": SIGN_OFF,
+    "console:privacy-restrictions": RESTRICTIONS,
     "console:privacy-release-download": PRIVACY_READ,
     "console:privacy-accounting": ACCOUNTING,
     "console:privacy-transparency": PRIVACY_READ,

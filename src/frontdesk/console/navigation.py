@@ -39,6 +39,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         "Privacy office",
         [
             Link("console:privacy-requests", "Disclosure requests", "Decisions, evidence, sign-off and release."),
+            Link("console:privacy-restrictions", "Restrictions", "Court orders and statutes that forbid disclosure."),
             Link("console:privacy-accounting", "Accounting of disclosures", "Search what was released, to whom."),
             Link("console:privacy-transparency", "Transparency report", "Counts of requests and releases."),
             Link("console:privacy-alerts", "Access alerts", "Unusual reads of personal data."),

@@ -4,6 +4,7 @@ services decide (default deny, sign-off rules, restrictions)."""
 from django import forms
 
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
+from frontdesk.disclosures.models import RestrictionKind
 from frontdesk.disclosures.vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
 from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_date
 
@@ -77,3 +78,46 @@ class AccountingSearchForm(UswdsForm):
 class TransparencyForm(UswdsForm):
     year = forms.IntegerField(label="Year", min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(label="Quarter", choices=[(q, f"Q{q}") for q in range(1, 5)], coerce=int)
+
+
+class RestrictionForm(UswdsForm):
+    kind = forms.ChoiceField(label="Kind", choices=_select(RestrictionKind.choices))
+    title = forms.CharField(label="Title", max_length=200)
+    citation = forms.CharField(label="Citation (docket number or statute)", max_length=400)
+    summary = forms.CharField(
+        label="Summary", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    categories = forms.MultipleChoiceField(
+        label="Categories it forbids releasing",
+        choices=[(c.value, c.label) for c in DataCategory if c.value in RELEASABLE],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    recipients = forms.MultipleChoiceField(
+        label="Kinds of recipient it binds",
+        help_text="Leave every box empty to bind every recipient.",
+        choices=AgencyType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    agencies = forms.CharField(
+        label="Named agencies it binds",
+        max_length=2000,
+        required=False,
+        help_text="One per line; optional.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    effective_from = forms.DateField(label="In force from", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_until = forms.DateField(
+        label="In force until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class EvidenceForm(UswdsForm):
+    evidence_kind = forms.ChoiceField(label="Kind of document", choices=_select(EvidenceKind.choices))
+    evidence_file = forms.FileField(label="Document (PDF or image)")
+
+    def clean_evidence_file(self):
+        upload = self.cleaned_data["evidence_file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("The document is too large (10 MB at most).")
+        return upload

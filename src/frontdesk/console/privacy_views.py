@@ -22,7 +22,14 @@ from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.transparency import transparency_report
 from frontdesk.disclosures.vocabulary import EvidenceKind
 
-from .privacy_forms import AccountingSearchForm, OutsideRequestForm, SignOffForm, TransparencyForm
+from .privacy_forms import (
+    AccountingSearchForm,
+    EvidenceForm,
+    OutsideRequestForm,
+    RestrictionForm,
+    SignOffForm,
+    TransparencyForm,
+)
 
 ROLE_NAMES = {
     "office_manager": "Office manager",
@@ -166,6 +173,8 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
         "sign_offs": sign_offs,
         "sign_as": [(r, ROLE_NAMES.get(r, r)) for r in sign_as],
         "can_release": policies.can_release(request.user, found) and status == RequestStatus.APPROVED,
+        "can_edit": policies.can_edit_request(request.user, found),
+        "evidence_form": EvidenceForm(),
         "release": release if release and policies.can_see_release_details(request.user, release) else None,
     }
     return render(request, "console/privacy_request.html", context)
@@ -256,3 +265,50 @@ def privacy_transparency(request: HttpRequest) -> HttpResponse:
 def privacy_alerts(request: HttpRequest) -> HttpResponse:
     alerts = list(selectors.alert_list(actor=request.user)[:200])
     return render(request, "console/privacy_alerts.html", {"alerts": alerts})
+
+
+@require_POST
+def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
+    """File another document with a request. It is an edit: sign-offs already given are voided."""
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.evidence_add(actor=request.user, request=found, upload=_uploads(form.cleaned_data)[0])
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Document filed. Any sign-offs given before it must be given again.")
+    else:
+        messages.error(request, "Choose the kind of document and a file of at most 10 MB.")
+    return redirect("console:privacy-request", request_id=request_id)
+
+
+@require_http_methods(["GET", "POST"])
+def privacy_restrictions(request: HttpRequest) -> HttpResponse:
+    """Court orders and statutes that forbid disclosure. Counsel records them; they override every
+    authority from the moment they are saved (disclosures.services.restriction_save)."""
+    can_record = policies.can_record_restriction(request.user)
+    form = RestrictionForm(request.POST or None) if can_record else None
+    if form is not None and form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        details = services.RestrictionDetails(
+            kind=data["kind"],
+            title=data["title"],
+            citation=data["citation"],
+            summary=data["summary"],
+            categories=tuple(data["categories"]),
+            recipients=tuple(data["recipients"]) or None,
+            agencies=tuple(line.strip() for line in data["agencies"].splitlines() if line.strip()),
+            effective_from=data["effective_from"],
+            effective_until=data["effective_until"],
+        )
+        try:
+            saved = services.restriction_save(actor=request.user, details=details)
+        except DomainError as error:
+            form.add_domain_error(error)
+        else:
+            messages.success(request, f"Restriction {saved.code} recorded; it applies to every decision from now on.")
+            return redirect("console:privacy-restrictions")
+    rows = list(selectors.restriction_list(actor=request.user))
+    return render(request, "console/privacy_restrictions.html", {"rows": rows, "form": form})

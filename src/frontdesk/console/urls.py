@@ -42,6 +42,10 @@ urlpatterns = [
         privacy_views.privacy_release_download,
         name="privacy-release-download",
     ),
+    path(
+        "privacy/requests/<uuid:request_id>/evidence/", privacy_views.privacy_evidence_add, name="privacy-evidence-add"
+    ),
+    path("privacy/restrictions/", privacy_views.privacy_restrictions, name="privacy-restrictions"),
     path("privacy/accounting/", privacy_views.privacy_accounting, name="privacy-accounting"),
     path("privacy/transparency/", privacy_views.privacy_transparency, name="privacy-transparency"),
     path("privacy/alerts/", privacy_views.privacy_alerts, name="privacy-alerts"),
