@@ -1,0 +1,33 @@
+"""Issuing authenticator keys, and the demo's code helper that refuses to run in production."""
+
+import pytest
+from django.core.management import CommandError, call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from frontdesk.accounts.roles import Role
+from tests.factories import staff_user
+from tests.web.auth import current_code
+
+pytestmark = pytest.mark.django_db
+
+
+def test_mfa_issue_replaces_the_key_and_prints_it(office, capsys):
+    user = staff_user("clerk", Role.COUNTER_CLERK, office)
+    call_command("mfa_issue", "clerk")
+    first = TOTPDevice.objects.get(user=user)
+    call_command("mfa_issue", "clerk")
+    second = TOTPDevice.objects.get(user=user)
+    assert first.pk != second.pk and second.confirmed
+    assert "otpauth://totp/" in capsys.readouterr().out
+
+
+def test_mfa_code_only_in_the_demo(office, settings, capsys):
+    staff_user("clerk", Role.COUNTER_CLERK, office)
+    call_command("mfa_issue", "clerk")
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("mfa_code", "clerk")
+    settings.DEBUG = True
+    capsys.readouterr()
+    call_command("mfa_code", "clerk")
+    assert capsys.readouterr().out.strip() == current_code(TOTPDevice.objects.get())
