@@ -166,3 +166,17 @@ def test_staff_endpoints_refuse_the_public(api, office):
     for path in ("/api/v1/staff/offices/A01/schedule", "/api/v1/staff/offices/A01/queue"):
         response = api.get(path)
         assert response.status_code == 401 and response.json()["code"] == "unauthenticated"
+
+
+def test_nul_is_refused_in_json_but_uploaded_files_may_contain_it(api, office):
+    from frontdesk.core.middleware import RejectNulMiddleware
+
+    refused = api.post("/api/v1/appointments/find", b'{"code": "A\\u0000"}', content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "malformed_request"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import RequestFactory
+
+    upload = SimpleUploadedFile("letter.pdf", b"%PDF-1.7\x00\x01binary", content_type="application/pdf")
+    request = RequestFactory().post("/upload/", {"file": upload})
+    passed = RejectNulMiddleware(lambda r: "reached the view")(request)
+    assert passed == "reached the view"

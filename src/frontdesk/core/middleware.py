@@ -9,8 +9,11 @@ class RejectNulMiddleware:
     """Refuse NUL characters anywhere in a request (400) before they reach a view.
 
     PostgreSQL cannot store or compare a NUL in text, so such input would otherwise fail deep inside a
-    query; no legitimate form or JSON field needs one.
+    query; no legitimate JSON or form field needs one. Multipart bodies are left alone: uploaded files
+    (a PDF, say) contain NUL bytes legitimately, and Django's form fields already refuse NUL in text.
     """
+
+    TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -18,7 +21,8 @@ class RejectNulMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         raw_query = request.META.get("QUERY_STRING", "").encode()
         path = request.path.encode()
-        body = request.body if request.method in ("POST", "PUT", "PATCH") else b""
+        text_body = request.content_type.startswith(self.TEXT_BODIES)
+        body = request.body if request.method in ("POST", "PUT", "PATCH") and text_body else b""
         if any(marker in part.lower() for part in (raw_query, path, body) for marker in _NUL_MARKERS):
             payload = {"code": "malformed_request", "message": "The request contains a NUL character; remove it."}
             return JsonResponse(payload, status=400)
