@@ -24,6 +24,10 @@ run: install
 	$(PY) manage.py import_offices
 	$(PY) manage.py demo
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
+	@# The reminder worker and the ledger's checkpoint signer run beside the server and stop with it.
+	$(PY) manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
+	$(PY) manage.py ledger checkpoint --every 5 >var/checkpoints.log 2>&1 & signer=$$!; \
+	trap 'kill $$worker $$signer 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 worker: install
@@ -49,6 +53,7 @@ test-postgres:
 	fi
 
 bench: install
+	$(PY) -m pip install -q -e '.[dev,bench]'
 	mkdir -p bench/results
 	$(PY) bench/run.py
 

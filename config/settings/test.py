@@ -20,7 +20,8 @@ CSRF_COOKIE_SECURE = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: concurrency tests need several connections to one database.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-frontdesk.sqlite3")}  # noqa: F405
+    # One file per test process, so two test runs on one machine never share (and break) a database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-frontdesk-{os.getpid()}.sqlite3")}  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 STATIC_ROOT = None  # whitenoise serves from finders in tests; no collectstatic
 WHITENOISE_USE_FINDERS = True
