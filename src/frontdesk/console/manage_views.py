@@ -1,4 +1,4 @@
-"""An office manager's pages: hours, closures, staff members and interpreters (office_admin.py)."""
+"""An office manager's pages: hours, closures, staff members and interpreters (office_services.py)."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -7,12 +7,12 @@ from django.utils.dates import WEEKDAYS
 from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.core.errors import DomainError
+from frontdesk.offices import services as office_services
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Closure, Resource, ResourceKind
 from frontdesk.offices.services import closure_save
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 
-from . import office_admin
 from .forms import ClosureForm, ClosureRemoveForm, HoursForm, ResourceForm, ResourceUpdateForm
 from .office_views import no_office, staff_office
 
@@ -24,7 +24,7 @@ def _language_names(tags: list[str]) -> str:
 def _page(request: HttpRequest, office, **forms) -> HttpResponse:
     hours = {h.weekday: h for h in office.hours.all()}
     resources = list(
-        Resource.objects.filter(office=office, kind__in=office_admin.MANAGED_KINDS).order_by("kind", "name")
+        Resource.objects.filter(office=office, kind__in=office_services.MANAGED_KINDS).order_by("kind", "name")
     )
     context = {
         "office": office,
@@ -54,7 +54,7 @@ def office_hours(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            office_admin.office_hours_set(
+            office_services.office_hours_set(
                 actor=request.user, office=office, weekday=data["weekday"], opens=data["opens"], closes=data["closes"]
             )
         except DomainError as error:
@@ -92,7 +92,7 @@ def office_closure_remove(request: HttpRequest) -> HttpResponse:
     form = ClosureRemoveForm(request.POST)
     if form.is_valid():
         try:
-            office_admin.closure_remove(actor=request.user, office=office, day=form.cleaned_data["date"])
+            office_services.closure_remove(actor=request.user, office=office, day=form.cleaned_data["date"])
         except DomainError as error:
             messages.error(request, error.message)
         else:
@@ -109,7 +109,7 @@ def office_resource_add(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            resource = office_admin.resource_add(
+            resource = office_services.resource_add(
                 actor=request.user,
                 office=office,
                 kind=data["kind"],
@@ -143,7 +143,7 @@ def office_resource_update(request: HttpRequest) -> HttpResponse:
         messages.error(request, "No such staff member or interpreter at your office.")
         return redirect("console:office")
     try:
-        office_admin.resource_update(actor=request.user, resource=resource, active=form.cleaned_data["active"])
+        office_services.resource_update(actor=request.user, resource=resource, active=form.cleaned_data["active"])
     except DomainError as error:
         messages.error(request, error.message)
     else:
