@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from bench.common import PYTHON, RESULTS, ROOT, WORK, django_env, machine, perce
 from bench.seed_bench import database_url
 
 GOAL_PER_SECOND = 300
+RUN_ID = uuid.uuid4().hex[:12]
 FIRST_NAMES = ("Ana", "Luis", "Mei", "John", "Fatima", "Olga", "Kwame", "Noa")
 LAST_NAMES = ("Rivera", "Nguyen", "Smith", "O'Brien", "García", "Kowalski", "Okafor", "Begay")
 
@@ -58,6 +60,32 @@ def open_slots(rng: random.Random, offices: int, per_office: int) -> list[dict]:
                 {"office": office.code, "service": service.code, "mode": mode, "starts_at": slot.starts_at.isoformat()}
             )
     return slots
+
+
+def _processes() -> list[tuple[int, int, str, float]]:
+    """(pid, parent pid, name, CPU seconds so far) of every process on this machine."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name, rest = text[text.index("(") + 1 : text.rindex(")")], text[text.rindex(")") + 2 :].split()
+        found.append((int(stat.parent.name), int(rest[1]), name, (int(rest[11]) + int(rest[12])) / ticks))
+    return found
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU used so far by the gunicorn master and its workers, and by every PostgreSQL process
+    (other users of the same server included)."""
+    server = postgres = 0.0
+    for pid, parent, name, seconds in _processes():
+        if pid == server_pid or parent == server_pid:
+            server += seconds
+        elif name.startswith("postgres"):
+            postgres += seconds
+    return server, postgres
 
 
 def free_port() -> int:
@@ -95,6 +123,7 @@ def start_server(args: argparse.Namespace, port: int, env: dict) -> subprocess.P
 
 def client_loop(port: int, queue: list[dict], hot: list[dict], hot_share: float, stop: float, seed: int, out: dict):
     rng = random.Random(seed)
+    run = RUN_ID  # keys are unique per run: a rerun on the same database must not replay old answers
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, statuses, errors = [], {}, []
     n = 0
@@ -115,7 +144,7 @@ def client_loop(port: int, queue: list[dict], hot: list[dict], hot_share: float,
         headers = {
             "Host": "127.0.0.1",
             "Content-Type": "application/json",
-            "Idempotency-Key": f"bench-{seed}-{n}",
+            "Idempotency-Key": f"bench-{run}-{seed}-{n}",
         }
         started = time.perf_counter()
         try:
@@ -151,7 +180,7 @@ def profile(slots: list[dict], count: int) -> dict:
     def post(i: int, slot: dict):
         body = {**slot, "person": {"first_name": "Ana", "last_name": "Rivera", "date_of_birth": "1960-05-17"}}
         return client.post(
-            "/api/v1/appointments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"prof-{i}"
+            "/api/v1/appointments", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY=f"prof-{RUN_ID}-{i}"
         )
 
     with CaptureQueriesContext(connection) as queries:
@@ -210,12 +239,16 @@ def child(args: argparse.Namespace) -> None:
             threading.Thread(target=client_loop, args=(port, q, hot, args.hot_share, stop, args.seed * 100 + i, out))
             for i, (q, out) in enumerate(zip(queues, outs, strict=True))
         ]
+        (server_before, postgres_before), client_before = cpu_seconds(server.pid), time.process_time()
         run_started = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.perf_counter() - run_started
+        server_after, postgres_after = cpu_seconds(server.pid)
+        server_cpu, postgres_cpu = server_after - server_before, postgres_after - postgres_before
+        client_cpu = time.process_time() - client_before
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -253,6 +286,16 @@ def child(args: argparse.Namespace) -> None:
         "statuses": {str(k): v for k, v in sorted(statuses.items())},
         "error_samples": errors[:5],
         "latency": percentiles(latencies),
+        "cpu_seconds": {
+            "server_gunicorn": round(server_cpu, 1),
+            "postgres_all_sessions": round(postgres_cpu, 1),
+            "clients": round(client_cpu, 1),
+        },
+        # What a request costs the machine, whatever else runs on it: the load-independent figure.
+        "cpu_ms_per_request": {
+            "server": round(server_cpu * 1000 / max(1, sum(statuses.values())), 2),
+            "postgres": round(postgres_cpu * 1000 / max(1, sum(statuses.values())), 2),
+        },
         "appointments_created": created,
         "overlapping_active_holds_after": overlaps,
         "overlap_check_seconds": round(check_seconds, 2),
