@@ -878,9 +878,21 @@ def seed_offices(offices: Iterable[Office], options: SeedOptions) -> SeedReport:
     offices = list(Office.objects.filter(id__in=[o.id for o in offices]).prefetch_related("hours").order_by("code"))
     loader = _Loader(offices, options, report)
     loader.run()
+    _analyze()
     report.seconds = clock.perf_counter() - started
     report.phases["bookings"] = report.seconds - report.phases["resources"]
     return report
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load, as its manual advises: until
+    autovacuum gets to it, the planner sees the tables as they were and picks parallel scans (with JIT)
+    for what is a one-office index lookup. SQLite keeps no statistics unless asked; none are made."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    tables = [model._meta.db_table for model, _ in TABLES] + [Resource._meta.db_table, Shift._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join([*tables, Absence._meta.db_table])}")
 
 
 def overlapping_holds() -> int:
