@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import PYTHON, RESULTS, ROOT, SCALES, machine, pg_reachable, write_result
 
 OURS = ("seed_bench.py", "latency_bench.py", "booking_bench.py", "dja_bench.py")
+NOT_BENCHMARKS = ("settings_bench.py",)  # the settings module the benchmarks run with
 STEPS = ("seed", "latency", "booking", "dja", "others")
 
 
@@ -105,7 +106,7 @@ def main() -> None:
         steps.append(run("django-appointment", [PYTHON, f"{here}/dja_bench.py"], env))
     if "others" in only:
         for module in sorted((ROOT / "bench").glob("*_bench.py")):
-            if module.name not in OURS:
+            if module.name not in OURS + NOT_BENCHMARKS:
                 steps.append(run(module.stem, [PYTHON, str(module)], env))
 
     lines = summary(steps, args.scale, started)
