@@ -215,6 +215,7 @@ def child(args: argparse.Namespace) -> None:
 
     if connection.vendor != "postgresql":
         raise SystemExit("The booking benchmark runs on PostgreSQL.")
+    at_start = machine()
     rng = random.Random(args.seed)
     started = time.perf_counter()
     slots = open_slots(rng, args.offices, args.slots_per_office)
@@ -306,7 +307,7 @@ def child(args: argparse.Namespace) -> None:
         "hot_share": args.hot_share,
         "precompute_seconds": round(precompute_seconds, 1),
         "profile": profiled or "not run (pass --profile)",
-        "machine": machine(),
+        "machine": at_start,
     }
     write_result("booking", result)
     print(

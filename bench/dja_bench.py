@@ -144,6 +144,7 @@ def child(args: argparse.Namespace) -> None:
     from bench.common import setup_django
 
     setup_django()
+    at_start = machine()
     python = ensure_venv()
     schedule = plan(args)
     ours = frontdesk_side(schedule, args.repeats)
@@ -159,7 +160,7 @@ def child(args: argparse.Namespace) -> None:
             "slots_found": len(ours["slots"]),
         },
         "goal_ratio": GOAL_RATIO,
-        "machine": machine(),
+        "machine": at_start,
     }
     if python is None:
         result["django_appointment"] = "skipped: could not install it in its own virtualenv"

@@ -41,6 +41,7 @@ def child(args: argparse.Namespace) -> None:
     from frontdesk.offices.models import Office
     from frontdesk.scheduling.models import Appointment, Service
 
+    at_start = machine()
     rng = random.Random(args.seed)
     seeded = list(
         Office.objects.filter(id__in=Appointment.objects.values("office_id").distinct()).values_list("code", "state")
@@ -113,7 +114,7 @@ def child(args: argparse.Namespace) -> None:
             "seeded_offices": len(seeded),
             "zip_codes_sampled_from": len(zips),
             "results": results,
-            "machine": machine(),
+            "machine": at_start,
         },
     )
 

@@ -54,6 +54,7 @@ def child(args: argparse.Namespace) -> None:
     from frontdesk.offices.models import Office
     from frontdesk.scheduling.seeding import SeedOptions, overlapping_holds, seed_offices
 
+    at_start = machine()
     scale = SCALES[args.scale]
     offices = Office.objects.order_by("code")
     if scale["regions"]:
@@ -74,7 +75,7 @@ def child(args: argparse.Namespace) -> None:
         **report.as_dict(),
         "overlapping_active_holds": overlaps,
         "overlap_check_seconds": round(check_seconds, 2),
-        "machine": machine(),
+        "machine": at_start,
     }
     path = write_result(f"seed_{connection.vendor}", result)
     print(
