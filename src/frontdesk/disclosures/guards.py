@@ -10,6 +10,8 @@ both set only by the wrapper around `execute_sql_flush`.
 
 from collections.abc import Sequence
 
+from django.core.exceptions import ImproperlyConfigured
+
 from frontdesk.ledger.guards import FLUSH_SETTING, SQLITE_FLUSH_FUNCTION
 
 TABLE = "disclosures_accounting_entry"
@@ -65,4 +67,4 @@ def statements(vendor: str, *, install: bool) -> Sequence[str]:
         return POSTGRES_INSTALL if install else POSTGRES_UNINSTALL
     if vendor == "sqlite":
         return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"No accounting guards for the {vendor} database; add triggers before using it.")
+    raise ImproperlyConfigured(f"No accounting guards for the {vendor} database; add triggers before using it.")
