@@ -145,3 +145,36 @@ def test_only_a_whole_database_flush_empties_the_ledger(transactional_db):
         event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
     with pytest.raises(DatabaseError):
         LedgerEvent.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"type": "records.person.edited"},
+        {"canonical": "{}"},
+        {"salt": b"\x00" * 32},
+        {"commitment": b"\x00" * 32},
+        {"event": {"type": "records.person.edited"}},
+    ],
+)
+def test_setting_the_index_cannot_smuggle_in_another_change(db, change):
+    """The one allowed update (NULL -> leaf index) is refused when any other column changes with it."""
+    with transaction.atomic():
+        row = event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    with pytest.raises(DatabaseError), transaction.atomic():
+        LedgerEvent.objects.filter(pk=row.pk).update(index=0, **change)
+    fresh = LedgerEvent.objects.get(pk=row.pk)
+    assert fresh.index is None
+    assert fresh.canonical == row.canonical
+    assert bytes(fresh.commitment) == row.commitment
+
+
+def test_appended_row_matches_what_is_stored(db):
+    """event_append's returned object (built without the ORM on PostgreSQL) equals the stored row."""
+    with transaction.atomic():
+        row = event_append(type="records.person.viewed", actor=None, purpose="check-in", subjects=[PERSON])
+        assert LedgerEvent.objects.filter(type="records.person.viewed").get() == row
+    fresh = LedgerEvent.objects.get(pk=row.pk)
+    assert (fresh.type, fresh.time, fresh.event, fresh.canonical) == (row.type, row.time, row.event, row.canonical)
+    assert (bytes(fresh.salt), bytes(fresh.commitment)) == (row.salt, row.commitment)
+    assert fresh.index is None and row.index is None and not row._state.adding

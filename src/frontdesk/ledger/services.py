@@ -121,16 +121,31 @@ def event_append(
     }
     canonical = rfc8785.dumps(event)
     salt = os.urandom(32)
-    row = LedgerEvent.objects.create(
-        type=type,
-        time=now,
-        event=event,
-        canonical=canonical.decode(),
-        salt=salt,
-        commitment=commitment_of(salt, canonical),
-    )
+    text = canonical.decode()
+    commitment = commitment_of(salt, canonical)
+    if connection.vendor == "postgresql":
+        # One plain INSERT ... RETURNING, without the ORM's per-call compile (a third of an append on
+        # PostgreSQL). jsonb parses the RFC 8785 text to the same value the JSONField would store.
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_EVENT_POSTGRESQL, [type, now, text, text, salt, commitment])
+            (pk,) = cursor.fetchone()
+        row = LedgerEvent(
+            id=pk, index=None, type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment
+        )
+        row._state.adding = False
+        row._state.db = connection.alias
+    else:
+        row = LedgerEvent.objects.create(
+            type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment
+        )
     _sequence_after_commit()
     return row
+
+
+_INSERT_EVENT_POSTGRESQL = (
+    "INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) "
+    "VALUES (%s, %s, %s::jsonb, %s, %s, %s) RETURNING id"
+)
 
 
 def _sequence_after_commit() -> None:
@@ -186,42 +201,63 @@ def ledger_sequence(*, wait: bool = True, batch: int = SEQUENCE_BATCH) -> int:
             tree = _lock_tree(wait=wait)
             if tree is None:
                 return -1
-            rows = list(
-                LedgerEvent.objects.filter(index__isnull=True).order_by("id").values_list("id", "commitment")[:batch]
-            )
-            if rows:
-                _integrate(tree, rows)
-            if len(rows) < batch:
+            if connection.vendor == "postgresql":
+                commitments = _index_batch_postgresql(tree.size, batch)
+            else:
+                rows = list(
+                    LedgerEvent.objects.filter(index__isnull=True)
+                    .order_by("id")
+                    .values_list("id", "commitment")[:batch]
+                )
+                if rows:
+                    _assign_indices([row_id for row_id, _ in rows], tree.size)
+                commitments = [commitment for _id, commitment in rows]
+            if commitments:
+                _integrate(tree, commitments)
+            if len(commitments) < batch:
                 return tree.size
 
 
-def _integrate(tree: LedgerTree, rows: list[tuple[int, bytes]]) -> None:
+def _index_batch_postgresql(first_index: int, batch: int) -> list[bytes]:
+    """Give the next `batch` unsequenced rows (id order) their indices in one statement; return their
+    commitments in index order. One round trip, no id arrays sent back and forth."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "WITH batch AS (SELECT id FROM ledger_event WHERE leaf_index IS NULL ORDER BY id LIMIT %s), "
+            "numbered AS (SELECT id, %s + row_number() OVER (ORDER BY id) - 1 AS leaf_index FROM batch) "
+            "UPDATE ledger_event SET leaf_index = numbered.leaf_index FROM numbered "
+            "WHERE ledger_event.id = numbered.id RETURNING ledger_event.leaf_index, ledger_event.commitment",
+            [batch, first_index],
+        )
+        rows = cursor.fetchall()
+    rows.sort()  # RETURNING has no defined order
+    if rows and (rows[0][0] != first_index or rows[-1][0] != first_index + len(rows) - 1):
+        raise RuntimeError("The sequencer's indices are not contiguous; nothing was committed.")
+    return [bytes(commitment) for _index, commitment in rows]
+
+
+def _integrate(tree: LedgerTree, commitments: list[bytes]) -> None:
+    """Fold the commitments of the rows just given indices tree.size, tree.size + 1, ... into the tiles."""
     compact = merkle.CompactTree.from_bytes(tree.size, bytes(tree.frontier))
-    first_index = compact.size
     additions: dict[tuple[int, int], list[bytes]] = {}
 
     def emit(level: int, index: int, node: bytes) -> None:
         additions.setdefault((level, index >> merkle.TILE_HEIGHT), []).append(node)
 
-    for _id, commitment in rows:
-        compact.append(merkle.leaf_hash(bytes(commitment)), emit)
+    leaf_hash = merkle.leaf_hash
+    append = compact.append
+    for commitment in commitments:
+        append(leaf_hash(bytes(commitment)), emit)
 
-    _assign_indices([row_id for row_id, _ in rows], first_index)
     _extend_tiles(additions)
     LedgerTree.objects.filter(pk=1).update(size=compact.size, frontier=compact.to_bytes())
     tree.size, tree.frontier = compact.size, compact.to_bytes()
 
 
 def _assign_indices(ids: list[int], first_index: int) -> None:
+    """SQLite: set leaf_index on the given rows (ids in order) from first_index on."""
     indices = list(range(first_index, first_index + len(ids)))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "UPDATE ledger_event SET leaf_index = v.leaf_index "
-                "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, leaf_index) WHERE ledger_event.id = v.id",
-                [ids, indices],
-            )
-            return
         chunk = 400  # two parameters a row; well under SQLite's limit of 32766 host parameters
         for start in range(0, len(ids), chunk):
             part = ids[start : start + chunk]
