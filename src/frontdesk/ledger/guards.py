@@ -19,6 +19,7 @@ they stop mistakes, the signed checkpoints stop tampering (docs/adr/0002-ledger-
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 REFUSED = "the ledger is append-only"
@@ -176,7 +177,7 @@ def statements(vendor: str, *, install: bool) -> Sequence[str]:
         return POSTGRES_INSTALL if install else POSTGRES_UNINSTALL
     if vendor == "sqlite":
         return SQLITE_INSTALL if install else SQLITE_UNINSTALL
-    raise NotImplementedError(f"No ledger guards for the {vendor} database; add triggers before using it.")
+    raise ImproperlyConfigured(f"No ledger guards for the {vendor} database; add triggers before using it.")
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
