@@ -33,7 +33,8 @@ def env_secret(name: str) -> str:
     value = os.environ.get(name, "")
     if not value:
         raise ImproperlyConfigured(
-            f"{name} is not set. Put it in the environment (or run `frontdesk init_secrets` for a demo)."
+            f"{name} is not set. Put it in the environment, or run `frontdesk init-secrets` (or `make run`) "
+            "to write random demo secrets to var/secrets.env."
         )
     return value
 
@@ -186,6 +187,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "console/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_VERBOSE = False  # no start-up banner on every command, no full client details in failure logs
 OTP_TOTP_ISSUER = "frontdesk"
 OTP_TOTP_THROTTLE_FACTOR = 1
 # Staff may enrol their own authenticator at first sign-in (demo); production has an administrator
