@@ -36,9 +36,6 @@ def idempotent(request: HttpRequest, *, scope: str, payload: dict, action: Calla
             )
         return record.status_code, record.response
 
-    existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
-    if existing is not None:
-        return replay(existing)
     try:
         with transaction.atomic():
             # Claim the key before acting: a concurrent request with the same key waits here, on the
@@ -50,7 +47,8 @@ def idempotent(request: HttpRequest, *, scope: str, payload: dict, action: Calla
             record.status_code, record.response = 201, body
             record.save(update_fields=["status_code", "response"])
     except IntegrityError:
-        # A concurrent request with the same key committed first; this attempt rolled back whole.
+        # The key was used before (a retry) or by a concurrent request that committed first; this
+        # attempt rolled back whole and answers with the first result.
         existing = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
         if existing is None:
             raise

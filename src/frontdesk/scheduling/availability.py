@@ -22,7 +22,7 @@ from django.db import connection
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.offices.calendar import closed_dates, local_instant
 from frontdesk.offices.geo import offices_near
-from frontdesk.offices.models import Absence, Office, Resource, ResourceKind, Shift
+from frontdesk.offices.models import Absence, Office, Resource, ResourceKind
 
 from .languages import SIGN_LANGUAGE, is_known
 from .models import Mode, ResourceHold, Service
@@ -144,14 +144,34 @@ def busy_intervals(
 
 
 def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
-    """Active resources of some offices, grouped by office, in one query."""
-    grouped: dict[int, list[dict]] = defaultdict(list)
+    """Active resources of some offices with their weekly shifts, grouped by office, in one query.
+
+    Each row has `shifts`: {weekday: [(starts, ends), ...]}, empty for a resource that works the
+    office's hours.
+    """
+    by_id: dict[int, dict] = {}
     for row in (
         Resource.objects.filter(office_id__in=office_ids, active=True)
         .order_by()
-        .values("id", "office_id", "kind", "skills", "languages", "remote")
+        .values(
+            "id",
+            "office_id",
+            "kind",
+            "skills",
+            "languages",
+            "remote",
+            "shifts__weekday",
+            "shifts__starts",
+            "shifts__ends",
+        )
     ):
-        grouped[row["office_id"]].append(row)
+        weekday, starts, ends = row.pop("shifts__weekday"), row.pop("shifts__starts"), row.pop("shifts__ends")
+        resource = by_id.setdefault(row["id"], row | {"shifts": defaultdict(list)})
+        if weekday is not None:
+            resource["shifts"][weekday].append((starts, ends))
+    grouped: dict[int, list[dict]] = defaultdict(list)
+    for resource in by_id.values():
+        grouped[resource["office_id"]].append(resource)
     return grouped
 
 
@@ -199,13 +219,7 @@ class OfficeWindow:
             return  # nothing more to load: no slot can ever be offered here
         # `office.hours.all()` uses a prefetch when the caller made one.
         self.hours = {h.weekday: (h.opens, h.closes) for h in office.hours.all()}
-        self.shifts: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-        for resource_id, weekday, starts, ends in (
-            Shift.objects.filter(resource_id__in=self.ids)
-            .order_by()
-            .values_list("resource_id", "weekday", "starts", "ends")
-        ):
-            self.shifts[resource_id][weekday].append((starts, ends))
+        self.shifts = {r["id"]: r["shifts"] for r in self.staff + self.interpreters + self.rooms}
         self.closed = closed_dates(office, start, end)
         self.load_busy(start, busy_end or end)
 
