@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.security import django_auth
 from pydantic import Field, StringConstraints
 
+from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.disclosures import policies, selectors, services
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
@@ -46,7 +47,7 @@ from .schemas import Error, VerifyIn
 router = Router(tags=["disclosures"], auth=django_auth)
 ERRORS = {frozenset({400, 401, 403, 404, 409, 422}): Error}
 PUBLIC_ERRORS = {frozenset({400, 404, 422}): Error}
-EARLIEST, LATEST = dt.date(1850, 1, 1), dt.date(2100, 1, 1)
+EARLIEST, LATEST = EARLIEST_BIRTH, LATEST_DATE
 
 AgencyTypeCode = Literal[tuple(AgencyType.values)]  # type: ignore[valid-type]
 PurposeCode = Literal[tuple(Purpose.values)]  # type: ignore[valid-type]
@@ -95,8 +96,8 @@ class RequestFields(Schema):
     subject_status: SubjectStatusCode = "none"
     authority_cited: Text200 = Field("", description="What the requester cited, if anything")
     categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
-    records_from: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
-    records_to: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
+    records_from: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
+    records_to: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
 
 
 class RequestIn(RequestFields):
@@ -121,8 +122,8 @@ class RequestPatch(Schema):
     subject_status: SubjectStatusCode | None = None
     authority_cited: Text200 | None = None
     categories: list[CategoryCode] | None = Field(None, min_length=1, max_length=len(RELEASABLE))
-    records_from: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
-    records_to: dt.date | None = Field(None, ge=dt.date(2000, 1, 1), le=LATEST)
+    records_from: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
+    records_to: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
     subjects: list[SubjectIn] | None = Field(None, min_length=1, max_length=services.MAX_SUBJECTS)
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from frontdesk.core.bounds import EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.geo import offices_near
@@ -25,7 +26,6 @@ from .present import appointment_dict, office_dict, slot_dict
 from .schemas import AppointmentOut, BookingIn, Error, OfficeOut, RescheduleIn, ServiceOut, SlotOut, VerifyIn
 
 router = Router(tags=["public"])
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 1, 1)
 ERRORS = {frozenset({400, 404, 409, 422}): Error}
 
 
@@ -87,8 +87,10 @@ class AvailabilityQuery(Schema):
     office: str = Field("", max_length=8, description="An office code; or give zip and radius_miles")
     zip: str = Field("", max_length=10)
     radius_miles: float = Field(50, gt=0, le=500)
-    start: date | None = Field(None, ge=EARLIEST, le=LATEST, description="First local date; default today")
-    end: date | None = Field(None, ge=EARLIEST, le=LATEST, description="Last local date; default start + 14 days")
+    start: date | None = Field(None, ge=EARLIEST_DATE, le=LATEST_DATE, description="First local date; default today")
+    end: date | None = Field(
+        None, ge=EARLIEST_DATE, le=LATEST_DATE, description="Last local date; default start + 14 days"
+    )
     interpreter_language: str = Field("", max_length=8, description="'ase' for ASL, or a language such as 'es'")
     limit: int = Field(10, ge=1, le=100)
 

@@ -6,12 +6,14 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import AfterValidator, Field, StringConstraints
 
+from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
+
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("give the time with its UTC offset, for example 2027-03-15T14:00:00Z")
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("give a time between the years 2000 and 2100")
+    if not EARLIEST_DATE.year <= value.year <= LATEST_DATE.year:
+        raise ValueError(f"give a time between the years {EARLIEST_DATE.year} and {LATEST_DATE.year}")
     return value
 
 
@@ -82,7 +84,7 @@ class SlotOut(Schema):
 class PersonIn(Schema):
     first_name: Name
     last_name: Name
-    date_of_birth: date = Field(ge=date(1850, 1, 1), le=date(2100, 1, 1))
+    date_of_birth: date = Field(ge=EARLIEST_BIRTH, le=LATEST_DATE)
     ssn: Annotated[str, StringConstraints(strip_whitespace=True, max_length=11)] = ""
     email: Annotated[
         str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")
@@ -105,7 +107,7 @@ class BookingIn(Schema):
 class VerifyIn(Schema):
     code: Code
     last_name: Name
-    date_of_birth: date = Field(ge=date(1850, 1, 1), le=date(2100, 1, 1))
+    date_of_birth: date = Field(ge=EARLIEST_BIRTH, le=LATEST_DATE)
 
 
 class RescheduleIn(VerifyIn):

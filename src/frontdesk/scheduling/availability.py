@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
 
+from frontdesk.core.bounds import EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.offices.calendar import closed_dates, local_instant
 from frontdesk.offices.geo import offices_near
@@ -344,8 +345,10 @@ def _bounds(service: Service, now: datetime) -> tuple[int, int]:
 
 
 def _check_range(start: date, end: date) -> None:
-    if not (date(2000, 1, 1) <= start <= date(2100, 1, 1) and date(2000, 1, 1) <= end <= date(2100, 1, 1)):
-        raise ValidationFailed("Search dates must fall between 2000 and 2100.", field="start")
+    if not (EARLIEST_DATE <= start <= LATEST_DATE and EARLIEST_DATE <= end <= LATEST_DATE):
+        raise ValidationFailed(
+            f"Search dates must fall between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", field="start"
+        )
     if end < start:
         raise ValidationFailed("The end date is before the start date.", field="end")
     if (end - start).days > MAX_RANGE_DAYS:
