@@ -20,3 +20,15 @@ def _database_is_the_one_asked_for(django_db_setup, django_db_blocker):
     expected = os.environ.get("FRONTDESK_EXPECT_VENDOR")
     if expected:
         assert connection.vendor == expected, f"tests ran on {connection.vendor}, not {expected}"
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (service catalog, content types) itself.
+
+    A plain flush re-creates content types with new ids; a later serialized test's restore then fails
+    on them, depending on how tests happen to be spread over workers. Refuse the mix at collection.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(f"{item.nodeid}: transactional tests need serialized_rollback=True")

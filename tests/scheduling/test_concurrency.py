@@ -22,7 +22,9 @@ from frontdesk.scheduling.models import Appointment, IdempotencyRecord, Person, 
 from frontdesk.scheduling.seeding import overlapping_holds
 from tests.factories import OfficeFactory, person, staff_resource
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback like every other transactional test: a plain flush re-creates content types
+# with new ids, which the next serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 NY = ZoneInfo("America/New_York")
