@@ -54,9 +54,6 @@ FRONTDESK_LEDGER_SIGNING_KEY_FILE = os.environ.get(
 )
 FRONTDESK_LEDGER_ORIGIN = os.environ.get("FRONTDESK_LEDGER_ORIGIN", "frontdesk.example.gov/ledger")
 
-# The office directory and other reference data live outside the repo (see README).
-FRONTDESK_DATA_DIR = Path(os.environ.get("FRONTDESK_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
-
 INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -1,12 +1,13 @@
 """The real office directory loads with zones from ZIPs; the publisher's own layout loads too."""
 
+import hashlib
 from datetime import time
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from frontdesk.offices.directory import DEFAULT_FILENAME, offices_import
+from frontdesk.offices import directory
+from frontdesk.offices.directory import BUNDLED_DIRECTORY, BUNDLED_SHA256, offices_import
 from frontdesk.offices.models import Office, OfficeHours
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ ZZZ,NOWHERE,SOCIAL SECURITY,,1 MAIN ST,NOWHERE,NY,00000,8000000000,8000000000,9:
 
 
 def test_the_real_directory_loads_every_office_with_its_zone():
-    call_command("import_offices", str(settings.FRONTDESK_DATA_DIR / DEFAULT_FILENAME))
+    call_command("import_offices")
     assert Office.objects.count() == 1193
     zones = dict(Office.objects.values_list("code", "timezone"))
     assert zones["001"] == "America/New_York"
@@ -32,7 +33,7 @@ def test_the_real_directory_loads_every_office_with_its_zone():
     assert Office.objects.get(code="996").hours.get(weekday=0).opens == time(11, 30)  # Juneau
     assert OfficeHours.objects.filter(office__code="260", weekday=2).get().closes == time(15)
     assert {o.state for o in Office.objects.filter(timezone__in=["Pacific/Guam", "Pacific/Pago_Pago"])} == {"GU", "AS"}
-    call_command("import_offices", str(settings.FRONTDESK_DATA_DIR / DEFAULT_FILENAME))  # rerun is safe
+    call_command("import_offices", str(BUNDLED_DIRECTORY))  # rerun is safe, and a path loads too
     assert Office.objects.count() == 1193
 
 
@@ -51,4 +52,19 @@ def test_a_missing_file_is_a_clear_error_and_writes_nothing(tmp_path):
     not_a_directory.write_text("a,b\n1,2\n")
     with pytest.raises(CommandError, match="Office Code"):
         call_command("import_offices", str(not_a_directory))
+    assert Office.objects.count() == 0
+
+
+def test_the_shipped_directory_is_the_recorded_copy():
+    """The repository carries the publisher's data with its checksum, so a checkout needs nothing else."""
+    assert hashlib.sha256(BUNDLED_DIRECTORY.read_bytes()).hexdigest() == BUNDLED_SHA256
+    assert BUNDLED_SHA256 in (BUNDLED_DIRECTORY.parent / "PROVENANCE.md").read_text()
+
+
+def test_a_changed_shipped_copy_is_refused_and_writes_nothing(tmp_path, monkeypatch):
+    edited = tmp_path / "edited.csv"
+    edited.write_bytes(BUNDLED_DIRECTORY.read_bytes().replace(b"PORTLAND ME", b"PORTLAND XX", 1))
+    monkeypatch.setattr(directory, "BUNDLED_DIRECTORY", edited)
+    with pytest.raises(CommandError, match="restore it from git"):
+        call_command("import_offices")
     assert Office.objects.count() == 0

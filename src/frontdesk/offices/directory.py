@@ -1,12 +1,14 @@
 """Loading the agency's published office directory.
 
 Reads SSA's "Field Office Addresses and Business Hours" CSV, either as published (with its title
-rows and headings such as "Office Code") or as converted in shared/data (snake_case headings). Each
+rows and headings such as "Office Code") or as converted for the copy shipped in `data/` (snake_case
+headings; its provenance and checksum are in `data/PROVENANCE.md`). Each
 office gets coordinates and its IANA time zone from its ZIP via the `zipcodes` package, which ships
 its data, so nothing is fetched at run time except the CSV itself when given a URL.
 """
 
 import csv
+import hashlib
 import io
 import re
 import urllib.request
@@ -23,6 +25,9 @@ from .models import Office, OfficeHours
 from .regions import region_for_state
 
 DEFAULT_FILENAME = "ssa_field_offices_2022-06-10.csv"
+BUNDLED_DIRECTORY = Path(__file__).resolve().parent / "data" / DEFAULT_FILENAME
+# The shipped copy's checksum (data/PROVENANCE.md): a damaged or edited copy is refused, not loaded.
+BUNDLED_SHA256 = "5d8723c80ce804a458e131a62983035627fbaafe0411c5420209a5f0f8c84a2a"
 PUBLISHER_URL = "https://www.ssa.gov/data/FO-Address-Open-Close-Times.csv"
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
 
@@ -65,7 +70,22 @@ def read_rows(text: str) -> list[dict[str, str]]:
     return [dict(zip(headings, (c.strip() for c in row), strict=False)) for row in reader if any(row)]
 
 
-def load_source(source: str | Path) -> str:
+def bundled_text() -> str:
+    """The directory shipped in the repository, refused if it is not byte for byte the recorded copy."""
+    data = BUNDLED_DIRECTORY.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != BUNDLED_SHA256:
+        raise ValidationFailed(
+            f"The shipped office directory {BUNDLED_DIRECTORY} has sha256 {digest}, not {BUNDLED_SHA256} as recorded "
+            "in data/PROVENANCE.md: restore it from git, or give the path of the file you mean to load."
+        )
+    return data.decode("utf-8-sig")
+
+
+def load_source(source: str | Path | None = None) -> str:
+    """The directory's text from a path or URL; without one, the checked copy shipped in the repository."""
+    if source is None:
+        return bundled_text()
     source = str(source)
     if source.startswith(("https://", "http://")):
         with urllib.request.urlopen(source, timeout=60) as response:  # noqa: S310 (scheme checked above)
