@@ -190,6 +190,8 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Staff may enrol their own authenticator at first sign-in (demo); production has an administrator
 # issue keys with `frontdesk mfa_issue` instead, so a stolen password alone cannot enrol a device.
 FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "1") == "1"
+# The demo `make run` serves: enables demo-only conveniences such as `frontdesk mfa_code`. Never in production.
+FRONTDESK_DEMO = os.environ.get("FRONTDESK_DEMO", "") == "1"
 SESSION_COOKIE_NAME = "frontdesk_session"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_PRELOAD = True
