@@ -28,6 +28,20 @@ def _fresh_ledger_process_state(monkeypatch):
     monkeypatch.setattr(services, "_warned_no_key", False)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """LocaleMiddleware activates a request's language in the test's thread and nothing switches it back.
+
+    After a request to /es/, `reverse()` and every message made outside a request would be Spanish for
+    whatever test the process runs next.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _database_is_the_one_asked_for(django_db_setup, django_db_blocker):
     """`make test` asks for PostgreSQL by name; a silent fallback to SQLite must fail the run."""

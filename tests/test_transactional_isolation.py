@@ -63,8 +63,8 @@ def test_plain_db_tests_are_left_alone(db, request):
     assert connection.in_atomic_block  # still wrapped in a transaction that is rolled back
 
 
-def test_transactional_tests_in_a_row_each_find_the_migrated_data(tmp_path):
-    """Run tests/transactional_cases.py in that order in a pytest of its own: all three must pass."""
+def test_tests_in_a_row_each_start_from_a_clean_state(tmp_path):
+    """Run tests/ordered_cases.py in its order in a pytest of its own: every test there must pass."""
     env = os.environ | {"TOX_PARALLEL_ENV": "isolation"}  # pytest-django: a test database of its own
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_TESTRUNUID", None)
@@ -73,7 +73,7 @@ def test_transactional_tests_in_a_row_each_find_the_migrated_data(tmp_path):
             sys.executable,
             "-m",
             "pytest",
-            "tests/transactional_cases.py",
+            "tests/ordered_cases.py",
             "-p",
             "no:randomly",
             "-p",
@@ -91,4 +91,4 @@ def test_transactional_tests_in_a_row_each_find_the_migrated_data(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "3 passed" in result.stdout
+    assert "5 passed" in result.stdout
