@@ -135,7 +135,35 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+def database_owner_from_url(url: str, app: dict) -> dict | None:
+    """The schema owner's connection for `migrate` (PostgreSQL only; docs/adr/0008-database-roles.md).
+
+    DATABASE_URL stays the application's connection; only the role (and its password) differ."""
+    if not url:
+        return None
+    owner = database_from_url(url)
+    if app["ENGINE"] != "django.db.backends.postgresql" or owner["ENGINE"] != app["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL is for PostgreSQL, where migrations run as the schema owner and the application "
+            "as a role that owns nothing; both it and DATABASE_URL must be postgres:// URLs (or unset it)."
+        )
+    for key in ("NAME", "HOST", "PORT"):
+        if owner[key] != app[key]:
+            raise ImproperlyConfigured(
+                f"DATABASE_OWNER_URL and DATABASE_URL must name the same database; their {key.lower()} differs "
+                f"({owner[key]!r} and {app[key]!r})."
+            )
+    if owner["USER"] == app["USER"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_OWNER_URL and DATABASE_URL both connect as {app['USER']!r}: give the application its own "
+            "role (`frontdesk db_roles` creates both), or unset DATABASE_OWNER_URL for a one-role setup."
+        )
+    return owner
+
+
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'frontdesk.sqlite3'}"))}
+# With two roles, `migrate` connects as this owner; everything else as DATABASE_URL's role.
+FRONTDESK_DATABASE_OWNER = database_owner_from_url(os.environ.get("DATABASE_OWNER_URL", ""), DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
