@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
+    "config.errors.JsonErrorsMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Error pages and JSON errors by surface (docs/adr/0009-error-responses.md); handlers are in config/urls.py.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [

@@ -51,6 +51,9 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and str(exc) == "CSRF check Failed":  # django-ninja's session auth
+        message = "The CSRF check failed: a signed-in session must send its CSRF token in the X-CSRFToken header."
+        return _error(request, 403, "csrf_failed", message)
     if exc.status_code == 400:
         return _error(request, 400, "malformed_request", "The request body is not valid JSON; send a JSON object.")
     return _error(request, exc.status_code, "http_error", str(exc))
