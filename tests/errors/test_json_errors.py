@@ -96,8 +96,10 @@ def test_an_unknown_ledger_path_is_a_404_in_the_ledgers_own_error_shape(path):
 
 
 @pytest.mark.django_db
-def test_a_wrong_method_on_the_ledger_is_a_json_405():
-    response = Client().post("/ledger/key", HTTP_ACCEPT="text/html")
+@pytest.mark.parametrize("path", ["/ledger/key", "/ledger/checkpoint", "/ledger/audit/proofs/inclusion"])
+def test_a_wrong_method_on_the_ledger_is_a_json_405_not_a_csrf_refusal(path):
+    # The ledger is read-only: a POST from a browser without a CSRF token still learns to use GET.
+    response = Client(enforce_csrf_checks=True).post(path, HTTP_ACCEPT="text/html")
     error_body(response, 405, "method_not_allowed")
     assert response["Allow"] == "GET"
 
