@@ -194,6 +194,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Staff may enrol their own authenticator at first sign-in (demo); production has an administrator
 # issue keys with `frontdesk mfa_issue` instead, so a stolen password alone cannot enrol a device.
 FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "1") == "1"
+# The demo's conveniences (`frontdesk mfa_code`); only config.settings.dev turns this on. Not DEBUG: the
+# demo runs with DEBUG off, like production.
+FRONTDESK_DEMO = False
 SESSION_COOKIE_NAME = "frontdesk_session"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_PRELOAD = True

@@ -7,6 +7,7 @@ who wants the debug pages asks for them with DJANGO_DEBUG=1 (read in base.py).
 
 from .base import *  # noqa: F403
 
+FRONTDESK_DEMO = True  # `frontdesk mfa_code` prints a staff member's current sign-in code
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0

@@ -24,10 +24,10 @@ def test_mfa_issue_replaces_the_key_and_prints_it(office, capsys):
 def test_mfa_code_only_in_the_demo(office, settings, capsys):
     staff_user("clerk", Role.COUNTER_CLERK, office)
     call_command("mfa_issue", "clerk")
-    settings.DEBUG = False
+    settings.FRONTDESK_DEMO = False
     with pytest.raises(CommandError):
         call_command("mfa_code", "clerk")
-    settings.DEBUG = True
+    settings.FRONTDESK_DEMO = True
     capsys.readouterr()
     call_command("mfa_code", "clerk")
     assert capsys.readouterr().out.strip() == current_code(TOTPDevice.objects.get())

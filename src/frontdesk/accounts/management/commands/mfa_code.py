@@ -1,7 +1,8 @@
 """`frontdesk mfa_code USERNAME`: the code a staff member's authenticator shows now (demo only).
 
-For trying the demo without a phone app. It refuses to run unless DEBUG is on: in production the only
-place a code comes from is the person's own authenticator.
+For trying the demo without a phone app. It refuses to run outside the demo settings
+(FRONTDESK_DEMO, set only by config.settings.dev): in production the only place a code comes from is the
+person's own authenticator. The demo runs with DEBUG off like production, so DEBUG cannot be the switch.
 """
 
 from typing import Any
@@ -15,14 +16,14 @@ from frontdesk.accounts.mfa import totp_device_confirmed
 
 
 class Command(BaseCommand):
-    help = "Print the current TOTP code of a staff member's authenticator (only with DEBUG on, for the demo)."
+    help = "Print the current TOTP code of a staff member's authenticator (demo settings only)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not settings.DEBUG:
-            raise CommandError("mfa_code runs only in the demo (DEBUG on).")
+        if not settings.FRONTDESK_DEMO:
+            raise CommandError("mfa_code runs only in the demo (config.settings.dev).")
         user = get_user_model().objects.filter(username=options["username"]).first()
         device = totp_device_confirmed(user) if user else None
         if device is None:
