@@ -113,3 +113,24 @@ def test_the_apis_own_errors_are_left_as_they_are():
     assert response.status_code == 422
     assert response.json()["code"] == "validation_error"
     assert response.json()["field"] == "zip"  # the API's own extra fields survive
+
+
+@pytest.mark.django_db
+def test_an_http404_inside_an_api_operation_keeps_the_apis_shape(monkeypatch):
+    from django.http import Http404
+
+    def missing(code):
+        raise Http404(SECRET)
+
+    monkeypatch.setattr("frontdesk.api.public.office_by_code", missing)
+    error_body(Client().get("/api/v1/offices/A01"), 404, "not_found", ours=False)
+
+
+@pytest.mark.django_db
+def test_a_real_api_operation_that_raises_is_a_json_500(monkeypatch):
+    def broken(code):
+        raise RuntimeError(SECRET)
+
+    monkeypatch.setattr("frontdesk.api.public.office_by_code", broken)
+    response = Client(raise_request_exception=False).get("/api/v1/offices/A01", HTTP_ACCEPT="text/html")
+    error_body(response, 500, "server_error")

@@ -4,7 +4,7 @@ Domain errors map to responses here, in one place: each carries a machine-readab
 sentence a person can act on.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -35,6 +35,12 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def _describe(error: dict) -> str:
     where = ".".join(str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload"))
     return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid")
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # django-ninja's own answer is {"detail": ...}; keep one shape for every API error.
+    return _error(request, 404, "not_found", "Nothing is at this address.")
 
 
 @api.exception_handler(NinjaValidationError)
