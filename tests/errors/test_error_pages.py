@@ -203,3 +203,18 @@ def test_the_500_page_has_no_inline_script_or_style():
     html = Client(raise_request_exception=False).get("/failing/explode/").content.decode()
     assert "<style" not in html and " style=" not in html
     assert all(re.search(r'src="[^"]+"', tag) for tag in re.findall(r"<script[^>]*>", html))
+
+
+@FAILING
+def test_when_even_the_500_template_fails_a_fixed_page_answers(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("Missing staticfiles manifest entry for 'uswds/css/uswds.min.css'")
+
+    monkeypatch.setattr("config.errors.loader.render_to_string", broken)
+    response = Client(raise_request_exception=False).get("/es/failing/explode/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "Sorry, something went wrong on our side" in html and "algo salió mal" in html
+    assert "manifest" not in html and SECRET not in html
+    assert "no-store" in response["Cache-Control"]
+    assert "default-src 'self'" in response["Content-Security-Policy"]
