@@ -27,6 +27,8 @@ from django.utils.cache import add_never_cache_headers
 JSON_SURFACES = ("api", "ledger")
 # Headers that tell a client what to do next; kept when an error answer is rewritten as JSON.
 KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+# Methods a 405 may name back; anything else a client invents is not echoed.
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
 
 API_ERRORS: dict[int, tuple[str, str]] = {
     400: ("malformed_request", "The request could not be read; check its address, parameters and body."),
@@ -71,7 +73,8 @@ def json_error(
     if status == 404 and surface(request) == "ledger":
         default_message = LEDGER_NOT_FOUND
     if status == 405 and replaces is not None and replaces.has_header("Allow"):
-        default_message = f"This endpoint does not accept {request.method}; use {replaces['Allow']}."
+        method = request.method if request.method in HTTP_METHODS else "that method"
+        default_message = f"This endpoint does not accept {method}; use {replaces['Allow']}."
     response = JsonResponse({"code": code or default_code, "message": message or default_message}, status=status)
     if replaces is not None:
         for header in KEPT_HEADERS:

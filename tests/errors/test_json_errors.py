@@ -134,3 +134,10 @@ def test_a_real_api_operation_that_raises_is_a_json_500(monkeypatch):
     monkeypatch.setattr("frontdesk.api.public.office_by_code", broken)
     response = Client(raise_request_exception=False).get("/api/v1/offices/A01", HTTP_ACCEPT="text/html")
     error_body(response, 500, "server_error")
+
+
+@pytest.mark.django_db
+def test_an_invented_method_is_not_echoed_back():
+    response = Client().generic("BREW<script>", "/api/v1/offices")
+    body = error_body(response, 405, "method_not_allowed")
+    assert "BREW" not in body["message"] and response["Allow"] == "GET"
