@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
+    "config.errors.JsonErrorsMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,6 +103,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Error pages and JSON errors by surface (docs/adr/0009-error-responses.md); handlers are in config/urls.py.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -218,8 +222,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Staff may enrol their own authenticator at first sign-in (demo); production has an administrator
 # issue keys with `frontdesk mfa_issue` instead, so a stolen password alone cannot enrol a device.
 FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "1") == "1"
-# The demo `make run` serves: enables demo-only conveniences such as `frontdesk mfa_code`. Never in production.
-FRONTDESK_DEMO = os.environ.get("FRONTDESK_DEMO", "") == "1"
+# The demo's conveniences (`frontdesk mfa_code`); only config.settings.dev turns this on. Not DEBUG: the
+# demo runs with DEBUG off, like production.
+FRONTDESK_DEMO = False
 SESSION_COOKIE_NAME = "frontdesk_session"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_PRELOAD = True

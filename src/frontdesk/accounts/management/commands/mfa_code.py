@@ -1,8 +1,9 @@
 """`frontdesk mfa_code USERNAME`: the code a staff member's authenticator shows now (demo only).
 
 For trying the demo without a phone app, at the first sign-in (the key being set up) and after. It
-refuses unless the settings say this is the demo (FRONTDESK_DEMO): in production the only place a
-code comes from is the person's own authenticator.
+refuses outside the demo settings (FRONTDESK_DEMO, set only by config.settings.dev): in production
+the only place a code comes from is the person's own authenticator. The demo runs with DEBUG off like
+production, so DEBUG cannot be the switch.
 """
 
 from typing import Any
@@ -24,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.FRONTDESK_DEMO:
-            raise CommandError("mfa_code runs only in the demo (FRONTDESK_DEMO on), never in production.")
+            raise CommandError("mfa_code runs only in the demo (config.settings.dev), never in production.")
         user = get_user_model().objects.filter(username=options["username"]).first()
         device = None
         if user is not None:
