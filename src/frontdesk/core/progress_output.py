@@ -30,6 +30,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichBar
 from rich.progress import Task as RichTask
+from rich.table import Column
 from rich.text import Text
 
 from frontdesk.core.progress import SILENT, Progress, Task
@@ -43,6 +44,12 @@ def interval_from_environment() -> float:
         return max(0.0, float(raw)) if raw else DEFAULT_SECONDS
     except ValueError:
         return DEFAULT_SECONDS
+
+
+def rate(per_second: float, unit: str) -> str:
+    """12,345 entries/s; 0.50 offices/s."""
+    figure = f"{per_second:,.0f}" if per_second >= 10 else f"{per_second:,.2f}"
+    return f"{figure} {unit}/s"
 
 
 def duration(seconds: float) -> str:
@@ -82,15 +89,15 @@ class LineTask(Task):
 
     def line(self, now: float) -> str:
         elapsed = now - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
+        per_second = self.done / elapsed if elapsed > 0 else 0.0
         text = f"{self.description}: {self.done:,}"
         if self.total:
             text += f"/{self.total:,} {self.unit} ({self.done / self.total:.0%})"
         else:
             text += f" {self.unit}"
-        text += f", {rate:,.0f} {self.unit}/s" if rate >= 10 else f", {rate:,.2f} {self.unit}/s"
-        if self.total and rate > 0:
-            text += f", {duration(max(0, self.total - self.done) / rate)} left"
+        text += f", {rate(per_second, self.unit)}"
+        if self.total and per_second > 0:
+            text += f", {duration(max(0, self.total - self.done) / per_second)} left"
         else:
             text += f", {duration(elapsed)} elapsed"
         return text
@@ -101,8 +108,8 @@ class LineTask(Task):
         self.closed = True
         if self.lines:  # quick work that never printed a line stays quiet
             elapsed = self.clock() - self.started
-            rate = f", {self.done / elapsed:,.0f} {self.unit}/s" if elapsed > 0 else ""
-            self._write(f"{self.description}: {self.done:,} {self.unit} in {duration(elapsed)}{rate}")
+            speed = f", {rate(self.done / elapsed, self.unit)}" if elapsed > 0 else ""
+            self._write(f"{self.description}: {self.done:,} {self.unit} in {duration(elapsed)}{speed}")
 
     def _write(self, text: str) -> None:
         self.lines += 1
@@ -144,10 +151,11 @@ class _RateColumn(ProgressColumn):
 
     def render(self, task: RichTask) -> Text:
         speed = task.finished_speed or task.speed
+        if not speed and task.completed and task.elapsed:
+            speed = task.completed / task.elapsed  # rich needs two updates to estimate; one is enough here
         if not speed:
             return Text("")
-        figure = f"{speed:,.0f}" if speed >= 10 else f"{speed:,.2f}"
-        return Text(f"{figure} {task.fields.get('unit', '')}/s", style="progress.data.speed")
+        return Text(rate(speed, task.fields.get("unit", "")), style="progress.data.speed")
 
 
 class TerminalTask(Task):
@@ -180,7 +188,7 @@ class TerminalProgress(Progress):
             BarColumn(),
             MofNCompleteColumn(),
             TaskProgressColumn(),
-            _RateColumn(),
+            _RateColumn(table_column=Column(no_wrap=True)),
             TextColumn("left"),
             TimeRemainingColumn(),
             TextColumn("taken"),
