@@ -158,16 +158,21 @@ class _RateColumn(ProgressColumn):
         return Text(rate(speed, task.fields.get("unit", "")), style="progress.data.speed")
 
 
+REFRESH_SECONDS = 0.25
+
+
 class TerminalTask(Task):
-    def __init__(self, bar: RichBar, description: str, total: int | None, unit: str) -> None:
-        self.bar, self.total = bar, total
-        self.task_id = bar.add_task(description, total=total, unit=unit)
+    def __init__(self, display: "TerminalProgress", description: str, total: int | None, unit: str) -> None:
+        self.display, self.bar, self.total = display, display.bar, total
+        self.task_id = self.bar.add_task(description, total=total, unit=unit)
         self.done = 0
         self.closed = False
 
     def advance(self, n: int = 1) -> None:
         self.done += n
         self.bar.advance(self.task_id, n)
+        if not self.display.background:
+            self.display.refresh()
 
     def close(self) -> None:
         if self.closed:
@@ -179,9 +184,15 @@ class TerminalTask(Task):
 
 
 class TerminalProgress(Progress):
-    """rich's progress bar: description, bar, count, percentage, rate, time left, time taken."""
+    """rich's progress bar: description, bar, count, percentage, rate, time left, time taken.
 
-    def __init__(self, stream: IO[str]) -> None:
+    By default a thread redraws it four times a second. With `background=False` it is redrawn only from
+    `advance` (at most as often), so a benchmark can keep the drawing out of the code it times.
+    """
+
+    def __init__(self, stream: IO[str], *, background: bool = True) -> None:
+        self.background = background
+        self.refreshed = 0.0
         console = Console(file=stream, force_terminal=True, stderr=True)
         self.bar = RichBar(
             TextColumn("{task.description}"),
@@ -196,14 +207,21 @@ class TerminalProgress(Progress):
             console=console,
             redirect_stdout=False,
             redirect_stderr=False,
-            refresh_per_second=4,
+            auto_refresh=background,
+            refresh_per_second=1 / REFRESH_SECONDS,
         )
         self.tasks: list[TerminalTask] = []
 
     def task(self, description: str, *, total: int | None = None, unit: str = "items") -> Task:
-        task = TerminalTask(self.bar, description, total, unit)
+        task = TerminalTask(self, description, total, unit)
         self.tasks.append(task)
         return task
+
+    def refresh(self) -> None:
+        now = time.monotonic()
+        if now - self.refreshed >= REFRESH_SECONDS:
+            self.refreshed = now
+            self.bar.refresh()
 
     def __enter__(self) -> Self:
         self.bar.start()
@@ -221,13 +239,21 @@ class TerminalProgress(Progress):
 
 
 @contextmanager
-def progress_for(stream: IO[str], *, enabled: bool = True, interval: float | None = None) -> Iterator[Progress]:
-    """A bar if `stream` is a terminal, plain lines if not, nothing if not `enabled`."""
+def progress_for(
+    stream: IO[str], *, enabled: bool = True, interval: float | None = None, background: bool = True
+) -> Iterator[Progress]:
+    """A bar if `stream` is a terminal, plain lines if not, nothing if not `enabled`.
+
+    `background=False` redraws a bar only when a task advances (see TerminalProgress)."""
     if not enabled:
         yield SILENT
         return
     isatty = getattr(stream, "isatty", None)
-    display = TerminalProgress(stream) if isatty is not None and isatty() else LineProgress(stream, interval=interval)
+    display: TerminalProgress | LineProgress
+    if isatty is not None and isatty():
+        display = TerminalProgress(stream, background=background)
+    else:
+        display = LineProgress(stream, interval=interval)
     with display:
         yield display
 
