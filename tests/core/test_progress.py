@@ -193,3 +193,13 @@ def test_import_offices_is_quiet_at_verbosity_0(every_advance, small_directory):
     call_command("import_offices", str(small_directory), verbosity=0, stdout=StringIO(), stderr=err)
     assert err.getvalue() == ""
     assert Office.objects.count() == 5
+
+
+def test_a_bar_without_a_drawing_thread_is_drawn_when_work_advances():
+    screen = Terminal()
+    with progress_for(screen, background=False) as progress:
+        assert progress.bar.live.auto_refresh is False
+        task = progress.task("office_14_days", total=300, unit="requests")
+        task.advance(150)
+        drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen.getvalue())
+        assert "150/300" in drawn and "50%" in drawn
