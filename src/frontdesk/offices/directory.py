@@ -144,7 +144,7 @@ def offices_import(*, text: str, progress: Progress = SILENT) -> ImportResult:
     with transaction.atomic(), progress.task("import offices", total=len(rows), unit="offices") as task:
         existing = {o.code: o for o in Office.objects.all()}
         for row in rows:
-            task.advance(1)  # one office's rows and hours: milliseconds, so per row is cheap enough
+            task.advance(1)  # counted as its turn comes, skipped or not; a row costs milliseconds
             code = row.get("office_code", "").strip().upper()
             try:
                 if not code:
