@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "frontdesk.ledger",
     "frontdesk.disclosures",
     "frontdesk.api",
+    "frontdesk.jobs",
     # The web: public site and staff console (docs/adr/0006-web-stack.md).
     "django_otp",
     "django_otp.plugins.otp_totp",
