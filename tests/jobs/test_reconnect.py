@@ -172,3 +172,34 @@ def test_worker_signer_and_scheduler_carry_on_after_their_connections_are_killed
 def _checkpointed() -> int:
     latest = checkpoint_latest()
     return latest.size if latest else 0
+
+
+def test_a_task_cut_off_by_the_database_runs_again():
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.jobs import tasks
+
+    tasks.attempts.clear()
+    worker = ResilientWorker(
+        queue_names=["default"],
+        interval=0.1,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="requeue-test",
+        excluded_queue_names=[],
+    )
+    loop = Loop("worker", lambda loop: worker.run())
+    loop.start()
+    try:
+        result = DatabaseBackend("default", {}).enqueue(tasks.cut_off_once, ["reminder-1"], {})
+        done = DBTaskResult.objects.filter(pk=result.id, status=TaskResultStatus.SUCCESSFUL)
+        assert wait_for(done.exists), DBTaskResult.objects.filter(pk=result.id).values("status", "traceback").get()
+        assert done.get().return_value == "done reminder-1"
+        assert tasks.attempts == ["reminder-1", "reminder-1"]
+    finally:
+        worker.running = False
+        loop.join(timeout=DEADLINE)
+    assert not loop.is_alive() and loop.error is None
