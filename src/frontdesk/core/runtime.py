@@ -33,7 +33,6 @@ def resilient_loop(
     every: float,
     name: str,
     stop: threading.Event | None = None,
-    report: Callable[[str], None] | None = None,
 ) -> None:
     """Call `step` every `every` seconds until `stop` is set (forever without one).
 
@@ -48,10 +47,7 @@ def resilient_loop(
             step()
         except (DatabaseError, InterfaceError) as error:
             first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            message = f"{name}: database unavailable ({first_line}); reconnecting in {backoff:.1f} s"
-            logger.warning(message)
-            if report:
-                report(message)
+            logger.warning("%s: database unavailable (%s); reconnecting in %.1f s", name, first_line, backoff)
             discard_connections()
             stop.wait(backoff)
             backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

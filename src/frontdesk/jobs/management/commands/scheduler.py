@@ -51,7 +51,7 @@ class Command(BaseCommand):
             for run in due_jobs_run():
                 self.stdout.write(self._describe(run))
 
-        resilient_loop(tick, every=options["tick"], name="scheduler", stop=stop, report=self.stderr.write)
+        resilient_loop(tick, every=options["tick"], name="scheduler", stop=stop)
         self.stdout.write("Scheduler stopped.")
 
     @staticmethod

@@ -93,7 +93,7 @@ class Command(BaseCommand):
         if every <= 0:
             sign()
             return
-        resilient_loop(sign, every=every, name="signer", report=self.stderr.write)
+        resilient_loop(sign, every=every, name="signer")
 
     def _sequence(self, options: dict[str, Any]) -> None:
         self.stdout.write(f"The tree has {ledger_sequence()} entries.")
