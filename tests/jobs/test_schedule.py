@@ -156,3 +156,26 @@ def test_two_schedulers_starting_at_once_run_a_slot_once():
     assert len(calls) == 1
     assert len([o for o in outcomes if o is not None]) == 1
     assert JobRun.objects.filter(job="contended").count() == 1
+
+
+@pytest.mark.django_db
+def test_housekeeping_forgets_only_what_is_past_its_retention():
+    from frontdesk.scheduling.models import IdempotencyRecord
+
+    now = dt.datetime.now(dt.UTC)
+    old_key = IdempotencyRecord.objects.create(
+        scope="book", key="a", request_hash="0" * 64, status_code=201, response={}
+    )
+    IdempotencyRecord.objects.filter(pk=old_key.pk).update(created_at=now - dt.timedelta(hours=25))
+    IdempotencyRecord.objects.create(scope="book", key="b", request_hash="0" * 64, status_code=201, response={})
+    slot = slot_of(dt.timedelta(days=1), now)
+    JobRun.objects.create(
+        job="old",
+        slot=slot - dt.timedelta(days=100),
+        started_at=now - dt.timedelta(days=100),
+        outcome=Outcome.SUCCEEDED,
+    )
+    JobRun.objects.create(job="recent", slot=slot, started_at=now, outcome=Outcome.SUCCEEDED)
+    assert schedule.housekeeping(now, None) == {"task_results": 0, "job_runs": 1, "idempotency_keys": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]
+    assert list(JobRun.objects.values_list("job", flat=True)) == ["recent"]

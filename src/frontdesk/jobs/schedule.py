@@ -31,6 +31,8 @@ STALE_AFTER = dt.timedelta(hours=1)
 MAX_CATCH_UP_DAYS = 31
 JOB_RUN_RETENTION = dt.timedelta(days=90)
 TASK_RESULT_RETENTION = dt.timedelta(days=30)
+# Clients retry within minutes; the stored first response may name the person who booked.
+IDEMPOTENCY_RETENTION = dt.timedelta(hours=24)
 
 Counts = dict[str, int]
 
@@ -117,16 +119,19 @@ def sessions_clear(now: dt.datetime, last: dt.datetime | None) -> Counts:
 
 
 def housekeeping(now: dt.datetime, last: dt.datetime | None) -> Counts:
-    """Forget finished task results and job runs older than their retention."""
+    """Forget finished task results, job runs and idempotency records older than their retention."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
+
+    from frontdesk.scheduling.models import IdempotencyRecord
 
     tasks, _ = DBTaskResult.objects.filter(
         status__in=[TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED],
         finished_at__lt=now - TASK_RESULT_RETENTION,
     ).delete()
     runs, _ = JobRun.objects.filter(started_at__lt=now - JOB_RUN_RETENTION).exclude(outcome=Outcome.RUNNING).delete()
-    return {"task_results": tasks, "job_runs": runs}
+    keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_RETENTION).delete()
+    return {"task_results": tasks, "job_runs": runs, "idempotency_keys": keys}
 
 
 MINUTE = dt.timedelta(minutes=1)
@@ -140,7 +145,7 @@ JOBS: tuple[Job, ...] = (
     Job("requests_expire", HOUR, "Expire disclosure requests idle past the limit", requests_expire),
     Job("access_alerts", DAY, "Access alerts for each whole UTC day", access_alerts),
     Job("sessions_clear", DAY, "Delete expired sessions", sessions_clear),
-    Job("housekeeping", DAY, "Forget old task results and job runs", housekeeping),
+    Job("housekeeping", DAY, "Forget old task results, job runs and idempotency keys", housekeeping),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 
