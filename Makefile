@@ -22,6 +22,7 @@ run: install
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py init_ledger_key
 	$(PY) manage.py import_offices
+	$(PY) manage.py load_authorities
 	$(PY) manage.py demo
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
 	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer and the

@@ -204,6 +204,22 @@ def profile(slots: list[dict], count: int) -> dict:
     return result
 
 
+def wait(threads: list[threading.Thread], seconds: float, started: float) -> None:
+    """Join the clients, showing the run's seconds go by (redrawn from here, once a second: no thread
+    of its own competing with the clients)."""
+    from frontdesk.core.progress_output import progress_for
+
+    shown = 0
+    display = progress_for(sys.stderr, background=False)
+    with display as progress, progress.task("booking", total=round(seconds), unit="s") as task:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(timeout=1.0)
+                now = min(round(seconds), int(time.perf_counter() - started))
+                task.advance(now - shown)
+                shown = now
+
+
 def child(args: argparse.Namespace) -> None:
     from bench.common import setup_django
 
@@ -244,8 +260,7 @@ def child(args: argparse.Namespace) -> None:
         run_started = time.perf_counter()
         for thread in threads:
             thread.start()
-        for thread in threads:
-            thread.join()
+        wait(threads, args.seconds, run_started)
         elapsed = time.perf_counter() - run_started
         server_after, postgres_after = cpu_seconds(server.pid)
         server_cpu, postgres_cpu = server_after - server_before, postgres_after - postgres_before

@@ -38,6 +38,7 @@ def child(args: argparse.Namespace) -> None:
     from django.db import connection
     from django.test import Client
 
+    from frontdesk.core.progress_output import progress_for
     from frontdesk.offices.models import Office
     from frontdesk.scheduling.models import Appointment, Service
 
@@ -73,22 +74,29 @@ def child(args: argparse.Namespace) -> None:
             "limit": 10,
         }
 
+    def measure(make, timings: list, slowest: list, found: list, statuses: dict) -> None:
+        query = make()
+        started = time.perf_counter()
+        response = client.get("/api/v1/availability", query)
+        elapsed = (time.perf_counter() - started) * 1000
+        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+        timings.append(elapsed)
+        if response.status_code == 200:
+            found.append(len(json.loads(response.content)))
+        slowest.append((elapsed, query))
+
     results = {}
     for name, make in (("office_14_days", office_query), ("zip_50_miles_asl_60_days", near_query)):
         for _ in range(args.warmup):
             client.get("/api/v1/availability", make())
         timings, slowest, found, statuses = [], [], [], {}
         deadline = time.monotonic() + args.max_seconds
-        while len(timings) < args.samples and time.monotonic() < deadline:
-            query = make()
-            started = time.perf_counter()
-            response = client.get("/api/v1/availability", query)
-            elapsed = (time.perf_counter() - started) * 1000
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-            timings.append(elapsed)
-            if response.status_code == 200:
-                found.append(len(json.loads(response.content)))
-            slowest.append((elapsed, query))
+        # Drawn between requests only (no background thread), so the drawing never lands in a sample.
+        progress = progress_for(sys.stderr, background=False)
+        with progress as display, display.task(name, total=args.samples, unit="requests") as task:
+            while len(timings) < args.samples and time.monotonic() < deadline:
+                measure(make, timings, slowest, found, statuses)
+                task.advance(1)
         slowest.sort(key=lambda item: -item[0])
         stats = percentiles(timings)
         results[name] = {

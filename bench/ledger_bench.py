@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -65,6 +66,8 @@ def child(args: argparse.Namespace) -> dict:
     from django.db import connection
     from django.db.backends.signals import connection_created
 
+    from frontdesk.core.progress_output import progress_for
+
     def durable(sender, connection, **kwargs) -> None:  # every thread's connection, not just this one
         if connection.vendor == "sqlite":
             with connection.cursor() as cursor:
@@ -74,12 +77,20 @@ def child(args: argparse.Namespace) -> dict:
     call_command("migrate", "ledger", verbosity=0)
     vendor = connection.vendor
     out: dict = {"database": vendor}
-    out["append"] = bench_append(args)
-    out["bulk_replay"] = bench_replay(args)
-    out["verify"] = bench_verify(args)
-    out["proofs_at_entries"] = bench_proofs(args, args.entries)
-    extend_tree(args.proof_entries)
-    out["proofs_at_proof_entries"] = bench_proofs(args, args.proof_entries)
+    # stderr is a pipe to the parent, which relays it: plain lines every few seconds.
+    with progress_for(sys.stderr) as progress, progress.task(f"ledger {vendor}", total=6, unit="phases") as phases:
+        out["append"] = bench_append(args)
+        phases.advance()
+        out["bulk_replay"] = bench_replay(args)
+        phases.advance()
+        out["verify"] = bench_verify(args, progress)
+        phases.advance()
+        out["proofs_at_entries"] = bench_proofs(args, args.entries)
+        phases.advance()
+        extend_tree(args.proof_entries, progress)
+        phases.advance()
+        out["proofs_at_proof_entries"] = bench_proofs(args, args.proof_entries)
+        phases.advance()
     return out
 
 
@@ -193,13 +204,13 @@ def bench_replay(args: argparse.Namespace) -> dict:
     }
 
 
-def bench_verify(args: argparse.Namespace) -> dict:
+def bench_verify(args: argparse.Namespace, progress) -> dict:
     from frontdesk.ledger import verify
     from frontdesk.ledger.services import checkpoint_create
 
     checkpoint_create()
     start = time.perf_counter()
-    report = verify.database_report(sequence=False)
+    report = verify.database_report(sequence=False, progress=progress)  # counted per 4096 entries: no cost
     elapsed = time.perf_counter() - start
     assert report.ok, report.summary()
     rate = report.size / elapsed
@@ -211,7 +222,7 @@ def bench_verify(args: argparse.Namespace) -> dict:
     }
 
 
-def extend_tree(target: int) -> None:
+def extend_tree(target: int, progress) -> None:
     """Grow the tree to `target` leaves of synthetic commitments with the sequencer's own tile code."""
     import hashlib
 
@@ -226,7 +237,9 @@ def extend_tree(target: int) -> None:
         tree = _lock_tree(wait=True)
         compact = merkle.CompactTree.from_bytes(tree.size, bytes(tree.frontier))
     step = merkle.TILE_WIDTH * 2000
+    task = progress.task("extend tree", total=max(0, target - compact.size), unit="leaves")
     while compact.size < target:
+        grown_from = compact.size
         additions: dict[tuple[int, int], list[bytes]] = {}
 
         def emit(level: int, index: int, node: bytes, additions=additions) -> None:
@@ -237,6 +250,8 @@ def extend_tree(target: int) -> None:
         with transaction.atomic():
             _extend_tiles(additions)
             LedgerTree.objects.filter(pk=1).update(size=compact.size, frontier=compact.to_bytes())
+        task.advance(compact.size - grown_from)
+    task.close()
 
 
 def bench_proofs(args: argparse.Namespace, size: int) -> dict:
@@ -349,10 +364,24 @@ def run_child(args: argparse.Namespace, url: str, entries: int) -> dict:
         "--append-grouped", str(args.append_grouped),
     ]  # fmt: skip
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
-    if done.returncode != 0:
-        return {"error": done.stderr[-3000:]}
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    errors: list[str] = []
+
+    def relay() -> None:
+        """The child's progress lines, shown as they come; its error output is also kept for the report."""
+        for line in child.stderr:
+            sys.stderr.write(line)
+            sys.stderr.flush()
+            errors.append(line)
+
+    relaying = threading.Thread(target=relay)
+    relaying.start()
+    output = child.stdout.read()
+    child.wait()
+    relaying.join()
+    if child.returncode != 0:
+        return {"error": "".join(errors)[-3000:]}
+    result = json.loads(output.strip().splitlines()[-1])
     result["wall_seconds"] = round(time.perf_counter() - started, 1)
     return result
 

@@ -39,6 +39,35 @@ def run(name: str, command: list[str], env: dict | None = None) -> dict:
     return {"step": name, "status": status, "seconds": round(seconds, 1)}
 
 
+def last_durations(scale: str) -> dict[str, float]:
+    """How long each step took in the last run at this scale (bench/results/summary.json), if any."""
+    last = read("summary")
+    if last.get("scale") != scale:
+        return {}
+    return {step["step"]: step["seconds"] for step in last.get("steps", []) if step.get("status") == "ok"}
+
+
+def progress_line(steps: list[dict], plan: list[str], expected: dict[str, float], started: float) -> str:
+    """`== 3/9 steps done in 4:10, 1.4 min a step, about 5:00 left (...)`: the time left comes from the
+    last run's step times at this scale where known, else from this run's average step. The steps' own
+    bars and lines (seed, latency, booking) show progress within a step."""
+    elapsed = time.perf_counter() - started
+    done = len(steps)
+    average = elapsed / done
+    remaining = plan[done:]
+    line = f"== {done}/{len(plan)} steps done in {duration(elapsed)}, {average / 60:.1f} min a step"
+    if not remaining:
+        return line
+    left = sum(expected.get(name, average) for name in remaining)
+    basis = "the last run at this scale" if all(name in expected for name in remaining) else "this run's steps"
+    return f"{line}, about {duration(left)} left (judged from {basis})"
+
+
+def duration(seconds: float) -> str:
+    minutes, seconds = divmod(max(0, round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d}" if minutes >= 60 else f"{minutes}:{seconds:02d}"
+
+
 def read(name: str) -> dict:
     path = RESULTS / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else {}
@@ -92,22 +121,27 @@ def main() -> None:
     postgres = not args.no_postgres and pg_reachable()
     env = dict(os.environ, BENCH_SCALE=args.scale)
     here = str(ROOT / "bench")
-    steps = []
+    plan: list[tuple[str, list[str]]] = []
     for vendor in ("sqlite", "postgresql") if postgres else ("sqlite",):
         if "seed" in only:
-            steps.append(run(f"seed {vendor}", [PYTHON, f"{here}/seed_bench.py", "--database", vendor], env))
+            plan.append((f"seed {vendor}", [PYTHON, f"{here}/seed_bench.py", "--database", vendor]))
         if "latency" in only:
-            steps.append(run(f"latency {vendor}", [PYTHON, f"{here}/latency_bench.py", "--database", vendor], env))
+            plan.append((f"latency {vendor}", [PYTHON, f"{here}/latency_bench.py", "--database", vendor]))
     if not postgres:
         print("PostgreSQL is not reachable: latency on PostgreSQL and booking throughput were not measured.")
     elif "booking" in only:
-        steps.append(run("booking", [PYTHON, f"{here}/booking_bench.py", "--profile"], env))
+        plan.append(("booking", [PYTHON, f"{here}/booking_bench.py", "--profile"]))
     if "dja" in only:
-        steps.append(run("django-appointment", [PYTHON, f"{here}/dja_bench.py"], env))
+        plan.append(("django-appointment", [PYTHON, f"{here}/dja_bench.py"]))
     if "others" in only:
         for module in sorted((ROOT / "bench").glob("*_bench.py")):
             if module.name not in OURS + NOT_BENCHMARKS:
-                steps.append(run(module.stem, [PYTHON, str(module)], env))
+                plan.append((module.stem, [PYTHON, str(module)]))
+    expected = last_durations(args.scale)
+    steps = []
+    for name, command in plan:
+        steps.append(run(name, command, env))
+        print(progress_line(steps, [n for n, _ in plan], expected, started), flush=True)
 
     lines = summary(steps, args.scale, started)
     double = any(read(n).get(k, 0) for n, k in (("booking", "overlapping_active_holds_after"),)) or any(

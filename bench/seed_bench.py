@@ -51,6 +51,7 @@ def child(args: argparse.Namespace) -> None:
 
     from django.db import connection
 
+    from frontdesk.core.progress_output import progress_for
     from frontdesk.offices.models import Office
     from frontdesk.scheduling.seeding import SeedOptions, overlapping_holds, seed_offices
 
@@ -61,7 +62,8 @@ def child(args: argparse.Namespace) -> None:
         offices = offices.filter(region__in=[int(r) for r in scale["regions"].split(",")])
     start = datetime.now(UTC).date()
     options = SeedOptions(start=start, days=scale["days"], fill=scale["fill"], seed=args.seed)
-    report = seed_offices(list(offices), options)
+    with progress_for(sys.stderr) as progress:  # a bar on a terminal, a line every few seconds in a log
+        report = seed_offices(list(offices), options, progress=progress)
     started = time.perf_counter()
     overlaps = overlapping_holds()
     check_seconds = time.perf_counter() - started

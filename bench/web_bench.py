@@ -55,6 +55,7 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     from django.test import Client
 
     from frontdesk.accounts.roles import Role
+    from frontdesk.core.progress_output import progress_for
     from frontdesk.offices.models import Office
     from frontdesk.scheduling.models import Appointment
     from frontdesk.scheduling.seeding import SeedOptions, seed_offices
@@ -67,7 +68,8 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     call_command("import_offices", verbosity=0)
     chosen = Office.objects.filter(region=2).order_by("code")
     chosen = list(chosen[:offices] if offices else Office.objects.order_by("code"))
-    seed_offices(chosen, SeedOptions(start=datetime.now(UTC).date(), days=60))
+    with progress_for(sys.stderr) as progress:  # the longest part of the setup: a bar or lines on stderr
+        seed_offices(chosen, SeedOptions(start=datetime.now(UTC).date(), days=60), progress=progress)
     setup_seconds = time.perf_counter() - started
 
     office = chosen[0]

@@ -10,3 +10,9 @@ urlpatterns = [
 ]
 # The public site: English at /, Spanish at /es/ (the language switcher links between the two).
 urlpatterns += i18n_patterns(path("", include("frontdesk.public.urls")), prefix_default_language=False)
+
+# When no view answers: JSON under /api/ and /ledger/, the site's own pages elsewhere (config/errors.py).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

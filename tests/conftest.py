@@ -1,5 +1,10 @@
 import pytest
 
+# A test runs as a Django TransactionTestCase (real commits, emptied tables afterwards) when its
+# django_db marker asks for transaction or reset_sequences, or when it takes one of these fixtures,
+# directly or through another fixture: pytest-django's _django_db_helper decides the same way.
+TRANSACTIONAL_FIXTURES = frozenset({"transactional_db", "live_server", "django_db_reset_sequences"})
+
 
 @pytest.fixture(autouse=True)
 def _fresh_geo_cache():
@@ -8,6 +13,33 @@ def _fresh_geo_cache():
     forget_positions()
     yield
     forget_positions()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_ledger_process_state(monkeypatch):
+    """The after-commit sequencer's throttle and the no-signing-key warning are per process.
+
+    A test that sequenced within the last 0.2 s would otherwise make the next test's after-commit run
+    a no-op, so whether its events got indices would depend on which test ran before it.
+    """
+    from frontdesk.ledger import services
+
+    monkeypatch.setattr(services, "_last_after_commit_run", float("-inf"))
+    monkeypatch.setattr(services, "_warned_no_key", False)
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """LocaleMiddleware activates a request's language in the test's thread and nothing switches it back.
+
+    After a request to /es/, `reverse()` and every message made outside a request would be Spanish for
+    whatever test the process runs next.
+    """
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -22,13 +54,56 @@ def _database_is_the_one_asked_for(django_db_setup, django_db_blocker):
         assert connection.vendor == expected, f"tests ran on {connection.vendor}, not {expected}"
 
 
-def pytest_collection_modifyitems(items):
-    """Every transactional test restores the migrated data (service catalog, content types) itself.
+def runs_as_transaction_test_case(item: pytest.Item) -> bool:
+    """Whether pytest-django will run this item as a TransactionTestCase (see _django_db_helper)."""
+    from django.test import TestCase, TransactionTestCase
+    from pytest_django.fixtures import validate_django_db
 
-    A plain flush re-creates content types with new ids; a later serialized test's restore then fails
-    on them, depending on how tests happen to be spread over workers. Refuse the mix at collection.
+    cls = getattr(item, "cls", None)
+    if cls is not None and issubclass(cls, TransactionTestCase):
+        return not issubclass(cls, TestCase)
+    marker = item.get_closest_marker("django_db")
+    if marker is not None:
+        transaction, reset_sequences, _databases, _serialized, _apps = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return True
+    return bool(TRANSACTIONAL_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+
+
+def restore_migrated_data(item: pytest.Item) -> None:
+    """Make a transactional test restore the migrated rows before it runs (serialized rollback).
+
+    A TransactionTestCase empties every table when it ends. Without serialized rollback the flush then
+    re-runs post_migrate, which re-creates content types and permissions under new ids while the data
+    migrations' rows (the service catalog) stay gone; the next test that restores the serialized
+    snapshot collides with those content types (UNIQUE constraint failed), and the next one that does
+    not finds no services. Which test breaks depends on order and on the split over xdist workers.
+
+    The marker put first here is the one pytest-django reads, both when it decides which database
+    aliases to serialize at setup (_get_databases_for_setup) and per test (_django_db_helper), so a
+    test cannot escape it by taking `transactional_db` or `live_server` instead of the marker.
     """
+    from pytest_django.fixtures import validate_django_db
+
+    cls = getattr(item, "cls", None)
+    if cls is not None and hasattr(cls, "serialized_rollback"):  # a TransactionTestCase class
+        cls.serialized_rollback = True
+        return
+    marker = item.get_closest_marker("django_db")
+    _transaction, reset_sequences, databases, _serialized, available_apps = (
+        validate_django_db(marker) if marker is not None else (False, False, None, False, None)
+    )
+    complete = pytest.mark.django_db(
+        transaction=True,
+        reset_sequences=reset_sequences,
+        databases=databases,
+        serialized_rollback=True,
+        available_apps=available_apps,
+    )
+    item.add_marker(complete, append=False)
+
+
+def pytest_collection_modifyitems(items):
     for item in items:
-        marker = item.get_closest_marker("django_db")
-        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
-            raise pytest.UsageError(f"{item.nodeid}: transactional tests need serialized_rollback=True")
+        if runs_as_transaction_test_case(item):
+            restore_migrated_data(item)

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
+    "config.errors.JsonErrorsMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -102,6 +104,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Error pages and JSON errors by surface (docs/adr/0009-error-responses.md); handlers are in config/urls.py.
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -137,7 +141,35 @@ def database_from_url(url: str) -> dict:
     return config
 
 
+def database_owner_from_url(url: str, app: dict) -> dict | None:
+    """The schema owner's connection for `migrate` (PostgreSQL only; docs/adr/0008-database-roles.md).
+
+    DATABASE_URL stays the application's connection; only the role (and its password) differ."""
+    if not url:
+        return None
+    owner = database_from_url(url)
+    if app["ENGINE"] != "django.db.backends.postgresql" or owner["ENGINE"] != app["ENGINE"]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL is for PostgreSQL, where migrations run as the schema owner and the application "
+            "as a role that owns nothing; both it and DATABASE_URL must be postgres:// URLs (or unset it)."
+        )
+    for key in ("NAME", "HOST", "PORT"):
+        if owner[key] != app[key]:
+            raise ImproperlyConfigured(
+                f"DATABASE_OWNER_URL and DATABASE_URL must name the same database; their {key.lower()} differs "
+                f"({owner[key]!r} and {app[key]!r})."
+            )
+    if owner["USER"] == app["USER"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_OWNER_URL and DATABASE_URL both connect as {app['USER']!r}: give the application its own "
+            "role (`frontdesk db_roles` creates both), or unset DATABASE_OWNER_URL for a one-role setup."
+        )
+    return owner
+
+
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'frontdesk.sqlite3'}"))}
+# With two roles, `migrate` connects as this owner; everything else as DATABASE_URL's role.
+FRONTDESK_DATABASE_OWNER = database_owner_from_url(os.environ.get("DATABASE_OWNER_URL", ""), DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -192,6 +224,9 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 # Staff may enrol their own authenticator at first sign-in (demo); production has an administrator
 # issue keys with `frontdesk mfa_issue` instead, so a stolen password alone cannot enrol a device.
 FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "1") == "1"
+# The demo's conveniences (`frontdesk mfa_code`); only config.settings.dev turns this on. Not DEBUG: the
+# demo runs with DEBUG off, like production.
+FRONTDESK_DEMO = False
 SESSION_COOKIE_NAME = "frontdesk_session"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_HSTS_PRELOAD = True

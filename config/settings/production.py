@@ -11,3 +11,4 @@ STORAGES = {
 }
 # Authenticator keys are issued by an administrator (`frontdesk mfa_issue`), never self-enrolled.
 FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "0") == "1"  # noqa: F405
+FRONTDESK_DEMO = False  # never, whatever the environment says

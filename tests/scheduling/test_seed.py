@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 
 from frontdesk.accounts.models import StaffProfile
 from frontdesk.accounts.roles import Role
+from frontdesk.disclosures.models import AccountingEntry, AuthorityCatalog, DisclosureRequest, Restriction
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.offices.models import Absence, Office, Resource, ResourceKind, Shift
 from frontdesk.scheduling.availability import Need, office_slots
@@ -190,7 +191,7 @@ def test_the_seed_command_reports_its_speed(offices):
     assert "overlapping active holds: 0" in text
 
 
-def test_demo_staffs_every_office_and_keeps_its_sign_ins(tmp_path):
+def test_demo_staffs_every_office_holds_outside_requests_and_keeps_its_sign_ins(tmp_path):
     call_command("import_offices", stdout=StringIO(), stderr=StringIO())
     signins = tmp_path / "demo-signins.txt"
     out = StringIO()
@@ -211,9 +212,34 @@ def test_demo_staffs_every_office_and_keeps_its_sign_ins(tmp_path):
     assert clerk.staff_profile.office.code == "001"
     privacy = StaffProfile.objects.get(user__username="privacy.region1")
     assert privacy.office is None and privacy.region == 1
-    counts = (User.objects.count(), Appointment.objects.count(), Resource.objects.count())
+    # The privacy office has a catalog in force and requests in every state, made through the services.
+    assert AuthorityCatalog.objects.exists() and "authority catalog" in out.getvalue()
+    statuses = sorted(DisclosureRequest.objects.values_list("status", flat=True))
+    assert statuses == ["awaiting_signoff", "denied", "needs_evidence", "rejected", "released"]
+    released = DisclosureRequest.objects.get(status="released")
+    assert released.release and AccountingEntry.objects.filter(release__request=released).exists()
+    roles = {"office_manager", "regional_privacy_officer", "general_counsel"}
+    assert {s.role for s in released.sign_offs.all()} == roles
+    assert len({s.signer_id for s in released.sign_offs.all()} | {released.intake_by_id}) == 4
+    restriction = Restriction.objects.get(kind="court_order")
+    restricted = DisclosureRequest.objects.get(agency_type="immigration")
+    assert restricted.status == "denied" and restriction.code in str(restricted.decision)
+    assert LedgerEvent.objects.filter(type="disclosures.request.released").count() == 1
+    counts = (
+        User.objects.count(),
+        Appointment.objects.count(),
+        Resource.objects.count(),
+        DisclosureRequest.objects.count(),
+        Restriction.objects.count(),
+    )
 
     call_command("demo", "--signins", str(signins), stdout=StringIO())
 
-    assert (User.objects.count(), Appointment.objects.count(), Resource.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Appointment.objects.count(),
+        Resource.objects.count(),
+        DisclosureRequest.objects.count(),
+        Restriction.objects.count(),
+    ) == counts
     assert signins.read_text().splitlines() == lines

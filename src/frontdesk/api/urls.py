@@ -4,7 +4,7 @@ Domain errors map to responses here, in one place: each carries a machine-readab
 sentence a person can act on.
 """
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -37,6 +37,12 @@ def _describe(error: dict) -> str:
     return f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", "invalid")
 
 
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    # django-ninja's own answer is {"detail": ...}; keep one shape for every API error.
+    return _error(request, 404, "not_found", "Nothing is at this address.")
+
+
 @api.exception_handler(NinjaValidationError)
 def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors]
@@ -51,6 +57,9 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 403 and str(exc) == "CSRF check Failed":  # django-ninja's session auth
+        message = "The CSRF check failed: a signed-in session must send its CSRF token in the X-CSRFToken header."
+        return _error(request, 403, "csrf_failed", message)
     if exc.status_code == 400:
         return _error(request, 400, "malformed_request", "The request body is not valid JSON; send a JSON object.")
     return _error(request, exc.status_code, "http_error", str(exc))

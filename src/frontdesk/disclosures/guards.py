@@ -5,17 +5,22 @@ longer; frontdesk never deletes one, so the triggers refuse UPDATE and DELETE ou
 retention job would have to arrive with its own migration and review). Django's `flush` between
 transactional tests may still empty the table, through the same escape hatch as the ledger's guards
 (frontdesk/ledger/guards.py): a per-connection SQLite function and a PostgreSQL transaction setting,
-both set only by the wrapper around `execute_sql_flush`.
+both set only by the wrapper around `execute_sql_flush`; on PostgreSQL the setting counts only for a role
+with the privileges of the table's owner, never for the application role (docs/adr/0008-database-roles.md).
 """
 
 from collections.abc import Sequence
 
 from django.core.exceptions import ImproperlyConfigured
 
-from frontdesk.ledger.guards import FLUSH_SETTING, SQLITE_FLUSH_FUNCTION
+from frontdesk.ledger.guards import POSTGRES_FLUSH_ALLOWED, SQLITE_FLUSH_FUNCTION
 
 TABLE = "disclosures_accounting_entry"
 REFUSED = "the accounting of disclosures is append-only"
+
+# The application role appends and reads entries; it may not UPDATE, DELETE or TRUNCATE any
+# (frontdesk/core/db_roles.py grants exactly this).
+APP_PRIVILEGES: dict[str, tuple[str, ...]] = {TABLE: ("SELECT", "INSERT")}
 
 SQLITE_INSTALL = [
     f"""
@@ -41,9 +46,10 @@ POSTGRES_INSTALL = [
     END $$
     """,
     f"""
-    CREATE OR REPLACE FUNCTION {TABLE}_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION {TABLE}_refuse_truncate() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
     BEGIN
-        IF coalesce(current_setting('{FLUSH_SETTING}', true), '') = 'on' THEN
+        IF {POSTGRES_FLUSH_ALLOWED} THEN
             RETURN NULL;
         END IF;
         RAISE EXCEPTION '{REFUSED}: TRUNCATE refused';

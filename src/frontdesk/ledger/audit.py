@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk.core.progress import SILENT, Progress
 from frontdesk.ledger import merkle, notes
 
 Fetch = Callable[[str], bytes | None]
@@ -59,7 +60,9 @@ def load_verifier(key: str) -> notes.Verifier:
     return notes.Verifier.parse(text)
 
 
-def audit(base_url: str, verifier: notes.Verifier, state_path: Path, fetch: Fetch = http_get) -> AuditResult:
+def audit(
+    base_url: str, verifier: notes.Verifier, state_path: Path, fetch: Fetch = http_get, *, progress: Progress = SILENT
+) -> AuditResult:
     base = base_url.rstrip("/")
     note_bytes = fetch(f"{base}/checkpoint")
     if note_bytes is None:
@@ -76,26 +79,35 @@ def audit(base_url: str, verifier: notes.Verifier, state_path: Path, fetch: Fetc
         if checkpoint.size < state["size"]:
             raise AuditFailed(f"The log shrank from {state['size']} to {checkpoint.size} entries.")
 
-    def read_tile(level: int, tile_index: int, width: int) -> bytes:
-        url = f"{base}/{merkle.tile_path(level, tile_index, width)}"
-        data = fetch(url)
-        if data is None or len(data) != width * merkle.HASH_SIZE:
-            raise AuditFailed(f"{url} is missing or the wrong length.")
-        return data
+    def work(trees: merkle.Subtrees) -> None:
+        merkle.tree_root(checkpoint.size, trees)
+        if state is not None:
+            merkle.consistency_proof(state["size"], checkpoint.size, trees)
 
-    trees = merkle.tile_subtrees(checkpoint.size, read_tile)
-    if merkle.tree_root(checkpoint.size, trees) != checkpoint.root:
-        raise AuditFailed(f"The published tiles do not add up to the checkpoint's root (size {checkpoint.size}).")
-    previous_size = None
-    if state is not None:
-        previous_size = state["size"]
-        old_root = base64.b64decode(state["root"])
-        proof = merkle.consistency_proof(previous_size, checkpoint.size, trees)
-        if not merkle.verify_consistency(previous_size, checkpoint.size, proof, old_root, checkpoint.root):
-            raise AuditFailed(
-                f"The checkpoint at size {checkpoint.size} is not consistent with the trusted one at size "
-                f"{previous_size}: the log's history was rewritten."
-            )
+    # A dry run names the tiles to fetch, so the count to go is known before the first request.
+    with progress.task("audit", total=len(merkle.tiles_needed(work)), unit="tiles") as task:
+
+        def read_tile(level: int, tile_index: int, width: int) -> bytes:
+            url = f"{base}/{merkle.tile_path(level, tile_index, width)}"
+            data = fetch(url)
+            task.advance(1)
+            if data is None or len(data) != width * merkle.HASH_SIZE:
+                raise AuditFailed(f"{url} is missing or the wrong length.")
+            return data
+
+        trees = merkle.tile_subtrees(checkpoint.size, read_tile)
+        if merkle.tree_root(checkpoint.size, trees) != checkpoint.root:
+            raise AuditFailed(f"The published tiles do not add up to the checkpoint's root (size {checkpoint.size}).")
+        previous_size = None
+        if state is not None:
+            previous_size = state["size"]
+            old_root = base64.b64decode(state["root"])
+            proof = merkle.consistency_proof(previous_size, checkpoint.size, trees)
+            if not merkle.verify_consistency(previous_size, checkpoint.size, proof, old_root, checkpoint.root):
+                raise AuditFailed(
+                    f"The checkpoint at size {checkpoint.size} is not consistent with the trusted one at size "
+                    f"{previous_size}: the log's history was rewritten."
+                )
     _save_state(state_path, checkpoint, note_bytes.decode())
     return AuditResult(checkpoint.size, checkpoint.root, previous_size)
 

@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.utils import timezone
 
+from frontdesk.core.progress import SILENT, Progress
 from frontdesk.ledger import signing
 from frontdesk.ledger.models import LedgerCheckpoint
 from frontdesk.ledger.services import ledger_sequence
@@ -26,7 +27,7 @@ def open_bundle(path: str | Path, mode: str) -> IO[Any]:
     return open(path, mode, encoding="utf-8")
 
 
-def export_bundle(path: str | Path) -> int:
+def export_bundle(path: str | Path, *, progress: Progress = SILENT) -> int:
     """Write the bundle; returns how many events it holds."""
     size = ledger_sequence()
     header = {
@@ -37,11 +38,11 @@ def export_bundle(path: str | Path) -> int:
         "exported_at": timezone.now().isoformat(),
     }
     written = 0
-    with open_bundle(path, "w") as out:
+    with open_bundle(path, "w") as out, progress.task("export", total=size, unit="entries") as task:
         out.write(json.dumps(header) + "\n")
         for checkpoint in LedgerCheckpoint.objects.order_by("id"):
             out.write(json.dumps({"checkpoint": checkpoint.note}) + "\n")
-        for index, canonical, salt, _event, commitment in database_records():
+        for index, canonical, salt, _event, commitment in database_records(progress=task):
             if index >= size:
                 break
             line = {

@@ -10,10 +10,14 @@ What the triggers allow, table by table:
 The one exception is Django's `flush` (a whole-database reset, used between TransactionTestCase tests
 and by `manage.py flush`): it may empty the tables. On PostgreSQL flush TRUNCATEs, which row triggers
 never see; a statement trigger refuses TRUNCATE unless the flush transaction set
-`frontdesk.ledger_flush`. On SQLite flush DELETEs, so the delete trigger asks a per-connection SQL
-function whether a flush is running. Both flags are set only by the wrapper around
-`execute_sql_flush` installed below. Someone with direct database access can still drop the triggers:
-they stop mistakes, the signed checkpoints stop tampering (docs/adr/0002-ledger-merkle-log.md).
+`frontdesk.ledger_flush` AND the role truncating has the privileges of the table's owner. Anyone can
+set a custom setting, so the setting alone would be a switch for whoever may TRUNCATE; with the owner
+check it is no switch at all for the application role, which owns nothing and has no TRUNCATE
+privilege either (docs/adr/0008-database-roles.md). On SQLite flush DELETEs, so the delete trigger
+asks a per-connection SQL function whether a flush is running. Both flags are set only by the wrapper
+around `execute_sql_flush` installed below. The owner role (and a superuser) can still drop the
+triggers: they stop mistakes and the application role, the signed checkpoints stop tampering
+(docs/adr/0002-ledger-merkle-log.md).
 """
 
 from collections.abc import Callable, Sequence
@@ -90,6 +94,27 @@ SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS
 
 LEDGER_TABLES = ["ledger_event", "ledger_tile", "ledger_tree", "ledger_checkpoint"]
 
+# The flush escape on PostgreSQL, for a BEFORE TRUNCATE trigger: the flush wrapper's transaction setting,
+# honoured only for a role with the privileges of the table's owner (the owner role, or a superuser in
+# the one-role setup the test suite uses). The function that embeds it pins search_path, so a temporary
+# table cannot stand in for pg_class.
+POSTGRES_FLUSH_ALLOWED = f"""(
+            coalesce(pg_catalog.current_setting('{FLUSH_SETTING}', true), '') = 'on'
+            AND pg_catalog.pg_has_role(
+                current_user, (SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = TG_RELID), 'USAGE'
+            )
+        )"""  # noqa: S608 (a constant: no input reaches it)
+
+# What the application role may do to each ledger table (frontdesk/core/db_roles.py grants exactly
+# this): append, read, and the one UPDATE per table that the triggers above let through. No DELETE,
+# no TRUNCATE; the columns named are the only ones the application may UPDATE.
+APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "ledger_event": ("SELECT", "INSERT", "UPDATE (leaf_index)"),
+    "ledger_tile": ("SELECT", "INSERT", "UPDATE (hashes)"),
+    "ledger_tree": ("SELECT", "INSERT", "UPDATE (size, frontier)"),
+    "ledger_checkpoint": ("SELECT", "INSERT"),
+}
+
 POSTGRES_INSTALL = [
     f"""
     CREATE OR REPLACE FUNCTION ledger_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -98,9 +123,10 @@ POSTGRES_INSTALL = [
     END $$
     """,
     f"""
-    CREATE OR REPLACE FUNCTION ledger_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    CREATE OR REPLACE FUNCTION ledger_refuse_truncate() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
     BEGIN
-        IF coalesce(current_setting('{FLUSH_SETTING}', true), '') = 'on' THEN
+        IF {POSTGRES_FLUSH_ALLOWED} THEN
             RETURN NULL;
         END IF;
         RAISE EXCEPTION '{REFUSED}: TRUNCATE on % refused', TG_TABLE_NAME;

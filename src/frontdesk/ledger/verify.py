@@ -16,9 +16,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from frontdesk.core.progress import SILENT, SILENT_TASK, Progress, Task
 from frontdesk.ledger import merkle, notes
 
 MAX_PROBLEMS = 50
+# Records are counted for progress in chunks of this many: the loop runs at ~100k entries/s, so no
+# call per entry.
+PROGRESS_EVERY = 4096
 MISSING = bytes(32)  # stands in for the leaf of an entry that is not there
 
 
@@ -234,7 +238,9 @@ class _UpperTileCheck:
 # --- Sources -------------------------------------------------------------------------------------
 
 
-def database_report(*, verifier: notes.Verifier | None = None, sequence: bool = True) -> Report:
+def database_report(
+    *, verifier: notes.Verifier | None = None, sequence: bool = True, progress: Progress = SILENT
+) -> Report:
     """Verify the ledger tables in this database."""
     from django.conf import settings
 
@@ -256,21 +262,23 @@ def database_report(*, verifier: notes.Verifier | None = None, sequence: bool = 
     def upper_tile(level: int, tile_index: int) -> bytes | None:
         return upper.setdefault(level, _TileCache(level)).get(tile_index)
 
-    report = verify(
-        records=database_records(),
-        published=leaves.leaf,
-        checkpoints=checkpoints,
-        verifier=verifier,
-        origin=settings.FRONTDESK_LEDGER_ORIGIN,
-        upper_tile=upper_tile,
-    )
+    with progress.task("verify", total=tree_size(), unit="entries") as task:
+        report = verify(
+            records=database_records(progress=task),
+            published=leaves.leaf,
+            checkpoints=checkpoints,
+            verifier=verifier,
+            origin=settings.FRONTDESK_LEDGER_ORIGIN,
+            upper_tile=upper_tile,
+        )
     state_size = tree_size()
     if state_size > report.size:
         report.add(report.size, f"the tree holds {state_size} entries but only {report.size} events are stored")
     return report
 
 
-def database_records(page: int = 20000) -> Iterator[Record]:
+def database_records(page: int = 20000, *, progress: Task = SILENT_TASK) -> Iterator[Record]:
+    """Sequenced events in index order, a page per query; `progress` advances as chunks are consumed."""
     from django.db import DatabaseError, connection, transaction
 
     # The database compares the JSON copy with the canonical text, so Python parses only rows that
@@ -290,8 +298,11 @@ def database_records(page: int = 20000) -> Iterator[Record]:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(query.format(same="1 = 0"), [after, page])
                 rows = cursor.fetchall()
-        for index, canonical, salt, event, commitment in rows:
-            yield index, canonical.encode(), bytes(salt), event, bytes(commitment)
+        for start in range(0, len(rows), PROGRESS_EVERY):
+            chunk = rows[start : start + PROGRESS_EVERY]
+            for index, canonical, salt, event, commitment in chunk:
+                yield index, canonical.encode(), bytes(salt), event, bytes(commitment)
+            progress.advance(len(chunk))
         if len(rows) < page:
             return
         after = rows[-1][0]
@@ -334,20 +345,30 @@ class _TileCache:
 BUNDLE_FORMAT = "frontdesk-ledger-bundle/1"
 
 
-def bundle_report(path: str, *, verifier: notes.Verifier | None = None) -> Report:
+def bundle_report(path: str, *, verifier: notes.Verifier | None = None, progress: Progress = SILENT) -> Report:
     """Verify an export bundle offline: events, salts, published entries and signed checkpoints."""
     header, checkpoints, records, entries = read_bundle(path)
     verifier = verifier or notes.Verifier.parse(header["verifier_key"])
-    report = verify(
-        records=records,
-        published=lambda i: merkle.leaf_hash(entries[i]) if i in entries else None,
-        checkpoints=[SignedCheckpoint(f"checkpoint {n + 1} in the bundle", note) for n, note in enumerate(checkpoints)],
-        verifier=verifier,
-        origin=header.get("origin"),
-    )
+    with progress.task("verify", total=len(records), unit="entries") as task:
+        report = verify(
+            records=_counted(records, task),
+            published=lambda i: merkle.leaf_hash(entries[i]) if i in entries else None,
+            checkpoints=[
+                SignedCheckpoint(f"checkpoint {n + 1} in the bundle", note) for n, note in enumerate(checkpoints)
+            ],
+            verifier=verifier,
+            origin=header.get("origin"),
+        )
     if header.get("size") is not None and header["size"] != report.size and report.ok:
         report.add(report.size, f"the bundle says it holds {header['size']} entries but has {report.size}")
     return report
+
+
+def _counted(records: list[Record], task: Task) -> Iterator[Record]:
+    for start in range(0, len(records), PROGRESS_EVERY):
+        chunk = records[start : start + PROGRESS_EVERY]
+        yield from chunk
+        task.advance(len(chunk))
 
 
 def read_bundle(path: str) -> tuple[dict[str, Any], list[str], list[Record], dict[int, bytes]]:

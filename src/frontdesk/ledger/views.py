@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from frontdesk.core.errors import DomainError
@@ -67,6 +68,7 @@ def _binary(data: bytes) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
     latest = checkpoint_latest()
@@ -78,6 +80,7 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
 def verifier_key(request: HttpRequest) -> HttpResponse:
     try:
@@ -90,6 +93,7 @@ def verifier_key(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
 def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
@@ -99,6 +103,7 @@ def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
     return _not_found("No such tile yet.") if data is None else _binary(data)
 
 
+@csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
 def entry_bundle(request: HttpRequest, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
@@ -117,7 +122,9 @@ def auditor_json(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpRespo
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method != "GET":
-            return _error(405, "method_not_allowed", "Use GET.")
+            response = _error(405, "method_not_allowed", "Use GET.")
+            response["Allow"] = "GET"
+            return response
         if not request.user.is_authenticated:
             return _error(401, "not_authenticated", "Sign in as an auditor to read ledger events.")
         if not can_read_ledger_events(request.user):
@@ -130,7 +137,7 @@ def auditor_json(view: Callable[..., dict[str, Any]]) -> Callable[..., HttpRespo
         response["Cache-Control"] = "no-store"
         return response
 
-    return wrapper
+    return csrf_exempt(wrapper)  # read-only, as above
 
 
 def _b64(data: bytes) -> str:

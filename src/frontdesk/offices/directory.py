@@ -20,6 +20,7 @@ import zipcodes
 from django.db import transaction
 
 from frontdesk.core.errors import ValidationFailed
+from frontdesk.core.progress import SILENT, Progress
 
 from .models import Office, OfficeHours
 from .regions import region_for_state
@@ -129,7 +130,7 @@ def _office_fields(row: dict[str, str]) -> tuple[dict, list[tuple[int, time, tim
     return fields, hours
 
 
-def offices_import(*, text: str) -> ImportResult:
+def offices_import(*, text: str, progress: Progress = SILENT) -> ImportResult:
     """Create or update every office in the directory, with its weekly hours, in one transaction.
 
     A row that cannot be read (unknown ZIP, unreadable time) is skipped and named in the result; the
@@ -140,9 +141,10 @@ def offices_import(*, text: str) -> ImportResult:
         raise ValidationFailed("The office directory has a heading row but no offices.")
     created = updated = 0
     skipped: list[str] = []
-    with transaction.atomic():
+    with transaction.atomic(), progress.task("import offices", total=len(rows), unit="offices") as task:
         existing = {o.code: o for o in Office.objects.all()}
         for row in rows:
+            task.advance(1)  # counted as its turn comes, skipped or not; a row costs milliseconds
             code = row.get("office_code", "").strip().upper()
             try:
                 if not code:

@@ -93,7 +93,7 @@ def offices(request: HttpRequest) -> HttpResponse:
 def office(request: HttpRequest, code: str) -> HttpResponse:
     office = Office.objects.prefetch_related("hours").filter(code=code.upper()[:8]).first()
     if office is None:
-        return render(request, "public/not_found.html", status=404)
+        return render(request, "public/errors/404.html", status=404)
     return render(
         request,
         "public/office.html",

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import connection, models, transaction
 
+from frontdesk.core.progress import SILENT, Progress, Task
 from frontdesk.offices.calendar import federal_holiday, local_instant
 from frontdesk.offices.models import Absence, Closure, Office, Resource, ResourceKind, Shift
 
@@ -734,8 +735,8 @@ def _sqlite_page_cache(mebibytes: int = 512) -> Iterator[None]:
 
 
 class _Loader:
-    def __init__(self, offices: list[Office], options: SeedOptions, report: SeedReport) -> None:
-        self.offices, self.options, self.report = offices, options, report
+    def __init__(self, offices: list[Office], options: SeedOptions, report: SeedReport, progress: Task) -> None:
+        self.offices, self.options, self.report, self.progress = offices, options, report, progress
         self.writer = _Writer()
         self.now = int((options.now or datetime.now(UTC)).timestamp())
         self.codes = {_code_number(c) for c in Appointment.objects.values_list("code", flat=True).iterator()}
@@ -841,6 +842,7 @@ class _Loader:
             self._load_existing([office])
             _OfficeLoad(self, office).run(batch)
             self.report.phases["generate"] = self.report.phases.get("generate", 0.0) + clock.perf_counter() - started
+            self.progress.advance(1)
             if len(batch.appointments) >= self.options.batch_size:
                 yield batch
                 batch = _Batch(ids)
@@ -862,10 +864,11 @@ class _Loader:
         self.report.phases["write"] = self.report.phases.get("write", 0.0) + clock.perf_counter() - started
 
 
-def seed_offices(offices: Iterable[Office], options: SeedOptions) -> SeedReport:
+def seed_offices(offices: Iterable[Office], options: SeedOptions, *, progress: Progress = SILENT) -> SeedReport:
     """Staff every office that has no resources yet, then book `fill` of their time over the window.
 
     Rerunning books around what is already held, so it adds little once the target is reached.
+    `progress` counts offices laid out (the writer is at most two batches behind).
     """
     if not 0 <= options.fill <= 1:
         raise ValueError("fill is a share of staff time between 0 and 1")
@@ -876,8 +879,8 @@ def seed_offices(offices: Iterable[Office], options: SeedOptions) -> SeedReport:
     report.resources = resources_ensure(offices, seed=options.seed, rooms_share=options.rooms_share)
     report.phases["resources"] = clock.perf_counter() - started
     offices = list(Office.objects.filter(id__in=[o.id for o in offices]).prefetch_related("hours").order_by("code"))
-    loader = _Loader(offices, options, report)
-    loader.run()
+    with progress.task("seed", total=len(offices), unit="offices") as task:
+        _Loader(offices, options, report, task).run()
     _analyze()
     report.seconds = clock.perf_counter() - started
     report.phases["bookings"] = report.seconds - report.phases["resources"]

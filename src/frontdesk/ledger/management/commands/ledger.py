@@ -6,6 +6,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from frontdesk.core.progress_output import add_progress_argument, command_progress
 from frontdesk.ledger import audit, merkle, notes, verify
 from frontdesk.ledger.bundle import export_bundle
 from frontdesk.ledger.services import checkpoint_create, ledger_sequence
@@ -23,14 +24,17 @@ class Command(BaseCommand):
         check.add_argument("--bundle", help="Verify an export bundle instead of the database (works offline).")
         check.add_argument("--key", help="Verifier key (text or file) to trust instead of the configured one.")
         check.add_argument("--no-sequence", action="store_true", help="Do not sequence pending events first.")
+        add_progress_argument(check)
 
         watch = sub.add_parser("audit", help="Check the public checkpoint and tiles over HTTP, as a watchdog.")
         watch.add_argument("--url", required=True, help="The log's base URL, e.g. https://host/ledger")
         watch.add_argument("--key", required=True, help="The log's verifier key (text or file).")
         watch.add_argument("--state", default=str(DEFAULT_STATE), help="Where to keep the last trusted checkpoint.")
+        add_progress_argument(watch)
 
         dump = sub.add_parser("export", help="Write a self-contained bundle for offline verification.")
         dump.add_argument("--output", default="ledger-bundle.jsonl.gz", help="Bundle path (.gz compresses).")
+        add_progress_argument(dump)
 
         sign = sub.add_parser("checkpoint", help="Sign a checkpoint now.")
         sign.add_argument("--force", action="store_true", help="Sign even if the tree has not grown.")
@@ -45,10 +49,13 @@ class Command(BaseCommand):
     def _verify(self, options: dict[str, Any]) -> None:
         verifier = audit.load_verifier(options["key"]) if options.get("key") else None
         try:
-            if options.get("bundle"):
-                report = verify.bundle_report(options["bundle"], verifier=verifier)
-            else:
-                report = verify.database_report(verifier=verifier, sequence=not options.get("no_sequence"))
+            with command_progress(self, options) as progress:
+                if options.get("bundle"):
+                    report = verify.bundle_report(options["bundle"], verifier=verifier, progress=progress)
+                else:
+                    report = verify.database_report(
+                        verifier=verifier, sequence=not options.get("no_sequence"), progress=progress
+                    )
         except (ImproperlyConfigured, notes.NoteError, ValueError, OSError) as error:
             raise CommandError(f"Cannot verify: {error}", returncode=2) from error
         for problem in sorted(report.problems, key=verify._order):
@@ -62,14 +69,16 @@ class Command(BaseCommand):
     def _audit(self, options: dict[str, Any]) -> None:
         try:
             verifier = audit.load_verifier(options["key"])
-            result = audit.audit(options["url"], verifier, Path(options["state"]))
+            with command_progress(self, options) as progress:
+                result = audit.audit(options["url"], verifier, Path(options["state"]), progress=progress)
         except (audit.AuditFailed, notes.NoteError, merkle.ProofError) as error:
             raise CommandError(f"AUDIT FAILED: {error}", returncode=1) from error
         self.stdout.write(result.summary())
 
     def _export(self, options: dict[str, Any]) -> None:
         try:
-            count = export_bundle(options["output"])
+            with command_progress(self, options) as progress:
+                count = export_bundle(options["output"], progress=progress)
         except ImproperlyConfigured as error:
             raise CommandError(str(error), returncode=2) from error
         self.stdout.write(f"Wrote {count} events to {options['output']}.")

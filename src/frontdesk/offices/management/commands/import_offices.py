@@ -8,6 +8,7 @@ the converted layout. Without SOURCE it loads the copy shipped in the repository
 from django.core.management.base import BaseCommand, CommandError
 
 from frontdesk.core.errors import DomainError
+from frontdesk.core.progress_output import add_progress_argument, command_progress
 from frontdesk.offices.directory import PUBLISHER_URL, load_source, offices_import
 from frontdesk.offices.geo import forget_positions
 
@@ -17,10 +18,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", nargs="?", help=f"CSV path or URL, e.g. {PUBLISHER_URL} (default: shipped copy)")
+        add_progress_argument(parser)
 
     def handle(self, *args, source=None, **options):
         try:
-            result = offices_import(text=load_source(source))
+            text = load_source(source)
+            with command_progress(self, options) as progress:
+                result = offices_import(text=text, progress=progress)
         except DomainError as exc:
             raise CommandError(exc.message) from None
         except OSError as exc:

@@ -1,9 +1,10 @@
 """`frontdesk demo`: what `make run` serves after `import_offices`.
 
 Staff, interpreters and windows at every office (so availability works anywhere), a light booking
-load at a few offices (about half of the next ten days, by the same code as `frontdesk seed`), and
-demo staff sign-ins for each role. Passwords are random per machine, made on the first run and kept
-in var/demo-signins.txt (git-ignored); rerunning changes nothing that exists.
+load at a few offices (about half of the next ten days, by the same code as `frontdesk seed`), demo
+staff sign-ins for each role, and a few outside requests in different states (disclosures/demo.py).
+Passwords are random per machine, made on the first run and kept in var/demo-signins.txt
+(git-ignored); rerunning changes nothing that exists.
 """
 
 import secrets
@@ -20,6 +21,7 @@ from django.db import transaction
 
 from frontdesk.accounts.models import StaffProfile
 from frontdesk.accounts.roles import ROLE_LABELS, Role
+from frontdesk.disclosures.demo import demo_requests_ensure
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.seeding import SeedOptions, resources_ensure, seed_offices
 
@@ -114,6 +116,13 @@ class Command(BaseCommand):
         width = max(len(r[0]) for r in rows)
         for username, role, where, password in rows:
             self.stdout.write(f"  {username:<{width}}  {password}  {role}, {where}")
+        try:
+            requests = demo_requests_ensure()
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            f"authority catalog {requests.catalog_version} in force; {requests.created} new demo outside requests"
+        )
         self.stdout.write(f"demo ready in {time.perf_counter() - started:.1f} s")
 
     @transaction.atomic

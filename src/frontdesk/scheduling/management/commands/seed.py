@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from frontdesk.core.progress_output import add_progress_argument, command_progress
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.seeding import SeedOptions, overlapping_holds, seed_offices
 
@@ -26,6 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--rooms-share", type=float, default=0.2, help="Share of offices that book windows")
         parser.add_argument("--batch-size", type=int, default=50_000, help="Appointments per transaction")
         parser.add_argument("--verify", action="store_true", help="Afterwards count overlapping holds (one query)")
+        add_progress_argument(parser)
 
     def handle(self, *args, **options):
         offices = Office.objects.order_by("code")
@@ -50,7 +52,8 @@ class Command(BaseCommand):
             rooms_share=options["rooms_share"],
             batch_size=options["batch_size"],
         )
-        report = seed_offices(offices, seed_options)
+        with command_progress(self, options) as progress:
+            report = seed_offices(offices, seed_options, progress=progress)
         self.stdout.write(
             f"seeded {report.offices} offices from {seed_options.start} for {seed_options.days} days "
             f"(seed {seed_options.seed}): {report.resources} resources, {report.persons} persons, "
