@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('disclosures', '0003_evidence_encrypted'),
+        ('disclosures', '0004_accounting_flush_only_for_the_owner'),
     ]
 
     operations = [
