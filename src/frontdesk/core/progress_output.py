@@ -81,6 +81,8 @@ class LineTask(Task):
         self.closed = False
 
     def advance(self, n: int = 1) -> None:
+        if n <= 0:
+            return  # nothing new to report
         self.done += n
         now = self.clock()
         if now - self.last_line >= self.interval:
