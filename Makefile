@@ -25,14 +25,16 @@ run: install
 	$(PY) manage.py load_authorities
 	$(PY) manage.py demo
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
-	@# The reminder worker and the ledger's checkpoint signer run beside the server and stop with it.
-	$(PY) manage.py db_worker >var/worker.log 2>&1 & worker=$$!; \
-	$(PY) manage.py ledger checkpoint --every 5 >var/checkpoints.log 2>&1 & signer=$$!; \
-	trap 'kill $$worker $$signer 2>/dev/null' EXIT INT TERM; \
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer and the
+	@# scheduler; it restarts any that dies, and Ctrl-C stops them all (docs/adr/0010-process-supervision.md).
+	@mkdir -p var/log
+	FRONTDESK_BIND=$(HOST):$(PORT) FRONTDESK_VAR_DIR=$${FRONTDESK_VAR_DIR:-$(CURDIR)/var} \
+		DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} \
+		exec $(VENV)/bin/supervisord --nodaemon --configuration config/supervisord.conf
 
+# The task worker on its own (reminders), reconnecting after a lost database connection.
 worker: install
-	$(PY) manage.py db_worker
+	$(PY) manage.py worker
 
 test: install browser test-sqlite test-postgres
 

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "frontdesk.ledger",
     "frontdesk.disclosures",
     "frontdesk.api",
+    "frontdesk.jobs",
     # The web: public site and staff console (docs/adr/0006-web-stack.md).
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -126,7 +127,8 @@ TEMPLATES = [
 
 
 def database_from_url(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=60)
+    # Health checks: a persistent connection the server dropped is replaced before a request uses it.
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so
         # booking transactions are serialized instead of failing late with "database is locked".

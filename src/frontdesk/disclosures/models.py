@@ -128,9 +128,11 @@ class RequestStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     RELEASED = "released", "Released"
     REJECTED = "rejected", "Rejected"
+    # Nobody acted on it for FRONTDESK_REQUEST_EXPIRY_DAYS: closed without release (ADR 0010).
+    EXPIRED = "expired", "Expired"
 
 
-TERMINAL_STATUSES = frozenset({RequestStatus.RELEASED, RequestStatus.REJECTED})
+TERMINAL_STATUSES = frozenset({RequestStatus.RELEASED, RequestStatus.REJECTED, RequestStatus.EXPIRED})
 
 
 class DisclosureRequest(models.Model):

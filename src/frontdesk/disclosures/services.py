@@ -63,6 +63,7 @@ MAX_SUBJECTS = 20
 MAX_EVIDENCE = 20
 ACCOUNTING_RETENTION_YEARS = 5
 DEFAULT_SIGNOFF_TTL_DAYS = 30
+DEFAULT_REQUEST_EXPIRY_DAYS = 90
 DEFAULT_EVIDENCE_MAX_BYTES = 1_500_000
 PACKET_CONTEXT = "disclosures.release.packet"
 
@@ -75,13 +76,14 @@ _OPEN = {
     RequestStatus.REJECTED,
 }
 TRANSITIONS: dict[str, set[str]] = {
-    RequestStatus.RECEIVED: _OPEN,
-    RequestStatus.DENIED: _OPEN,
-    RequestStatus.NEEDS_EVIDENCE: _OPEN,
-    RequestStatus.AWAITING_SIGNOFF: _OPEN,
-    RequestStatus.APPROVED: _OPEN | {RequestStatus.RELEASED},
+    RequestStatus.RECEIVED: _OPEN | {RequestStatus.EXPIRED},
+    RequestStatus.DENIED: _OPEN | {RequestStatus.EXPIRED},
+    RequestStatus.NEEDS_EVIDENCE: _OPEN | {RequestStatus.EXPIRED},
+    RequestStatus.AWAITING_SIGNOFF: _OPEN | {RequestStatus.EXPIRED},
+    RequestStatus.APPROVED: _OPEN | {RequestStatus.RELEASED, RequestStatus.EXPIRED},
     RequestStatus.RELEASED: set(),
     RequestStatus.REJECTED: set(),
+    RequestStatus.EXPIRED: set(),
 }
 
 # What an evidence file must start with, by declared content type.
@@ -97,6 +99,10 @@ _FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,119}$")
 
 def signoff_ttl() -> dt.timedelta:
     return dt.timedelta(days=int(getattr(settings, "FRONTDESK_SIGNOFF_TTL_DAYS", DEFAULT_SIGNOFF_TTL_DAYS)))
+
+
+def request_expiry() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "FRONTDESK_REQUEST_EXPIRY_DAYS", DEFAULT_REQUEST_EXPIRY_DAYS)))
 
 
 def evidence_max_bytes() -> int:
@@ -1020,3 +1026,84 @@ def restriction_save(
 def packet_body(release: Release) -> dict:
     """The packet body as released (decrypted); callers record the read."""
     return json.loads(decrypt_field(release.packet_encrypted, context=PACKET_CONTEXT))
+
+
+# --- Expiry (run on a clock by the scheduler, frontdesk.jobs) --------------------------------------
+
+
+def sign_offs_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
+    """Void the sign-offs past their expiry on open requests and evaluate those requests again.
+
+    A sign-off counts for FRONTDESK_SIGNOFF_TTL_DAYS (default 30). Release and the next sign-off already
+    ignore an expired one; this makes the request show it too (an approved request whose approval
+    lapsed is awaiting sign-off again) without waiting for someone to touch it. One transaction and
+    one `disclosures.request.sign_offs_voided` event (reason "expired") per request. Returns how many
+    requests changed.
+    """
+    now = now or timezone.now()
+    pending = (
+        SignOff.objects.filter(voided_at__isnull=True, expires_at__lte=now)
+        .exclude(request__status__in=TERMINAL_STATUSES)
+        .values_list("request_id", flat=True)
+        .distinct()
+    )
+    changed = 0
+    for request_id in sorted(set(pending)):
+        with transaction.atomic():
+            request = DisclosureRequest.objects.select_for_update().get(pk=request_id)
+            if request.status in TERMINAL_STATUSES:
+                continue
+            expired = SignOff.objects.filter(request=request, voided_at__isnull=True, expires_at__lte=now)
+            if _void_sign_offs(actor=actor, request=request, reason="expired", now=now, queryset=expired):
+                _record_decision(actor=actor, request=request, now=now)
+                changed += 1
+    return changed
+
+
+def _last_activity(request: DisclosureRequest) -> dt.datetime:
+    signed = request.sign_offs.order_by("-signed_at").values_list("signed_at", flat=True).first()
+    return max(request.updated_at, signed) if signed else request.updated_at
+
+
+def requests_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
+    """Close the open requests nobody has acted on for FRONTDESK_REQUEST_EXPIRY_DAYS (default 90).
+
+    Expiry releases nothing: the request ends as "expired" (a closed state, like rejected), its live
+    sign-offs are voided, and `disclosures.request.expired` goes on the ledger. An agency that still
+    needs the records asks again and the new request is decided on the rules of that day. The rule
+    and its default are recorded in docs/adr/0010-process-supervision.md. Any edit, evidence or
+    sign-off counts as activity. One transaction per request; returns how many expired.
+    """
+    now = now or timezone.now()
+    cutoff = now - request_expiry()
+    stale = (
+        DisclosureRequest.objects.exclude(status__in=TERMINAL_STATUSES)
+        .filter(updated_at__lt=cutoff)
+        .exclude(sign_offs__signed_at__gte=cutoff)
+        .values_list("pk", flat=True)
+    )
+    expired = 0
+    for request_id in sorted(set(stale)):
+        with transaction.atomic():
+            request = DisclosureRequest.objects.select_for_update().get(pk=request_id)
+            idle_since = _last_activity(request)
+            if request.status in TERMINAL_STATUSES or idle_since >= cutoff:
+                continue
+            _void_sign_offs(actor=actor, request=request, reason="request_expired", now=now)
+            _set_status(request, RequestStatus.EXPIRED)
+            request.updated_at = now
+            request.save(update_fields=["status", "updated_at"])
+            event_append(
+                type="disclosures.request.expired",
+                actor=actor,
+                purpose="disclosure expiry",
+                subjects=_subject_pseudonyms(request),
+                refs={
+                    "request": str(request.public_id),
+                    "version": request.version,
+                    "idle_since": idle_since.isoformat(),
+                    "expiry_days": request_expiry().days,
+                },
+            )
+            expired += 1
+    return expired

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django_tasks import task
 
 from .models import Appointment, Mode, Reminder, Status
@@ -60,3 +60,48 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
             continue
         sent.append(channel)
     return ",".join(sent) or ("already_sent" if already else "no_contact")
+
+
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_BATCH = 500
+
+
+def reminders_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) -> dict[str, int]:
+    """Queue again the reminders that were due but never went out (run by the scheduler).
+
+    A reminder is queued with its booking, but its task can be lost: a worker killed while running it
+    leaves it "running" for ever, a failed send is not retried, and appointments loaded in bulk have
+    none. Any booked appointment still ahead whose reminder was due more than SWEEP_GRACE ago, that
+    has contact details, no reminder sent for its current time and no reminder task waiting in the
+    queue, gets one queued now. Sending stays at most once per channel (the Reminder constraint), so
+    a task found late and a swept one never both send.
+    """
+    from django.db.models import Q
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or datetime.now(UTC)
+    lead = timedelta(hours=settings.FRONTDESK_REMINDER_HOURS_BEFORE)
+    missed = (
+        Appointment.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + lead - SWEEP_GRACE)
+        .filter(~Q(person__email="") | ~Q(person__phone=""))
+        .exclude(reminders__for_starts_at=models.F("starts_at"))
+        .order_by("starts_at")
+        .values_list("public_id", "starts_at")
+    )
+    waiting = {
+        str(args_kwargs["args"][0])
+        for args_kwargs in DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=send_appointment_reminder.module_path
+        ).values_list("args_kwargs", flat=True)
+        if args_kwargs.get("args")
+    }
+    counts = {"missed": 0, "already_queued": 0, "queued": 0}
+    for public_id, starts_at in missed[: batch * 2]:
+        counts["missed"] += 1
+        if str(public_id) in waiting:
+            counts["already_queued"] += 1
+        elif counts["queued"] < batch:
+            send_appointment_reminder.enqueue(str(public_id), starts_at.isoformat())
+            counts["queued"] += 1
+    return counts

@@ -1,6 +1,5 @@
 """`frontdesk ledger verify | audit | export | checkpoint | sequence`."""
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -85,16 +84,25 @@ class Command(BaseCommand):
         self.stdout.write(f"Wrote {count} events to {options['output']}.")
 
     def _checkpoint(self, options: dict[str, Any]) -> None:
+        # The loop survives a lost database connection (docs/adr/0010-process-supervision.md).
+        from frontdesk.core.runtime import resilient_loop
+
         every = options.get("every") or 0
-        while True:
+        last_id: list[int] = []
+
+        def sign() -> None:
             try:
                 checkpoint = checkpoint_create(force=options.get("force", False))
             except ImproperlyConfigured as error:
                 raise CommandError(str(error), returncode=2) from error
-            self.stdout.write(f"Checkpoint at size {checkpoint.size} (#{checkpoint.id}).")
-            if every <= 0:
-                return
-            time.sleep(every)
+            if last_id != [checkpoint.id]:  # a loop says nothing while the tree has not grown
+                self.stdout.write(f"Checkpoint at size {checkpoint.size} (#{checkpoint.id}).")
+                last_id[:] = [checkpoint.id]
+
+        if every <= 0:
+            sign()
+            return
+        resilient_loop(sign, every=every, name="signer")
 
     def _sequence(self, options: dict[str, Any]) -> None:
         self.stdout.write(f"The tree has {ledger_sequence()} entries.")
