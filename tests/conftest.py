@@ -107,3 +107,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if runs_as_transaction_test_case(item):
             restore_migrated_data(item)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The order is random on each run (pytest-randomly); `-q` hides its header, so say the seed last."""
+    seed = config.getoption("randomly_seed", None)
+    if isinstance(seed, int) and config.getoption("randomly_reorganize", False):
+        terminalreporter.write_line(f"Random test order: run again in this order with --randomly-seed={seed}")
