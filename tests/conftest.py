@@ -16,6 +16,17 @@ def _fresh_geo_cache():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """Compiled policies are cached per process by catalog id and version, and a rolled-back test's ids
+    come round again (SQLite): a test must never meet the policy a test before it compiled."""
+    from frontdesk.disclosures.engine import forget_engines
+
+    forget_engines()
+    yield
+    forget_engines()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_ledger_process_state(monkeypatch):
     """The after-commit sequencer's throttle and the no-signing-key warning are per process.
 
