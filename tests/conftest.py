@@ -16,6 +16,17 @@ def _fresh_geo_cache():
 
 
 @pytest.fixture(autouse=True)
+def _empty_outboxes():
+    """Queued tasks and text messages start empty in every test, as pytest-django does for mail.outbox."""
+    from django_tasks import default_task_backend
+
+    from frontdesk.scheduling.sms import MemorySmsBackend
+
+    default_task_backend.clear()
+    MemorySmsBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_policy_cache():
     """Compiled policies are cached per process by catalog id and version, and a rolled-back test's ids
     come round again (SQLite): a test must never meet the policy a test before it compiled."""
