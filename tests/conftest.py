@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 # A test runs as a Django TransactionTestCase (real commits, emptied tables afterwards) when its
@@ -74,6 +76,21 @@ def _database_is_the_one_asked_for(django_db_setup, django_db_blocker):
     expected = os.environ.get("FRONTDESK_EXPECT_VENDOR")
     if expected:
         assert connection.vendor == expected, f"tests ran on {connection.vendor}, not {expected}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """No test starts while an event loop is marked running in the test thread (see tests/e2e/conftest.py).
+
+    Django keeps database connections per async context while a loop runs: the test would get fresh
+    connections without the migrated-data snapshot, and a transactional test would neither restore it
+    nor empty the tables the way the next test expects.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail(f"{item.nodeid}: a test before it left the event loop {loop!r} running in this thread")
 
 
 def runs_as_transaction_test_case(item: pytest.Item) -> bool:
