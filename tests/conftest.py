@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 # A test runs as a Django TransactionTestCase (real commits, emptied tables afterwards) when its
@@ -13,6 +15,28 @@ def _fresh_geo_cache():
     forget_positions()
     yield
     forget_positions()
+
+
+@pytest.fixture(autouse=True)
+def _empty_outboxes():
+    """Queued tasks and text messages start empty in every test, as pytest-django does for mail.outbox."""
+    from django_tasks import default_task_backend
+
+    from frontdesk.scheduling.sms import MemorySmsBackend
+
+    default_task_backend.clear()
+    MemorySmsBackend.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache():
+    """Compiled policies are cached per process by catalog id and version, and a rolled-back test's ids
+    come round again (SQLite): a test must never meet the policy a test before it compiled."""
+    from frontdesk.disclosures.engine import forget_engines
+
+    forget_engines()
+    yield
+    forget_engines()
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +76,21 @@ def _database_is_the_one_asked_for(django_db_setup, django_db_blocker):
     expected = os.environ.get("FRONTDESK_EXPECT_VENDOR")
     if expected:
         assert connection.vendor == expected, f"tests ran on {connection.vendor}, not {expected}"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """No test starts while an event loop is marked running in the test thread (see tests/e2e/conftest.py).
+
+    Django keeps database connections per async context while a loop runs: the test would get fresh
+    connections without the migrated-data snapshot, and a transactional test would neither restore it
+    nor empty the tables the way the next test expects.
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    pytest.fail(f"{item.nodeid}: a test before it left the event loop {loop!r} running in this thread")
 
 
 def runs_as_transaction_test_case(item: pytest.Item) -> bool:
@@ -107,3 +146,10 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if runs_as_transaction_test_case(item):
             restore_migrated_data(item)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The order is random on each run (pytest-randomly); `-q` hides its header, so say the seed last."""
+    seed = config.getoption("randomly_seed", None)
+    if isinstance(seed, int) and config.getoption("randomly_reorganize", False):
+        terminalreporter.write_line(f"Random test order: run again in this order with --randomly-seed={seed}")

@@ -66,6 +66,7 @@ def test_plain_db_tests_are_left_alone(db, request):
 def test_tests_in_a_row_each_start_from_a_clean_state(tmp_path):
     """Run tests/ordered_cases.py in its order in a pytest of its own: every test there must pass."""
     env = os.environ | {"TOX_PARALLEL_ENV": "isolation"}  # pytest-django: a test database of its own
+    env.pop("PYTEST_ADDOPTS", None)  # options for the outer run (a seed) may name plugins switched off here
     env.pop("PYTEST_XDIST_WORKER", None)
     env.pop("PYTEST_XDIST_TESTRUNUID", None)
     result = subprocess.run(  # noqa: S603

@@ -9,7 +9,6 @@ from django.test import Client
 
 from frontdesk.accounts.roles import Role
 from frontdesk.disclosures.catalog import SystemActor, catalog_load
-from frontdesk.disclosures.engine import forget_engines
 from frontdesk.scheduling import services as scheduling
 from frontdesk.scheduling.models import Service
 from tests.factories import OfficeFactory, person, staff_resource, staff_user
@@ -17,13 +16,6 @@ from tests.factories import OfficeFactory, person, staff_resource, staff_user
 NY = ZoneInfo("America/New_York")
 BOOKED_AT = datetime(2027, 3, 1, tzinfo=UTC)
 PDF = b"%PDF-1.4\n% a signed letter\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_cache():
-    forget_engines()
-    yield
-    forget_engines()
 
 
 @pytest.fixture

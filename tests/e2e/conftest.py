@@ -49,14 +49,23 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """Playwright and Chromium for one test, stopped before the test's database is emptied.
+
+    Between its calls Playwright's sync API marks its event loop as running in the test's thread, and
+    while a loop runs Django hands that thread another set of database connections (async-local, not
+    thread-local). Kept for the session, it left every later test of the process on connections that
+    lack the migrated-data snapshot, so transactional tests stopped restoring it.
+    """
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+        connections.close_all()  # the connections this test's ORM calls made while the loop ran
 
 
 class Visit:

@@ -17,13 +17,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def _clean_outboxes():
-    default_task_backend.clear()
-    MemorySmsBackend.outbox.clear()
-    yield
-
-
 @pytest.fixture
 def book(django_capture_on_commit_callbacks):
     def book(code="noncitizen_eligibility_review", **details):
