@@ -19,7 +19,6 @@ from django.db import connection, transaction
 
 from frontdesk.core import db_roles
 from tests.disclosures.conftest import (  # noqa: F401 (the disclosure fixtures, for the release test)
-    _fresh_policy_cache,
     appointment,
     catalog,
     clients,
