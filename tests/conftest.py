@@ -153,3 +153,16 @@ def pytest_terminal_summary(terminalreporter, config):
     seed = config.getoption("randomly_seed", None)
     if isinstance(seed, int) and config.getoption("randomly_reorganize", False):
         terminalreporter.write_line(f"Random test order: run again in this order with --randomly-seed={seed}")
+
+
+@pytest.fixture
+def signing_key(tmp_path, settings):
+    """A throwaway Ed25519 key in a temporary directory, used by checkpoint_create."""
+    from frontdesk.ledger import signing
+
+    path = tmp_path / "ledger-signing-key.pem"
+    signing.generate_key_file(path)
+    settings.FRONTDESK_LEDGER_SIGNING_KEY = ""
+    settings.FRONTDESK_LEDGER_SIGNING_KEY_FILE = str(path)
+    settings.FRONTDESK_LEDGER_ORIGIN = "frontdesk.test/ledger"
+    return path

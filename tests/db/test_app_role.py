@@ -12,7 +12,7 @@ from django.db import DatabaseError, transaction
 
 from frontdesk.core.crypto import pseudonym
 from frontdesk.disclosures.models import AccountingEntry
-from frontdesk.ledger import guards, signing
+from frontdesk.ledger import guards
 from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerTile, LedgerTree
 from frontdesk.ledger.services import checkpoint_create, event_append, ledger_sequence
 from frontdesk.scheduling import services as scheduling
@@ -52,16 +52,6 @@ def refused_here(statement: str) -> str:
     with pytest.raises(DatabaseError) as failure, transaction.atomic():
         sql(statement)
     return failure.value.__cause__.sqlstate
-
-
-@pytest.fixture
-def signing_key(tmp_path, settings):
-    path = tmp_path / "ledger-signing-key.pem"
-    signing.generate_key_file(path)
-    settings.FRONTDESK_LEDGER_SIGNING_KEY = ""
-    settings.FRONTDESK_LEDGER_SIGNING_KEY_FILE = str(path)
-    settings.FRONTDESK_LEDGER_ORIGIN = "frontdesk.test/ledger"
-    return path
 
 
 def book(office, hour: int, last_name: str = "Rivera"):
