@@ -179,3 +179,34 @@ def test_housekeeping_forgets_only_what_is_past_its_retention():
     assert schedule.housekeeping(now, None) == {"task_results": 0, "job_runs": 1, "idempotency_keys": 1}
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]
     assert list(JobRun.objects.values_list("job", flat=True)) == ["recent"]
+
+
+@pytest.mark.django_db
+def test_the_auditor_and_the_command_see_each_job_its_latest_run_and_whether_it_is_late(signing_key, capsys):
+    from django.test import Client
+
+    from frontdesk.accounts.roles import Role
+    from frontdesk.jobs.selectors import job_status_list
+    from tests.factories import OfficeFactory, staff_user
+    from tests.web.auth import verified_login
+
+    before = job_status_list()
+    assert [s.job.name for s in before] == [job.name for job in JOBS]
+    assert all(s.latest is None and s.late for s in before)
+    auditor = verified_login(Client(), staff_user("auditor", Role.AUDITOR))
+    page = auditor.get("/console/audit/").content.decode()
+    assert "Scheduled work" in page and page.count("never") >= 2 * len(JOBS)
+
+    due_jobs_run()
+    after = job_status_list()
+    assert all(s.latest and s.last_success == s.latest and not s.late for s in after)
+    page = auditor.get("/console/audit/").content.decode()
+    assert page.count("Succeeded") == len(JOBS) and "(late)" not in page
+    # A day later the minute-by-minute checkpoint job is late until the scheduler runs again.
+    later = job_status_list(now=dt.datetime.now(dt.UTC) + dt.timedelta(days=1))
+    assert {s.job.name for s in later if s.late} >= {"ledger_checkpoint", "reminders_sweep"}
+    # The same answer in the command, and nobody but auditors gets the page.
+    call_command("job_runs", "--summary")
+    assert capsys.readouterr().out.count("succeeded") == len(JOBS)
+    clerk = verified_login(Client(), staff_user("clerk", Role.COUNTER_CLERK, OfficeFactory()))
+    assert clerk.get("/console/audit/").status_code == 403

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from frontdesk.core.errors import PermissionDenied
+from frontdesk.jobs.selectors import job_status_list
 from frontdesk.ledger import notes, selectors, verify
 from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent
 from frontdesk.ledger.policies import can_read_ledger_events
@@ -24,6 +25,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "checkpoints": LedgerCheckpoint.objects.count(),
         "unsequenced": LedgerEvent.objects.filter(index__isnull=True).count(),
         "recent": LedgerCheckpoint.objects.order_by("-id")[:5],
+        "jobs": job_status_list(),
     }
     return render(request, "console/audit.html", context)
 

@@ -6,7 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.jobs.models import JobRun, Outcome
-from frontdesk.jobs.schedule import JOBS, JOBS_BY_NAME
+from frontdesk.jobs.schedule import JOBS_BY_NAME
+from frontdesk.jobs.selectors import job_status_list
 
 
 class Command(BaseCommand):
@@ -24,9 +25,9 @@ class Command(BaseCommand):
         if not 1 <= options["limit"] <= 10_000:
             raise CommandError("--limit must be between 1 and 10000.")
         if options["summary"]:
-            for job in JOBS:
-                latest = JobRun.objects.filter(job=job.name).order_by("-slot").first()
-                self.stdout.write(self._line(latest) if latest else f"{job.name:<18} never run")
+            for status in job_status_list():
+                line = self._line(status.latest) if status.latest else f"{status.job.name:<18} never run"
+                self.stdout.write(line + ("  (late)" if status.late and status.latest else ""))
             return
         runs = JobRun.objects.all()
         if options["job"]:
