@@ -331,6 +331,13 @@ def _set_status(request: DisclosureRequest, to: str) -> None:
     request.status = to
 
 
+def _close(request: DisclosureRequest, to: str, now: dt.datetime) -> None:
+    """End a request (rejected, expired): the transition is checked and saved with its time."""
+    _set_status(request, to)
+    request.updated_at = now
+    request.save(update_fields=["status", "updated_at"])
+
+
 def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignOff]:
     """Approvals that count now: this version, not voided, not expired, by a distinct person who is not
     the intake clerk and still holds the role (re-checked here, not only when they signed)."""
@@ -705,9 +712,7 @@ def request_reject(
             signed_at=now,
             expires_at=now + signoff_ttl(),
         )
-        _set_status(request, RequestStatus.REJECTED)
-        request.updated_at = now
-        request.save(update_fields=["status", "updated_at"])
+        _close(request, RequestStatus.REJECTED, now)
         event_append(
             type="disclosures.request.rejected",
             actor=actor,
@@ -1090,9 +1095,7 @@ def requests_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
             if request.status in TERMINAL_STATUSES or idle_since >= cutoff:
                 continue
             _void_sign_offs(actor=actor, request=request, reason="request_expired", now=now)
-            _set_status(request, RequestStatus.EXPIRED)
-            request.updated_at = now
-            request.save(update_fields=["status", "updated_at"])
+            _close(request, RequestStatus.EXPIRED, now)
             event_append(
                 type="disclosures.request.expired",
                 actor=actor,
