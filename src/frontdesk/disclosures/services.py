@@ -30,7 +30,7 @@ from frontdesk.core.crypto import InvalidSsn, decrypt_field, encrypt_field, pseu
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.scheduling.codes import normalize_code
-from frontdesk.scheduling.names import name_key
+from frontdesk.scheduling.names import NameProblem, name_check, name_key
 from frontdesk.scheduling.services import subject_of
 
 from . import policies
@@ -241,9 +241,15 @@ def _clean_subjects(subjects: Sequence[SubjectDetails], *, today: dt.date) -> li
     for position, subject in enumerate(subjects, start=1):
         where = f"subjects[{position - 1}]"
         last_name = _required(subject.last_name, f"{where}.last_name", "last name", 80)
-        if not name_key(last_name):
-            raise ValidationFailed("Give the last name using letters.", field=f"{where}.last_name")
         first_name = _optional(subject.first_name, f"{where}.first_name", 80)
+        for part, value in (("last_name", last_name), ("first_name", first_name)):
+            try:
+                if value or part == "last_name":
+                    name_check(value)
+            except NameProblem as problem:
+                raise ValidationFailed(
+                    f"{part.replace('_', ' ').capitalize()}: {problem}", field=f"{where}.{part}"
+                ) from None
         row: dict[str, Any] = {
             "position": position,
             "first_name": first_name,

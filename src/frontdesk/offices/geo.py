@@ -1,7 +1,9 @@
 """Distances between ZIP codes and offices (great-circle, in miles)."""
 
 import math
+import re
 import time
+import unicodedata
 from functools import lru_cache
 
 import zipcodes
@@ -22,11 +24,28 @@ def miles_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(a))
 
 
-@lru_cache(maxsize=4096)
+# Five ASCII digits, optionally ZIP+4 (with a hyphen, a space, or none). `str.isdigit` is not enough:
+# it accepts full-width and other scripts' digits, which the ZIP data cannot look up.
+_ZIP = re.compile(r"^([0-9]{5})(?:[- ]?[0-9]{4})?$", re.ASCII)
+
+
+def zip_normalize(text: str) -> str:
+    """The five-digit ZIP in what a person typed: full-width digits and ZIP+4 accepted, the +4 dropped
+    (offices are found by the five-digit area). Raises ValidationFailed saying what a ZIP looks like."""
+    folded = unicodedata.normalize("NFKC", text or "").strip().replace("\u2010", "-").replace("\u2011", "-")
+    match = _ZIP.match(folded)
+    if match is None:
+        raise ValidationFailed("A ZIP code has five digits, for example 20001 (or 20001-1234).", field="zip")
+    return match.group(1)
+
+
 def zip_position(zip_code: str) -> tuple[float, float]:
     """The ZIP's centroid. Raises ValidationFailed for a ZIP that is malformed or unknown."""
-    if not (len(zip_code) == 5 and zip_code.isdigit()):
-        raise ValidationFailed("A ZIP code has five digits, for example 20001.", field="zip")
+    return _zip_position(zip_normalize(zip_code))
+
+
+@lru_cache(maxsize=4096)
+def _zip_position(zip_code: str) -> tuple[float, float]:
     try:
         matches = zipcodes.matching(zip_code)
     except (TypeError, ValueError):

@@ -15,6 +15,7 @@ BY_CODE = {
 BY_FIELD = {
     "zip": _("We do not know that ZIP code. Check it and try again."),
     "date_of_birth": _("Check the date of birth."),
+    "first_name": _("Give a first and last name using letters."),
     "last_name": _("Give a first and last name using letters."),
     "ssn": _("Check the Social Security number: it has 9 digits."),
     "companion": _("The companion must be someone other than the person."),

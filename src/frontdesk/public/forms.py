@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from frontdesk.core.errors import ValidationFailed
+from frontdesk.offices.geo import zip_normalize
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 
 from .fields import UswdsForm, birth_date_fields, clean_birth_date
@@ -37,10 +39,10 @@ class ZipForm(UswdsForm):
     )
 
     def clean_zip(self) -> str:
-        value = self.cleaned_data["zip"].strip()
-        if not (len(value) == 5 and value.isdigit()):
-            raise forms.ValidationError(_("Enter a ZIP code with 5 digits, for example 20001."))
-        return value
+        try:
+            return zip_normalize(self.cleaned_data["zip"])
+        except ValidationFailed:
+            raise forms.ValidationError(_("Enter a ZIP code with 5 digits, for example 20001.")) from None
 
 
 class OptionsForm(UswdsForm):

@@ -29,7 +29,7 @@ from .models import (
     WalkIn,
     WalkInStatus,
 )
-from .names import name_key
+from .names import NameProblem, name_check, name_key
 
 BOOKING_ATTEMPTS = 4
 CHECK_IN_EARLY = timedelta(hours=2)
@@ -61,8 +61,11 @@ def subject_of(person: Person) -> str:
 
 
 def _validate_person(details: PersonDetails, *, today: date) -> None:
-    if not name_key(details.first_name) or not name_key(details.last_name):
-        raise ValidationFailed("Give a first and last name using letters.", field="last_name")
+    for field, label, value in (("first_name", "First", details.first_name), ("last_name", "Last", details.last_name)):
+        try:
+            name_check(value)
+        except NameProblem as problem:
+            raise ValidationFailed(f"{label} name: {problem}", field=field, code="name_invalid") from None
     if details.date_of_birth > today:
         raise ValidationFailed("The date of birth is in the future; check it.", field="date_of_birth")
     if details.date_of_birth.year < 1900:
@@ -89,8 +92,8 @@ def person_resolve(*, details: PersonDetails, today: date) -> Person:
                 return existing
             ssn_hash = ""
     person = Person(
-        first_name=details.first_name.strip(),
-        last_name=details.last_name.strip(),
+        first_name=name_check(details.first_name),
+        last_name=name_check(details.last_name),
         last_name_key=name_key(details.last_name),
         date_of_birth=details.date_of_birth,
         email=details.email.strip(),
