@@ -87,6 +87,9 @@ MIDDLEWARE = [
     # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
     "config.errors.JsonErrorsMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
+    # Under /api/: bodies must be declared JSON (415), and answers are no-store unless a view says otherwise.
+    "frontdesk.core.middleware.JsonBodiesOnlyMiddleware",
+    "frontdesk.core.middleware.ApiNoStoreMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

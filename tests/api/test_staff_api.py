@@ -73,7 +73,12 @@ def test_check_in_through_the_api(clerk_api, booked):
     assert response.status_code == 409 and response.json()["code"] == "not_check_in_time"
     booked.refresh_from_db()
     assert booked.status == "booked"
-    assert clerk_api.post(f"/api/v1/staff/appointments/{booked.code}/teleport").status_code == 404
+    assert (
+        clerk_api.post(
+            f"/api/v1/staff/appointments/{booked.code}/teleport", content_type="application/json"
+        ).status_code
+        == 404
+    )
 
 
 def test_person_search_needs_purpose_and_sees_only_the_office(clerk_api, booked):

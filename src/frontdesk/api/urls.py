@@ -18,7 +18,11 @@ from .staff import router as staff_router
 api = NinjaAPI(
     title="frontdesk",
     version="1",
-    description="Appointments at public-benefit field offices. Staff endpoints need a signed-in session.",
+    description=(
+        "Appointments at public-benefit field offices. Staff endpoints need a signed-in session. "
+        "Request bodies are JSON sent as Content-Type: application/json (anything else is answered 415); "
+        "answers are not cached (Cache-Control: no-store)."
+    ),
     urls_namespace="api",
 )
 
