@@ -72,10 +72,18 @@ def test_a_taken_slot_gives_conflict_and_writes_nothing(office):
     assert Appointment.objects.count() == 1
 
 
-def test_off_grid_closed_and_out_of_hours_times_are_refused(office):
-    for when in (at(10, 7), at(8, 45), at(15, 50), datetime(2027, 3, 13, 10, tzinfo=NY)):
-        with pytest.raises(Conflict):
+def test_off_grid_closed_and_out_of_hours_times_are_refused_saying_what_is_bookable(office):
+    # Not a bookable time at all is a 422 that says what is (it used to be 409 "just taken").
+    cases = {
+        at(10, 7): "start every 15 minutes from 09:00 to 15:45",
+        at(8, 45): "start every 15 minutes from 09:00 to 15:45",
+        at(15, 50): "start every 15 minutes from 09:00 to 15:45",
+        datetime(2027, 3, 13, 10, tzinfo=NY): "closed on 2027-03-13",
+    }
+    for when, says in cases.items():
+        with pytest.raises(ValidationFailed, match=says) as refused:
             book(office, when)
+        assert refused.value.field == "starts_at"
     assert Appointment.objects.count() == 0
 
 

@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
-from frontdesk.scheduling.availability import Need, Slot, office_slots
+from frontdesk.scheduling.availability import Need, Slot, booking_window_end, office_slots
 from frontdesk.scheduling.languages import is_known
 from frontdesk.scheduling.models import Appointment, Mode, Service
 
@@ -116,6 +116,8 @@ def search_from(office: Office, raw: str | None) -> date:
 
 
 def open_slots(office: Office, need: Need, first: date) -> list[Slot]:
+    if first > booking_window_end(need.service, office):
+        return []
     return office_slots(
         office=office, need=need, start=first, end=first + timedelta(days=SEARCH_DAYS - 1), limit=MAX_SLOTS
     )

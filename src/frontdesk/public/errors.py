@@ -11,9 +11,13 @@ BY_CODE = {
     "in_person_required": _("This service must be done in person: the rules require it. Choose in person."),
     "not_reschedulable": _("Only a booked appointment can be moved."),
     "invalid_transition": _("This appointment can no longer be changed."),
+    "appointment_started": _(
+        "This appointment's time has passed, so it can no longer be changed online. Call the office."
+    ),
 }
 BY_FIELD = {
     "zip": _("We do not know that ZIP code. Check it and try again."),
+    "starts_at": _("That time cannot be booked. Choose one of the times shown."),
     "date_of_birth": _("Check the date of birth."),
     "first_name": _("Give a first and last name using letters."),
     "last_name": _("Give a first and last name using letters."),

@@ -21,11 +21,11 @@ from frontdesk.disclosures.selectors import accounting_for_person
 from frontdesk.offices.calendar import closed_dates, local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
-from frontdesk.scheduling import services
+from frontdesk.scheduling import policies, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
-from frontdesk.scheduling.models import Mode, Service, Status
+from frontdesk.scheduling.models import Mode, Service
 from frontdesk.scheduling.selectors import appointment_find
 
 from . import booking
@@ -270,7 +270,7 @@ def _appointment_context(appointment) -> dict:
         "service_name": appointment.service.name(language()),
         "mode_label": mode_label(appointment.mode),
         "interpreter_name": interpreter_name(appointment.interpreter_language),
-        "can_change": appointment.status == Status.BOOKED and appointment.starts_at > datetime.now(UTC),
+        "can_change": policies.can_self_change(appointment, datetime.now(UTC)),
     }
 
 

@@ -15,7 +15,7 @@ closing time. Data is loaded a week at a time, only until enough slots are found
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from django.db import connection
 
@@ -31,6 +31,7 @@ from .models import Mode, ResourceHold, Service
 CHUNK_DAYS = 7
 MAX_RANGE_DAYS = 120
 MAX_RADIUS_MILES = 500
+LATEST_ZONE = timezone(timedelta(hours=14))
 
 
 @dataclass(frozen=True)
@@ -355,6 +356,17 @@ def _check_range(start: date, end: date) -> None:
         raise ValidationFailed(f"Search at most {MAX_RANGE_DAYS} days at a time.", field="end")
 
 
+def _check_window(start: date, latest: int, zone) -> None:
+    """A search that starts after the booking window is a question with a clear answer, not "fully
+    booked": say where the window ends."""
+    last_day = datetime.fromtimestamp(latest, UTC).astimezone(zone).date()
+    if start > last_day:
+        raise ValidationFailed(
+            f"Appointments for this service can be booked up to {last_day.isoformat()}; search an earlier date.",
+            field="start",
+        )
+
+
 def office_slots(
     *,
     office: Office,
@@ -374,6 +386,7 @@ def office_slots(
     _check_range(start, end)
     now = now or datetime.now(UTC)
     earliest, latest = _bounds(need.service, now)
+    _check_window(start, latest, office.zone)
     first_chunk_end = min(end, start + timedelta(days=CHUNK_DAYS - 1))
     window = OfficeWindow(office, need, start, end, resources=resources, busy_end=first_chunk_end)
     if not window.can_serve():
@@ -406,6 +419,8 @@ def slots_near(
     if not 0 < radius_miles <= MAX_RADIUS_MILES:
         raise ValidationFailed(f"Choose a radius between 1 and {MAX_RADIUS_MILES} miles.", field="radius_miles")
     _check_range(start, end)
+    # No office's local date is later than UTC+14's, so this refuses only a start past every window.
+    _check_window(start, _bounds(need.service, now or datetime.now(UTC))[1], LATEST_ZONE)
     nearby = offices_near(zip_code, radius_miles)
     # One query finds which nearby offices could serve the need at all (skill, interpreter), so a
     # search for a scarce interpreter never walks the calendars of offices that have none.
@@ -428,6 +443,46 @@ def slots_near(
             resources=resources[office_id],
         )
     return slots
+
+
+def bookable_time_check(*, office: Office, need: Need, starts_at: datetime, now: datetime | None = None) -> None:
+    """Raise ValidationFailed (422, saying what is bookable) when `starts_at` is not a time this office
+    offers for this service at all: too soon, past the booking window, a closed day, outside opening
+    hours or off the office's grid. A bookable time that someone else holds is not this: the booking
+    then fails with 409 "slot_taken". One rule for the API, the public site and the console."""
+    now = now or datetime.now(UTC)
+    earliest, latest = _bounds(need.service, now)
+    start = _ts(starts_at)
+    zone = office.zone
+    if start < earliest:
+        soonest = datetime.fromtimestamp(earliest, UTC).astimezone(zone)
+        raise ValidationFailed(
+            f"That time is too soon to book; the earliest is {soonest:%Y-%m-%d %H:%M} office time.", field="starts_at"
+        )
+    if start > latest:
+        last_day = datetime.fromtimestamp(latest, UTC).astimezone(zone).date()
+        raise ValidationFailed(
+            f"Appointments can be booked up to {last_day.isoformat()}; choose an earlier date.", field="starts_at"
+        )
+    day = starts_at.astimezone(zone).date()
+    window = OfficeWindow(office, need, day, day)
+    starts = window.slot_starts(day)
+    if not starts:
+        raise ValidationFailed(f"The office is closed on {day.isoformat()}; choose another day.", field="starts_at")
+    if all(s != start for s, _ in starts):
+        first = datetime.fromtimestamp(starts[0][0], UTC).astimezone(zone)
+        last = datetime.fromtimestamp(starts[-1][0], UTC).astimezone(zone)
+        raise ValidationFailed(
+            f"Appointments that day start every {office.slot_minutes} minutes from {first:%H:%M} to {last:%H:%M} "
+            "office time; choose one of those times.",
+            field="starts_at",
+        )
+
+
+def booking_window_end(service: Service, office: Office, now: datetime | None = None) -> date:
+    """The last local date on which this service can be booked now."""
+    _, latest = _bounds(service, now or datetime.now(UTC))
+    return datetime.fromtimestamp(latest, UTC).astimezone(office.zone).date()
 
 
 def resources_for_slot(

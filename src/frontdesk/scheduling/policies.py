@@ -1,8 +1,12 @@
 """Who may do what with schedules and appointments. Small pure functions; services enforce them and
 pages use them to decide which actions to show (AC-3, AC-6)."""
 
+from datetime import datetime
+
 from frontdesk.accounts.roles import ROLE_SCOPE, SCHEDULE_ROLES, Role, Scope, user_roles
 from frontdesk.offices.models import Office
+
+from .models import Appointment, Status
 
 
 def _profile(user):
@@ -35,3 +39,9 @@ def can_run_office_day(user, office: Office) -> bool:
     """Check-in, walk-ins, no-shows, booking for a caller: the office's own front-line staff only."""
     profile = _profile(user)
     return bool(user_roles(user) & SCHEDULE_ROLES) and profile is not None and profile.office_id == office.id
+
+
+def can_self_change(appointment: Appointment, now: datetime) -> bool:
+    """A person may cancel or move their own appointment online while it is booked and has not started;
+    after its time only the office can (a no-show, a late arrival)."""
+    return appointment.status == Status.BOOKED and appointment.starts_at > now

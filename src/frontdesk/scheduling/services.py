@@ -17,7 +17,7 @@ from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 
 from . import policies
-from .availability import Need, resources_for_slot
+from .availability import Need, bookable_time_check, resources_for_slot
 from .codes import new_code
 from .models import (
     Appointment,
@@ -181,6 +181,7 @@ def appointment_book(
             f"Say how the companion is related: one of {', '.join(Relationship.values)}.",
             field="companion_relationship",
         )
+    bookable_time_check(office=office, need=need, starts_at=starts_at, now=now)
     today = local_today(office, now)
     with transaction.atomic():
         subject = person_resolve(details=person, today=today)
@@ -247,6 +248,7 @@ def appointment_reschedule(
         _authorize_change(actor, appointment)
         if appointment.status != Status.BOOKED:
             raise Conflict("Only a booked appointment can be moved.", code="not_reschedulable")
+        _require_not_started(actor, appointment, now)
         target_office = office or appointment.office
         if getattr(actor, "is_authenticated", False) and not policies.can_run_office_day(actor, target_office):
             raise PermissionDenied("You can book only for your own office.")
@@ -255,6 +257,7 @@ def appointment_reschedule(
             mode=mode or appointment.mode,
             interpreter_language=appointment.interpreter_language,
         )
+        bookable_time_check(office=target_office, need=need, starts_at=starts_at, now=now)
         old = {"starts_at": appointment.starts_at.isoformat(), "office": appointment.office.code}
         _release(appointment)
         appointment.office = target_office
@@ -279,10 +282,21 @@ def appointment_reschedule(
     return appointment
 
 
+def _require_not_started(actor, appointment: Appointment, now: datetime) -> None:
+    """The person (not staff) may change an appointment only before its time (policies.can_self_change)."""
+    if not getattr(actor, "is_authenticated", False) and not policies.can_self_change(appointment, now):
+        raise Conflict(
+            "This appointment's time has passed, so it can no longer be changed online. Call the office.",
+            code="appointment_started",
+        )
+
+
 def _transition(*, actor, appointment: Appointment, to: str, event: str, now: datetime, purpose: str) -> Appointment:
     with transaction.atomic():
         appointment = _lock(appointment)
         _authorize_change(actor, appointment)
+        if to == Status.CANCELLED:
+            _require_not_started(actor, appointment, now)
         if to not in TRANSITIONS[appointment.status]:
             raise Conflict(
                 f"This appointment is {appointment.get_status_display().lower()}; it cannot be marked "
