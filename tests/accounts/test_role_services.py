@@ -341,3 +341,13 @@ def test_the_bootstrap_command(capsys):
     with pytest.raises(CommandError, match="administrator exists"):
         call_command("staff_bootstrap", "second.admin", "--create", "--reason", "again")
     assert not User.objects.filter(username="second.admin").exists()
+
+
+def test_the_scheduler_expires_pending_grants_as_itself(admin, newcomer):
+    from frontdesk.jobs.schedule import JOBS_BY_NAME
+
+    start = timezone.now()
+    role_grant(actor=admin, target=newcomer, role=Role.AUDITOR, reason="r", now=start - dt.timedelta(days=30))
+    assert JOBS_BY_NAME["role_changes_expire"].work(start, None) == {"expired": 1}
+    [event] = events("accounts.role.expired")
+    assert event["actor"] == "staff:system:scheduler"

@@ -57,8 +57,8 @@ class RoleRevokeForm(UswdsForm):
 
 
 class RoleDecisionForm(UswdsForm):
-    change = forms.UUIDField(widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")], widget=forms.HiddenInput)
+    """One per pending change, prefixed by it (the change id and the button pressed come unprefixed)."""
+
     decision_reason = forms.CharField(
         label="Reason for rejecting",
         max_length=MAX_REASON,
