@@ -35,6 +35,8 @@ from .roles import EXCLUSIVE_ROLES, ROLE_LABELS, ROLE_SCOPE, Role, Scope, roles_
 PURPOSE = "staff role administration"
 MAX_REASON = 500
 DEFAULT_PENDING_HOURS = 72
+# The shell may make administrators until this many are active: enough for the two-person rule.
+BOOTSTRAP_ADMINISTRATORS = 2
 OFFICE_ROLES = frozenset(role for role, scope in ROLE_SCOPE.items() if scope == Scope.OFFICE)
 
 
@@ -417,20 +419,21 @@ def _administrators(*, locked: bool = False):
 
 
 def administrator_bootstrap(*, target: Any, reason: str, operator: str) -> RoleChange:
-    """Make the first administrator from a shell, when there is none (nobody signed in could).
+    """Make an administrator from a shell while fewer than two are active: nobody signed in could.
 
-    Refused once any active administrator exists: from then on roles change in the console, under the
-    rules above. The ledger event names the shell operator (`system:<operator>`) as its actor."""
+    The first administrator has nobody to approve a second (a privileged grant), so the shell makes both;
+    with two, the console's two-person rule works and the shell is refused. The ledger event names the
+    shell operator (`system:<operator>`) as its actor."""
     reason = _reason(reason)
     actor = ShellActor(operator)
     now = timezone.now()
     refs = _refusal_refs(target, Role.ADMINISTRATOR)
     with refusals_recorded(action="accounts.role.bootstrap", actor=actor, purpose=PURPOSE, refs=refs):  # noqa: SIM117
         with transaction.atomic():
-            if _administrators(locked=True).exists():
+            if _administrators(locked=True).count() >= BOOTSTRAP_ADMINISTRATORS:
                 raise Conflict(
-                    "An administrator exists already: roles are granted in the console from now on.",
-                    code="administrator_exists",
+                    "Two administrators exist already: roles are granted in the console from now on.",
+                    code="administrators_exist",
                 )
             target = _lock(target)
             _check_fits(target, Role.ADMINISTRATOR, None, None)

@@ -1,6 +1,7 @@
-"""`frontdesk staff_bootstrap USERNAME --reason TEXT`: make the first administrator of a new installation.
+"""`frontdesk staff_bootstrap USERNAME --reason TEXT`: make the first two administrators of an installation.
 
-The one way to grant a role from a shell, and only while no active administrator exists: after that,
+The one way to grant a role from a shell, and only while fewer than two administrators are active (the
+first has nobody to approve a second, a privileged grant): after that,
 roles are granted and revoked in the console (docs/adr/0015-staff-role-administration.md). The grant
 goes through `accounts.services.administrator_bootstrap` and is recorded as `accounts.role.bootstrapped`.
 """
@@ -18,7 +19,7 @@ from frontdesk.core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Grant the administrator role to the first administrator (refused once one exists)."
+    help = "Make one of the first two administrators (refused once two are active)."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
