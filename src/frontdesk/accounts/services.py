@@ -270,7 +270,7 @@ def role_grant(
 def _expire(change: RoleChange, actor: Any, now: dt.datetime) -> bool:
     """Close one pending change past its time (its own transaction, so it stands when a refusal follows)."""
     with transaction.atomic():
-        locked = RoleChange.objects.select_for_update().select_related("target", "office").get(pk=change.pk)
+        locked = RoleChange.objects.select_for_update(of=("self",)).select_related("target", "office").get(pk=change.pk)
         if locked.status != RoleChangeStatus.PENDING or locked.expires_at is None or locked.expires_at > now:
             return False
         locked.status = RoleChangeStatus.EXPIRED
@@ -293,7 +293,7 @@ def _refuse_if_expired(change: RoleChange, actor: Any, now: dt.datetime) -> None
 
 def _pending(change: RoleChange, now: dt.datetime) -> RoleChange:
     """The change, locked and still waiting; otherwise the Conflict that says what became of it."""
-    locked = RoleChange.objects.select_for_update().select_related("target", "office").get(pk=change.pk)
+    locked = RoleChange.objects.select_for_update(of=("self",)).select_related("target", "office").get(pk=change.pk)
     if locked.status != RoleChangeStatus.PENDING:
         raise Conflict(f"This request is no longer waiting: {locked.get_status_display().lower()}.", code="not_pending")
     if locked.expires_at is not None and locked.expires_at <= now:
