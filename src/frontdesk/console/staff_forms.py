@@ -63,6 +63,6 @@ class RoleDecisionForm(UswdsForm):
         label="Reason for rejecting",
         max_length=MAX_REASON,
         required=False,
-        help_text="Needed to reject; kept in the role history.",
+        help_text="Needed only to reject; kept in the role history.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
