@@ -138,6 +138,7 @@ def test_a_privileged_grant_goes_through_a_second_administrator(admin_web, admin
 
     own = admin_web.get("/console/staff/approvals/").content.decode()
     assert "newcomer" in own and 'value="approve"' not in own  # the requester sees no approve button
+    assert "you asked for it" in own and 'value="reject"' in own  # ... but may withdraw it
     refused = decide(admin_web, change, "approve")
     assert refused.status_code == 403
     assert roles_of("newcomer") == set()

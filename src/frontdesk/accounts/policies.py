@@ -33,19 +33,31 @@ def can_change_roles_of(actor: Any, target: Any) -> bool:
     return can_administer_roles(actor) and not same_person(actor, target)
 
 
+def approval_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
+    """Why this administrator may not approve the change, as (code, sentence); None when they may.
+    The change's state (waiting, in time) is the service's to check, under a lock."""
+    if not can_administer_roles(actor):
+        return ("not_administrator", "Only an administrator approves role changes.")
+    if same_person(actor, change.target):
+        return ("own_roles", "Nobody approves a change to their own roles.")
+    if same_person(actor, change.requested_by):
+        return ("own_request", "A second administrator must approve this: you asked for it.")
+    return None
+
+
+def rejection_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
+    """Why this administrator may not reject (or, as its requester, withdraw) the change; None when they may."""
+    if not can_administer_roles(actor):
+        return ("not_administrator", "Only an administrator rejects role changes.")
+    if same_person(actor, change.target):
+        return ("own_roles", "Nobody decides a change to their own roles.")
+    return None
+
+
 def can_approve_role_change(actor: Any, change: RoleChange) -> bool:
     """The second administrator: not the one who asked, and not the person whose roles change."""
-    return (
-        change.status == RoleChangeStatus.PENDING
-        and can_administer_roles(actor)
-        and not same_person(actor, change.requested_by)
-        and not same_person(actor, change.target)
-    )
+    return change.status == RoleChangeStatus.PENDING and approval_refusal(actor, change) is None
 
 
 def can_reject_role_change(actor: Any, change: RoleChange) -> bool:
-    return (
-        change.status == RoleChangeStatus.PENDING
-        and can_administer_roles(actor)
-        and not same_person(actor, change.target)
-    )
+    return change.status == RoleChangeStatus.PENDING and rejection_refusal(actor, change) is None

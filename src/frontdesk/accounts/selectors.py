@@ -127,6 +127,7 @@ class PendingChange:
     label: str
     may_approve: bool
     may_reject: bool
+    why_not_approve: str  # the policy's sentence when this administrator may not approve
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,19 @@ class StaffRoles:
 
 
 def pending_views(actor: Any, changes: Any) -> list[PendingChange]:
-    return [
-        PendingChange(
-            change,
-            ROLE_LABELS[Role(change.role)],
-            policies.can_approve_role_change(actor, change),
-            policies.can_reject_role_change(actor, change),
+    views = []
+    for change in changes:
+        refusal = policies.approval_refusal(actor, change)
+        views.append(
+            PendingChange(
+                change,
+                ROLE_LABELS[Role(change.role)],
+                policies.can_approve_role_change(actor, change),
+                policies.can_reject_role_change(actor, change),
+                refusal[1] if refusal else "",
+            )
         )
-        for change in changes
-    ]
+    return views
 
 
 def staff_roles_get(*, actor: Any, username: str, now: dt.datetime | None = None) -> StaffRoles:

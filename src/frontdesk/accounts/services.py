@@ -93,6 +93,12 @@ def _scope(role: Role, office: Office | None, region: int | None) -> tuple[Offic
     return None, None
 
 
+def _refuse(refusal: tuple[str, str] | None) -> None:
+    if refusal is not None:
+        code, message = refusal
+        raise PermissionDenied(message, code=code)
+
+
 def _require_administrator(actor: Any, target: Any) -> None:
     if not policies.can_administer_roles(actor):
         raise PermissionDenied("Only an administrator changes staff roles.", code="not_administrator")
@@ -308,12 +314,7 @@ def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | No
     now = now or timezone.now()
     refs = {"change": str(change.public_id), **_refusal_refs(change.target, change.role)}
     with refusals_recorded(action="accounts.role.approve", actor=actor, purpose=PURPOSE, refs=refs):
-        if not policies.can_administer_roles(actor):
-            raise PermissionDenied("Only an administrator approves role changes.", code="not_administrator")
-        if policies.same_person(actor, change.target):
-            raise PermissionDenied("Nobody approves a change to their own roles.", code="own_roles")
-        if policies.same_person(actor, change.requested_by):
-            raise PermissionDenied("A second administrator must approve this: you asked for it.", code="own_request")
+        _refuse(policies.approval_refusal(actor, change))
         _refuse_if_expired(change, actor, now)
         with transaction.atomic():
             change = _pending(change, now)
@@ -333,14 +334,11 @@ def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | No
 def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.datetime | None = None) -> RoleChange:
     """Turn down a pending grant, with a reason; nothing changes for the person. The requester may
     withdraw their own request this way; the person it is for may not decide it."""
-    reason = _reason(reason, field="decision_reason")
     now = now or timezone.now()
     refs = {"change": str(change.public_id), **_refusal_refs(change.target, change.role)}
     with refusals_recorded(action="accounts.role.reject", actor=actor, purpose=PURPOSE, refs=refs):
-        if not policies.can_administer_roles(actor):
-            raise PermissionDenied("Only an administrator rejects role changes.", code="not_administrator")
-        if policies.same_person(actor, change.target):
-            raise PermissionDenied("Nobody decides a change to their own roles.", code="own_roles")
+        _refuse(policies.rejection_refusal(actor, change))
+        reason = _reason(reason, field="decision_reason")
         _refuse_if_expired(change, actor, now)
         with transaction.atomic():
             change = _pending(change, now)
