@@ -93,6 +93,10 @@ def test_an_office_role_needs_an_office_and_a_privacy_officer_a_region(admin, ne
     with pytest.raises(ValidationFailed) as no_region:
         role_grant(actor=admin, target=newcomer, role=Role.REGIONAL_PRIVACY_OFFICER, reason="r")
     assert no_region.value.field == "region"
+    with pytest.raises(ValidationFailed) as unknown_region:
+        role_grant(actor=admin, target=newcomer, role=Role.REGIONAL_PRIVACY_OFFICER, region=42, reason="r")
+    assert unknown_region.value.field == "region"
+    assert not RoleChange.objects.exists()
 
 
 # --- Who may ---------------------------------------------------------------------------------------
@@ -304,6 +308,7 @@ def test_office_roles_are_at_one_office(admin, office):
 
 def test_a_privacy_officer_at_an_office_looks_after_its_region(admin, admin2, office):
     manager = staff_user("manager", Role.OFFICE_MANAGER, office)
+    OfficeFactory(code="G07", region=7)
     with pytest.raises(Conflict) as refused:
         role_grant(actor=admin, target=manager, role=Role.REGIONAL_PRIVACY_OFFICER, region=7, reason="r")
     assert refused.value.code == "other_region"

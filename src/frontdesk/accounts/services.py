@@ -87,8 +87,10 @@ def _scope(role: Role, office: Office | None, region: int | None) -> tuple[Offic
             raise ValidationFailed(f"Choose the office where the {ROLE_LABELS[role].lower()} works.", field="office")
         return office, office.region
     if scope == Scope.REGION:
-        if region is None or region < 1:
-            raise ValidationFailed("Choose the region the privacy officer looks after.", field="region")
+        if region is None or not Office.objects.filter(region=region).exists():
+            raise ValidationFailed(
+                "Choose a region with offices for the privacy officer to look after.", field="region"
+            )
         return None, region
     return None, None
 
