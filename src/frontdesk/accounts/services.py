@@ -159,9 +159,13 @@ def _check_fits(target: Any, role: Role, office: Office | None, region: int | No
 
 
 def _lock(target: Any) -> Any:
-    """Serialize changes to one person's roles (two administrators at once see each other's change)."""
+    """Serialize changes to one person's roles (two administrators at once see each other's change).
+
+    FOR NO KEY UPDATE: the rows this transaction inserts point at users (requested_by, the ledger's
+    actor), and those foreign-key checks must not wait on another administrator's lock of the same user.
+    """
     roles_forget(target)
-    return get_user_model().objects.select_for_update().get(pk=target.pk)
+    return get_user_model().objects.select_for_update(no_key=True).get(pk=target.pk)
 
 
 # --- Applying ---------------------------------------------------------------------------------------
@@ -371,12 +375,14 @@ def role_revoke(
         role = _role(role)
         reason = _reason(reason)
         with transaction.atomic():
+            if role == Role.ADMINISTRATOR:
+                _administrators(locked=True)  # the group before the user, in every path: no deadlock
             target = _lock(target)
             if role not in _held(target):
                 raise Conflict(
                     f"{target.get_username()} does not hold the role {ROLE_LABELS[role].lower()}.", code="not_held"
                 )
-            if role == Role.ADMINISTRATOR and not _administrators(locked=True).exclude(pk=target.pk).exists():
+            if role == Role.ADMINISTRATOR and not _administrators().exclude(pk=target.pk).exists():
                 raise Conflict(
                     "This is the last administrator; grant the role to someone else first.",
                     code="last_administrator",
@@ -414,7 +420,9 @@ def _administrators(*, locked: bool = False):
     revocations (or two bootstraps) at once cannot both see another administrator (or none)."""
     if locked:
         group, _ = Group.objects.get_or_create(name=Role.ADMINISTRATOR.value)
-        Group.objects.select_for_update().get(pk=group.pk)
+        # NO KEY UPDATE: revocations and bootstraps queue here; grants adding members (a foreign key to
+        # the group) do not.
+        Group.objects.select_for_update(no_key=True).get(pk=group.pk)
     return get_user_model().objects.filter(is_active=True, groups__name=Role.ADMINISTRATOR.value)
 
 
