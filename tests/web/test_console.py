@@ -64,10 +64,15 @@ def test_without_self_enrolment_an_administrator_issues_the_key(office, settings
     assert not TOTPDevice.objects.exists()
 
 
-def test_the_administrator_signs_in_with_a_password_alone(office):
-    staff_user("admin", Role.ADMINISTRATOR)
+def test_the_administrator_needs_a_second_factor_too(office):
+    # The administrator reads no personal data but decides who may (docs/adr/0015-staff-role-administration.md).
+    admin = staff_user("admin", Role.ADMINISTRATOR)
+    device = totp_device(admin)
     client = Client()
-    assert sign_in(client, "admin")["Location"] == "/console/"
+    assert sign_in(client, "admin")["Location"] == "/console/sign-in/code/"
+    assert client.get("/console/staff/")["Location"].startswith("/console/sign-in/")
+    assert client.post("/console/sign-in/code/", {"token": current_code(device)})["Location"] == "/console/"
+    assert client.get("/console/staff/").status_code == 200
     assert client.get("/console/people/").status_code == 403
 
 

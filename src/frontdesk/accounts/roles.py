@@ -48,9 +48,22 @@ ROLE_SCOPE = {
 # Roles that run an office's day and so may read schedules and person records (with a purpose).
 SCHEDULE_ROLES = frozenset({Role.COUNTER_CLERK, Role.TECHNICAL_EXPERT, Role.OFFICE_MANAGER})
 
+# Granting one of these takes a second administrator's approval (AC-5 separation of duties;
+# docs/adr/0015-staff-role-administration.md): each reaches past one office or changes who may.
+PRIVILEGED_ROLES = frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL, Role.AUDITOR, Role.ADMINISTRATOR})
+
+# A holder of one of these holds no other role: the administrator must never read personal data and
+# the auditor must never change anything (DESIGN.md, "Who uses it").
+EXCLUSIVE_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
+
 
 def user_roles(user) -> set[Role]:
-    """The user's roles, cached on the user object for the request."""
+    """The user's roles, read from the database once per request.
+
+    The cache lives on the user object, and the authentication middleware loads a new one for every
+    request, so a role granted or revoked counts from the holder's next request; nothing keeps roles
+    in the session.
+    """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
     cached = getattr(user, "_frontdesk_roles", None)
@@ -59,6 +72,12 @@ def user_roles(user) -> set[Role]:
         cached = {role for role in Role if role.value in names}
         user._frontdesk_roles = cached
     return cached
+
+
+def roles_forget(user) -> None:
+    """Drop the per-request cache, so a role just granted or revoked counts on this object too."""
+    if user is not None:
+        user.__dict__.pop("_frontdesk_roles", None)
 
 
 def primary_role(user) -> str:

@@ -51,6 +51,8 @@ PRIVACY_READ = Rule(
 ACCOUNTING = Rule("counsel and auditors", roles=frozenset({Role.GENERAL_COUNSEL, Role.AUDITOR}))
 PRIVACY_WATCH = Rule("regional privacy officers", roles=frozenset({Role.REGIONAL_PRIVACY_OFFICER}))
 AUDITOR = Rule("auditors", roles=frozenset({Role.AUDITOR}))
+# Staff accounts and their roles; no personal data of the public, but who holds which role is not for caching.
+STAFF_ADMIN = Rule("administrators", roles=frozenset({Role.ADMINISTRATOR}))
 RESTRICTIONS = Rule(
     "counsel, privacy officers, office managers and auditors",
     roles=frozenset({Role.GENERAL_COUNSEL, Role.REGIONAL_PRIVACY_OFFICER, Role.OFFICE_MANAGER, Role.AUDITOR}),
@@ -110,6 +112,13 @@ RULES: dict[str, Rule] = {
     "console:audit": AUDITOR,
     "console:audit-events": AUDITOR,
     "console:audit-verify": AUDITOR,
+    "console:staff": STAFF_ADMIN,
+    "console:staff-person": STAFF_ADMIN,
+    "console:staff-grant": STAFF_ADMIN,
+    "console:staff-revoke": STAFF_ADMIN,
+    "console:staff-approvals": STAFF_ADMIN,
+    "console:staff-decide": STAFF_ADMIN,
+    "console:staff-history": STAFF_ADMIN,
 }
 
 

@@ -46,6 +46,14 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         ],
     ),
     ("Audit", [Link("console:audit", "Ledger", "Checkpoints, events and verification.")]),
+    (
+        "Staff administration",
+        [
+            Link("console:staff", "Staff roles", "Find staff; grant and revoke roles, with a reason."),
+            Link("console:staff-approvals", "Waiting for approval", "Privileged grants, for a second administrator."),
+            Link("console:staff-history", "Role history", "Every grant and revocation, who asked and who decided."),
+        ],
+    ),
 ]
 
 

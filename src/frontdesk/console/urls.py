@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import audit_views, auth_views, manage_views, office_views, privacy_views, views
+from . import audit_views, auth_views, manage_views, office_views, privacy_views, staff_views, views
 
 app_name = "console"
 
@@ -52,4 +52,11 @@ urlpatterns = [
     path("audit/", audit_views.audit, name="audit"),
     path("audit/events/", audit_views.audit_events, name="audit-events"),
     path("audit/verify/", audit_views.audit_verify, name="audit-verify"),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/person/", staff_views.staff_person, name="staff-person"),
+    path("staff/grant/", staff_views.staff_grant, name="staff-grant"),
+    path("staff/revoke/", staff_views.staff_revoke, name="staff-revoke"),
+    path("staff/approvals/", staff_views.staff_approvals, name="staff-approvals"),
+    path("staff/approvals/decide/", staff_views.staff_decide, name="staff-decide"),
+    path("staff/history/", staff_views.staff_history, name="staff-history"),
 ]

@@ -15,6 +15,7 @@ MENU = (
     "console:office",
     "console:privacy-requests",
     "console:audit",
+    "console:staff",
 )
 
 

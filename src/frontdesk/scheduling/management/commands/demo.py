@@ -46,7 +46,7 @@ SIGNINS_HEADER = "username\trole\toffice\tpassword"
 @dataclass(frozen=True)
 class DemoUser:
     username: str
-    role: Role
+    role: Role | None  # None: an account with no role yet, for an administrator to grant one
     office: Office | None = None
     region: int | None = None
 
@@ -65,6 +65,8 @@ def demo_users(offices: dict[str, Office]) -> list[DemoUser]:
     ]
     users.append(DemoUser(f"{SHORT[Role.REGIONAL_PRIVACY_OFFICER]}.region1", Role.REGIONAL_PRIVACY_OFFICER, region=1))
     users += [DemoUser(SHORT[role], role) for role in (Role.GENERAL_COUNSEL, Role.AUDITOR, Role.ADMINISTRATOR)]
+    # A second administrator approves what the first asks for (docs/adr/0015-staff-role-administration.md).
+    users += [DemoUser("admin2", Role.ADMINISTRATOR), DemoUser("newhire", None)]
     return users
 
 
@@ -127,7 +129,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _users(self, users: list[DemoUser], path: Path) -> list[tuple[str, str, str, str]]:
-        """Create missing demo users; keep the password of every user already in the sign-ins file."""
+        """Create missing demo users with their roles; keep the password of every user already in the
+        sign-ins file, and the roles of every user that exists."""
         User = get_user_model()
         passwords = read_signins(path)
         groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
@@ -140,8 +143,14 @@ class Command(BaseCommand):
                 password = password or secrets.token_urlsafe(12)
                 user.set_password(password)
                 user.save()
-            user.groups.add(groups[demo.role])
-            StaffProfile.objects.update_or_create(user=user, defaults={"office": demo.office, "region": demo.region})
-            rows.append((demo.username, ROLE_LABELS[demo.role], demo.where, password))
+            if created and demo.role is not None:
+                # Demo data, like `frontdesk seed`: written directly, once, so that a rerun keeps what an
+                # administrator changed since. Real grants go through the console (accounts.services).
+                user.groups.add(groups[demo.role])
+                StaffProfile.objects.update_or_create(
+                    user=user, defaults={"office": demo.office, "region": demo.region}
+                )
+            label = ROLE_LABELS[demo.role] if demo.role is not None else "No role yet"
+            rows.append((demo.username, label, demo.where if demo.role is not None else "-", password))
         write_signins(path, rows)
         return rows

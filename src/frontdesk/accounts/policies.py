@@ -1,0 +1,63 @@
+"""Who may change whose staff roles (AC-2 account management, AC-5 separation of duties, AC-6).
+
+Small pure functions; `accounts.services` enforces them and the console uses them to decide which
+forms and buttons to show. The reasons are in docs/adr/0015-staff-role-administration.md:
+
+- Only administrators administer roles, and never their own.
+- A privileged grant waits for a second administrator, who is neither its requester nor its target.
+- Anyone who may see a pending change may reject it, except its target (the requester withdrawing
+  their own request is a rejection too).
+"""
+
+from typing import Any
+
+from .models import RoleChange, RoleChangeStatus
+from .roles import PRIVILEGED_ROLES, Role, user_roles
+
+
+def same_person(a: Any, b: Any) -> bool:
+    return getattr(a, "pk", None) is not None and a.pk == getattr(b, "pk", None)
+
+
+def is_privileged(role: Role) -> bool:
+    return role in PRIVILEGED_ROLES
+
+
+def can_administer_roles(user: Any) -> bool:
+    """Sees the staff list, the pending changes and the history; may ask for changes."""
+    return Role.ADMINISTRATOR in user_roles(user)
+
+
+def can_change_roles_of(actor: Any, target: Any) -> bool:
+    """May grant a role to, or revoke one from, this person: an administrator, and not themselves."""
+    return can_administer_roles(actor) and not same_person(actor, target)
+
+
+def approval_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
+    """Why this administrator may not approve the change, as (code, sentence); None when they may.
+    The change's state (waiting, in time) is the service's to check, under a lock."""
+    if not can_administer_roles(actor):
+        return ("not_administrator", "Only an administrator approves role changes.")
+    if same_person(actor, change.target):
+        return ("own_roles", "Nobody approves a change to their own roles.")
+    if same_person(actor, change.requested_by):
+        return ("own_request", "A second administrator must approve this: you asked for it.")
+    return None
+
+
+def rejection_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
+    """Why this administrator may not reject (or, as its requester, withdraw) the change; None when they may."""
+    if not can_administer_roles(actor):
+        return ("not_administrator", "Only an administrator rejects role changes.")
+    if same_person(actor, change.target):
+        return ("own_roles", "Nobody decides a change to their own roles.")
+    return None
+
+
+def can_approve_role_change(actor: Any, change: RoleChange) -> bool:
+    """The second administrator: not the one who asked, and not the person whose roles change."""
+    return change.status == RoleChangeStatus.PENDING and approval_refusal(actor, change) is None
+
+
+def can_reject_role_change(actor: Any, change: RoleChange) -> bool:
+    return change.status == RoleChangeStatus.PENDING and rejection_refusal(actor, change) is None
