@@ -74,6 +74,8 @@ RULES: dict[str, Rule] = {
     "public:appointment-reschedule": PUBLIC_PERSONAL,
     "public:appointment-forget": PUBLIC_PERSONAL,
     "public:accounting": PUBLIC_PERSONAL,
+    "public:accounting-code": PUBLIC_PERSONAL,
+    "public:accounting-verify": PUBLIC_PERSONAL,
     "public:privacy": PUBLIC,
     # Signing in.
     "console:sign-in": SIGN_IN,
