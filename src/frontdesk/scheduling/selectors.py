@@ -89,23 +89,21 @@ def code_asked(normalized: str | None) -> dict[str, str]:
     return {"appointment_code": pseudonym("appointment_code", normalized) if normalized else "malformed"}
 
 
-STAFF_NOT_FOUND = "No appointment with that code at an office you serve."
+def _by_code(normalized: str | None) -> Appointment | None:
+    if not normalized:
+        return None
+    related = ("office", "service", "person", "companion")
+    return Appointment.objects.select_related(*related).filter(code=normalized).first()
 
 
 def appointment_get_for_staff(*, actor, code: str, purpose: str, purpose_note: str = "") -> Appointment:
     recorded = require_purpose(purpose, purpose_note)
     normalized = normalize_code(code)
     with refusals_recorded(action="records.appointment", actor=actor, purpose=recorded, refs=code_asked(normalized)):
-        appointment = (
-            Appointment.objects.select_related("office", "service", "person", "companion")
-            .filter(code=normalized)
-            .first()
-            if normalized
-            else None
-        )
+        appointment = _by_code(normalized)
         if appointment is None or not policies.can_view_office_schedule(actor, appointment.office):
             # Out-of-scope appointments look exactly like missing ones, to the actor and on the ledger.
-            raise NotFound(STAFF_NOT_FOUND, code="appointment_not_found")
+            raise NotFound("No appointment with that code at an office you serve.", code="appointment_not_found")
     people = [appointment.person] + ([appointment.companion] if appointment.companion else [])
     _record_read(
         actor=actor,
@@ -125,13 +123,7 @@ def appointment_for_office_day(*, actor, code: str, action: str) -> Appointment:
     with refusals_recorded(
         action="records.appointment", actor=actor, refs=code_asked(normalized) | {"action": action.replace("-", "_")}
     ):
-        appointment = (
-            Appointment.objects.select_related("office", "service", "person", "companion")
-            .filter(code=normalized)
-            .first()
-            if normalized
-            else None
-        )
+        appointment = _by_code(normalized)
         if appointment is None or not policies.can_run_office_day(actor, appointment.office):
             raise NotFound("No appointment with that code at your office.", code="appointment_not_found")
     return appointment
