@@ -31,6 +31,8 @@ PUBLIC_API = {
     "api-root",
     # Disclosures: a person's own accounting (code + last name + birth date) and the published report.
     "accounting_mine",
+    "accounting_mine_code",
+    "accounting_mine_code_verify",
     "transparency",
     "transparency_csv",
     "transparency_html",

@@ -31,6 +31,13 @@ from frontdesk.disclosures.models import (
     SignOff,
 )
 from frontdesk.disclosures.packet import packet_pdf
+from frontdesk.disclosures.subject_access import (
+    CODE_TTL,
+    MAX_ATTEMPTS,
+    Identity,
+    access_code_request,
+    access_code_verify,
+)
 from frontdesk.disclosures.transparency import report_csv, report_html, transparency_report
 from frontdesk.disclosures.vocabulary import (
     SIGNOFF_ROLES,
@@ -372,6 +379,25 @@ class MyAccountingEntryOut(Schema):
     recipient_name: str
     recipient_address: str
     authority: str
+
+
+class AccessCodeRequestIn(Schema):
+    first_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    last_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
+    date_of_birth: dt.date = Field(ge=EARLIEST, le=LATEST)
+    channel: Literal["email", "sms"] = Field(description="Where the code goes: the email or phone number on file")
+    language: Literal["en", "es"] = "en"
+
+
+class AccessCodeSentOut(Schema):
+    challenge: str = Field(description="Send it back with the code")
+    message: str
+    expires_in_seconds: int
+
+
+class AccessCodeVerifyIn(Schema):
+    challenge: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=12)]
 
 
 class AlertOut(Schema):
@@ -888,18 +914,61 @@ def _alert(a: AccessAlert) -> dict:
     ),
 )
 def accounting_mine(request: HttpRequest, payload: VerifyIn):
-    entries = selectors.accounting_for_person(**payload.model_dump())
-    return [
-        {
-            "disclosed_on": timezone.localdate(e.disclosed_at),
-            "nature": e.nature,
-            "purpose": e.purpose,
-            "recipient_name": e.recipient_name,
-            "recipient_address": e.recipient_address,
-            "authority": e.authority_citation,
-        }
-        for e in entries
-    ]
+    return [_my_entry(e) for e in selectors.accounting_for_person(**payload.model_dump())]
+
+
+def _my_entry(e: AccountingEntry) -> dict:
+    return {
+        "disclosed_on": timezone.localdate(e.disclosed_at),
+        "nature": e.nature,
+        "purpose": e.purpose,
+        "recipient_name": e.recipient_name,
+        "recipient_address": e.recipient_address,
+        "authority": e.authority_citation,
+    }
+
+
+CODE_SENT = "If we hold a record that matches, we sent a code to the contact on file."
+
+
+@router.post(
+    "/accounting/mine/code",
+    auth=None,
+    response={202: AccessCodeSentOut, **PUBLIC_ERRORS},
+    summary="Get a one-time code to see who we shared your records with",
+    description=(
+        "For anyone without an appointment code of their own (a companion, for example). Give your name, "
+        "date of birth and a channel; if a record matches and has a contact on that channel, a 6-digit code "
+        "goes there. The answer is the same whether or not anything matched. Then call "
+        "/accounting/mine/code/verify with the challenge and the code."
+    ),
+)
+def accounting_mine_code(request: HttpRequest, payload: AccessCodeRequestIn):
+    identity = Identity(
+        first_name=payload.first_name,
+        last_name=payload.last_name,
+        date_of_birth=payload.date_of_birth,
+        channel=payload.channel,
+    )
+    challenge = access_code_request(identity=identity, language=payload.language)
+    expires = int(CODE_TTL.total_seconds())
+    return Status(202, {"challenge": str(challenge), "message": CODE_SENT, "expires_in_seconds": expires})
+
+
+@router.post(
+    "/accounting/mine/code/verify",
+    auth=None,
+    response={200: list[MyAccountingEntryOut], **PUBLIC_ERRORS},
+    summary="Who we shared your records with, by one-time code",
+    description=(
+        "Your accounting of disclosures (5 U.S.C. 552a(c)(3)) for the code sent to you. A code works once, "
+        f"for {CODE_TTL.seconds // 60} minutes and {MAX_ATTEMPTS} tries (422 access_code_wrong, "
+        "access_code_expired or access_code_locked). The law lets us leave out disclosures to law enforcement "
+        "made under 552a(b)(7)."
+    ),
+)
+def accounting_mine_code_verify(request: HttpRequest, payload: AccessCodeVerifyIn):
+    return [_my_entry(e) for e in access_code_verify(challenge=payload.challenge, code=payload.code)]
 
 
 TRANSPARENCY = (

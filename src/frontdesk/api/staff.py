@@ -15,8 +15,7 @@ from frontdesk.core.errors import NotFound
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.services import closure_save
 from frontdesk.scheduling import policies, selectors, services
-from frontdesk.scheduling.codes import normalize_code
-from frontdesk.scheduling.models import Appointment, WalkIn
+from frontdesk.scheduling.models import WalkIn
 
 from .present import person_dict, staff_appointment_dict
 from .public import book, office_by_code, service_by_code
@@ -74,17 +73,6 @@ def appointment_create(request: HttpRequest, payload: BookingIn):
     return Status(*book(request, payload, actor=request.user, scope=f"staff:{request.user.pk}:appointments"))
 
 
-def _own_appointment(request: HttpRequest, code: str) -> Appointment:
-    appointment = (
-        Appointment.objects.select_related("office", "service", "person", "companion")
-        .filter(code=normalize_code(code) or "")
-        .first()
-    )
-    if appointment is None or not policies.can_run_office_day(request.user, appointment.office):
-        raise NotFound("No appointment with that code at your office.", code="appointment_not_found")
-    return appointment
-
-
 ACTIONS = {
     "check-in": services.appointment_check_in,
     "complete": services.appointment_complete,
@@ -101,7 +89,8 @@ ACTIONS = {
 def appointment_action(request: HttpRequest, code: str, action: str):
     if action not in ACTIONS:
         raise NotFound(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.", code="unknown_action")
-    appointment = ACTIONS[action](actor=request.user, appointment=_own_appointment(request, code))
+    appointment = selectors.appointment_for_office_day(actor=request.user, code=code, action=action)
+    appointment = ACTIONS[action](actor=request.user, appointment=appointment)
     return staff_appointment_dict(appointment)
 
 

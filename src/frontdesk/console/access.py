@@ -19,6 +19,8 @@ from django.utils.http import urlencode
 from frontdesk.accounts.mfa import mfa_satisfied
 from frontdesk.accounts.roles import SCHEDULE_ROLES, Role, user_roles
 from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
+from frontdesk.core.purposes import PURPOSES
+from frontdesk.ledger.refusals import refusal_record
 
 WEB_NAMESPACES = ("public", "console")
 
@@ -74,6 +76,8 @@ RULES: dict[str, Rule] = {
     "public:appointment-reschedule": PUBLIC_PERSONAL,
     "public:appointment-forget": PUBLIC_PERSONAL,
     "public:accounting": PUBLIC_PERSONAL,
+    "public:accounting-code": PUBLIC_PERSONAL,
+    "public:accounting-verify": PUBLIC_PERSONAL,
     "public:privacy": PUBLIC,
     # Signing in.
     "console:sign-in": SIGN_IN,
@@ -130,6 +134,23 @@ def forbidden(request: HttpRequest, message: str = "") -> HttpResponse:
     return render(request, "console/forbidden.html", {"message": message}, status=403)
 
 
+def _record_refused_page(request: HttpRequest, page: str) -> None:
+    """A member turned away from a page of personal data leaves evidence: who, which page, why.
+
+    Only the page's name and a recognised purpose code are kept, never the query or the form (they may
+    hold a name, a code or an SSN). The member still gets the same 403 page.
+    """
+    source = request.POST if request.method == "POST" else request.GET
+    stated = source.get("purpose", "")
+    refusal_record(
+        action="console.page",
+        actor=request.user,
+        reason="role_not_allowed",
+        purpose=stated if stated in PURPOSES else "",
+        refs={"page": page, "method": (request.method or "")[:16]},
+    )
+
+
 class AccessRuleMiddleware:
     """Applies RULES before any public or console view runs; refuses any page without a rule."""
 
@@ -158,6 +179,8 @@ class AccessRuleMiddleware:
             target = reverse("console:sign-in")
             return redirect(f"{target}?{urlencode({REDIRECT_FIELD_NAME: request.get_full_path()})}")
         if not rule.allows(user):
+            if rule.personal:
+                _record_refused_page(request, f"{match.namespace}:{match.url_name}")
             return forbidden(request, f"This page is for {rule.label}.")
         return None
 

@@ -14,13 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.core.crypto import decrypt_field
-from frontdesk.core.errors import DomainError, ValidationFailed
+from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
 from frontdesk.offices.calendar import local_today
 from frontdesk.public import booking
 from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
-from frontdesk.scheduling.codes import normalize_code
 from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
 
 from .forms import (
@@ -61,14 +60,12 @@ def _back(request: HttpRequest, target: str, fallback: str) -> HttpResponse:
     return redirect(fallback)
 
 
-def _own_appointment(user, code: str) -> Appointment | None:
+def _own_appointment(user, code: str, action: str) -> Appointment | None:
     """The appointment behind an action button, if it is at the user's office (no personal data read)."""
-    appointment = (
-        Appointment.objects.select_related("office", "service").filter(code=normalize_code(code) or "").first()
-    )
-    if appointment is None or not policies.can_run_office_day(user, appointment.office):
+    try:
+        return selectors.appointment_for_office_day(actor=user, code=code, action=action)
+    except NotFound:
         return None
-    return appointment
 
 
 @require_GET
@@ -131,7 +128,7 @@ def appointment_action(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That action is not available.")
         return redirect(fallback)
     action, code = form.cleaned_data["act"]
-    appointment = _own_appointment(request.user, code)
+    appointment = _own_appointment(request.user, code, action)
     if appointment is None:
         messages.error(request, "No appointment with that code at your office.")
         return _back(request, form.cleaned_data["back"], fallback)
@@ -166,7 +163,7 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["POST"])
 def appointment_reschedule(request: HttpRequest) -> HttpResponse:
     """Move a caller's appointment: the first POST (code only) lists times, the second moves it."""
-    appointment = _own_appointment(request.user, request.POST.get("code", ""))
+    appointment = _own_appointment(request.user, request.POST.get("code", ""), "reschedule")
     if appointment is None:
         messages.error(request, "No appointment with that code at your office.")
         return redirect("console:appointment-find")

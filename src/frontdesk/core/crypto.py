@@ -40,6 +40,11 @@ def ssn_lookup_hash(ssn: str) -> str:
     return hmac.new(_key(settings.FRONTDESK_PII_HASH_KEY), normalize_ssn(ssn).encode(), hashlib.sha256).hexdigest()
 
 
+def keyed_digest(context: str, value: str) -> str:
+    """HMAC-SHA256 of a short secret (a one-time code) under the PII hash key, bound to its context."""
+    return hmac.new(_key(settings.FRONTDESK_PII_HASH_KEY), f"{context}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
 def pseudonym(kind: str, identifier: str) -> str:
     """A stable, keyed pseudonym such as `person:3f9a...`: joins events about one person, names no one."""
     digest = hmac.new(_key(settings.FRONTDESK_PSEUDONYM_KEY), f"{kind}:{identifier}".encode(), hashlib.sha256)

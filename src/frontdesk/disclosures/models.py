@@ -345,3 +345,29 @@ class AccessAlert(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "actor", "window_start"], name="access_alert_once_per_window")
         ]
+
+
+class AccessCode(models.Model):
+    """A one-time code sent to a contact on file, so that a person can see their own accounting without
+    an appointment of their own (subject access, Privacy Act (c)(3); docs/adr/0016).
+
+    A request makes one challenge (a UUID the person holds) with a row per matching person; people who
+    share the contact share one code. The code itself is never stored: only its keyed hash, bound to
+    the challenge. A request that matched no one still gets one row, with no person and a hash of a code
+    nobody received, so both answers look and behave the same.
+    """
+
+    challenge = models.UUIDField(db_index=True)
+    person = models.ForeignKey("scheduling.Person", null=True, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=8)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["person", "created_at"], name="access_code_person_time")]
+
+    def __str__(self) -> str:
+        return f"access code for challenge {self.challenge}"

@@ -171,7 +171,7 @@ def accounting_for_person(*, code: str, last_name: str, date_of_birth: dt.date) 
         kind="accounting",
         purpose="self_service",
         subjects=[subject_of(person)],
-        refs={"entries": len(entries)},
+        refs={"entries": len(entries), "verified_by": "appointment_code"},
     )
     return entries
 

@@ -2,9 +2,10 @@
 under which authority, and what became of them. HTML, CSV and JSON.
 
 Small counts identify people, so any count under 10 (FRONTDESK_TRANSPARENCY_THRESHOLD) is shown as
-"fewer than 10". Within a table whose cells add up to the published total, a single hidden cell could be
-worked out by subtraction, so the next smallest cell is hidden too (complementary suppression). Only a
-finished quarter is reported: a live count that moves from 11 to 12 would announce a new request.
+"fewer than 10". Within a table whose cells add up to the published total, the hidden cells can be
+worked out together by subtraction, so more cells are hidden until at least two are and together they
+hold at least 10 (complementary suppression). Only a finished quarter is reported: a live count that
+moves from 11 to 12 would announce a new request.
 
 Tables: by recipient agency type and by outcome each count every request once; by authority counts a
 request under each authority its decision relied on (or "none"), so that table may add up to more than
@@ -99,12 +100,26 @@ def _table(counts: dict[str, int], labels: dict[str, str], limit: int, *, partit
         shown = _display(counts[key], limit)
         cells.append(Cell(key, labels.get(key, key), shown.count, shown.display))
     if partition:
-        hidden = [c for c in cells if c.count is None]
-        visible = [c for c in cells if c.count is not None]
-        if len(hidden) == 1 and visible:
-            smallest = min(visible, key=lambda c: (c.count, c.key))
-            smallest.count, smallest.display = None, "suppressed"
+        _suppress_complement(cells, counts, limit)
     return cells
+
+
+def _suppress_complement(cells: list[Cell], counts: dict[str, int], limit: int) -> None:
+    """Hide more cells until the published total minus the shown cells says nothing small.
+
+    In a table that adds up to the total, the hidden cells together are worked out by subtraction: one
+    hidden cell is thereby published, and two hidden cells of 3 and 4 publish "7 between them". So the
+    smallest shown cells are hidden, one at a time, until at least two are hidden and together they hold
+    at least `limit` requests (or nothing is shown).
+    """
+    hidden = [c for c in cells if c.count is None]
+    if not hidden:
+        return
+    visible = sorted((c for c in cells if c.count is not None), key=lambda c: (c.count, c.key))
+    while visible and (len(hidden) < 2 or sum(counts[c.key] for c in hidden) < limit):
+        smallest = visible.pop(0)
+        smallest.count, smallest.display = None, "suppressed"
+        hidden.append(smallest)
 
 
 def _authorities(request: DisclosureRequest, released: dict[int, list[str]]) -> list[str]:
@@ -114,12 +129,32 @@ def _authorities(request: DisclosureRequest, released: dict[int, list[str]]) -> 
     return sorted(codes) or ["none"]
 
 
-def transparency_report(*, year: int, quarter: int, now: dt.datetime | None = None) -> Report:
-    now = now or timezone.now()
+@dataclass(frozen=True)
+class Counted:
+    """What the report needs of one request: its recipient's agency type, its outcome, its authorities."""
+
+    agency_type: str
+    outcome: str
+    authorities: tuple[str, ...]
+
+
+def quarter_closed(year: int, quarter: int, *, now: dt.datetime | None = None) -> tuple[dt.date, dt.date]:
+    """The quarter's bounds, when it has ended; a quarter still running (or ahead) is refused."""
     start, end = quarter_bounds(year, quarter)
-    if end > timezone.localdate(now):
-        raise ValidationFailed("Only a finished quarter is reported.", code="quarter_not_finished", field="quarter")
-    limit = threshold()
+    today = timezone.localdate(now or timezone.now())
+    if end > today:
+        last = end - dt.timedelta(days=1)
+        raise ValidationFailed(
+            f"{year}Q{quarter} has not ended (its last day is {last.isoformat()}); only a finished quarter is "
+            "reported.",
+            code="quarter_not_finished",
+            field="quarter",
+        )
+    return start, end
+
+
+def requests_counted(start: dt.date, end: dt.date) -> list[Counted]:
+    """The requests received in [start, end) (local dates), reduced to what the report counts."""
     zone = timezone.get_default_timezone()
     requests = list(
         DisclosureRequest.objects.filter(
@@ -132,18 +167,35 @@ def transparency_report(*, year: int, quarter: int, now: dt.datetime | None = No
         for r in requests
         if r.status == RequestStatus.RELEASED and hasattr(r, "release")
     }
+    return [
+        Counted(r.agency_type, OUTCOMES.get(r.status, "pending"), tuple(_authorities(r, released))) for r in requests
+    ]
+
+
+def tables_of(counted: list[Counted], limit: int) -> tuple[Cell, dict[str, list[Cell]]]:
+    """The published total and tables for these requests, small counts hidden (no database)."""
     by_type: dict[str, int] = {}
     by_outcome: dict[str, int] = {}
     by_authority: dict[str, int] = {}
-    for request in requests:
+    for request in counted:
         by_type[request.agency_type] = by_type.get(request.agency_type, 0) + 1
-        outcome = OUTCOMES.get(request.status, "pending")
-        by_outcome[outcome] = by_outcome.get(outcome, 0) + 1
-        for code in _authorities(request, released):
+        by_outcome[request.outcome] = by_outcome.get(request.outcome, 0) + 1
+        for code in request.authorities:
             by_authority[code] = by_authority.get(code, 0) + 1
-    total = _display(len(requests), limit)
+    total = _display(len(counted), limit)
     total.key, total.label = "total", "All requests"
-    type_labels = dict(AgencyType.choices)
+    return total, {
+        "by_agency_type": _table(by_type, dict(AgencyType.choices), limit, partition=True),
+        "by_authority": _table(by_authority, {"none": "No authority applied"}, limit, partition=False),
+        "by_outcome": _table(by_outcome, OUTCOME_LABELS, limit, partition=True),
+    }
+
+
+def transparency_report(*, year: int, quarter: int, now: dt.datetime | None = None) -> Report:
+    now = now or timezone.now()
+    start, end = quarter_closed(year, quarter, now=now)
+    limit = threshold()
+    total, tables = tables_of(requests_counted(start, end), limit)
     return Report(
         year=year,
         quarter=quarter,
@@ -152,11 +204,7 @@ def transparency_report(*, year: int, quarter: int, now: dt.datetime | None = No
         generated_at=now,
         threshold=limit,
         total=total,
-        tables={
-            "by_agency_type": _table(by_type, type_labels, limit, partition=True),
-            "by_authority": _table(by_authority, {"none": "No authority applied"}, limit, partition=False),
-            "by_outcome": _table(by_outcome, OUTCOME_LABELS, limit, partition=True),
-        },
+        tables=tables,
     )
 
 

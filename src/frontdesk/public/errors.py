@@ -14,6 +14,9 @@ BY_CODE = {
     "appointment_started": _(
         "This appointment's time has passed, so it can no longer be changed online. Call the office."
     ),
+    "access_code_wrong": _("That code is not right. Check it and try again."),
+    "access_code_expired": _("That code has expired or was already used. Ask for a new code."),
+    "access_code_locked": _("That code was entered wrong too many times. Ask for a new code."),
 }
 BY_FIELD = {
     "zip": _("We do not know that ZIP code. Check it and try again."),
@@ -26,6 +29,7 @@ BY_FIELD = {
     "companion_relationship": _("Say how the companion is related to the person."),
     "mode": _("That way of meeting is not offered for this service."),
     "interpreter_language": _("We do not have interpreters for that language."),
+    "channel": _("Choose email or text message."),
 }
 # Service field names that are spread over several inputs on the page.
 FIELD_ALIASES = {

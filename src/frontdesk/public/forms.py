@@ -128,3 +128,35 @@ class FindForm(UswdsForm):
         data = super().clean()
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
+
+
+class AccessCodeRequestForm(UswdsForm):
+    """Who you say you are, and where the code should go (a contact we already hold, never a new one)."""
+
+    first_name = forms.CharField(
+        label=_("First name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        label=_("Last name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    locals().update(birth_date_fields("dob"))
+    channel = forms.ChoiceField(
+        label=_("Where should we send the code?"),
+        help_text=_("We send it only to the email or phone number we already have for you."),
+        choices=[("email", _("Email")), ("sms", _("Text message"))],
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["date_of_birth"] = clean_birth_date(self, "dob")
+        return data
+
+
+class AccessCodeForm(UswdsForm):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=12,
+        help_text=_("6 digits, from the message we sent you."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "spellcheck": "false"}),
+    )

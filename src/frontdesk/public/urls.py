@@ -23,5 +23,7 @@ urlpatterns = [
     path("appointment/reschedule/", views.appointment_reschedule, name="appointment-reschedule"),
     path("appointment/forget/", views.appointment_forget, name="appointment-forget"),
     path("accounting/", views.accounting, name="accounting"),
+    path("accounting/code/", views.accounting_code, name="accounting-code"),
+    path("accounting/code/enter/", views.accounting_verify, name="accounting-verify"),
     path("privacy/", views.privacy, name="privacy"),
 ]

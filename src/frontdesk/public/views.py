@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk.core.errors import DomainError, ValidationFailed
 from frontdesk.disclosures.selectors import accounting_for_person
+from frontdesk.disclosures.subject_access import CODE_TTL, Identity, access_code_request, access_code_verify
 from frontdesk.offices.calendar import closed_dates, local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
@@ -30,11 +31,12 @@ from frontdesk.scheduling.selectors import appointment_find
 
 from . import booking
 from .errors import field_for, message_for
-from .forms import DetailsForm, FindForm, OptionsForm, ZipForm
+from .forms import AccessCodeForm, AccessCodeRequestForm, DetailsForm, FindForm, OptionsForm, ZipForm
 
 NEAR_MILES = (50, 150, 500)
 MAX_OFFICES = 10
 TOKENS_KEY = "fd_booking_tokens"
+CHALLENGE_KEY = "fd_access_challenge"
 
 
 def language() -> str:
@@ -383,3 +385,46 @@ def accounting(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error, message_for(error), field="__all__")
     return render(request, "public/accounting.html", {"form": form, "entries": entries})
+
+
+@require_http_methods(["GET", "POST"])
+def accounting_code(request: HttpRequest) -> HttpResponse:
+    """For anyone without an appointment code of their own (a companion, say): name and birth date, and a
+    one-time code to the contact on file. What follows never says whether a record matched."""
+    form = AccessCodeRequestForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
+        data = form.cleaned_data
+        identity = Identity(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            channel=data["channel"],
+        )
+        try:
+            challenge = access_code_request(identity=identity, language=language())
+        except DomainError as error:
+            form.add_domain_error(error, message_for(error), field=field_for(error))
+        else:
+            request.session[CHALLENGE_KEY] = {"id": str(challenge), "channel": identity.channel}
+            return redirect("public:accounting-verify")
+    return render(request, "public/accounting_code.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def accounting_verify(request: HttpRequest) -> HttpResponse:
+    """The code from the message, then the list. The list is shown once, in the answer to the code."""
+    challenge = request.session.get(CHALLENGE_KEY)
+    if not isinstance(challenge, dict):
+        return redirect("public:accounting-code")
+    form = AccessCodeForm(request.POST if request.method == "POST" else None)
+    entries = None
+    if form.is_bound and form.is_valid():
+        try:
+            entries = access_code_verify(challenge=challenge["id"], code=form.cleaned_data["code"])
+        except DomainError as error:
+            form.add_domain_error(error, message_for(error), field="code")
+        else:
+            request.session.pop(CHALLENGE_KEY, None)
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    context = {"form": form, "entries": entries, "channel": challenge.get("channel"), "minutes": minutes}
+    return render(request, "public/accounting_verify.html", context)

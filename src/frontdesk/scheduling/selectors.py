@@ -8,9 +8,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from frontdesk.accounts.roles import Scope
-from frontdesk.core.crypto import InvalidSsn, ssn_lookup_hash
+from frontdesk.core.crypto import InvalidSsn, pseudonym, ssn_lookup_hash
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.core.purposes import require_purpose
+from frontdesk.ledger.refusals import refusals_recorded
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_instant
 from frontdesk.offices.models import Office, Resource, ResourceKind
@@ -78,17 +79,31 @@ def office_day_schedule(*, actor, office: Office, day: date, purpose: str, purpo
     return appointments
 
 
+def code_asked(normalized: str | None) -> dict[str, str]:
+    """What a refused look-up by code asked for, as the ledger may hold it.
+
+    A confirmation code names one person's appointment, so the ledger keeps its keyed pseudonym: an
+    auditor holding the key can tie it to the appointment, and the entry reads the same whether or not
+    that appointment exists (docs/adr/0016-subject-access-and-refused-lookups.md).
+    """
+    return {"appointment_code": pseudonym("appointment_code", normalized) if normalized else "malformed"}
+
+
+def _by_code(normalized: str | None) -> Appointment | None:
+    if not normalized:
+        return None
+    related = ("office", "service", "person", "companion")
+    return Appointment.objects.select_related(*related).filter(code=normalized).first()
+
+
 def appointment_get_for_staff(*, actor, code: str, purpose: str, purpose_note: str = "") -> Appointment:
     recorded = require_purpose(purpose, purpose_note)
     normalized = normalize_code(code)
-    appointment = (
-        Appointment.objects.select_related("office", "service", "person", "companion").filter(code=normalized).first()
-        if normalized
-        else None
-    )
-    if appointment is None or not policies.can_view_office_schedule(actor, appointment.office):
-        # Out-of-scope appointments look exactly like missing ones.
-        raise NotFound("No appointment with that code at an office you serve.", code="appointment_not_found")
+    with refusals_recorded(action="records.appointment", actor=actor, purpose=recorded, refs=code_asked(normalized)):
+        appointment = _by_code(normalized)
+        if appointment is None or not policies.can_view_office_schedule(actor, appointment.office):
+            # Out-of-scope appointments look exactly like missing ones, to the actor and on the ledger.
+            raise NotFound("No appointment with that code at an office you serve.", code="appointment_not_found")
     people = [appointment.person] + ([appointment.companion] if appointment.companion else [])
     _record_read(
         actor=actor,
@@ -97,6 +112,20 @@ def appointment_get_for_staff(*, actor, code: str, purpose: str, purpose_note: s
         people=people,
         refs={"appointment": str(appointment.public_id), "office": appointment.office.code},
     )
+    return appointment
+
+
+def appointment_for_office_day(*, actor, code: str, action: str) -> Appointment:
+    """The appointment a front-line action (check-in, cancel...) names, when it is at the actor's office.
+
+    Reads no personal data; a code that is missing or at another office is refused alike, and recorded."""
+    normalized = normalize_code(code)
+    with refusals_recorded(
+        action="records.appointment", actor=actor, refs=code_asked(normalized) | {"action": action.replace("-", "_")}
+    ):
+        appointment = _by_code(normalized)
+        if appointment is None or not policies.can_run_office_day(actor, appointment.office):
+            raise NotFound("No appointment with that code at your office.", code="appointment_not_found")
     return appointment
 
 
@@ -120,7 +149,9 @@ def person_search(
 ) -> list[Person]:
     """Find people who have appointments at the actor's office, by SSN or by last name and birth date."""
     recorded = require_purpose(purpose, purpose_note)
-    people = _people_in_scope(actor)
+    query = "ssn" if ssn else "name_dob"
+    with refusals_recorded(action="records.person", actor=actor, purpose=recorded, refs={"query": query}):
+        people = _people_in_scope(actor)
     if ssn:
         try:
             people = people.filter(ssn_hash=ssn_lookup_hash(ssn))
@@ -136,7 +167,7 @@ def person_search(
         kind="person",
         purpose=recorded,
         people=found,
-        refs={"query": "ssn" if ssn else "name_dob", "results": len(found)},
+        refs={"query": query, "results": len(found)},
     )
     return found
 
