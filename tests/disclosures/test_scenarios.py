@@ -378,7 +378,9 @@ def test_an_ambiguous_subject_releases_nothing_about_anyone(catalog, clients, of
     assert released["matches"] == [{"subject": 1, "outcome": "ambiguous"}]
     assert released["accounting_entries"] == 0
     packet = clients["counsel"].get(f"/api/v1/disclosures/releases/{released['id']}/packet.json").json()
-    assert packet["subjects"] == [{"subject": 1, "records": []}]
+    assert packet["subjects"] == [
+        {"subject": 1, "categories": ["appointment_schedule"], "authorities": ["SSA-401.155-VIOLENT"], "records": []}
+    ]
 
 
 def test_reads_of_requests_and_packets_leave_a_trace(catalog, clients, appointment):
