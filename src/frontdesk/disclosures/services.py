@@ -6,7 +6,9 @@ that same transaction (DESIGN invariants 2, 3 and 7): a refused or invalid call 
 The request's life (DESIGN "Disclosure" flow), every step a ledger event:
     received -> evaluated (denied | needs_evidence | awaiting_signoff | approved) -> released | rejected
 An edit or new evidence after a sign-off voids every sign-off and evaluates again. A release
-re-evaluates at that moment, so an expired sign-off or a new restriction counts.
+re-evaluates at that moment, so an expired sign-off or a new restriction counts. Each person named is
+decided on their own and only those approved are released (ADR 0013); dropping a person only narrows,
+so it voids nothing.
 """
 
 import base64
@@ -368,6 +370,7 @@ def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignO
 
 
 def request_facts(request: DisclosureRequest, *, now: dt.datetime) -> Facts:
+    """The request's facts; `evidence` is every kind on file, which request_decide replaces per person."""
     return Facts(
         agency_type=request.agency_type,
         agency=agency_key(request.requester_agency),
@@ -908,9 +911,10 @@ def _nature(approved: list[str], records: list[dict]) -> str:
 def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime | None = None) -> Release:
     """Hand over the approved part of a request (DESIGN invariants 2 and 3).
 
-    Re-decides at this moment (expired sign-offs and new restrictions count), matches the subjects to
-    records, builds a packet holding only the approved categories' fields of the matched people, and in
-    the same transaction writes the ledger event and one Privacy Act (c)(1) accounting entry per person,
+    Re-decides at this moment (expired sign-offs and new restrictions count), takes only the people whose
+    own decision approves a category (ADR 0013), matches them to records, builds a packet holding each
+    one's own approved categories' fields, and in the same transaction writes the ledger event and one
+    Privacy Act (c)(1) accounting entry per matched person, with that person's authorities,
     kept at least five years ((c)(2)) and visible to the person unless the authority withholds it
     ((c)(3), (b)(7)).
     """
