@@ -141,6 +141,8 @@ def test_dropping_a_person_from_the_console_keeps_the_signoffs(world):
     assert f'value="{ben.public_id}"' not in shown  # no more documents for a dropped person
 
     clients["rpo"].post(act, {"action": "sign", "role": "regional_privacy_officer"})
+    ready = page(clients["rpo"], request)
+    assert "Release the packet" in ready and "2. Ben Okafor will not be released (dropped)" in ready
     clients["rpo"].post(act, {"action": "release"})
     assert DisclosureRequest.objects.get().status == "released"
     assert [e.person_id for e in AccountingEntry.objects.all()] == [world["booked"]["Rivera"].person_id]

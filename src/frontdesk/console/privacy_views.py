@@ -180,6 +180,7 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
     now = timezone.now()
     decided = services.request_decide(found, now=now)
     decision = decided.as_dict()
+    subject_rows = _subject_rows(found, decided)
     status = found.status if found.status in (RequestStatus.RELEASED, RequestStatus.REJECTED) else decision["status"]
     release = Release.objects.filter(request=found).first()
     sign_as = sorted(policies.signoff_roles_of(request.user, found))
@@ -203,7 +204,8 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
         "decision": _decision_rows(decision),
         "evidence": list(found.evidence.select_related("uploaded_by", "subject")),
         "subjects": list(found.subjects.all()),
-        "subject_rows": _subject_rows(found, decided),
+        "subject_rows": subject_rows,
+        "not_released": [p for p in subject_rows if p["status_code"] != "approved"],
         "sign_offs": sign_offs,
         "sign_as": [(r, ROLE_NAMES.get(r, r)) for r in sign_as],
         "can_release": policies.can_release(request.user, found) and status == RequestStatus.APPROVED,
