@@ -5,9 +5,12 @@ voiding the sign-offs that cover the others."""
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from frontdesk.disclosures.models import AccountingEntry, DisclosureRequest, EvidenceDocument, RequestSubject
-from frontdesk.disclosures.subject_decisions import FiledDocument, NamedSubject, evidence_for
+from frontdesk.disclosures.subject_decisions import PERSONAL_EVIDENCE, FiledDocument, NamedSubject, evidence_for
+from frontdesk.disclosures.vocabulary import EvidenceKind
 from frontdesk.ledger.models import LedgerEvent
 
 from .conftest import book, evidence, post, release, request_body, sign, take_in
@@ -284,3 +287,35 @@ def test_the_decision_hash_covers_each_persons_decision(catalog, clients, two_pe
     stored = DisclosureRequest.objects.get()
     assert stored.decision_sha256 != first
     assert [s["status"] for s in stored.decision["subjects"]] == ["awaiting_signoff", "needs_evidence"]
+
+
+PEOPLE = ("a", "b", "c")
+documents_strategy = st.lists(
+    st.builds(
+        FiledDocument,
+        kind=st.sampled_from(sorted(EvidenceKind.values)),
+        subject=st.one_of(st.none(), st.sampled_from(PEOPLE)),
+    ),
+    max_size=8,
+)
+
+
+@given(documents=documents_strategy, named=st.integers(min_value=1, max_value=3))
+def test_a_personal_document_never_counts_for_someone_else(documents, named):
+    people = [NamedSubject(p, i) for i, p in enumerate(PEOPLE[:named], start=1)]
+    for subject in people:
+        for kind in evidence_for(subject, documents, named=named) & PERSONAL_EVIDENCE:
+            filed = {d.subject for d in documents if d.kind == kind}
+            assert subject.id in filed or (None in filed and named == 1)
+
+
+@given(documents=documents_strategy, dropped=st.sampled_from(PEOPLE))
+def test_dropping_a_person_never_changes_what_counts_for_the_others(documents, dropped):
+    """`named` counts dropped people, so the evidence of everyone left is exactly what it was."""
+    people = [NamedSubject(p, i) for i, p in enumerate(PEOPLE, start=1)]
+    after = [NamedSubject(p.id, p.position, dropped=p.id == dropped) for p in people]
+    for before_subject, after_subject in zip(people, after, strict=True):
+        if not after_subject.dropped:
+            assert evidence_for(after_subject, documents, named=len(after)) == evidence_for(
+                before_subject, documents, named=len(people)
+            )
