@@ -83,9 +83,12 @@ def test_the_clerk_hears_the_same_whether_or_not_the_person_exists(catalog, clie
     )
 
     def shape(answer):
-        varying = ("id", "received_at", "updated_at", "subjects", "evidence")
+        varying = ("id", "received_at", "updated_at", "subjects", "evidence", "decision")
+        # Each person's decision carries their (random) id; everything else about it must match.
+        people = [{k: v for k, v in s.items() if k != "subject"} for s in answer["decision"]["subjects"]]
         return {k: v for k, v in answer.items() if k not in varying} | {
-            "evidence": [(e["kind"], e["sha256"]) for e in answer["evidence"]]
+            "evidence": [(e["kind"], e["sha256"]) for e in answer["evidence"]],
+            "decision": answer["decision"] | {"subjects": people},
         }
 
     assert shape(known) == shape(unknown)
@@ -378,7 +381,9 @@ def test_an_ambiguous_subject_releases_nothing_about_anyone(catalog, clients, of
     assert released["matches"] == [{"subject": 1, "outcome": "ambiguous"}]
     assert released["accounting_entries"] == 0
     packet = clients["counsel"].get(f"/api/v1/disclosures/releases/{released['id']}/packet.json").json()
-    assert packet["subjects"] == [{"subject": 1, "records": []}]
+    assert packet["subjects"] == [
+        {"subject": 1, "categories": ["appointment_schedule"], "authorities": ["SSA-401.155-VIOLENT"], "records": []}
+    ]
 
 
 def test_reads_of_requests_and_packets_leave_a_trace(catalog, clients, appointment):

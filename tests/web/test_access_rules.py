@@ -103,6 +103,11 @@ def _url(name: str) -> str:
             "request_id": "00000000-0000-0000-0000-000000000000",
             "evidence_id": "00000000-0000-0000-0000-000000000000",
         }
+    if name.endswith("privacy-subject-drop"):
+        kwargs = {
+            "request_id": "00000000-0000-0000-0000-000000000000",
+            "subject_id": "00000000-0000-0000-0000-000000000000",
+        }
     if name.endswith("privacy-release-download"):
         kwargs = {"release_id": "00000000-0000-0000-0000-000000000000"}
     return reverse(name, kwargs=kwargs)

@@ -18,6 +18,7 @@ from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.disclosures import policies, selectors, services
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
+from frontdesk.disclosures.decision import RequestDecision
 from frontdesk.disclosures.models import (
     TERMINAL_STATUSES,
     AccessAlert,
@@ -26,6 +27,7 @@ from frontdesk.disclosures.models import (
     EvidenceDocument,
     Release,
     RequestStatus,
+    RequestSubject,
     Restriction,
     RestrictionKind,
     SignOff,
@@ -86,6 +88,25 @@ class EvidenceIn(Schema):
     content_type: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
     content_base64: str = Field(..., min_length=1, max_length=2_100_000, description="The file, base64-encoded")
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+
+
+class EvidenceFileIn(EvidenceIn):
+    subject: str | None = Field(
+        None,
+        max_length=40,
+        description=(
+            "The id of the person (from the request's subjects) a personal document is about: consent, a "
+            "representative's authority, an identity check, an indictment or conviction. It then counts for "
+            "that person only. Without it, a personal document counts only when the request names exactly "
+            "one person, and for no one otherwise. Request-wide documents name no one."
+        ),
+    )
+
+
+class SubjectDropIn(Schema):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] = Field(
+        ..., description="Why this person is taken out of the request (kept with it for the privacy office)"
+    )
 
 
 class RequestFields(Schema):
@@ -166,21 +187,43 @@ class CategoryDecisionOut(Schema):
     reason: str
 
 
-class DecisionOut(Schema):
-    status: str
+class SubjectDecisionOut(Schema):
+    subject: str = Field(description="The person's id (subjects[].id)")
+    position: int
+    status: str = Field(description="approved, awaiting_signoff, needs_evidence, denied, or dropped")
     categories: list[CategoryDecisionOut]
+    evidence: list[str] = Field(description="The evidence kinds that count for this person")
+    notes: list[str]
+
+
+class DecisionOut(Schema):
+    status: str = Field(description="Derived from the people's decisions: approved when anyone's is")
+    categories: list[CategoryDecisionOut] = Field(
+        description="The distinct category decisions of the people still included"
+    )
+    subjects: list[SubjectDecisionOut] = Field(description="Each person's own decision; the hash covers them")
     policy_sha256: str
     rules: str
     date: int
 
 
+class SubjectDropOut(Schema):
+    at: dt.datetime
+    by: str
+    reason: str
+
+
 class SubjectOut(Schema):
+    id: str
     position: int
+    status: Literal["included", "dropped"]
     first_name: str
     last_name: str
     date_of_birth: dt.date | None
     ssn_last4: str | None
     appointment_code: str
+    decision: SubjectDecisionOut = Field(description="This person's decision (also in decision.subjects)")
+    dropped: SubjectDropOut | None = Field(None, description="Who dropped this person, when and why")
 
 
 class EvidenceOut(Schema):
@@ -193,6 +236,7 @@ class EvidenceOut(Schema):
     sha256: str
     uploaded_at: dt.datetime
     uploaded_by: str
+    subject: str | None = Field(None, description="The person a personal document is filed for, if any")
 
 
 class SignOffOut(Schema):
@@ -463,15 +507,22 @@ def _username(user) -> str:
     return user.get_username() if user is not None else ""
 
 
-def _subject(s) -> dict:
+def _subject(s: RequestSubject, decision: RequestDecision) -> dict:
     last4 = decrypt_field(s.ssn_encrypted, context="disclosures.subject.ssn")[-4:] if s.ssn_encrypted else None
+    own = decision.for_subject(str(s.public_id))
     return {
+        "id": str(s.public_id),
         "position": s.position,
+        "status": "dropped" if s.dropped_at else "included",
         "first_name": s.first_name,
         "last_name": s.last_name,
         "date_of_birth": s.date_of_birth,
         "ssn_last4": last4,
         "appointment_code": s.appointment_code,
+        "decision": own.as_dict() if own else None,
+        "dropped": (
+            {"at": s.dropped_at, "by": _username(s.dropped_by), "reason": s.drop_reason} if s.dropped_at else None
+        ),
     }
 
 
@@ -486,6 +537,7 @@ def _evidence(e: EvidenceDocument) -> dict:
         "sha256": e.sha256,
         "uploaded_at": e.uploaded_at,
         "uploaded_by": _username(e.uploaded_by),
+        "subject": str(e.subject.public_id) if e.subject else None,
     }
 
 
@@ -536,8 +588,8 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
         categories=list(request.categories),
         records_from=request.records_from,
         records_to=request.records_to,
-        subjects=[_subject(s) for s in request.subjects.all()],
-        evidence=[_evidence(e) for e in request.evidence.select_related("uploaded_by")],
+        subjects=[_subject(s, decision) for s in request.subjects.select_related("dropped_by")],
+        evidence=[_evidence(e) for e in request.evidence.select_related("uploaded_by", "subject")],
         decision=decision.as_dict(),
         sign_offs=[_sign_off(s, request, now) for s in request.sign_offs.select_related("signer")],
         release=str(release) if release else None,
@@ -725,10 +777,28 @@ def request_update(request: HttpRequest, request_id: str, payload: RequestPatch)
     response={201: EvidenceOut, **ERRORS},
     summary="File a document with a request (voids every sign-off)",
 )
-def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceIn):
+def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFileIn):
     found = selectors.request_for_action(actor=request.user, request_id=request_id)
-    document = services.evidence_add(actor=request.user, request=found, upload=_upload(payload))
+    upload = _upload(EvidenceIn(**payload.model_dump(exclude={"subject"})))
+    document = services.evidence_add(actor=request.user, request=found, upload=upload, subject_id=payload.subject)
     return Status(201, EvidenceOut(**_evidence(document)).model_dump(mode="json"))
+
+
+@router.post(
+    "/requests/{request_id}/subjects/{subject_id}/drop",
+    response={200: RequestOut, **ERRORS},
+    summary="Drop one person from a request",
+    description=(
+        "Takes one person out, with a reason: they are never released and stay listed as dropped. Their "
+        "decision is gone, the others' are unchanged, so the sign-offs already given keep counting and "
+        "the request's version stays the same."
+    ),
+)
+def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload: SubjectDropIn):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    services.subject_drop(actor=request.user, request=found, subject_id=subject_id, reason=payload.reason)
+    found.refresh_from_db()
+    return request_dict(found, request.user)
 
 
 @router.get(

@@ -108,6 +108,7 @@ RULES: dict[str, Rule] = {
     "console:privacy-request-act": SIGN_OFF,
     "console:privacy-evidence-download": PRIVACY_READ,
     "console:privacy-evidence-add": SIGN_OFF,
+    "console:privacy-subject-drop": SIGN_OFF,
     "console:privacy-restrictions": RESTRICTIONS,
     "console:privacy-release-download": PRIVACY_READ,
     "console:privacy-accounting": ACCOUNTING,

@@ -62,6 +62,15 @@ class OutsideRequestForm(UswdsForm):
         return data
 
 
+class SubjectDropForm(UswdsForm):
+    reason = forms.CharField(
+        label="Why this person is dropped",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept with the request for the privacy office. The other people's sign-offs still count.",
+    )
+
+
 class SignOffForm(forms.Form):
     action = forms.ChoiceField(choices=[("sign", "sign"), ("reject", "reject"), ("release", "release")])
     role = forms.CharField(max_length=40, required=False)
@@ -115,6 +124,20 @@ class RestrictionForm(UswdsForm):
 class EvidenceForm(UswdsForm):
     evidence_kind = forms.ChoiceField(label="Kind of document", choices=_select(EvidenceKind.choices))
     evidence_file = forms.FileField(label="Document (PDF or image)")
+    evidence_subject = forms.ChoiceField(
+        label="The person it is about",
+        required=False,
+        help_text=(
+            "For a personal document (consent, a representative's authority, an identity check, an indictment "
+            "or conviction): it counts for that person only. Left blank, it counts only when the request names "
+            "exactly one person, and for no one otherwise. Leave it blank for the agency's letter or a court order."
+        ),
+    )
+
+    def __init__(self, *args, subjects: list[tuple[str, str]] = (), **kwargs):
+        """`subjects`: (id, label) of the people still included in the request."""
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_subject"].choices = [("", "- Not about one person -"), *subjects]
 
     def clean_evidence_file(self):
         upload = self.cleaned_data["evidence_file"]

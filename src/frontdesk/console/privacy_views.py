@@ -17,7 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontdesk.core.errors import DomainError
 from frontdesk.disclosures import policies, selectors, services
 from frontdesk.disclosures.categories import category_label
-from frontdesk.disclosures.models import AuthorityCatalog, CatalogEntry, Release, RequestStatus
+from frontdesk.disclosures.decision import RequestDecision
+from frontdesk.disclosures.models import AuthorityCatalog, CatalogEntry, Release, RequestStatus, RequestSubject
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.transparency import transparency_report
 from frontdesk.disclosures.vocabulary import EvidenceKind
@@ -28,6 +29,7 @@ from .privacy_forms import (
     OutsideRequestForm,
     RestrictionForm,
     SignOffForm,
+    SubjectDropForm,
     TransparencyForm,
 )
 
@@ -41,6 +43,7 @@ OUTCOME_NAMES = {
     "awaiting_signoff": "Awaiting sign-off",
     "needs_evidence": "Needs evidence",
     "denied": "Denied",
+    "dropped": "Dropped",
 }
 
 
@@ -142,11 +145,42 @@ def _decision_rows(decision: dict) -> list[dict]:
     ]
 
 
+def _subject_label(subject: RequestSubject) -> str:
+    return f"{subject.position}. {subject.first_name} {subject.last_name}".replace("  ", " ")
+
+
+def _subject_rows(found, decision: RequestDecision) -> list[dict]:
+    """Each person named, with their own decision (the services' answer, shown as is)."""
+    rows = []
+    for subject in found.subjects.select_related("dropped_by"):
+        own = decision.for_subject(str(subject.public_id))
+        own_dict = own.as_dict() if own else {"status": "dropped", "categories": [], "notes": [], "evidence": []}
+        rows.append(
+            {
+                "subject": subject,
+                "label": _subject_label(subject),
+                "status_code": own_dict["status"],
+                "status": OUTCOME_NAMES.get(own_dict["status"], own_dict["status"]),
+                "decision": _decision_rows(own_dict),
+                "evidence": [EvidenceKind(k).label if k in EvidenceKind.values else k for k in own_dict["evidence"]],
+                "notes": own_dict["notes"],
+            }
+        )
+    return rows
+
+
+def _evidence_form(found, *args) -> EvidenceForm:
+    included = [(str(s.public_id), _subject_label(s)) for s in found.subjects.all() if s.dropped_at is None]
+    return EvidenceForm(*args, subjects=included)
+
+
 @require_GET
 def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
     found = selectors.request_get(actor=request.user, request_id=str(request_id))
     now = timezone.now()
-    decision = services.request_decide(found, now=now).as_dict()
+    decided = services.request_decide(found, now=now)
+    decision = decided.as_dict()
+    subject_rows = _subject_rows(found, decided)
     status = found.status if found.status in (RequestStatus.RELEASED, RequestStatus.REJECTED) else decision["status"]
     release = Release.objects.filter(request=found).first()
     sign_as = sorted(policies.signoff_roles_of(request.user, found))
@@ -168,13 +202,15 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
         "status_label": dict(RequestStatus.choices).get(status, OUTCOME_NAMES.get(status, status)),
         "categories": [category_label(c) for c in found.categories],
         "decision": _decision_rows(decision),
-        "evidence": list(found.evidence.select_related("uploaded_by")),
+        "evidence": list(found.evidence.select_related("uploaded_by", "subject")),
         "subjects": list(found.subjects.all()),
+        "subject_rows": subject_rows,
+        "not_released": [p for p in subject_rows if p["status_code"] != "approved"],
         "sign_offs": sign_offs,
         "sign_as": [(r, ROLE_NAMES.get(r, r)) for r in sign_as],
         "can_release": policies.can_release(request.user, found) and status == RequestStatus.APPROVED,
         "can_edit": policies.can_edit_request(request.user, found),
-        "evidence_form": EvidenceForm(),
+        "evidence_form": _evidence_form(found),
         "release": release if release and policies.can_see_release_details(request.user, release) else None,
     }
     return render(request, "console/privacy_request.html", context)
@@ -271,16 +307,41 @@ def privacy_alerts(request: HttpRequest) -> HttpResponse:
 def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
     """File another document with a request. It is an edit: sign-offs already given are voided."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
-    form = EvidenceForm(request.POST, request.FILES)
+    form = _evidence_form(found, request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.evidence_add(actor=request.user, request=found, upload=_uploads(form.cleaned_data)[0])
+            services.evidence_add(
+                actor=request.user,
+                request=found,
+                upload=_uploads(form.cleaned_data)[0],
+                subject_id=form.cleaned_data["evidence_subject"] or None,
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, "Document filed. Any sign-offs given before it must be given again.")
     else:
-        messages.error(request, "Choose the kind of document and a file of at most 10 MB.")
+        messages.error(request, "Choose the kind of document, a file of at most 10 MB and a person named in it.")
+    return redirect("console:privacy-request", request_id=request_id)
+
+
+@require_POST
+def privacy_subject_drop(request: HttpRequest, request_id, subject_id) -> HttpResponse:
+    """Take one person out of a request (disclosures.services.subject_drop): never released, and the
+    sign-offs already given keep counting for the others."""
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    form = SubjectDropForm(request.POST)
+    if form.is_valid():
+        try:
+            services.subject_drop(
+                actor=request.user, request=found, subject_id=str(subject_id), reason=form.cleaned_data["reason"]
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Dropped. That person will not be released; the sign-offs given still count.")
+    else:
+        messages.error(request, "Give the reason for dropping this person (at most 500 characters).")
     return redirect("console:privacy-request", request_id=request_id)
 
 

@@ -45,6 +45,11 @@ urlpatterns = [
     path(
         "privacy/requests/<uuid:request_id>/evidence/", privacy_views.privacy_evidence_add, name="privacy-evidence-add"
     ),
+    path(
+        "privacy/requests/<uuid:request_id>/subjects/<uuid:subject_id>/drop/",
+        privacy_views.privacy_subject_drop,
+        name="privacy-subject-drop",
+    ),
     path("privacy/restrictions/", privacy_views.privacy_restrictions, name="privacy-restrictions"),
     path("privacy/accounting/", privacy_views.privacy_accounting, name="privacy-accounting"),
     path("privacy/transparency/", privacy_views.privacy_transparency, name="privacy-transparency"),

@@ -120,13 +120,49 @@ def _default_deny(category: str, label: str) -> CategoryDecision:
     )
 
 
+DROPPED = "dropped"
+
+
+@dataclass(frozen=True)
+class SubjectDecision:
+    """One person's decision: their categories, decided on the request's facts plus the documents that
+    count for them (subject_decisions.py). A dropped person has no categories and is never released."""
+
+    subject: str  # the RequestSubject's public id
+    position: int
+    status: str  # an Outcome, or DROPPED
+    categories: tuple[CategoryDecision, ...] = ()
+    evidence: tuple[str, ...] = ()  # the evidence kinds that count for this person
+    notes: tuple[str, ...] = ()
+
+    @property
+    def approved(self) -> list[CategoryDecision]:
+        return [c for c in self.categories if c.outcome == Outcome.APPROVED]
+
+    def as_dict(self) -> dict:
+        return {
+            "subject": self.subject,
+            "position": self.position,
+            "status": self.status,
+            "categories": [c.as_dict() for c in self.categories],
+            "evidence": list(self.evidence),
+            "notes": list(self.notes),
+        }
+
+
 @dataclass(frozen=True)
 class RequestDecision:
+    """`subjects` holds each person's decision. `categories` summarises them: the distinct category
+    decisions of the people still included (one per category when they are all decided alike, as with
+    one person), so a category can appear twice, e.g. approved for one person and awaiting sign-off for
+    another. `status` follows from it (overall_status)."""
+
     status: str
     categories: tuple[CategoryDecision, ...]
     policy_sha256: str
     rules_label: str
     today: int
+    subjects: tuple[SubjectDecision, ...] = ()
 
     @property
     def approved(self) -> list[CategoryDecision]:
@@ -135,10 +171,15 @@ class RequestDecision:
     def for_category(self, category: str) -> CategoryDecision | None:
         return next((c for c in self.categories if c.category == category), None)
 
+    def for_subject(self, subject: str) -> SubjectDecision | None:
+        return next((s for s in self.subjects if s.subject == subject), None)
+
     def as_dict(self) -> dict:
+        # Every person's decision is inside the hash a sign-off records: signers are tied to who gets what.
         return {
             "status": self.status,
             "categories": [c.as_dict() for c in self.categories],
+            "subjects": [s.as_dict() for s in self.subjects],
             "policy_sha256": self.policy_sha256,
             "rules": self.rules_label,
             "date": self.today,
@@ -168,3 +209,24 @@ def decide_request(
 ) -> RequestDecision:
     decided = tuple(decide_category(evaluate, rules, facts, c, may_permit) for c in sorted(set(categories)))
     return RequestDecision(overall_status(decided), decided, policy_sha256, rules_label or rules.label, facts.today)
+
+
+_RANK = {Outcome.APPROVED: 0, Outcome.AWAITING_SIGNOFF: 1, Outcome.NEEDS_EVIDENCE: 2, Outcome.DENIED: 3}
+
+
+def combine_subjects(
+    subjects: Iterable[SubjectDecision], *, policy_sha256: str, rules_label: str, today: int
+) -> RequestDecision:
+    """The request's decision from its people's: approved when at least one included person has an
+    approved category (that much can be released), else awaiting sign-off, needs evidence, or denied
+    in that order, as overall_status reads the summary. A request whose people are all dropped is
+    denied: there is no one left to release."""
+    people = tuple(subjects)
+    distinct = dict.fromkeys(
+        sorted(
+            (c for s in people if s.status != DROPPED for c in s.categories),
+            key=lambda c: (c.category, _RANK[Outcome(c.outcome)], c.authorities, c.missing_evidence),
+        )
+    )
+    summary = tuple(distinct)
+    return RequestDecision(overall_status(summary), summary, policy_sha256, rules_label, today, people)

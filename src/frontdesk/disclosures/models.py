@@ -177,7 +177,9 @@ class DisclosureRequest(models.Model):
 
 class RequestSubject(models.Model):
     """A person the request is about, as the requester identified them. Matching these details to a
-    Person happens only at release, and its result is shown only to the privacy office."""
+    Person happens only at release, and its result is shown only to the privacy office.
+
+    A companion is another subject: every person named gets their own decision."""
 
     request = models.ForeignKey(DisclosureRequest, on_delete=models.CASCADE, related_name="subjects")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -189,6 +191,13 @@ class RequestSubject(models.Model):
     ssn_hash = models.CharField(max_length=64, blank=True)
     ssn_encrypted = models.TextField(blank=True)
     appointment_code = models.CharField(max_length=9, blank=True)
+    # Dropped from the request (subject_drop): never released, kept on view with who, when and why.
+    # Each person has their own decision (subject_decisions.py); a dropped one has none.
+    dropped_at = models.DateTimeField(null=True, blank=True)
+    dropped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    drop_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["request", "position"]
@@ -207,6 +216,12 @@ class EvidenceDocument(models.Model):
     request = models.ForeignKey(DisclosureRequest, on_delete=models.PROTECT, related_name="evidence")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=40, choices=EvidenceKind.choices)
+    # The person a personal document (consent, identity check, indictment) is about: it counts only
+    # for them. Request-wide documents (the agency's letter, a court order) have none. See
+    # subject_decisions.py and docs/adr/0013-a-decision-per-subject.md.
+    subject = models.ForeignKey(
+        RequestSubject, null=True, blank=True, on_delete=models.PROTECT, related_name="evidence"
+    )
     description = models.CharField(max_length=300, blank=True)
     filename = models.CharField(max_length=120)
     content_type = models.CharField(max_length=60)

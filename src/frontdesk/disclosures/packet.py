@@ -232,6 +232,9 @@ def packet_pdf(packet: dict) -> bytes:
         pdf.set_font(family, size=10)
         pdf.multi_cell(width, 6, f"Subject {subject['subject']} of the request", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, size=9)
+        if subject.get("categories"):  # each person's own approved categories and authorities
+            line("Categories released", ", ".join(subject["categories"]))
+            line("Under", ", ".join(subject.get("authorities", [])))
         if not subject["records"]:
             line("Records", "none released")
         for record in subject["records"]:

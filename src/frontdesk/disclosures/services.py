@@ -6,7 +6,9 @@ that same transaction (DESIGN invariants 2, 3 and 7): a refused or invalid call 
 The request's life (DESIGN "Disclosure" flow), every step a ledger event:
     received -> evaluated (denied | needs_evidence | awaiting_signoff | approved) -> released | rejected
 An edit or new evidence after a sign-off voids every sign-off and evaluates again. A release
-re-evaluates at that moment, so an expired sign-off or a new restriction counts.
+re-evaluates at that moment, so an expired sign-off or a new restriction counts. Each person named is
+decided on their own and only those approved are released (ADR 0013); dropping a person only narrows,
+so it voids nothing.
 """
 
 import base64
@@ -28,6 +30,7 @@ from django.utils import timezone
 from frontdesk.accounts.roles import primary_role, user_roles
 from frontdesk.core.crypto import InvalidSsn, decrypt_field, encrypt_field, pseudonym, ssn_lookup_hash
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from frontdesk.ledger.refusals import refusals_recorded
 from frontdesk.ledger.services import event_append
 from frontdesk.scheduling.codes import normalize_code
 from frontdesk.scheduling.names import NameProblem, name_check, name_key
@@ -35,7 +38,7 @@ from frontdesk.scheduling.services import subject_of
 
 from . import policies
 from .categories import RELEASABLE, category_label
-from .decision import Outcome, RequestDecision, decide_request
+from .decision import Outcome, RequestDecision, SubjectDecision
 from .engine import engine_in_force
 from .matching import SubjectMatch, subject_match
 from .models import (
@@ -57,6 +60,7 @@ from .models import (
 )
 from .packet import FORMAT, body_sha256, subject_records
 from .policy import Facts, agency_key, day_number
+from .subject_decisions import FiledDocument, NamedSubject, counts_for, decide_subjects, is_personal
 from .vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
 
 MAX_SUBJECTS = 20
@@ -372,6 +376,7 @@ def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignO
 
 
 def request_facts(request: DisclosureRequest, *, now: dt.datetime) -> Facts:
+    """The request's facts; `evidence` is every kind on file, which request_decide replaces per person."""
     return Facts(
         agency_type=request.agency_type,
         agency=agency_key(request.requester_agency),
@@ -385,14 +390,26 @@ def request_facts(request: DisclosureRequest, *, now: dt.datetime) -> Facts:
 
 
 def request_decide(request: DisclosureRequest, *, now: dt.datetime | None = None) -> RequestDecision:
-    """The decision the policy in force gives this request now (reads only)."""
+    """The decision the policy in force gives this request now (reads only): one per person named, on
+    the documents that count for that person, and the request's status derived from them
+    (subject_decisions.py, ADR 0013)."""
     now = now or timezone.now()
     engine = engine_in_force()
-    return decide_request(
+    subjects = [
+        NamedSubject(id=str(s.public_id), position=s.position, dropped=s.dropped_at is not None)
+        for s in request.subjects.order_by("position")
+    ]
+    documents = [
+        FiledDocument(kind=kind, subject=str(subject) if subject else None)
+        for kind, subject in request.evidence.values_list("kind", "subject__public_id")
+    ]
+    return decide_subjects(
         engine.evaluate,
         engine.rules,
         request_facts(request, now=now),
         request.categories,
+        subjects,
+        documents,
         policy_sha256=engine.sha256,
         rules_label=engine.rules.label,
         may_permit=engine.may_permit,
@@ -441,11 +458,19 @@ def _void_expired(*, actor: Any, request: DisclosureRequest, now: dt.datetime) -
     _void_sign_offs(actor=actor, request=request, reason="expired", now=now, queryset=expired)
 
 
-def _store_evidence(*, actor: Any, request: DisclosureRequest, upload: EvidenceUpload, now: dt.datetime):
+def _store_evidence(
+    *,
+    actor: Any,
+    request: DisclosureRequest,
+    upload: EvidenceUpload,
+    now: dt.datetime,
+    subject: RequestSubject | None = None,
+):
     if request.evidence.count() >= MAX_EVIDENCE:
         raise ValidationFailed(f"A request holds at most {MAX_EVIDENCE} documents.", field="evidence")
     document = EvidenceDocument.objects.create(
         request=request,
+        subject=subject,
         kind=upload.kind,
         description=upload.description.strip(),
         filename=upload.filename,
@@ -468,9 +493,34 @@ def _store_evidence(*, actor: Any, request: DisclosureRequest, upload: EvidenceU
             "kind": document.kind,
             "sha256": document.sha256,
             "size": document.size,
+            "for_subject": pseudonym("disclosure_subject", str(subject.public_id)) if subject else None,
         },
     )
     return document
+
+
+def _subject_for_evidence(request: DisclosureRequest, kind: str, subject_id: str | None) -> RequestSubject | None:
+    """The person a personal document is filed for (ADR 0013). A request-wide document (the agency's
+    letter, a court order) names no one: it counts for every person, so naming one would mislead."""
+    if not subject_id:
+        return None
+    if not is_personal(kind):
+        raise ValidationFailed(
+            f"A {EvidenceKind(kind).label.lower()} concerns the whole request; file it without naming a person.",
+            field="subject",
+        )
+    try:
+        key = uuid.UUID(str(subject_id))
+    except ValueError:
+        key = None
+    subject = request.subjects.filter(public_id=key).first() if key else None
+    if subject is None:
+        raise ValidationFailed("That person is not named in this request; use a subject id from it.", field="subject")
+    if subject.dropped_at is not None:
+        raise Conflict(
+            "That person was dropped from this request; nothing is decided for them now.", code="subject_dropped"
+        )
+    return subject
 
 
 # --- Intake and edits ----------------------------------------------------------------------------
@@ -565,8 +615,7 @@ def request_edit(
         request.updated_at = now
         request.save()
         if "subjects" in changed and subject_rows is not None:
-            request.subjects.all().delete()
-            RequestSubject.objects.bulk_create(RequestSubject(request=request, **row) for row in subject_rows)
+            _subjects_replace(request, subject_rows)
         event_append(
             type="disclosures.request.edited",
             actor=actor,
@@ -579,11 +628,57 @@ def request_edit(
     return request
 
 
+def _identity(row: dict[str, Any]) -> tuple:
+    return (row["first_name"], row["last_name"], row["date_of_birth"], row["ssn_hash"], row["appointment_code"])
+
+
+def _subjects_replace(request: DisclosureRequest, rows: list[dict[str, Any]]) -> None:
+    """Put the edited list of people in place. A person still named exactly as before keeps their row:
+    their id, the documents filed for them and a drop stay with them. A person no longer named is
+    removed, unless documents are filed for them or they were dropped: those records say who a
+    consent or a drop was about, so the edit is refused rather than losing or moving them (ADR 0013)."""
+    existing = list(request.subjects.order_by("position"))
+    unused = {s.pk: s for s in existing}
+    kept: list[tuple[RequestSubject, int]] = []
+    new_rows = []
+    for row in rows:
+        same = next((s for s in unused.values() if _identity(s.__dict__) == _identity(row)), None)
+        if same is None:
+            new_rows.append(row)
+        else:
+            kept.append((unused.pop(same.pk), row["position"]))
+    for gone in unused.values():
+        if gone.dropped_at is not None or gone.evidence.exists():
+            raise Conflict(
+                f"Person {gone.position} has documents filed for them or was dropped, so the edit cannot remove "
+                "them; drop them instead (their documents and the drop stay on record).",
+                code="subject_has_records",
+            )
+    RequestSubject.objects.filter(pk__in=list(unused)).delete()
+    # Two passes so that reordering never collides with the (request, position) constraint.
+    for subject, _ in kept:
+        subject.position += 1000
+        subject.save(update_fields=["position"])
+    for subject, position in kept:
+        subject.position = position
+        subject.save(update_fields=["position"])
+    RequestSubject.objects.bulk_create(RequestSubject(request=request, **row) for row in new_rows)
+
+
 def evidence_add(
-    *, actor: Any, request: DisclosureRequest, upload: EvidenceUpload, now: dt.datetime | None = None
+    *,
+    actor: Any,
+    request: DisclosureRequest,
+    upload: EvidenceUpload,
+    subject_id: str | None = None,
+    now: dt.datetime | None = None,
 ) -> EvidenceDocument:
     """File a document with a request (hashed with SHA-256 and kept). New evidence is an edit: it voids
-    the sign-offs given on what was on file before."""
+    the sign-offs given on what was on file before.
+
+    `subject_id` names the person a personal document (consent, identity check, indictment) is about;
+    it then counts for that person only. Without it, a personal document counts only when the request
+    names exactly one person (ADR 0013)."""
     now = now or timezone.now()
     _check_upload(upload)
     with transaction.atomic():
@@ -592,13 +687,77 @@ def evidence_add(
             if request.status in TERMINAL_STATUSES:
                 raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
             raise PermissionDenied("You cannot add documents to this request.")
+        subject = _subject_for_evidence(request, upload.kind, subject_id)
         request.version += 1
         request.updated_at = now
         request.save(update_fields=["version", "updated_at"])
-        document = _store_evidence(actor=actor, request=request, upload=upload, now=now)
+        document = _store_evidence(actor=actor, request=request, upload=upload, now=now, subject=subject)
         _void_sign_offs(actor=actor, request=request, reason="edited", now=now)
         _record_decision(actor=actor, request=request, now=now)
     return document
+
+
+# --- The people named ----------------------------------------------------------------------------
+
+
+def subject_drop(
+    *, actor: Any, request: DisclosureRequest, subject_id: str, reason: str, now: dt.datetime | None = None
+) -> RequestSubject:
+    """Take one person out of a request, with a recorded reason; they are never released.
+
+    Whoever may edit the request may drop a person. Unlike an edit it neither bumps the version nor
+    voids the sign-offs: dropping only narrows what can go out. Each remaining person's decision rests
+    on the same facts as before (documents filed for the dropped person counted only for them, and a
+    personal document filed for no one keeps counting for no one, because dropped people still count as
+    named), so every sign-off still covers what will be released, minus one person (ADR 0013). The
+    decision is recorded again, so its hash no longer lists the dropped person as releasable.
+
+    The reason stays with the request for the privacy office; it may name people or circumstances, so
+    the ledger gets its length and a keyed digest (which proves the stored text unchanged), not the text.
+    """
+    now = now or timezone.now()
+    with refusals_recorded(
+        action="disclosures.request.subject_drop",
+        actor=actor,
+        purpose="disclosure intake",
+        refs={"request": str(request.public_id)},
+    ):
+        reason = _required(reason, "reason", "reason for dropping this person", 500)
+        with transaction.atomic():
+            request = _lock(request)
+            if not policies.can_edit_request(actor, request):
+                if request.status in TERMINAL_STATUSES:
+                    raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
+                raise PermissionDenied("You cannot change this request.", code="cannot_edit_request")
+            try:
+                key = uuid.UUID(str(subject_id))
+            except ValueError:
+                key = None
+            subject = request.subjects.select_for_update().filter(public_id=key).first() if key else None
+            if subject is None:
+                raise NotFound("This request names no person with that id.", code="subject_not_found")
+            if subject.dropped_at is not None:
+                raise Conflict("That person is already dropped from this request.", code="subject_already_dropped")
+            subject.dropped_at = now
+            subject.dropped_by = actor
+            subject.drop_reason = reason
+            subject.save(update_fields=["dropped_at", "dropped_by", "drop_reason"])
+            request.updated_at = now
+            request.save(update_fields=["updated_at"])
+            event_append(
+                type="disclosures.request.subject_dropped",
+                actor=actor,
+                purpose="disclosure intake",
+                subjects=[pseudonym("disclosure_subject", str(subject.public_id))],
+                refs={
+                    "request": str(request.public_id),
+                    "version": request.version,
+                    "reason_chars": len(reason),
+                    "reason_digest": pseudonym("disclosure_drop_reason", reason),
+                },
+            )
+            _record_decision(actor=actor, request=request, now=now)
+    return subject
 
 
 # --- Sign-off ------------------------------------------------------------------------------------
@@ -758,9 +917,10 @@ def _nature(approved: list[str], records: list[dict]) -> str:
 def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime | None = None) -> Release:
     """Hand over the approved part of a request (DESIGN invariants 2 and 3).
 
-    Re-decides at this moment (expired sign-offs and new restrictions count), matches the subjects to
-    records, builds a packet holding only the approved categories' fields of the matched people, and in
-    the same transaction writes the ledger event and one Privacy Act (c)(1) accounting entry per person,
+    Re-decides at this moment (expired sign-offs and new restrictions count), takes only the people whose
+    own decision approves a category (ADR 0013), matches them to records, builds a packet holding each
+    one's own approved categories' fields, and in the same transaction writes the ledger event and one
+    Privacy Act (c)(1) accounting entry per matched person, with that person's authorities,
     kept at least five years ((c)(2)) and visible to the person unless the authority withholds it
     ((c)(3), (b)(7)).
     """
@@ -777,29 +937,39 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
             )
         _void_expired(actor=actor, request=request, now=now)
         decision = request_decide(request, now=now)
-        approved = decision.approved
-        if not approved:
+        # Only the people whose own decision approves something go out, each with only their own
+        # approved categories (ADR 0013); a person with nothing approved is not matched, not in the
+        # packet and not accounted.
+        releasable = [p for p in decision.subjects if p.approved]
+        if not releasable:
             reasons = "; ".join(f"{c.category}: {c.reason}" for c in decision.categories)
-            raise Conflict(f"Nothing in this request is approved for release. {reasons}", code="not_approved")
-        approved_categories = frozenset(c.category for c in approved)
-        authority_codes = sorted({a for c in approved for a in c.authorities})
+            notes = " ".join(dict.fromkeys(n for p in decision.subjects for n in p.notes))
+            raise Conflict(
+                f"Nothing in this request is approved for release. {reasons or 'Every person named was dropped.'}"
+                + (f" {notes}" if notes else ""),
+                code="not_approved",
+            )
+        named = {str(s.public_id): s for s in request.subjects.order_by("position")}
+        in_packet = [_released_subject(request, person, named[person.subject]) for person in releasable]
+        approved_categories = sorted({c for r in in_packet for c in r.categories})
+        authority_codes = sorted({a for r in in_packet for a in r.authorities})
         entries = _catalog_entries(set(authority_codes))
         approvals = _valid_approvals(request, now)
-        subjects = list(request.subjects.order_by("position"))
-        matches: list[SubjectMatch] = [subject_match(s) for s in subjects]
-        released_subjects = []
-        for match in matches:
-            records = (
-                subject_records(
-                    match.person,
-                    approved_categories,
-                    records_from=request.records_from,
-                    records_to=request.records_to,
+        released_ids = {person.subject for person in releasable}
+        # The recipient sees the decisions and documents about the people released, not about the others.
+        packet_categories = dict.fromkeys(c for p in releasable for c in p.categories)
+        counted_evidence = [
+            e
+            for e in request.evidence.select_related("subject").order_by("uploaded_at", "id")
+            if any(
+                counts_for(
+                    FiledDocument(kind=e.kind, subject=str(e.subject.public_id) if e.subject else None),
+                    NamedSubject(id=subject_id, position=0),
+                    named=len(named),
                 )
-                if match.person
-                else []
+                for subject_id in released_ids
             )
-            released_subjects.append({"subject": match.subject.position, "records": records})
+        ]
         release_id = uuid.uuid4()
         body = {
             "format": FORMAT,
@@ -833,10 +1003,16 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
                 }
                 for code in authority_codes
             ],
-            "categories": [c.as_dict() for c in decision.categories],
+            "categories": [c.as_dict() for c in packet_categories],
             "evidence": [
-                {"kind": e.kind, "filename": e.filename, "sha256": e.sha256, "size": e.size}
-                for e in request.evidence.order_by("uploaded_at", "id")
+                {
+                    "kind": e.kind,
+                    "filename": e.filename,
+                    "sha256": e.sha256,
+                    "size": e.size,
+                    "subject": e.subject.position if e.subject else None,
+                }
+                for e in counted_evidence
             ],
             "sign_offs": [
                 {
@@ -848,10 +1024,10 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
                 for a in approvals
             ],
             "policy": {"sha256": decision.policy_sha256, "rules": decision.rules_label},
-            "subjects": released_subjects,
+            "subjects": [r.body() for r in in_packet],
         }
         packet_sha256 = body_sha256(body)
-        people = [m.person for m in matches if m.person is not None]
+        people = [r.match.person for r in in_packet if r.match.person is not None]
         event = event_append(
             type="disclosures.request.released",
             actor=actor,
@@ -862,8 +1038,10 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
                 "release": str(release_id),
                 "packet_sha256": packet_sha256,
                 "policy_sha256": decision.policy_sha256,
+                "decision_sha256": decision.sha256(),
                 "categories": len(approved_categories),
                 "authorities": ",".join(authority_codes)[:200],
+                "subjects_in_packet": len(in_packet),
                 "subjects_released": len(people),
             },
         )
@@ -872,17 +1050,15 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
             request=request,
             released_by=actor,
             released_at=now,
-            categories=sorted(approved_categories),
+            categories=approved_categories,
             authorities=authority_codes,
             subjects_released=len(people),
-            matches=[{"subject": m.subject.position, "outcome": m.outcome} for m in matches],
+            matches=[{"subject": r.match.subject.position, "outcome": r.match.outcome} for r in in_packet],
             packet_encrypted=encrypt_field(rfc8785.dumps(body).decode(), context=PACKET_CONTEXT),
             packet_sha256=packet_sha256,
             ledger_event=event,
         )
-        accounted = [e for e in entries.values() if e.accounting_required]
-        if accounted or not entries:
-            _account(request=request, release=release, matches=matches, bodies=released_subjects, entries=entries)
+        _account(request=request, release=release, released=in_packet, entries=entries)
         _set_status(request, RequestStatus.APPROVED)
         _set_status(request, RequestStatus.RELEASED)
         request.updated_at = now
@@ -890,15 +1066,53 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
     return release
 
 
+@dataclass(frozen=True)
+class _ReleasedSubject:
+    """One person in a packet: their own approved categories and the authorities that approved them."""
+
+    decision: SubjectDecision
+    match: SubjectMatch
+    categories: tuple[str, ...]
+    authorities: tuple[str, ...]
+    records: list[dict]
+
+    def body(self) -> dict:
+        return {
+            "subject": self.decision.position,
+            "categories": list(self.categories),
+            "authorities": list(self.authorities),
+            "records": self.records,
+        }
+
+
+def _released_subject(request: DisclosureRequest, person: SubjectDecision, named: RequestSubject) -> _ReleasedSubject:
+    approved = person.approved
+    categories = tuple(sorted({c.category for c in approved}))
+    match = subject_match(named)
+    records = (
+        subject_records(
+            match.person, frozenset(categories), records_from=request.records_from, records_to=request.records_to
+        )
+        if match.person
+        else []
+    )
+    return _ReleasedSubject(
+        decision=person,
+        match=match,
+        categories=categories,
+        authorities=tuple(sorted({a for c in approved for a in c.authorities})),
+        records=records,
+    )
+
+
 def _account(
     *,
     request: DisclosureRequest,
     release: Release,
-    matches: list[SubjectMatch],
-    bodies: list[dict],
+    released: list[_ReleasedSubject],
     entries: dict[str, CatalogEntry],
 ) -> None:
-    withheld = sorted({e.accounting_basis or e.code for e in entries.values() if not e.subject_may_see})
+    """One (c)(1) entry per matched person, naming that person's categories and authorities only."""
     recipient = ", ".join(
         part
         for part in (
@@ -912,23 +1126,28 @@ def _account(
     purpose = Purpose(request.purpose).label + (f": {request.purpose_detail}" if request.purpose_detail else "")
     disclosed = release.released_at
     rows = []
-    for match, body in zip(matches, bodies, strict=True):
-        if match.person is None:
+    for subject in released:
+        if subject.match.person is None:
             continue
+        own = {code: entries[code] for code in subject.authorities if code in entries}
+        # Accounted unless every authority of this person's release says no accounting is required.
+        if own and not any(e.accounting_required for e in own.values()):
+            continue
+        withheld = sorted({e.accounting_basis or e.code for e in own.values() if not e.subject_may_see})
         rows.append(
             AccountingEntry(
                 release=release,
                 request=request,
-                person=match.person,
-                subject=subject_of(match.person),
+                person=subject.match.person,
+                subject=subject_of(subject.match.person),
                 disclosed_at=disclosed,
-                nature=_nature(release.categories, body["records"]),
+                nature=_nature(list(subject.categories), subject.records),
                 purpose=purpose,
                 recipient_name=recipient[:600],
                 recipient_address=request.requester_address,
-                authorities=release.authorities,
+                authorities=list(subject.authorities),
                 authority_citation="; ".join(
-                    f"{code}: {entries[code].citation}" if code in entries else code for code in release.authorities
+                    f"{code}: {entries[code].citation}" if code in entries else code for code in subject.authorities
                 ),
                 subject_may_see=not withheld,
                 withheld_basis="; ".join(withheld)[:200],
