@@ -66,6 +66,8 @@ def test_two_administrators_revoking_each_other_at_once_leave_one():
     )
 
     refused = [r for r in results if isinstance(r, DomainError)]
-    assert len(refused) == 1 and refused[0].code == "last_administrator", results
+    # Which refusal depends on timing: if one revoke commits before the other starts, the second actor
+    # is no longer an administrator; if they overlap, the second would remove the last one.
+    assert len(refused) == 1 and refused[0].code in {"last_administrator", "not_administrator"}, results
     remaining = User.objects.filter(groups__name=Role.ADMINISTRATOR.value, is_active=True)
     assert remaining.count() == 1
