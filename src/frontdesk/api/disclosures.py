@@ -141,8 +141,15 @@ class RestrictionIn(Schema):
     title: Required200
     citation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    recipients: list[AgencyTypeCode] | None = Field(None, max_length=len(AgencyType.values), description="null: all")
-    agencies: list[Text200] = Field(default_factory=list, max_length=20)
+    recipients: list[AgencyTypeCode] | None = Field(
+        None,
+        max_length=len(AgencyType.values),
+        description="null (the default): it binds every recipient, and names no agencies. A list: it binds only "
+        "these agency types plus the named agencies ([] with agencies: only those agencies).",
+    )
+    agencies: list[Text200] = Field(
+        default_factory=list, max_length=20, description="Agencies it binds besides the listed types"
+    )
     categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
     effective_from: dt.date = Field(..., ge=dt.date(1900, 1, 1), le=LATEST)
     effective_until: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=LATEST)
@@ -294,6 +301,13 @@ class ReleaseOut(Schema):
     accounting_entries: int
 
 
+class RestrictionScopeOut(Schema):
+    every_recipient: bool
+    agency_types: list[str]
+    agencies: list[str]
+    summary: str
+
+
 class RestrictionOut(Schema):
     code: str
     version: int
@@ -303,6 +317,7 @@ class RestrictionOut(Schema):
     summary: str
     recipients: list[str] | None
     agencies: list[str]
+    binds: RestrictionScopeOut = Field(description="Whom it binds, as the policy reads recipients and agencies")
     categories: list[str]
     effective_from: dt.date
     effective_until: dt.date | None
@@ -581,6 +596,7 @@ def _restriction(r: Restriction) -> dict:
         "summary": r.summary,
         "recipients": r.recipients,
         "agencies": r.agencies,
+        "binds": r.scope.as_dict(),
         "categories": r.categories,
         "effective_from": r.effective_from,
         "effective_until": r.effective_until,

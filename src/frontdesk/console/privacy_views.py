@@ -313,14 +313,15 @@ def privacy_restrictions(request: HttpRequest) -> HttpResponse:
     form = RestrictionForm(request.POST or None) if can_record else None
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
+        recipients, agencies = form.scope_input()
         details = services.RestrictionDetails(
             kind=data["kind"],
             title=data["title"],
             citation=data["citation"],
             summary=data["summary"],
             categories=tuple(data["categories"]),
-            recipients=tuple(data["recipients"]) or None,
-            agencies=tuple(line.strip() for line in data["agencies"].splitlines() if line.strip()),
+            recipients=recipients,
+            agencies=agencies,
             effective_from=data["effective_from"],
             effective_until=data["effective_until"],
         )

@@ -58,6 +58,7 @@ from .models import (
 )
 from .packet import FORMAT, body_sha256, packet_sign_offs, subject_records
 from .policy import Facts, agency_key, day_number
+from .scope import restriction_scope
 from .signoffs import SignOffStanding, counting_approvals, sign_off_standings
 from .vocabulary import SIGNOFF_ROLES, AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
 
@@ -169,7 +170,7 @@ class RestrictionDetails:
     citation: str
     categories: tuple[str, ...]
     effective_from: dt.date
-    recipients: tuple[str, ...] | None = None  # None: every recipient
+    recipients: tuple[str, ...] | None = None  # None: every recipient (scope.py)
     agencies: tuple[str, ...] = ()
     effective_until: dt.date | None = None
     summary: str = ""
@@ -944,7 +945,8 @@ def restriction_save(
     """Record or change a court order or statute that forbids disclosure (recipient x category x period).
 
     General counsel only. It overrides every authority from the moment it is saved; ending it means
-    giving it an end date, never deleting it. Each change is a revision and a ledger event.
+    giving it an end date, never deleting it. Each change is a revision and a ledger event. Whom it binds
+    is read one way everywhere (scope.restriction_scope): without recipients (None), every recipient.
     """
     now = now or timezone.now()
     if not policies.can_record_restriction(actor):
@@ -969,7 +971,14 @@ def restriction_save(
     if any(len(a) > 200 or not agency_key(a) for a in agencies) or len(agencies) > 20:
         raise ValidationFailed("Name at most 20 agencies, each in letters or digits.", field="agencies")
     values["agencies"] = sorted(set(agencies))
-    if values["recipients"] == [] and not values["agencies"]:
+    scope = restriction_scope(values["recipients"], values["agencies"])
+    if scope.every_recipient and values["agencies"]:
+        raise ValidationFailed(
+            "It binds every recipient, so naming agencies would not narrow it. To bind only some recipients, "
+            "list their agency types and agencies instead of every recipient.",
+            field="agencies",
+        )
+    if not scope.every_recipient and not scope.agency_types and not scope.agencies:
         raise ValidationFailed(
             "Say which recipients it binds: agency types, agencies, or every one.", field="recipients"
         )
