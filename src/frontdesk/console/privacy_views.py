@@ -169,6 +169,7 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
             "role_code": s.role,
             "signer": s.signer,
             "decision": SignOffDecision(s.decision).label,
+            "decision_code": s.decision,
             "note": s.note,
             "signed_at": s.signed_at,
             "counts": s.counts,
