@@ -100,9 +100,10 @@ def request_view(*, actor: Any, request: DisclosureRequest, now: dt.datetime | N
             )
         )
     )
+    editable = actions.edit_refusal(actor, request) is None  # new evidence is an edit (services.evidence_add)
     allowed = AllowedActions(
-        edit=actions.edit_refusal(actor, request) is None,
-        add_evidence=actions.edit_refusal(actor, request) is None,
+        edit=editable,
+        add_evidence=editable,
         sign_as=tuple(
             role
             for role in SIGNOFF_ROLES
