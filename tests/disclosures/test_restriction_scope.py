@@ -29,7 +29,7 @@ def test_the_reading_of_recipients_and_agencies():
     assert every.every_recipient and every.binds(agency_type="law_enforcement", agency="Anyone")
     named = restriction_scope([], [SHERIFF])
     assert not named.every_recipient
-    assert named.binds(agency_type="law_enforcement", agency="METRO COUNTY SHERIFF’S OFFICE")
+    assert named.binds(agency_type="law_enforcement", agency="METRO COUNTY SHERIFF\u2019S OFFICE")
     assert not named.binds(agency_type="law_enforcement", agency="Metro City Police Department")
     typed = restriction_scope(["immigration"], [SHERIFF])
     assert typed.binds(agency_type="immigration", agency="Anyone")
