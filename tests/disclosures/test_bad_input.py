@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 def snapshot():
     models = (DisclosureRequest, RequestSubject, EvidenceDocument, SignOff, Release, AccountingEntry, Restriction)
-    return {m.__name__: m.objects.count() for m in models} | {"events": LedgerEvent.objects.count()}
+    # Refusals are evidence (ADR 0012): they add `<action>.refused` events and nothing else.
+    events = LedgerEvent.objects.exclude(type__endswith=".refused").count()
+    return {m.__name__: m.objects.count() for m in models} | {"events": events}
 
 
 def assert_refused(response, status, code=None):
@@ -123,6 +125,15 @@ def test_bad_sign_offs_releases_and_edits_change_nothing(catalog, clients, appoi
     )
     assert_refused(bad_file, 422, "validation_error")
     assert snapshot() == before
+    # The refusals (not the typing mistakes) are on the ledger, each with its reason code.
+    refused = LedgerEvent.objects.filter(type__endswith=".refused").order_by("id")
+    assert [(e.type, e.event["refs"]["reason"]) for e in refused] == [
+        ("disclosures.request.sign_off.refused", "request_not_found"),
+        ("disclosures.request.sign_off.refused", "not_a_signer"),
+        ("disclosures.request.release.refused", "not_a_releaser"),
+        ("disclosures.request.release.refused", "not_approved"),
+        ("disclosures.request.edit.refused", "request_not_found"),
+    ]
 
 
 def test_bad_restrictions_change_nothing(catalog, clients):

@@ -151,6 +151,7 @@ def test_counsel_records_a_restriction_that_others_can_read(world):
         "title": "Injunction: no tax information to immigration enforcement",
         "citation": "Doe v. Agency, No. 1:25-cv-0001 (D.D.C.)",
         "categories": ["tax_return_information"],
+        "binds": "listed",  # whom it binds is said explicitly (ADR 0012)
         "recipients": ["immigration"],
         "effective_from": "2026-01-01",
     }

@@ -16,11 +16,10 @@ from pydantic import Field, StringConstraints
 
 from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.crypto import decrypt_field
-from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures import selectors, services
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
 from frontdesk.disclosures.decision import RequestDecision
 from frontdesk.disclosures.models import (
-    TERMINAL_STATUSES,
     AccessAlert,
     AccountingEntry,
     DisclosureRequest,
@@ -30,7 +29,6 @@ from frontdesk.disclosures.models import (
     RequestSubject,
     Restriction,
     RestrictionKind,
-    SignOff,
 )
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.subject_access import (
@@ -41,6 +39,7 @@ from frontdesk.disclosures.subject_access import (
     access_code_verify,
 )
 from frontdesk.disclosures.transparency import report_csv, report_html, transparency_report
+from frontdesk.disclosures.view import SignOffView, request_view
 from frontdesk.disclosures.vocabulary import (
     SIGNOFF_ROLES,
     AgencyType,
@@ -170,8 +169,15 @@ class RestrictionIn(Schema):
     title: Required200
     citation: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
     summary: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
-    recipients: list[AgencyTypeCode] | None = Field(None, max_length=len(AgencyType.values), description="null: all")
-    agencies: list[Text200] = Field(default_factory=list, max_length=20)
+    recipients: list[AgencyTypeCode] | None = Field(
+        None,
+        max_length=len(AgencyType.values),
+        description="null (the default): it binds every recipient, and names no agencies. A list: it binds only "
+        "these agency types plus the named agencies ([] with agencies: only those agencies).",
+    )
+    agencies: list[Text200] = Field(
+        default_factory=list, max_length=20, description="Agencies it binds besides the listed types"
+    )
     categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
     effective_from: dt.date = Field(..., ge=dt.date(1900, 1, 1), le=LATEST)
     effective_until: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=LATEST)
@@ -249,7 +255,15 @@ class SignOffOut(Schema):
     expires_at: dt.datetime
     voided_at: dt.datetime | None
     void_reason: str
-    counts: bool = Field(description="Whether it counts now: this version, not voided, not expired")
+    counts: bool = Field(
+        description="Whether it counts now: live, this version, not expired, and its signer still works here, "
+        "still holds the role for this request and is not the intake clerk"
+    )
+    reason: str = Field(
+        "",
+        description="Why it does not count (empty when it does): voided (its void reason), older_version, expired, "
+        "intake_clerk, signer_inactive, signer_lost_role or same_signer",
+    )
 
 
 class Requester(Schema):
@@ -262,8 +276,12 @@ class Requester(Schema):
 
 
 class AllowedActions(Schema):
+    """What the signed-in user may do now; each is true exactly when the action would succeed."""
+
     edit: bool
-    sign_as: list[str]
+    add_evidence: bool
+    sign_as: list[str] = Field(description="Roles you may approve in and the decision needs now")
+    reject_as: list[str] = Field(description="Roles you may reject in")
     release: bool
 
 
@@ -304,6 +322,7 @@ class RequestOut(Schema):
     evidence: list[EvidenceOut]
     decision: DecisionOut
     sign_offs: list[SignOffOut]
+    missing_signoffs: list[str] = Field(description="Roles still to sign off, over every category awaiting it")
     release: str | None = Field(None, description="The release's id, once released")
     allowed: AllowedActions
 
@@ -333,6 +352,13 @@ class ReleaseOut(Schema):
     accounting_entries: int
 
 
+class RestrictionScopeOut(Schema):
+    every_recipient: bool
+    agency_types: list[str]
+    agencies: list[str]
+    summary: str
+
+
 class RestrictionOut(Schema):
     code: str
     version: int
@@ -342,6 +368,7 @@ class RestrictionOut(Schema):
     summary: str
     recipients: list[str] | None
     agencies: list[str]
+    binds: RestrictionScopeOut = Field(description="Whom it binds, as the policy reads recipients and agencies")
     categories: list[str]
     effective_from: dt.date
     effective_until: dt.date | None
@@ -541,10 +568,10 @@ def _evidence(e: EvidenceDocument) -> dict:
     }
 
 
-def _sign_off(s: SignOff, request: DisclosureRequest, now: dt.datetime) -> dict:
+def _sign_off(s: SignOffView) -> dict:
     return {
         "role": s.role,
-        "signer": _username(s.signer),
+        "signer": s.signer,
         "decision": s.decision,
         "note": s.note,
         "request_version": s.request_version,
@@ -552,18 +579,18 @@ def _sign_off(s: SignOff, request: DisclosureRequest, now: dt.datetime) -> dict:
         "expires_at": s.expires_at,
         "voided_at": s.voided_at,
         "void_reason": s.void_reason,
-        "counts": s.voided_at is None and s.expires_at > now and s.request_version == request.version,
+        "counts": s.counts,
+        "reason": s.reason,
     }
 
 
 def request_dict(request: DisclosureRequest, actor) -> dict:
-    now = timezone.now()
-    decision = services.request_decide(request, now=now)
-    status = request.status if request.status in TERMINAL_STATUSES else decision.status
+    """The request as `request_view` answers it; nothing here decides."""
+    view = request_view(actor=actor, request=request)
     release = Release.objects.filter(request=request).values_list("public_id", flat=True).first()
     return RequestOut(
         id=str(request.public_id),
-        status=status,
+        status=view.status,
         version=request.version,
         received_at=request.received_at,
         updated_at=request.updated_at,
@@ -588,15 +615,18 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
         categories=list(request.categories),
         records_from=request.records_from,
         records_to=request.records_to,
-        subjects=[_subject(s, decision) for s in request.subjects.select_related("dropped_by")],
+        subjects=[_subject(s, view.decision) for s in request.subjects.select_related("dropped_by")],
         evidence=[_evidence(e) for e in request.evidence.select_related("uploaded_by", "subject")],
-        decision=decision.as_dict(),
-        sign_offs=[_sign_off(s, request, now) for s in request.sign_offs.select_related("signer")],
+        decision=view.decision.as_dict(),
+        sign_offs=[_sign_off(s) for s in view.sign_offs],
+        missing_signoffs=list(view.missing_signoffs),
         release=str(release) if release else None,
         allowed=AllowedActions(
-            edit=policies.can_edit_request(actor, request),
-            sign_as=sorted(policies.signoff_roles_of(actor, request)),
-            release=policies.can_release(actor, request),
+            edit=view.allowed.edit,
+            add_evidence=view.allowed.add_evidence,
+            sign_as=list(view.allowed.sign_as),
+            reject_as=list(view.allowed.reject_as),
+            release=view.allowed.release,
         ),
     ).model_dump(mode="json")
 
@@ -644,6 +674,7 @@ def _restriction(r: Restriction) -> dict:
         "summary": r.summary,
         "recipients": r.recipients,
         "agencies": r.agencies,
+        "binds": r.scope.as_dict(),
         "categories": r.categories,
         "effective_from": r.effective_from,
         "effective_until": r.effective_until,
@@ -757,7 +788,7 @@ def request_detail(request: HttpRequest, request_id: str, query: Query[ReadQuery
     summary="Change a request (voids every sign-off)",
 )
 def request_update(request: HttpRequest, request_id: str, payload: RequestPatch):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="edit")
     changes = payload.model_dump(exclude_unset=True)
     subjects = changes.pop("subjects", None)
     current = {f: getattr(found, f) for f in services.RequestDetails.__dataclass_fields__}
@@ -778,7 +809,7 @@ def request_update(request: HttpRequest, request_id: str, payload: RequestPatch)
     summary="File a document with a request (voids every sign-off)",
 )
 def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFileIn):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="evidence_add")
     upload = _upload(EvidenceIn(**payload.model_dump(exclude={"subject"})))
     document = services.evidence_add(actor=request.user, request=found, upload=upload, subject_id=payload.subject)
     return Status(201, EvidenceOut(**_evidence(document)).model_dump(mode="json"))
@@ -795,7 +826,7 @@ def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFile
     ),
 )
 def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload: SubjectDropIn):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="subject_drop")
     services.subject_drop(actor=request.user, request=found, subject_id=subject_id, reason=payload.reason)
     found.refresh_from_db()
     return request_dict(found, request.user)
@@ -809,7 +840,7 @@ def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload
     openapi_extra=_content("application/octet-stream", "The document as filed", "binary"),
 )
 def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="evidence_read")
     document = selectors.evidence_get(actor=request.user, request=found, evidence_id=evidence_id)
     response = HttpResponse(document.read(), content_type=document.content_type)
     response["Content-Disposition"] = f'attachment; filename="{document.filename}"'
@@ -821,17 +852,18 @@ def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
     "/requests/{request_id}/sign-offs", response={201: SignOffOut, **ERRORS}, summary="Sign a request off in a role"
 )
 def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="sign_off")
     sign_off = services.request_sign_off(actor=request.user, request=found, role=payload.role, note=payload.note)
-    sign_off.request.refresh_from_db()
-    return Status(201, SignOffOut(**_sign_off(sign_off, sign_off.request, timezone.now())).model_dump(mode="json"))
+    found.refresh_from_db()
+    signed = request_view(actor=request.user, request=found).sign_off(sign_off.pk)
+    return Status(201, SignOffOut(**_sign_off(signed)).model_dump(mode="json"))
 
 
 @router.post(
     "/requests/{request_id}/rejection", response={200: RequestOut, **ERRORS}, summary="Reject a request (final)"
 )
 def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="reject")
     services.request_reject(actor=request.user, request=found, role=payload.role, reason=payload.reason)
     found.refresh_from_db()
     return request_dict(found, request.user)
@@ -844,7 +876,7 @@ def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn):
     description="Writes the packet, its ledger event and the accounting entries in one transaction.",
 )
 def release_create(request: HttpRequest, request_id: str):
-    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="release")
     release = services.request_release(actor=request.user, request=found)
     return Status(201, release_dict(release))
 

@@ -11,6 +11,7 @@ from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_da
 from .forms import purpose_choices
 
 MAX_UPLOAD = 10 * 1024 * 1024
+EVERY_RECIPIENT, ONLY_LISTED = "every", "listed"
 
 
 def _select(choices) -> list[tuple[str, str]]:
@@ -101,9 +102,18 @@ class RestrictionForm(UswdsForm):
         choices=[(c.value, c.label) for c in DataCategory if c.value in RELEASABLE],
         widget=forms.CheckboxSelectMultiple,
     )
+    binds = forms.ChoiceField(
+        label="Whom it binds",
+        choices=[
+            (EVERY_RECIPIENT, "Every recipient"),
+            (ONLY_LISTED, "Only the kinds of recipient and the agencies chosen below"),
+        ],
+        initial=EVERY_RECIPIENT,
+        widget=forms.RadioSelect,
+    )
     recipients = forms.MultipleChoiceField(
         label="Kinds of recipient it binds",
-        help_text="Leave every box empty to bind every recipient.",
+        help_text="Only when it binds only some recipients.",
         choices=AgencyType.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -112,9 +122,29 @@ class RestrictionForm(UswdsForm):
         label="Named agencies it binds",
         max_length=2000,
         required=False,
-        help_text="One per line; optional.",
+        help_text="One per line; only when it binds only some recipients.",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        named = data.get("recipients") or (data.get("agencies") or "").strip()
+        if data.get("binds") == EVERY_RECIPIENT and named:
+            self.add_error(
+                "binds",
+                "You chose every recipient but also chose kinds of recipient or agencies. Choose “only the kinds "
+                "and agencies chosen below” to bind only those, or clear them to bind every recipient.",
+            )
+        return data
+
+    def scope_input(self) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+        """(recipients, agencies) as services.RestrictionDetails takes them: recipients None means every
+        recipient (disclosures.scope); anything narrower is chosen explicitly."""
+        data = self.cleaned_data
+        agencies = tuple(line.strip() for line in data["agencies"].splitlines() if line.strip())
+        recipients = None if data["binds"] == EVERY_RECIPIENT else tuple(data["recipients"])
+        return recipients, agencies
+
     effective_from = forms.DateField(label="In force from", widget=forms.DateInput(attrs={"type": "date"}))
     effective_until = forms.DateField(
         label="In force until", required=False, widget=forms.DateInput(attrs={"type": "date"})

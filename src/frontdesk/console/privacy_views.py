@@ -18,9 +18,17 @@ from frontdesk.core.errors import DomainError
 from frontdesk.disclosures import policies, selectors, services
 from frontdesk.disclosures.categories import category_label
 from frontdesk.disclosures.decision import RequestDecision
-from frontdesk.disclosures.models import AuthorityCatalog, CatalogEntry, Release, RequestStatus, RequestSubject
+from frontdesk.disclosures.models import (
+    AuthorityCatalog,
+    CatalogEntry,
+    Release,
+    RequestStatus,
+    RequestSubject,
+    SignOffDecision,
+)
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.transparency import transparency_report
+from frontdesk.disclosures.view import request_view
 from frontdesk.disclosures.vocabulary import EvidenceKind
 
 from .privacy_forms import (
@@ -37,6 +45,19 @@ ROLE_NAMES = {
     "office_manager": "Office manager",
     "regional_privacy_officer": "Regional privacy officer",
     "general_counsel": "General counsel",
+}
+# Why a sign-off no longer counts (disclosures.signoffs.NotCounted and the void reasons), for people.
+NOT_COUNTED_TEXT = {
+    "older_version": "given on an earlier version of the request",
+    "expired": "expired",
+    "intake_clerk": "the signer took the request in",
+    "signer_inactive": "the signer no longer works here",
+    "signer_lost_role": "the signer no longer holds that role for this request",
+    "same_signer": "the signer already signed in another role",
+    "edited": "the request changed after it was given",
+    "withdrawn": "withdrawn by the signer",
+    "request_expired": "the request expired",
+    "voided": "voided",
 }
 OUTCOME_NAMES = {
     "approved": "Approved",
@@ -176,55 +197,62 @@ def _evidence_form(found, *args) -> EvidenceForm:
 
 @require_GET
 def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
+    """The request as `request_view` answers it (status, sign-offs that count and why not, allowed
+    actions): the same answer as the API's; this view decides nothing."""
     found = selectors.request_get(actor=request.user, request_id=str(request_id))
-    now = timezone.now()
-    decided = services.request_decide(found, now=now)
-    decision = decided.as_dict()
-    subject_rows = _subject_rows(found, decided)
-    status = found.status if found.status in (RequestStatus.RELEASED, RequestStatus.REJECTED) else decision["status"]
+    view = request_view(actor=request.user, request=found)
+    subject_rows = _subject_rows(found, view.decision)
     release = Release.objects.filter(request=found).first()
-    sign_as = sorted(policies.signoff_roles_of(request.user, found))
     sign_offs = [
         {
             "role": ROLE_NAMES.get(s.role, s.role),
-            "signer": s.signer.get_username(),
-            "decision": s.get_decision_display(),
+            "role_code": s.role,
+            "signer": s.signer,
+            "decision": SignOffDecision(s.decision).label,
+            "decision_code": s.decision,
             "note": s.note,
             "signed_at": s.signed_at,
-            "counts": s.voided_at is None and s.expires_at > now and s.request_version == found.version,
-            "void_reason": s.void_reason,
+            "counts": s.counts,
+            "reason": s.reason,
+            "reason_text": NOT_COUNTED_TEXT.get(s.reason, s.reason.replace("_", " ")),
         }
-        for s in found.sign_offs.select_related("signer").order_by("signed_at")
+        for s in view.sign_offs
     ]
     context = {
         "found": found,
-        "status": status,
-        "status_label": dict(RequestStatus.choices).get(status, OUTCOME_NAMES.get(status, status)),
+        "view": view,
+        "status": view.status,
+        "status_label": dict(RequestStatus.choices).get(view.status, OUTCOME_NAMES.get(view.status, view.status)),
         "categories": [category_label(c) for c in found.categories],
-        "decision": _decision_rows(decision),
+        "decision": _decision_rows(view.decision.as_dict()),
         "evidence": list(found.evidence.select_related("uploaded_by", "subject")),
         "subjects": list(found.subjects.all()),
         "subject_rows": subject_rows,
         "not_released": [p for p in subject_rows if p["status_code"] != "approved"],
         "sign_offs": sign_offs,
-        "sign_as": [(r, ROLE_NAMES.get(r, r)) for r in sign_as],
-        "can_release": policies.can_release(request.user, found) and status == RequestStatus.APPROVED,
-        "can_edit": policies.can_edit_request(request.user, found),
+        "missing_signoffs": [ROLE_NAMES.get(r, r) for r in view.missing_signoffs],
+        "sign_as": [(r, ROLE_NAMES.get(r, r)) for r in view.allowed.sign_as],
+        "reject_as": [(r, ROLE_NAMES.get(r, r)) for r in view.allowed.reject_as],
+        "can_release": view.allowed.release,
+        "can_edit": view.allowed.add_evidence,
         "evidence_form": _evidence_form(found),
         "release": release if release and policies.can_see_release_details(request.user, release) else None,
     }
     return render(request, "console/privacy_request.html", context)
 
 
+ACTIONS = {"sign": "sign_off", "reject": "reject", "release": "release"}
+
+
 @require_POST
 def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
-    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
     form = SignOffForm(request.POST)
     target = redirect("console:privacy-request", request_id=request_id)
     if not form.is_valid():
         messages.error(request, "That action is not available.")
         return target
     action, role, note = form.cleaned_data["action"], form.cleaned_data["role"], form.cleaned_data["note"]
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action=ACTIONS[action])
     try:
         if action == "sign":
             services.request_sign_off(actor=request.user, request=found, role=role, note=note)
@@ -245,7 +273,7 @@ def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
 @require_GET
 def privacy_evidence_download(request: HttpRequest, request_id, evidence_id) -> HttpResponse:
     """A document filed with a request, as it was received (the read is recorded by the selector)."""
-    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="evidence_read")
     document = selectors.evidence_get(actor=request.user, request=found, evidence_id=str(evidence_id))
     response = HttpResponse(bytes(document.content), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{document.public_id}-{document.sha256[:12]}"'
@@ -306,7 +334,7 @@ def privacy_alerts(request: HttpRequest) -> HttpResponse:
 @require_POST
 def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
     """File another document with a request. It is an edit: sign-offs already given are voided."""
-    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="evidence_add")
     form = _evidence_form(found, request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -329,7 +357,7 @@ def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
 def privacy_subject_drop(request: HttpRequest, request_id, subject_id) -> HttpResponse:
     """Take one person out of a request (disclosures.services.subject_drop): never released, and the
     sign-offs already given keep counting for the others."""
-    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="subject_drop")
     form = SubjectDropForm(request.POST)
     if form.is_valid():
         try:
@@ -353,14 +381,15 @@ def privacy_restrictions(request: HttpRequest) -> HttpResponse:
     form = RestrictionForm(request.POST or None) if can_record else None
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
+        recipients, agencies = form.scope_input()
         details = services.RestrictionDetails(
             kind=data["kind"],
             title=data["title"],
             citation=data["citation"],
             summary=data["summary"],
             categories=tuple(data["categories"]),
-            recipients=tuple(data["recipients"]) or None,
-            agencies=tuple(line.strip() for line in data["agencies"].splitlines() if line.strip()),
+            recipients=recipients,
+            agencies=agencies,
             effective_from=data["effective_from"],
             effective_until=data["effective_until"],
         )

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Sum
 
 from .catalog import compile_rules, rules_from_entries
 from .models import AuthorityCatalog, CatalogEntry, Restriction
-from .policy import CedarEngine, ForbidRule, agency_key, day_number
+from .policy import CedarEngine, ForbidRule, day_number
 
 _CACHE: OrderedDict[tuple, CedarEngine] = OrderedDict()
 _CACHE_SIZE = 4
@@ -20,11 +20,12 @@ _LOCK = threading.Lock()
 
 
 def restriction_rule(restriction: Restriction) -> ForbidRule:
+    scope = restriction.scope
     return ForbidRule(
         id=restriction.code,
         categories=frozenset(restriction.categories),
-        recipients=None if restriction.recipients is None else frozenset(restriction.recipients),
-        agencies=frozenset(agency_key(a) for a in restriction.agencies),
+        recipients=None if scope.every_recipient else frozenset(scope.agency_types),
+        agencies=frozenset() if scope.every_recipient else scope.agency_keys,
         valid_from=day_number(restriction.effective_from),
         valid_until=day_number(restriction.effective_until),
     )

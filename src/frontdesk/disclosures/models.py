@@ -106,6 +106,13 @@ class Restriction(models.Model):
     def __str__(self) -> str:
         return f"{self.code} v{self.version}"
 
+    @property
+    def scope(self):
+        """Whom it binds (scope.restriction_scope: the one reading of recipients and agencies)."""
+        from .scope import restriction_scope
+
+        return restriction_scope(self.recipients, self.agencies)
+
 
 class RestrictionRevision(models.Model):
     restriction = models.ForeignKey(Restriction, on_delete=models.PROTECT, related_name="revisions")

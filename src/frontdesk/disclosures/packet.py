@@ -140,6 +140,20 @@ def subject_records(
     return records
 
 
+def packet_sign_offs(approvals: Iterable[Any]) -> list[dict[str, str]]:
+    """The packet's signers: exactly the approvals that count at release (disclosures.signoffs decides
+    which; this only writes them down)."""
+    return [
+        {
+            "role": a.role,
+            "signer": a.signer.get_username(),
+            "signed_at": a.signed_at.isoformat(),
+            "expires_at": a.expires_at.isoformat(),
+        }
+        for a in approvals
+    ]
+
+
 def body_sha256(body: dict) -> str:
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 

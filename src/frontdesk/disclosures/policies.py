@@ -84,10 +84,10 @@ def can_edit_request(user: Any, request: DisclosureRequest) -> bool:
     )
 
 
-def signoff_roles_of(user: Any, request: DisclosureRequest) -> set[str]:
-    """The roles this user may sign this request in (before asking which the authority needs)."""
-    if _is_intake_clerk(user, request) or request.status in TERMINAL_STATUSES:
-        return set()
+def signoff_roles_held(user: Any, request: DisclosureRequest) -> set[str]:
+    """The sign-off roles this user holds in scope for this request today (office, region, nation),
+    whatever the request's state and whoever took it in: a sign-off counts only while its signer still
+    holds its role here (disclosures.signoffs)."""
     roles = set()
     if _manages_office(user, request):
         roles.add(Role.OFFICE_MANAGER.value)
@@ -96,6 +96,13 @@ def signoff_roles_of(user: Any, request: DisclosureRequest) -> set[str]:
     if _counsel(user):
         roles.add(Role.GENERAL_COUNSEL.value)
     return roles
+
+
+def signoff_roles_of(user: Any, request: DisclosureRequest) -> set[str]:
+    """The roles this user may sign this request in (before asking which the authority needs)."""
+    if _is_intake_clerk(user, request) or request.status in TERMINAL_STATUSES:
+        return set()
+    return signoff_roles_held(user, request)
 
 
 def can_sign_off(user: Any, request: DisclosureRequest, role: str) -> bool:

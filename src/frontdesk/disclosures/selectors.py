@@ -20,6 +20,7 @@ from frontdesk.accounts.roles import Role, user_roles
 from frontdesk.core.crypto import pseudonym
 from frontdesk.core.errors import NotFound, PermissionDenied
 from frontdesk.core.purposes import require_purpose
+from frontdesk.ledger.refusals import refusal_record
 from frontdesk.ledger.services import event_append
 from frontdesk.scheduling.selectors import appointment_find
 from frontdesk.scheduling.services import subject_of
@@ -84,15 +85,30 @@ def _default_purpose(actor: Any, purpose: str) -> str:
     return "audit" if Role.AUDITOR in user_roles(actor) else "disclosure_review"
 
 
+def _refuse_unseen(*, actor: Any, action: str, purpose: str, key: uuid.UUID | None) -> NotFound:
+    """Record that the actor named a request they may not see, and the 404 they get. The event is the
+    same whether or not the request exists: it holds the id they gave (a malformed one is not copied,
+    it could be anything they typed), never the request's subjects."""
+    refusal_record(
+        action=action,
+        actor=actor,
+        reason="request_not_found",
+        purpose=purpose,
+        refs={"request": str(key) if key else "malformed"},
+    )
+    return NotFound(REQUEST_NOT_FOUND, code="request_not_found")
+
+
 def request_get(*, actor: Any, request_id: str, purpose: str = "") -> DisclosureRequest:
-    """One request with its subjects as the requester named them; the read is recorded."""
+    """One request with its subjects as the requester named them; the read is recorded, and so is a
+    refused read (`disclosures.request.view.refused`)."""
     key = _uuid(request_id)
+    recorded = _default_purpose(actor, purpose)
     request = (
         DisclosureRequest.objects.select_related("office", "intake_by").filter(public_id=key).first() if key else None
     )
     if request is None or not policies.can_view_request(actor, request):
-        raise NotFound(REQUEST_NOT_FOUND, code="request_not_found")
-    recorded = _default_purpose(actor, purpose)
+        raise _refuse_unseen(actor=actor, action="disclosures.request.view", purpose=recorded, key=key)
     _record_read(
         actor=actor,
         kind="disclosure_request",
@@ -103,12 +119,29 @@ def request_get(*, actor: Any, request_id: str, purpose: str = "") -> Disclosure
     return request
 
 
-def request_for_action(*, actor: Any, request_id: str) -> DisclosureRequest:
-    """The request an action names, when the actor can see it (the service then checks the action)."""
+REQUEST_ACTIONS = {
+    "sign_off": "disclosure sign-off",
+    "reject": "disclosure sign-off",
+    "release": "disclosure release",
+    "edit": "disclosure intake",
+    "evidence_add": "disclosure intake",
+    "evidence_read": "disclosure review",
+    "subject_drop": "disclosure intake",
+}
+
+
+def request_for_action(*, actor: Any, request_id: str, action: str) -> DisclosureRequest:
+    """The request an action names, when the actor can see it (the service then checks the action).
+
+    `action` is one of REQUEST_ACTIONS; a refusal here is recorded as that action's refusal
+    (`disclosures.request.<action>.refused`, reason request_not_found), as the service records its own.
+    """
     key = _uuid(request_id)
     request = DisclosureRequest.objects.filter(public_id=key).first() if key else None
     if request is None or not policies.can_view_request(actor, request):
-        raise NotFound(REQUEST_NOT_FOUND, code="request_not_found")
+        raise _refuse_unseen(
+            actor=actor, action=f"disclosures.request.{action}", purpose=REQUEST_ACTIONS[action], key=key
+        )
     return request
 
 

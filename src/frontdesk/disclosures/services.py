@@ -27,18 +27,18 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from frontdesk.accounts.roles import primary_role, user_roles
+from frontdesk.accounts.roles import primary_role
 from frontdesk.core.crypto import InvalidSsn, decrypt_field, encrypt_field, pseudonym, ssn_lookup_hash
-from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from frontdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger.refusals import refusals_recorded
 from frontdesk.ledger.services import event_append
 from frontdesk.scheduling.codes import normalize_code
 from frontdesk.scheduling.names import NameProblem, name_check, name_key
 from frontdesk.scheduling.services import subject_of
 
-from . import policies
+from . import actions, policies
 from .categories import RELEASABLE, category_label
-from .decision import Outcome, RequestDecision, SubjectDecision
+from .decision import RequestDecision, SubjectDecision
 from .engine import engine_in_force
 from .matching import SubjectMatch, subject_match
 from .models import (
@@ -58,10 +58,12 @@ from .models import (
     SignOff,
     SignOffDecision,
 )
-from .packet import FORMAT, body_sha256, subject_records
+from .packet import FORMAT, body_sha256, packet_sign_offs, subject_records
 from .policy import Facts, agency_key, day_number
+from .scope import restriction_scope
+from .signoffs import SignOffStanding, counting_approvals, sign_off_standings
 from .subject_decisions import FiledDocument, NamedSubject, counts_for, decide_subjects, is_personal
-from .vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+from .vocabulary import SIGNOFF_ROLES, AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
 
 MAX_SUBJECTS = 20
 MAX_EVIDENCE = 20
@@ -171,7 +173,7 @@ class RestrictionDetails:
     citation: str
     categories: tuple[str, ...]
     effective_from: dt.date
-    recipients: tuple[str, ...] | None = None  # None: every recipient
+    recipients: tuple[str, ...] | None = None  # None: every recipient (scope.py)
     agencies: tuple[str, ...] = ()
     effective_until: dt.date | None = None
     summary: str = ""
@@ -341,6 +343,20 @@ def _set_status(request: DisclosureRequest, to: str) -> None:
     request.status = to
 
 
+def _raise(refusal: DomainError | None) -> None:
+    if refusal is not None:
+        raise refusal
+
+
+def _refusal_refs(request: DisclosureRequest, role: str | None = None) -> dict[str, str]:
+    """What a refusal event names: the request, and the role asked for (only a known role's name: the
+    field is free text on some surfaces)."""
+    refs = {"request": str(request.public_id)}
+    if role is not None:
+        refs["role"] = role if role in SIGNOFF_ROLES else "unknown"
+    return refs
+
+
 def _close(request: DisclosureRequest, to: str, now: dt.datetime) -> None:
     """End a request (rejected, expired): the transition is checked and saved with its time."""
     _set_status(request, to)
@@ -349,34 +365,15 @@ def _close(request: DisclosureRequest, to: str, now: dt.datetime) -> None:
 
 
 def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignOff]:
-    """Approvals that count now: this version, not voided, not expired, by a distinct person who is not
-    the intake clerk and still holds the role (re-checked here, not only when they signed)."""
-    approvals = (
-        SignOff.objects.filter(
-            request=request,
-            decision=SignOffDecision.APPROVED,
-            request_version=request.version,
-            voided_at__isnull=True,
-            expires_at__gt=now,
-        )
-        .select_related("signer")
-        .order_by("signed_at", "id")
-    )
-    counted: list[SignOff] = []
-    seen: set[int] = set()
-    for approval in approvals:
-        signer = approval.signer
-        if signer.pk == request.intake_by_id or signer.pk in seen:
-            continue
-        if approval.role not in {r.value for r in user_roles(signer)}:
-            continue
-        seen.add(signer.pk)
-        counted.append(approval)
-    return counted
+    """Approvals that count now (disclosures.signoffs decides; nothing here re-derives it)."""
+    return counting_approvals(sign_off_standings(request, now=now))
 
 
-def request_facts(request: DisclosureRequest, *, now: dt.datetime) -> Facts:
+def request_facts(
+    request: DisclosureRequest, *, now: dt.datetime, standings: Sequence[SignOffStanding] | None = None
+) -> Facts:
     """The request's facts; `evidence` is every kind on file, which request_decide replaces per person."""
+    approvals = counting_approvals(standings) if standings is not None else _valid_approvals(request, now)
     return Facts(
         agency_type=request.agency_type,
         agency=agency_key(request.requester_agency),
@@ -384,15 +381,21 @@ def request_facts(request: DisclosureRequest, *, now: dt.datetime) -> Facts:
         crime_class=request.crime_class,
         subject_status=request.subject_status,
         evidence=frozenset(request.evidence.values_list("kind", flat=True)),
-        signed_roles=frozenset(a.role for a in _valid_approvals(request, now)),
+        signed_roles=frozenset(a.role for a in approvals),
         today=day_number(timezone.localdate(now)),
     )
 
 
-def request_decide(request: DisclosureRequest, *, now: dt.datetime | None = None) -> RequestDecision:
+def request_decide(
+    request: DisclosureRequest,
+    *,
+    now: dt.datetime | None = None,
+    standings: Sequence[SignOffStanding] | None = None,
+) -> RequestDecision:
     """The decision the policy in force gives this request now (reads only): one per person named, on
     the documents that count for that person, and the request's status derived from them
-    (subject_decisions.py, ADR 0013)."""
+    (subject_decisions.py, ADR 0013). `standings`, when given, are this request's sign-offs as judged
+    at `now` (disclosures.signoffs)."""
     now = now or timezone.now()
     engine = engine_in_force()
     subjects = [
@@ -406,7 +409,7 @@ def request_decide(request: DisclosureRequest, *, now: dt.datetime | None = None
     return decide_subjects(
         engine.evaluate,
         engine.rules,
-        request_facts(request, now=now),
+        request_facts(request, now=now, standings=standings),
         request.categories,
         subjects,
         documents,
@@ -593,12 +596,12 @@ def request_edit(
     now = now or timezone.now()
     values = _clean_details(details) if details is not None else {}
     subject_rows = _clean_subjects(subjects, today=timezone.localdate(now)) if subjects is not None else None
-    with transaction.atomic():
+    refused = refusals_recorded(
+        action="disclosures.request.edit", actor=actor, purpose="disclosure intake", refs=_refusal_refs(request)
+    )
+    with refused, transaction.atomic():
         request = _lock(request)
-        if not policies.can_edit_request(actor, request):
-            if request.status in TERMINAL_STATUSES:
-                raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
-            raise PermissionDenied("You cannot change this request.")
+        _raise(actions.edit_refusal(actor, request, what="change this request"))
         changed = sorted(k for k, v in values.items() if getattr(request, k) != v)
         if subject_rows is not None:
             current = list(request.subjects.values(*subject_rows[0].keys())) if subject_rows else []
@@ -681,12 +684,12 @@ def evidence_add(
     names exactly one person (ADR 0013)."""
     now = now or timezone.now()
     _check_upload(upload)
-    with transaction.atomic():
+    refused = refusals_recorded(
+        action="disclosures.request.evidence_add", actor=actor, purpose="disclosure intake", refs=_refusal_refs(request)
+    )
+    with refused, transaction.atomic():
         request = _lock(request)
-        if not policies.can_edit_request(actor, request):
-            if request.status in TERMINAL_STATUSES:
-                raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
-            raise PermissionDenied("You cannot add documents to this request.")
+        _raise(actions.edit_refusal(actor, request, what="add documents to this request"))
         subject = _subject_for_evidence(request, upload.kind, subject_id)
         request.version += 1
         request.updated_at = now
@@ -725,10 +728,7 @@ def subject_drop(
         reason = _required(reason, "reason", "reason for dropping this person", 500)
         with transaction.atomic():
             request = _lock(request)
-            if not policies.can_edit_request(actor, request):
-                if request.status in TERMINAL_STATUSES:
-                    raise Conflict("This request is closed; it cannot be changed.", code="request_closed")
-                raise PermissionDenied("You cannot change this request.", code="cannot_edit_request")
+            _raise(actions.edit_refusal(actor, request, what="drop a person from this request"))
             try:
                 key = uuid.UUID(str(subject_id))
             except ValueError:
@@ -763,20 +763,15 @@ def subject_drop(
 # --- Sign-off ------------------------------------------------------------------------------------
 
 
-def _check_signer(actor: Any, request: DisclosureRequest, role: str) -> None:
-    if request.status in TERMINAL_STATUSES:
-        raise Conflict("This request is closed.", code="request_closed")
-    if actor.pk == request.intake_by_id:
-        raise PermissionDenied(
-            "You took this request in, so you cannot sign it off; another official must.",
-            code="intake_clerk_cannot_sign",
-        )
-    if not policies.can_sign_off(actor, request, role):
-        raise PermissionDenied(
-            f"You cannot sign this request as {role.replace('_', ' ')}: you do not hold that role for its "
-            "office or region.",
-            code="not_a_signer",
-        )
+def _void_stale(*, actor: Any, request: DisclosureRequest, now: dt.datetime, stale: Sequence[SignOffStanding]) -> None:
+    """Void live approvals that no longer count, each with its reason (signer_lost_role, ...), so that
+    they block no replacement; one `sign_offs_voided` event per reason."""
+    by_reason: dict[str, list[int]] = {}
+    for standing in stale:
+        by_reason.setdefault(standing.reason, []).append(standing.sign_off.pk)
+    for reason, keys in sorted(by_reason.items()):
+        queryset = SignOff.objects.filter(pk__in=keys, voided_at__isnull=True)
+        _void_sign_offs(actor=actor, request=request, reason=reason, now=now, queryset=queryset)
 
 
 def request_sign_off(
@@ -786,41 +781,29 @@ def request_sign_off(
 
     The role must be one the deciding authority names; the signer must hold it in scope, must not be the
     intake clerk, and must not have signed this request in another role. The sign-off lasts
-    FRONTDESK_SIGNOFF_TTL_DAYS (default 30) and only for the request's current version.
+    FRONTDESK_SIGNOFF_TTL_DAYS (default 30) and only for the request's current version. A live approval
+    in this role (or by this signer) that no longer counts, say because its signer lost the role, is
+    voided with that reason in the same transaction: it blocks no replacement. A refusal is recorded
+    on the ledger (`disclosures.request.sign_off.refused`).
     """
     now = now or timezone.now()
     note = _optional(note, "note", 500)
-    with transaction.atomic():
+    refused = refusals_recorded(
+        action="disclosures.request.sign_off",
+        actor=actor,
+        purpose="disclosure sign-off",
+        refs=_refusal_refs(request, role),
+    )
+    with refused, transaction.atomic():
         request = _lock(request)
-        _check_signer(actor, request, role)
+        _raise(actions.signer_refusal(actor, request, role))
         _void_expired(actor=actor, request=request, now=now)
-        mine = SignOff.objects.filter(request=request, signer=actor)
-        if mine.filter(voided_at__isnull=True).exists():
-            raise Conflict("You have already signed this request.", code="already_signed")
-        if mine.filter(decision=SignOffDecision.APPROVED).exclude(role=role).exists():
-            raise Conflict(
-                "You signed this request in another role; one person signs in one role only.",
-                code="one_role_per_person",
-            )
-        if SignOff.objects.filter(
-            request=request, role=role, decision=SignOffDecision.APPROVED, voided_at__isnull=True
-        ).exists():
-            raise Conflict(f"The {role.replace('_', ' ')} sign-off is already given.", code="role_already_signed")
-        decision = request_decide(request, now=now)
-        engine = engine_in_force()
-        needed = {
-            needed_role
-            for category in decision.categories
-            if category.outcome == Outcome.AWAITING_SIGNOFF
-            for authority in category.authorities
-            for needed_role in getattr(engine.rules.by_id.get(authority), "signoff_roles", ())
-        }
-        if role not in needed:
-            raise Conflict(
-                "This request needs no sign-off in that role now"
-                + (f"; it needs: {', '.join(sorted(needed))}." if needed else "; nothing is awaiting sign-off."),
-                code="signoff_not_needed",
-            )
+        standings = sign_off_standings(request, now=now)
+        decision = request_decide(request, now=now, standings=standings)
+        rules = engine_in_force().rules
+        _raise(actions.sign_refusal(actor, request, role, standings=standings, decision=decision, rules=rules))
+        blocking = [s for s in standings if s.stale and (s.sign_off.role == role or s.sign_off.signer_id == actor.pk)]
+        _void_stale(actor=actor, request=request, now=now, stale=blocking)
         try:
             with transaction.atomic():
                 sign_off = SignOff.objects.create(
@@ -858,12 +841,19 @@ def request_sign_off(
 def request_reject(
     *, actor: Any, request: DisclosureRequest, role: str, reason: str, now: dt.datetime | None = None
 ) -> SignOff:
-    """Refuse a request. Any one official's rejection ends it; nothing can then be released."""
+    """Refuse a request. Any one official's rejection ends it; nothing can then be released. A refusal
+    is recorded on the ledger (`disclosures.request.reject.refused`)."""
     now = now or timezone.now()
     reason = _required(reason, "reason", "reason for the rejection", 500)
-    with transaction.atomic():
+    refused = refusals_recorded(
+        action="disclosures.request.reject",
+        actor=actor,
+        purpose="disclosure sign-off",
+        refs=_refusal_refs(request, role),
+    )
+    with refused, transaction.atomic():
         request = _lock(request)
-        _check_signer(actor, request, role)
+        _raise(actions.signer_refusal(actor, request, role))
         own = SignOff.objects.filter(request=request, signer=actor, voided_at__isnull=True)
         _void_sign_offs(actor=actor, request=request, reason="withdrawn", now=now, queryset=own)
         sign_off = SignOff.objects.create(
@@ -922,39 +912,30 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
     one's own approved categories' fields, and in the same transaction writes the ledger event and one
     Privacy Act (c)(1) accounting entry per matched person, with that person's authorities,
     kept at least five years ((c)(2)) and visible to the person unless the authority withholds it
-    ((c)(3), (b)(7)).
+    ((c)(3), (b)(7)). The packet lists the approvals that count at this moment (disclosures.signoffs),
+    the same ones the decision rests on. A refusal is recorded (`disclosures.request.release.refused`).
     """
     now = now or timezone.now()
-    with transaction.atomic():
+    refused = refusals_recorded(
+        action="disclosures.request.release", actor=actor, purpose="disclosure release", refs=_refusal_refs(request)
+    )
+    with refused, transaction.atomic():
         request = _lock(request)
-        if request.status in TERMINAL_STATUSES:
-            raise Conflict("This request is closed.", code="request_closed")
-        if not policies.can_release(actor, request):
-            raise PermissionDenied(
-                "Only the region's privacy officer or general counsel releases records, and never the person "
-                "who took the request in.",
-                code="not_a_releaser",
-            )
-        _void_expired(actor=actor, request=request, now=now)
-        decision = request_decide(request, now=now)
+        if request.status not in TERMINAL_STATUSES:
+            _void_expired(actor=actor, request=request, now=now)
+        standings = sign_off_standings(request, now=now)
+        decision = request_decide(request, now=now, standings=standings)
         # Only the people whose own decision approves something go out, each with only their own
         # approved categories (ADR 0013); a person with nothing approved is not matched, not in the
-        # packet and not accounted.
+        # packet and not accounted. actions.release_refusal refuses when there is nobody.
+        _raise(actions.release_refusal(actor, request, decision))
         releasable = [p for p in decision.subjects if p.approved]
-        if not releasable:
-            reasons = "; ".join(f"{c.category}: {c.reason}" for c in decision.categories)
-            notes = " ".join(dict.fromkeys(n for p in decision.subjects for n in p.notes))
-            raise Conflict(
-                f"Nothing in this request is approved for release. {reasons or 'Every person named was dropped.'}"
-                + (f" {notes}" if notes else ""),
-                code="not_approved",
-            )
         named = {str(s.public_id): s for s in request.subjects.order_by("position")}
         in_packet = [_released_subject(request, person, named[person.subject]) for person in releasable]
         approved_categories = sorted({c for r in in_packet for c in r.categories})
         authority_codes = sorted({a for r in in_packet for a in r.authorities})
         entries = _catalog_entries(set(authority_codes))
-        approvals = _valid_approvals(request, now)
+        approvals = counting_approvals(standings)
         released_ids = {person.subject for person in releasable}
         # The recipient sees the decisions and documents about the people released, not about the others.
         packet_categories = dict.fromkeys(c for p in releasable for c in p.categories)
@@ -1014,15 +995,7 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
                 }
                 for e in counted_evidence
             ],
-            "sign_offs": [
-                {
-                    "role": a.role,
-                    "signer": a.signer.get_username(),
-                    "signed_at": a.signed_at.isoformat(),
-                    "expires_at": a.expires_at.isoformat(),
-                }
-                for a in approvals
-            ],
+            "sign_offs": packet_sign_offs(approvals),
             "policy": {"sha256": decision.policy_sha256, "rules": decision.rules_label},
             "subjects": [r.body() for r in in_packet],
         }
@@ -1188,7 +1161,8 @@ def restriction_save(
     """Record or change a court order or statute that forbids disclosure (recipient x category x period).
 
     General counsel only. It overrides every authority from the moment it is saved; ending it means
-    giving it an end date, never deleting it. Each change is a revision and a ledger event.
+    giving it an end date, never deleting it. Each change is a revision and a ledger event. Whom it binds
+    is read one way everywhere (scope.restriction_scope): without recipients (None), every recipient.
     """
     now = now or timezone.now()
     if not policies.can_record_restriction(actor):
@@ -1213,7 +1187,14 @@ def restriction_save(
     if any(len(a) > 200 or not agency_key(a) for a in agencies) or len(agencies) > 20:
         raise ValidationFailed("Name at most 20 agencies, each in letters or digits.", field="agencies")
     values["agencies"] = sorted(set(agencies))
-    if values["recipients"] == [] and not values["agencies"]:
+    scope = restriction_scope(values["recipients"], values["agencies"])
+    if scope.every_recipient and values["agencies"]:
+        raise ValidationFailed(
+            "It binds every recipient, so naming agencies would not narrow it. To bind only some recipients, "
+            "list their agency types and agencies instead of every recipient.",
+            field="agencies",
+        )
+    if not scope.every_recipient and not scope.agency_types and not scope.agencies:
         raise ValidationFailed(
             "Say which recipients it binds: agency types, agencies, or every one.", field="recipients"
         )
