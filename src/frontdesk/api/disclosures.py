@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints
 from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
 from frontdesk.disclosures.models import (
     TERMINAL_STATUSES,
@@ -33,6 +34,7 @@ from frontdesk.disclosures.models import (
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.transparency import report_csv, report_html, transparency_report
 from frontdesk.disclosures.vocabulary import (
+    RECORDED_EVIDENCE,
     SIGNOFF_ROLES,
     AgencyType,
     Channel,
@@ -54,11 +56,16 @@ PurposeCode = Literal[tuple(Purpose.values)]  # type: ignore[valid-type]
 ChannelCode = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 CrimeClassCode = Literal[tuple(CrimeClass.values)]  # type: ignore[valid-type]
 SubjectStatusCode = Literal[tuple(SubjectStatus.values)]  # type: ignore[valid-type]
-EvidenceKindCode = Literal[tuple(EvidenceKind.values)]  # type: ignore[valid-type]
+EvidenceKindCode = Literal[tuple(v for v in EvidenceKind.values if v not in RECORDED_EVIDENCE)]  # type: ignore[valid-type]
 CategoryCode = Literal[tuple(sorted(RELEASABLE))]  # type: ignore[valid-type]
 RoleCode = Literal[SIGNOFF_ROLES]  # type: ignore[valid-type]
 RestrictionKindCode = Literal[tuple(RestrictionKind.values)]  # type: ignore[valid-type]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+PositionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60, pattern=r"^[a-z0-9_]*$")]
+POSITION_HELP = (
+    "The position that signed the written request, as a code from the catalog's requesting_positions "
+    "(GET /catalog), 'other' for a position it does not list, or empty when none is given"
+)
 Required200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -98,6 +105,7 @@ class RequestFields(Schema):
     categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
     records_from: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
     records_to: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
+    requester_position: PositionCode = Field("", description=POSITION_HELP)
 
 
 class RequestIn(RequestFields):
@@ -124,12 +132,17 @@ class RequestPatch(Schema):
     categories: list[CategoryCode] | None = Field(None, min_length=1, max_length=len(RELEASABLE))
     records_from: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
     records_to: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
+    requester_position: PositionCode | None = Field(None, description=POSITION_HELP)
     subjects: list[SubjectIn] | None = Field(None, min_length=1, max_length=services.MAX_SUBJECTS)
 
 
 class SignOffIn(Schema):
     role: RoleCode
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class PositionConfirmIn(Schema):
+    position: PositionCode = Field(..., description="The position you confirmed from the letter (as entered)")
 
 
 class RejectIn(Schema):
@@ -157,6 +170,9 @@ class CategoryDecisionOut(Schema):
     missing_evidence: list[str]
     missing_signoffs: list[str]
     reason: str
+    unmet_requirements: list[str] = Field(
+        default_factory=list, description="Requirements of the request itself that failed (portion, signer_position)"
+    )
 
 
 class DecisionOut(Schema):
@@ -201,6 +217,12 @@ class SignOffOut(Schema):
     counts: bool = Field(description="Whether it counts now: this version, not voided, not expired")
 
 
+class PositionConfirmationOut(Schema):
+    position: str
+    confirmed_by: str
+    confirmed_at: dt.datetime
+
+
 class Requester(Schema):
     agency: str
     component: str
@@ -208,6 +230,8 @@ class Requester(Schema):
     title: str
     contact: str
     address: str
+    position: str = ""
+    position_confirmation: PositionConfirmationOut | None = None
 
 
 class AllowedActions(Schema):
@@ -232,6 +256,7 @@ class RequestSummaryOut(Schema):
 class RequestOut(Schema):
     id: str
     status: str
+    closed_reason: str = Field("", description="Why the rules closed it (status refused), e.g. informal_request")
     version: int
     received_at: dt.datetime
     updated_at: dt.datetime
@@ -320,6 +345,7 @@ class AuthorityOut(Schema):
     effective_from: dt.date
     effective_until: dt.date | None
     applies_here: bool
+    published_on: dt.date | None = Field(None, description="Routine uses: the Federal Register notice's date")
 
 
 class Choice(Schema):
@@ -338,12 +364,23 @@ class Vocabulary(Schema):
     signoff_roles: list[str]
 
 
+class PositionOut(Schema):
+    code: str
+    title: str
+    agency_types: list[str]
+    illustrative: bool
+    basis: str
+
+
 class CatalogOut(Schema):
     version: str | None
     sha256: str | None
     effective_from: dt.date | None
     loaded_at: dt.datetime | None
     entries: list[AuthorityOut]
+    requesting_positions: list[PositionOut] = Field(
+        default_factory=list, description="Who may sign a written (b)(7) request, by kind of agency"
+    )
     vocabulary: Vocabulary
 
 
@@ -486,6 +523,7 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
     return RequestOut(
         id=str(request.public_id),
         status=status,
+        closed_reason=request.closed_reason,
         version=request.version,
         received_at=request.received_at,
         updated_at=request.updated_at,
@@ -500,6 +538,8 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
             title=request.requester_title,
             contact=request.requester_contact,
             address=request.requester_address,
+            position=request.requester_position,
+            position_confirmation=_position_confirmation(request),
         ),
         agency_type=request.agency_type,
         purpose=request.purpose,
@@ -521,6 +561,16 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
             release=policies.can_release(actor, request),
         ),
     ).model_dump(mode="json")
+
+
+def _position_confirmation(request: DisclosureRequest) -> dict | None:
+    if not services.position_confirmed(request):
+        return None
+    return {
+        "position": request.position_confirmed_as,
+        "confirmed_by": _username(request.position_confirmed_by),
+        "confirmed_at": request.position_confirmed_at,
+    }
 
 
 def _summary(request: DisclosureRequest) -> dict:
@@ -627,8 +677,19 @@ def catalog(request: HttpRequest):
                 "effective_from": e.effective_from,
                 "effective_until": e.effective_until,
                 "applies_here": e.applies_here,
+                "published_on": e.published_on,
             }
             for e in entries
+        ],
+        "requesting_positions": [
+            {
+                "code": p.code,
+                "title": p.title,
+                "agency_types": sorted(p.agency_types),
+                "illustrative": p.illustrative,
+                "basis": p.basis,
+            }
+            for p in positions_in_force()
         ],
         "vocabulary": {
             "agency_types": _choices(AgencyType),
@@ -729,6 +790,22 @@ def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn):
     sign_off = services.request_sign_off(actor=request.user, request=found, role=payload.role, note=payload.note)
     sign_off.request.refresh_from_db()
     return Status(201, SignOffOut(**_sign_off(sign_off, sign_off.request, timezone.now())).model_dump(mode="json"))
+
+
+@router.post(
+    "/requests/{request_id}/position-confirmation",
+    response={200: RequestOut, **ERRORS},
+    summary="Confirm the written request's signer holds a listed position",
+    description=(
+        "A second official (one who may sign the request off, never its intake clerk) confirms from the "
+        "letter on file that its signer holds the position entered, and that the catalog lists it for this "
+        "kind of agency. The (b)(7) authorities require it (5 U.S.C. 552a(b)(7); 20 CFR 401.155)."
+    ),
+)
+def position_confirmation(request: HttpRequest, request_id: str, payload: PositionConfirmIn):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id)
+    confirmed = services.request_position_confirm(actor=request.user, request=found, position=payload.position)
+    return request_dict(confirmed, request.user)
 
 
 @router.post(

@@ -6,6 +6,9 @@ the same question asked of a counterfactual request, as in the engine probe:
 - approved: the real request is allowed;
 - denied by a restriction: a forbid matched (forbids never depend on evidence or sign-offs);
 - awaiting sign-off: it would be allowed if every sign-off role had signed;
+- denied, requirement unmet: it would be allowed if the request itself were shaped as the law requires
+  (a particular portion, a listed signer: vocabulary.REQUIREMENT_FACTS) with the documents already on
+  file; no further document cures that, so it is a refusal that cites the requirement;
 - needs evidence: it would be allowed if every kind of evidence were on file and everyone had signed;
 - denied, default: even then, no authority covers it.
 The same code runs over Cedar and over the oracle, so the two can be compared decision by decision.
@@ -19,7 +22,7 @@ from enum import StrEnum
 
 from .categories import RELEASABLE, category_label
 from .policy import Facts, PermitRule, RuleSet, Verdict
-from .vocabulary import SIGNOFF_ROLES, EvidenceKind
+from .vocabulary import RECORDED_EVIDENCE, REQUIREMENT_FACTS, SIGNOFF_ROLES, EvidenceKind
 
 ALL_EVIDENCE = frozenset(EvidenceKind.values)
 ALL_ROLES = frozenset(SIGNOFF_ROLES)
@@ -43,6 +46,7 @@ class CategoryDecision:
     missing_evidence: tuple[str, ...] = ()
     missing_signoffs: tuple[str, ...] = ()
     reason: str = ""
+    unmet_requirements: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
@@ -98,6 +102,9 @@ def decide_category(
             missing_signoffs=roles,
             reason=f"Covered by {', '.join(ids)} once signed off by: {', '.join(roles)}.",
         )
+    refused = _unmet_requirements(evaluate, rules, facts, category)
+    if refused is not None:
+        return refused
     evidenced = evaluate(replace(facts, evidence=ALL_EVIDENCE, signed_roles=ALL_ROLES), category)
     if evidenced.allowed:
         _, kinds = _closest(rules, evidenced.determining, lambda r: r.evidence - facts.evidence)
@@ -110,6 +117,32 @@ def decide_category(
             reason=f"Could be covered by {', '.join(ids)} with these documents on file: {', '.join(kinds)}.",
         )
     return _default_deny(category, label)
+
+
+def _unmet_requirements(evaluate: Evaluator, rules: RuleSet, facts: Facts, category: str) -> CategoryDecision | None:
+    """A refusal when an authority would cover the category with the documents the requester filed, but
+    the request fails a requirement of its shape (portion, signer). The documents only we record (a
+    position confirmation) are assumed, so the refusal does not wait on our own steps."""
+    unmet = {name: wanted for name, (wanted, _) in REQUIREMENT_FACTS.items() if getattr(facts, name) != wanted}
+    if not unmet:
+        return None
+    cured = replace(facts, **unmet, evidence=facts.evidence | RECORDED_EVIDENCE, signed_roles=ALL_ROLES)
+    would = evaluate(cured, category)
+    if not would.allowed:
+        return None
+    ids = tuple(sorted(would.determining))
+    failed = tuple(
+        sorted({name for rid in ids for name, _ in getattr(rules.by_id.get(rid), "facts", ()) if name in unmet})
+    )
+    if not failed:
+        return None
+    because = " ".join(REQUIREMENT_FACTS[name][1] for name in failed)
+    return CategoryDecision(
+        category,
+        Outcome.DENIED,
+        unmet_requirements=failed,
+        reason=f"Refused: {because} ({', '.join(ids)} would otherwise apply.)",
+    )
 
 
 def _default_deny(category: str, label: str) -> CategoryDecision:
