@@ -49,7 +49,8 @@ def world(office):
     forget_engines()
 
 
-def intake(client) -> DisclosureRequest:
+def intake(client, **changes) -> DisclosureRequest:
+    today = datetime.now(UTC).date()
     letter = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
     indictment = SimpleUploadedFile("indictment.pdf", PDF, content_type="application/pdf")
     response = client.post(
@@ -66,6 +67,9 @@ def intake(client) -> DisclosureRequest:
             "subject_status": "indicted",
             "authority_cited": "5 U.S.C. 552a(b)(7)",
             "categories": ["appointment_schedule"],
+            "records_from": (today - timedelta(days=1)).isoformat(),
+            "records_to": (today + timedelta(days=60)).isoformat(),
+            "requester_position": "agency_head",
             "subject_first_name": "Ana",
             "subject_last_name": "Rivera",
             "subject_dob_month": "5",
@@ -75,10 +79,11 @@ def intake(client) -> DisclosureRequest:
             "evidence_file": letter,
             "evidence_kind_2": "indictment_or_conviction",
             "evidence_file_2": indictment,
-        },
+        }
+        | changes,
     )
     assert response.status_code == 302, response.content.decode()[-3000:]
-    return DisclosureRequest.objects.get()
+    return DisclosureRequest.objects.order_by("-id").first()
 
 
 def act(client, request: DisclosureRequest, **data):
@@ -91,7 +96,16 @@ def test_intake_sign_off_release_and_accounting(world):
     # The clerk records; the clerk cannot review, sign or release.
     assert clients["clerk"].get(f"/console/privacy/requests/{request.public_id}/").status_code == 403
     page = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    # Until a second official confirms the signer's position from the letter, the (b)(7) authority waits.
+    assert "Needs evidence" in page and "not yet confirmed" in page and 'id="confirm-position"' in page
+    assert "second official" in page  # the missing requirement, by its label
+    confirmed = clients["manager"].post(
+        f"/console/privacy/requests/{request.public_id}/confirm-position/", {"position": "agency_head"}
+    )
+    assert confirmed.status_code == 302
+    page = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
     assert "Awaiting sign-off" in page and "SSA-401.155-VIOLENT" in page and "552a(b)(7)" in page
+    assert "confirmed by manager" in page and 'id="confirm-position"' not in page
     evidence = request.evidence.first()
     download = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/evidence/{evidence.public_id}/")
     assert download.content == PDF

@@ -73,6 +73,7 @@ RULES: dict[str, Rule] = {
     "public:appointment-forget": PUBLIC_PERSONAL,
     "public:accounting": PUBLIC_PERSONAL,
     "public:privacy": PUBLIC,
+    "public:records-request-notice": PUBLIC,
     # Signing in.
     "console:sign-in": SIGN_IN,
     "console:sign-in-code": SIGN_IN,
@@ -102,6 +103,7 @@ RULES: dict[str, Rule] = {
     "console:privacy-request-act": SIGN_OFF,
     "console:privacy-evidence-download": PRIVACY_READ,
     "console:privacy-evidence-add": SIGN_OFF,
+    "console:privacy-position-confirm": SIGN_OFF,
     "console:privacy-restrictions": RESTRICTIONS,
     "console:privacy-release-download": PRIVACY_READ,
     "console:privacy-accounting": ACCOUNTING,

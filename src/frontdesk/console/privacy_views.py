@@ -16,11 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk.core.errors import DomainError
 from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import category_label
-from frontdesk.disclosures.models import AuthorityCatalog, CatalogEntry, Release, RequestStatus
+from frontdesk.disclosures.models import TERMINAL_STATUSES, AuthorityCatalog, CatalogEntry, Release, RequestStatus
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.transparency import transparency_report
-from frontdesk.disclosures.vocabulary import EvidenceKind
+from frontdesk.disclosures.vocabulary import CloseReason, EvidenceKind
 
 from .privacy_forms import (
     AccountingSearchForm,
@@ -82,6 +83,9 @@ def outside_request(request: HttpRequest) -> HttpResponse:
             subject_status=data["subject_status"],
             authority_cited=data["authority_cited"],
             categories=tuple(data["categories"]),
+            records_from=data["records_from"],
+            records_to=data["records_to"],
+            requester_position=data["requester_position"],
         )
         subject = services.SubjectDetails(
             last_name=data["subject_last_name"],
@@ -96,11 +100,18 @@ def outside_request(request: HttpRequest) -> HttpResponse:
             field = {"subjects": "subject_last_name", "evidence": "evidence_file"}.get(error.field or "", error.field)
             form.add_domain_error(error, field=field)
         else:
-            messages.success(
-                request,
-                f"Recorded: request {str(received.public_id)[:8]}. It goes to the privacy office. "
-                "Give the requester nothing now; the privacy office answers them.",
-            )
+            if received.status == RequestStatus.REFUSED:
+                messages.warning(
+                    request,
+                    f"Recorded and refused: request {str(received.public_id)[:8]}. "
+                    f"{CloseReason(received.closed_reason).label} Print the notice below for the requester.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Recorded: request {str(received.public_id)[:8]}. It goes to the privacy office. "
+                    "Give the requester nothing now except the printed notice; the privacy office answers them.",
+                )
             return redirect("console:outside-request")
     return render(request, "console/outside_request.html", {"form": form})
 
@@ -147,7 +158,7 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
     found = selectors.request_get(actor=request.user, request_id=str(request_id))
     now = timezone.now()
     decision = services.request_decide(found, now=now).as_dict()
-    status = found.status if found.status in (RequestStatus.RELEASED, RequestStatus.REJECTED) else decision["status"]
+    status = found.status if found.status in TERMINAL_STATUSES else decision["status"]
     release = Release.objects.filter(request=found).first()
     sign_as = sorted(policies.signoff_roles_of(request.user, found))
     sign_offs = [
@@ -175,9 +186,43 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
         "can_release": policies.can_release(request.user, found) and status == RequestStatus.APPROVED,
         "can_edit": policies.can_edit_request(request.user, found),
         "evidence_form": EvidenceForm(),
+        "closed_reason": CloseReason(found.closed_reason).label if found.closed_reason else "",
+        "position": _position_context(request.user, found),
         "release": release if release and policies.can_see_release_details(request.user, release) else None,
     }
     return render(request, "console/privacy_request.html", context)
+
+
+def _position_context(user, found) -> dict:
+    """What the page says about the letter's signer, and whether this user may confirm it."""
+    titles = {p.code: p.title for p in positions_in_force()}
+    listed = {p.code for p in positions_in_force(found.agency_type)}
+    code = found.requester_position
+    confirmed = services.position_confirmed(found)
+    return {
+        "code": code,
+        "title": titles.get(code, "another position, not listed" if code else "not stated"),
+        "listed": code in listed,
+        "confirmed": confirmed,
+        "confirmed_by": found.position_confirmed_by.get_username() if confirmed else "",
+        "confirmed_at": found.position_confirmed_at if confirmed else None,
+        "can_confirm": not confirmed and code in listed and policies.can_confirm_position(user, found),
+    }
+
+
+@require_POST
+def privacy_position_confirm(request: HttpRequest, request_id) -> HttpResponse:
+    """A second official confirms, from the letter on file, that its signer holds the listed position."""
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id))
+    try:
+        services.request_position_confirm(
+            actor=request.user, request=found, position=request.POST.get("position", "")[:60]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Position confirmed; the decision now counts it.")
+    return redirect("console:privacy-request", request_id=request_id)
 
 
 @require_POST

@@ -52,17 +52,24 @@ class CategoryDecision:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def _closest(rules: RuleSet, candidates: Iterable[str], missing: Callable[[PermitRule], frozenset[str]]):
-    """The candidate authority that needs the least to go through (ties: by id), and what it needs."""
-    best: tuple[int, str, frozenset[str]] | None = None
+def _closest(
+    rules: RuleSet,
+    candidates: Iterable[str],
+    missing: Callable[[PermitRule], frozenset[str]],
+    on_file: Callable[[PermitRule], int] = lambda rule: 0,
+):
+    """The candidate authority that needs the least to go through, and what it needs. Ties go to the one
+    the requester's own documents point at (most of its evidence on file), then by id."""
+    best: tuple[int, int, str, frozenset[str]] | None = None
     for rule_id in sorted(candidates):
         rule = rules.by_id[rule_id]
         assert isinstance(rule, PermitRule)
         need = missing(rule)
-        if best is None or len(need) < best[0]:
-            best = (len(need), rule_id, need)
+        key = (len(need), -on_file(rule), rule_id)
+        if best is None or key < best[:3]:
+            best = (*key, need)
     assert best is not None
-    return best[1], tuple(sorted(best[2]))
+    return best[2], tuple(sorted(best[3]))
 
 
 def decide_category(
@@ -107,7 +114,12 @@ def decide_category(
         return refused
     evidenced = evaluate(replace(facts, evidence=ALL_EVIDENCE, signed_roles=ALL_ROLES), category)
     if evidenced.allowed:
-        _, kinds = _closest(rules, evidenced.determining, lambda r: r.evidence - facts.evidence)
+        _, kinds = _closest(
+            rules,
+            evidenced.determining,
+            lambda r: r.evidence - facts.evidence,
+            lambda r: len(r.evidence & facts.evidence),
+        )
         ids = tuple(sorted(evidenced.determining))
         return CategoryDecision(
             category,

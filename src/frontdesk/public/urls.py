@@ -24,4 +24,5 @@ urlpatterns = [
     path("appointment/forget/", views.appointment_forget, name="appointment-forget"),
     path("accounting/", views.accounting, name="accounting"),
     path("privacy/", views.privacy, name="privacy"),
+    path("records-requests/", views.records_request_notice, name="records-request-notice"),
 ]
