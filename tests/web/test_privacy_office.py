@@ -2,6 +2,7 @@
 evidence downloads, the accounting (withheld from the person under (c)(3)), reports and alerts."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -187,3 +188,57 @@ def test_filing_evidence_voids_earlier_sign_offs(world):
     )
     assert request.evidence.count() == 3
     assert not SignOff.objects.filter(request=request, voided_at__isnull=True).exists()
+
+
+def test_the_counter_records_an_informal_question_as_refused_and_offers_the_notice(world):
+    clients = world["clients"]
+    page = clients["clerk"].get("/console/outside-request/").content.decode()
+    assert 'href="/records-requests/"' in page and 'href="/es/records-requests/"' in page
+    response = clients["clerk"].post(
+        "/console/outside-request/",
+        {
+            "channel": "in_person",
+            "requester_agency": "Metro City Police Department",
+            "requester_official": "Officer J. Park",
+            "requester_contact": "Badge 4471",
+            "requester_address": "109 Middle Street",
+            "agency_type": "law_enforcement",
+            "purpose": "locate_person",
+            "crime_class": "none",
+            "subject_status": "none",
+            "categories": ["appointment_schedule"],
+            "subject_last_name": "Rivera",
+            "subject_dob_month": "5",
+            "subject_dob_day": "17",
+            "subject_dob_year": "1960",
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    request = DisclosureRequest.objects.get()
+    assert request.status == "refused" and request.closed_reason == "informal_request"
+    assert "Recorded and refused" in text and "Informal request" in text and 'href="/records-requests/"' in text
+    assert world["appointment"].code not in text
+    review = clients["rpo"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    assert "Refused" in review and "Informal request" in review
+
+
+def test_a_blanket_request_taken_in_at_the_counter_is_refused_with_the_citation(world):
+    clients = world["clients"]
+    request = intake(clients["clerk"], records_from="", records_to="")
+    assert request.status == "denied"
+    page = clients["rpo"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    assert "particular portion" in page and "20 CFR 401.155" in page and "none named" in page
+
+
+def test_the_lawful_request_notice_prints_in_english_and_spanish(client):
+    english = client.get("/records-requests/")
+    spanish = client.get("/es/records-requests/")
+    assert english.status_code == spanish.status_code == 200
+    assert "How to ask for someone\u2019s records" in english.content.decode()
+    assert "section chief" in english.content.decode()
+    text = spanish.content.decode()
+    assert 'lang="es"' in text and "Cómo pedir los registros de otra persona" in text
+    assert "jefe de sección" in text
+    css = (Path(__file__).resolve().parents[2] / "src/frontdesk/public/static/frontdesk/site.css").read_text()
+    assert "@media print" in css and ".fd-notice" in css

@@ -212,4 +212,16 @@ def decide_request(
     may_permit: Callable[[Facts, str], bool] | None = None,
 ) -> RequestDecision:
     decided = tuple(decide_category(evaluate, rules, facts, c, may_permit) for c in sorted(set(categories)))
+    refused = next((c for c in decided if c.unmet_requirements), None)
+    if refused is not None:
+        # The law's requirements are of the request, not of a category: a request for all records, or one
+        # signed by the wrong official, is refused as a whole, not released in part under another heading.
+        decided = tuple(
+            c
+            if c.outcome == Outcome.DENIED
+            else CategoryDecision(
+                c.category, Outcome.DENIED, unmet_requirements=refused.unmet_requirements, reason=refused.reason
+            )
+            for c in decided
+        )
     return RequestDecision(overall_status(decided), decided, policy_sha256, rules_label or rules.label, facts.today)
