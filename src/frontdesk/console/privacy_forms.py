@@ -61,15 +61,12 @@ class OutsideRequestForm(UswdsForm):
         choices=[(c.value, c.label) for c in DataCategory if c.value in RELEASABLE],
         widget=forms.CheckboxSelectMultiple,
     )
-    records_from = forms.DateField(
-        label="Records from", required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text="YYYY-MM-DD"
-    )
+    records_from = forms.DateField(label="Records from", required=False, help_text="As in the letter, YYYY-MM-DD")
     records_to = forms.DateField(
         label="Records to",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="A law-enforcement request must name the period; one without a period asks for all records "
-        "and is refused.",
+        help_text="YYYY-MM-DD. A law-enforcement request must name the period; one without a period asks for all "
+        "records and is refused.",
     )
     subject_first_name = forms.CharField(label="Person's first name", max_length=80, required=False)
     subject_last_name = forms.CharField(label="Person's last name", max_length=80)
