@@ -107,6 +107,11 @@ def test_outside_request_signed_off_three_times_and_released(visit, setting, tmp
     visit.press_enter_on("form button[type=submit]")
     assert "Recorded: request" in page.content()
     visit.check("console-outside-request-recorded")
+    # The notice the counter prints for the requester, in English and Spanish.
+    visit.open("/records-requests/")
+    visit.check("public-records-request-notice")
+    visit.open("/es/records-requests/")
+    visit.check("public-records-request-notice-es")
     request = DisclosureRequest.objects.get()
     request_id = str(request.public_id)
 
