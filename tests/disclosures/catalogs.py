@@ -19,6 +19,7 @@ authorities:
     evidence: [program_agreement]
     signoff_roles: [office_manager, regional_privacy_officer, general_counsel]
     accounting: {required: true, subject_may_see: true}
+    published_on: 2019-12-01
     effective_from: 2020-01-01
 restrictions: []
 """

@@ -100,6 +100,10 @@ def request_body(**overrides):
         "subject_status": "indicted",
         "authority_cited": "5 U.S.C. 552a(b)(7)",
         "categories": ["appointment_schedule"],
+        # A (b)(7) request names the particular portion: the categories and a records period.
+        "records_from": "2027-01-01",
+        "records_to": "2027-12-31",
+        "requester_position": "agency_head",
         "subjects": [{"first_name": "Ana", "last_name": "Rivera", "date_of_birth": "1960-05-17"}],
         "evidence": [evidence("written_request_agency_head"), evidence("indictment_or_conviction")],
     }
@@ -110,10 +114,29 @@ def post(client, path, body=None):
     return client.post(f"/api/v1/disclosures{path}", body or {}, content_type="application/json")
 
 
-def take_in(client, **overrides):
-    response = post(client, "/requests", request_body(**overrides))
+def confirm_position(request_id, position="agency_head", by="counsel"):
+    """A second official (general counsel by default, never the intake clerk) confirms the signer."""
+    from django.contrib.auth import get_user_model
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(username=by))
+    return post(client, f"/requests/{request_id}/position-confirmation", {"position": position})
+
+
+def take_in(client, *, confirm=True, **overrides):
+    """Take a request in; a (b)(7) letter's listed signer is then confirmed by general counsel, as the
+    privacy office would before sign-off (pass confirm=False to leave it unconfirmed)."""
+    body = request_body(**overrides)
+    response = post(client, "/requests", body)
     assert response.status_code == 201, response.content
-    return response.json()
+    received = response.json()
+    kinds = {e["kind"] for e in body.get("evidence", [])}
+    position = body.get("requester_position") or "other"
+    if confirm and received["status"] != "refused" and position != "other" and "written_request_agency_head" in kinds:
+        confirmed = confirm_position(received["id"], position)
+        assert confirmed.status_code == 200, confirmed.content
+        received = client.get(f"/api/v1/disclosures/requests/{received['id']}").json()
+    return received
 
 
 def sign(client, request_id, role):

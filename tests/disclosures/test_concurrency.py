@@ -4,6 +4,7 @@ Real transactions, one connection per thread (transaction=True); serialized_roll
 service catalog that a data migration created, which the flush after each test would otherwise empty.
 """
 
+import datetime as dt
 import threading
 
 import pytest
@@ -68,6 +69,9 @@ def setting():
             crime_class="violent",
             subject_status="convicted",
             categories=("appointment_schedule",),
+            records_from=dt.date(2027, 1, 1),
+            records_to=dt.date(2027, 12, 31),
+            requester_position="agency_head",
         ),
         subjects=[services.SubjectDetails(last_name="Rivera", ssn="123-45-6789")],
         evidence=[
@@ -75,6 +79,7 @@ def setting():
             for k in ("written_request_agency_head", "indictment_or_conviction")
         ],
     )
+    services.request_position_confirm(actor=people["rpo"], request=request, position="agency_head")
     return people, request
 
 

@@ -46,6 +46,8 @@ def permits(draw, index):
             for name, values in (
                 ("crime_class", draw(st.none() | subset(["violent", "program_fraud", "other"], 1)) or None),
                 ("subject_status", draw(st.none() | subset(["indicted", "convicted", "suspect"], 1)) or None),
+                ("portion", draw(st.none() | st.just(frozenset({"particular"})))),
+                ("signer_position", draw(st.none() | st.just(frozenset({"listed"})))),
             )
             if values
         ),
@@ -91,6 +93,8 @@ facts_strategy = st.builds(
     purpose=st.sampled_from(PURPOSES),
     crime_class=st.sampled_from(["none", "violent", "program_fraud", "other"]),
     subject_status=st.sampled_from(["none", "suspect", "indicted", "convicted"]),
+    portion=st.sampled_from(["particular", "blanket"]),
+    signer_position=st.sampled_from(["none", "unlisted", "listed"]),
     evidence=subset(EVIDENCE, 0, 5),
     signed_roles=subset(list(SIGNOFF_ROLES)),
     today=st.sampled_from([20191231, 20200101, 20230101, 20261129, 20270316, 20991231]),

@@ -38,12 +38,13 @@ def mine(code, last_name="Rivera", dob=DOB):
     )
 
 
-def test_an_officer_at_the_counter_citing_nothing_gets_nothing(catalog, clients, appointment):
+def test_an_officer_at_the_counter_citing_nothing_is_refused_as_informal(catalog, clients, appointment):
     body = request_body(
         channel="in_person",
         requester_agency="Metro City Police Department",
         requester_official="Officer J. Park",
         requester_title="Patrol officer",
+        requester_position="",
         purpose="locate_person",
         purpose_detail="Asked when Ana Rivera's next appointment is",
         crime_class="none",
@@ -54,22 +55,25 @@ def test_an_officer_at_the_counter_citing_nothing_gets_nothing(catalog, clients,
     response = post(clients["clerk"], "/requests", body)
     assert response.status_code == 201
     received = response.json()
+    # Recorded, decided, and closed by the rules: nobody has to reject it by hand.
+    assert received["status"] == "refused" and received["closed_reason"] == "informal_request"
     assert received["decision"]["status"] != "approved"
-    [schedule] = received["decision"]["categories"]
-    assert schedule["outcome"] in ("denied", "needs_evidence")
     assert not received["allowed"]["release"] and received["allowed"]["sign_as"] == []
+    assert not received["allowed"]["edit"]
     # The clerk's answer says nothing about whether Ana Rivera exists or has an appointment.
     assert "Release" not in str(received) and appointment.code not in str(received)
     assert "match" not in str(received).lower()
 
     # The privacy officer of the region sees it; nothing can be signed or released.
     listed = clients["rpo"].get("/api/v1/disclosures/requests").json()
-    assert [r["id"] for r in listed] == [received["id"]]
+    assert [(r["id"], r["status"]) for r in listed] == [(received["id"], "refused")]
     assert sign(clients["manager"], received["id"], "office_manager").status_code == 409
     refused = release(clients["rpo"], received["id"])
-    assert refused.status_code == 409 and refused.json()["code"] == "not_approved"
+    assert refused.status_code == 409 and refused.json()["code"] == "request_closed"
     assert not Release.objects.exists() and not AccountingEntry.objects.exists()
     assert LedgerEvent.objects.filter(type="disclosures.request.received").count() == 1
+    [closed] = LedgerEvent.objects.filter(type="disclosures.request.refused")
+    assert closed.event["refs"]["reason"] == "informal_request"
     assert not LedgerEvent.objects.filter(type="disclosures.request.released").exists()
     # A privacy officer of another region does not see it.
     assert clients["other_rpo"].get("/api/v1/disclosures/requests").json() == []
@@ -86,9 +90,11 @@ def test_the_clerk_hears_the_same_whether_or_not_the_person_exists(catalog, clie
         varying = ("id", "received_at", "updated_at", "subjects", "evidence", "decision")
         # Each person's decision carries their (random) id; everything else about it must match.
         people = [{k: v for k, v in s.items() if k != "subject"} for s in answer["decision"]["subjects"]]
+        confirmation = answer["requester"]["position_confirmation"]
         return {k: v for k, v in answer.items() if k not in varying} | {
             "evidence": [(e["kind"], e["sha256"]) for e in answer["evidence"]],
             "decision": answer["decision"] | {"subjects": people},
+            "requester": answer["requester"] | {"position_confirmation": confirmation["position"]},
         }
 
     assert shape(known) == shape(unknown)
@@ -389,7 +395,11 @@ def test_an_ambiguous_subject_releases_nothing_about_anyone(catalog, clients, of
 def test_reads_of_requests_and_packets_leave_a_trace(catalog, clients, appointment):
     received = take_in(clients["clerk"])
     clients["auditor"].get(f"/api/v1/disclosures/requests/{received['id']}")
-    event = LedgerEvent.objects.filter(type="records.disclosure_request.viewed").get()
+    [event] = [
+        e
+        for e in LedgerEvent.objects.filter(type="records.disclosure_request.viewed")
+        if e.event["actor"] != "staff:clerk"
+    ]
     assert event.event["actor"] == "staff:auditor" and event.event["purpose"] == "audit"
     assert event.event["subjects"][0].startswith("disclosure_subject:")
     assert "Rivera" not in event.canonical

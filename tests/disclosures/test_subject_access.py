@@ -231,7 +231,8 @@ def test_five_wrong_tries_lock_the_code(luis_disclosed, django_capture_on_commit
     locked = api_open(challenge, code)
     assert locked.status_code == 422 and locked.json()["code"] == "access_code_locked"
     assert not LedgerEvent.objects.filter(type="records.accounting.viewed").exists()
-    reasons = [e.event["refs"]["reason"] for e in LedgerEvent.objects.filter(type="disclosures.access_code.refused")]
+    refused = LedgerEvent.objects.filter(type="disclosures.access_code.refused").order_by("id")
+    reasons = [e.event["refs"]["reason"] for e in refused]
     assert reasons == ["code_wrong"] * MAX_ATTEMPTS + ["too_many_attempts"]
 
 

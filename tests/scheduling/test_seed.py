@@ -215,8 +215,10 @@ def test_demo_staffs_every_office_holds_outside_requests_and_keeps_its_sign_ins(
     # The privacy office has a catalog in force and requests in every state, made through the services.
     assert AuthorityCatalog.objects.exists() and "authority catalog" in out.getvalue()
     statuses = sorted(DisclosureRequest.objects.values_list("status", flat=True))
-    assert statuses == ["awaiting_signoff", "denied", "needs_evidence", "rejected", "released"]
+    assert statuses == ["awaiting_signoff", "denied", "refused", "rejected", "released"]
+    assert DisclosureRequest.objects.get(status="refused").closed_reason == "informal_request"
     released = DisclosureRequest.objects.get(status="released")
+    assert released.position_confirmed_by.username == "privacy.region1"
     assert released.release and AccountingEntry.objects.filter(release__request=released).exists()
     roles = {"office_manager", "regional_privacy_officer", "general_counsel"}
     assert {s.role for s in released.sign_offs.all()} == roles

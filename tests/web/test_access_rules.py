@@ -96,7 +96,7 @@ STAFF_PAGES = sorted(name for name, rule in RULES.items() if rule.staff)
 
 def _url(name: str) -> str:
     kwargs = {}
-    if name.endswith(("privacy-request", "privacy-request-act", "privacy-evidence-add")):
+    if name.endswith(("privacy-request", "privacy-request-act", "privacy-evidence-add", "privacy-position-confirm")):
         kwargs = {"request_id": "00000000-0000-0000-0000-000000000000"}
     if name.endswith("privacy-evidence-download"):
         kwargs = {

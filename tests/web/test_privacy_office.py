@@ -2,6 +2,7 @@
 evidence downloads, the accounting (withheld from the person under (c)(3)), reports and alerts."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -49,7 +50,8 @@ def world(office):
     forget_engines()
 
 
-def intake(client) -> DisclosureRequest:
+def intake(client, **changes) -> DisclosureRequest:
+    today = datetime.now(UTC).date()
     letter = SimpleUploadedFile("letter.pdf", PDF, content_type="application/pdf")
     indictment = SimpleUploadedFile("indictment.pdf", PDF, content_type="application/pdf")
     response = client.post(
@@ -66,6 +68,9 @@ def intake(client) -> DisclosureRequest:
             "subject_status": "indicted",
             "authority_cited": "5 U.S.C. 552a(b)(7)",
             "categories": ["appointment_schedule"],
+            "records_from": (today - timedelta(days=1)).isoformat(),
+            "records_to": (today + timedelta(days=60)).isoformat(),
+            "requester_position": "agency_head",
             "subject_first_name": "Ana",
             "subject_last_name": "Rivera",
             "subject_dob_month": "5",
@@ -75,10 +80,11 @@ def intake(client) -> DisclosureRequest:
             "evidence_file": letter,
             "evidence_kind_2": "indictment_or_conviction",
             "evidence_file_2": indictment,
-        },
+        }
+        | changes,
     )
     assert response.status_code == 302, response.content.decode()[-3000:]
-    return DisclosureRequest.objects.get()
+    return DisclosureRequest.objects.order_by("-id").first()
 
 
 def act(client, request: DisclosureRequest, **data):
@@ -91,7 +97,16 @@ def test_intake_sign_off_release_and_accounting(world):
     # The clerk records; the clerk cannot review, sign or release.
     assert clients["clerk"].get(f"/console/privacy/requests/{request.public_id}/").status_code == 403
     page = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    # Until a second official confirms the signer's position from the letter, the (b)(7) authority waits.
+    assert "Needs evidence" in page and "not yet confirmed" in page and 'id="confirm-position"' in page
+    assert "second official" in page  # the missing requirement, by its label
+    confirmed = clients["manager"].post(
+        f"/console/privacy/requests/{request.public_id}/confirm-position/", {"position": "agency_head"}
+    )
+    assert confirmed.status_code == 302
+    page = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
     assert "Awaiting sign-off" in page and "SSA-401.155-VIOLENT" in page and "552a(b)(7)" in page
+    assert "confirmed by manager" in page and 'id="confirm-position"' not in page
     evidence = request.evidence.first()
     download = clients["manager"].get(f"/console/privacy/requests/{request.public_id}/evidence/{evidence.public_id}/")
     assert download.content == PDF
@@ -174,3 +189,57 @@ def test_filing_evidence_voids_earlier_sign_offs(world):
     )
     assert request.evidence.count() == 3
     assert not SignOff.objects.filter(request=request, voided_at__isnull=True).exists()
+
+
+def test_the_counter_records_an_informal_question_as_refused_and_offers_the_notice(world):
+    clients = world["clients"]
+    page = clients["clerk"].get("/console/outside-request/").content.decode()
+    assert 'href="/records-requests/"' in page and 'href="/es/records-requests/"' in page
+    response = clients["clerk"].post(
+        "/console/outside-request/",
+        {
+            "channel": "in_person",
+            "requester_agency": "Metro City Police Department",
+            "requester_official": "Officer J. Park",
+            "requester_contact": "Badge 4471",
+            "requester_address": "109 Middle Street",
+            "agency_type": "law_enforcement",
+            "purpose": "locate_person",
+            "crime_class": "none",
+            "subject_status": "none",
+            "categories": ["appointment_schedule"],
+            "subject_last_name": "Rivera",
+            "subject_dob_month": "5",
+            "subject_dob_day": "17",
+            "subject_dob_year": "1960",
+        },
+        follow=True,
+    )
+    text = response.content.decode()
+    request = DisclosureRequest.objects.get()
+    assert request.status == "refused" and request.closed_reason == "informal_request"
+    assert "Recorded and refused" in text and "Informal request" in text and 'href="/records-requests/"' in text
+    assert world["appointment"].code not in text
+    review = clients["rpo"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    assert "Refused" in review and "Informal request" in review
+
+
+def test_a_blanket_request_taken_in_at_the_counter_is_refused_with_the_citation(world):
+    clients = world["clients"]
+    request = intake(clients["clerk"], records_from="", records_to="")
+    assert request.status == "denied"
+    page = clients["rpo"].get(f"/console/privacy/requests/{request.public_id}/").content.decode()
+    assert "particular portion" in page and "20 CFR 401.155" in page and "none named" in page
+
+
+def test_the_lawful_request_notice_prints_in_english_and_spanish(client):
+    english = client.get("/records-requests/")
+    spanish = client.get("/es/records-requests/")
+    assert english.status_code == spanish.status_code == 200
+    assert "How to ask for someone\u2019s records" in english.content.decode()
+    assert "section chief" in english.content.decode()
+    text = spanish.content.decode()
+    assert 'lang="es"' in text and "Cómo pedir los registros de otra persona" in text
+    assert "jefe de sección" in text
+    css = (Path(__file__).resolve().parents[2] / "src/frontdesk/public/static/frontdesk/site.css").read_text()
+    assert "@media print" in css and ".fd-notice" in css

@@ -17,6 +17,7 @@ from pydantic import Field, StringConstraints
 from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.disclosures import selectors, services
+from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
 from frontdesk.disclosures.decision import RequestDecision
 from frontdesk.disclosures.models import (
@@ -41,6 +42,7 @@ from frontdesk.disclosures.subject_access import (
 from frontdesk.disclosures.transparency import report_csv, report_html, transparency_report
 from frontdesk.disclosures.view import SignOffView, request_view
 from frontdesk.disclosures.vocabulary import (
+    RECORDED_EVIDENCE,
     SIGNOFF_ROLES,
     AgencyType,
     Channel,
@@ -62,11 +64,16 @@ PurposeCode = Literal[tuple(Purpose.values)]  # type: ignore[valid-type]
 ChannelCode = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
 CrimeClassCode = Literal[tuple(CrimeClass.values)]  # type: ignore[valid-type]
 SubjectStatusCode = Literal[tuple(SubjectStatus.values)]  # type: ignore[valid-type]
-EvidenceKindCode = Literal[tuple(EvidenceKind.values)]  # type: ignore[valid-type]
+EvidenceKindCode = Literal[tuple(v for v in EvidenceKind.values if v not in RECORDED_EVIDENCE)]  # type: ignore[valid-type]
 CategoryCode = Literal[tuple(sorted(RELEASABLE))]  # type: ignore[valid-type]
 RoleCode = Literal[SIGNOFF_ROLES]  # type: ignore[valid-type]
 RestrictionKindCode = Literal[tuple(RestrictionKind.values)]  # type: ignore[valid-type]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+PositionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60, pattern=r"^[a-z0-9_]*$")]
+POSITION_HELP = (
+    "The position that signed the written request, as a code from the catalog's requesting_positions "
+    "(GET /catalog), 'other' for a position it does not list, or empty when none is given"
+)
 Required200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -125,6 +132,7 @@ class RequestFields(Schema):
     categories: list[CategoryCode] = Field(..., min_length=1, max_length=len(RELEASABLE))
     records_from: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
     records_to: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
+    requester_position: PositionCode = Field("", description=POSITION_HELP)
 
 
 class RequestIn(RequestFields):
@@ -151,12 +159,17 @@ class RequestPatch(Schema):
     categories: list[CategoryCode] | None = Field(None, min_length=1, max_length=len(RELEASABLE))
     records_from: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
     records_to: dt.date | None = Field(None, ge=EARLIEST_DATE, le=LATEST)
+    requester_position: PositionCode | None = Field(None, description=POSITION_HELP)
     subjects: list[SubjectIn] | None = Field(None, min_length=1, max_length=services.MAX_SUBJECTS)
 
 
 class SignOffIn(Schema):
     role: RoleCode
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] = ""
+
+
+class PositionConfirmIn(Schema):
+    position: PositionCode = Field(..., description="The position you confirmed from the letter (as entered)")
 
 
 class RejectIn(Schema):
@@ -191,6 +204,9 @@ class CategoryDecisionOut(Schema):
     missing_evidence: list[str]
     missing_signoffs: list[str]
     reason: str
+    unmet_requirements: list[str] = Field(
+        default_factory=list, description="Requirements of the request itself that failed (portion, signer_position)"
+    )
 
 
 class SubjectDecisionOut(Schema):
@@ -266,6 +282,12 @@ class SignOffOut(Schema):
     )
 
 
+class PositionConfirmationOut(Schema):
+    position: str
+    confirmed_by: str
+    confirmed_at: dt.datetime
+
+
 class Requester(Schema):
     agency: str
     component: str
@@ -273,6 +295,8 @@ class Requester(Schema):
     title: str
     contact: str
     address: str
+    position: str = ""
+    position_confirmation: PositionConfirmationOut | None = None
 
 
 class AllowedActions(Schema):
@@ -301,6 +325,7 @@ class RequestSummaryOut(Schema):
 class RequestOut(Schema):
     id: str
     status: str
+    closed_reason: str = Field("", description="Why the rules closed it (status refused), e.g. informal_request")
     version: int
     received_at: dt.datetime
     updated_at: dt.datetime
@@ -398,6 +423,7 @@ class AuthorityOut(Schema):
     effective_from: dt.date
     effective_until: dt.date | None
     applies_here: bool
+    published_on: dt.date | None = Field(None, description="Routine uses: the Federal Register notice's date")
 
 
 class Choice(Schema):
@@ -416,12 +442,23 @@ class Vocabulary(Schema):
     signoff_roles: list[str]
 
 
+class PositionOut(Schema):
+    code: str
+    title: str
+    agency_types: list[str]
+    illustrative: bool
+    basis: str
+
+
 class CatalogOut(Schema):
     version: str | None
     sha256: str | None
     effective_from: dt.date | None
     loaded_at: dt.datetime | None
     entries: list[AuthorityOut]
+    requesting_positions: list[PositionOut] = Field(
+        default_factory=list, description="Who may sign a written (b)(7) request, by kind of agency"
+    )
     vocabulary: Vocabulary
 
 
@@ -591,6 +628,7 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
     return RequestOut(
         id=str(request.public_id),
         status=view.status,
+        closed_reason=request.closed_reason,
         version=request.version,
         received_at=request.received_at,
         updated_at=request.updated_at,
@@ -605,6 +643,8 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
             title=request.requester_title,
             contact=request.requester_contact,
             address=request.requester_address,
+            position=request.requester_position,
+            position_confirmation=_position_confirmation(request),
         ),
         agency_type=request.agency_type,
         purpose=request.purpose,
@@ -629,6 +669,16 @@ def request_dict(request: DisclosureRequest, actor) -> dict:
             release=view.allowed.release,
         ),
     ).model_dump(mode="json")
+
+
+def _position_confirmation(request: DisclosureRequest) -> dict | None:
+    if not services.position_confirmed(request):
+        return None
+    return {
+        "position": request.position_confirmed_as,
+        "confirmed_by": _username(request.position_confirmed_by),
+        "confirmed_at": request.position_confirmed_at,
+    }
 
 
 def _summary(request: DisclosureRequest) -> dict:
@@ -736,8 +786,19 @@ def catalog(request: HttpRequest):
                 "effective_from": e.effective_from,
                 "effective_until": e.effective_until,
                 "applies_here": e.applies_here,
+                "published_on": e.published_on,
             }
             for e in entries
+        ],
+        "requesting_positions": [
+            {
+                "code": p.code,
+                "title": p.title,
+                "agency_types": sorted(p.agency_types),
+                "illustrative": p.illustrative,
+                "basis": p.basis,
+            }
+            for p in positions_in_force()
         ],
         "vocabulary": {
             "agency_types": _choices(AgencyType),
@@ -857,6 +918,22 @@ def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn):
     found.refresh_from_db()
     signed = request_view(actor=request.user, request=found).sign_off(sign_off.pk)
     return Status(201, SignOffOut(**_sign_off(signed)).model_dump(mode="json"))
+
+
+@router.post(
+    "/requests/{request_id}/position-confirmation",
+    response={200: RequestOut, **ERRORS},
+    summary="Confirm the written request's signer holds a listed position",
+    description=(
+        "A second official (one who may sign the request off, never its intake clerk) confirms from the "
+        "letter on file that its signer holds the position entered, and that the catalog lists it for this "
+        "kind of agency. The (b)(7) authorities require it (5 U.S.C. 552a(b)(7); 20 CFR 401.155)."
+    ),
+)
+def position_confirmation(request: HttpRequest, request_id: str, payload: PositionConfirmIn):
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="position_confirm")
+    confirmed = services.request_position_confirm(actor=request.user, request=found, position=payload.position)
+    return request_dict(confirmed, request.user)
 
 
 @router.post(

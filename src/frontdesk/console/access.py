@@ -79,6 +79,7 @@ RULES: dict[str, Rule] = {
     "public:accounting-code": PUBLIC_PERSONAL,
     "public:accounting-verify": PUBLIC_PERSONAL,
     "public:privacy": PUBLIC,
+    "public:records-request-notice": PUBLIC,
     # Signing in.
     "console:sign-in": SIGN_IN,
     "console:sign-in-code": SIGN_IN,
@@ -109,6 +110,7 @@ RULES: dict[str, Rule] = {
     "console:privacy-evidence-download": PRIVACY_READ,
     "console:privacy-evidence-add": SIGN_OFF,
     "console:privacy-subject-drop": SIGN_OFF,
+    "console:privacy-position-confirm": SIGN_OFF,
     "console:privacy-restrictions": RESTRICTIONS,
     "console:privacy-release-download": PRIVACY_READ,
     "console:privacy-accounting": ACCOUNTING,

@@ -3,9 +3,18 @@ services decide (default deny, sign-off rules, restrictions)."""
 
 from django import forms
 
+from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
 from frontdesk.disclosures.models import RestrictionKind
-from frontdesk.disclosures.vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+from frontdesk.disclosures.services import POSITION_NOT_LISTED
+from frontdesk.disclosures.vocabulary import (
+    UPLOAD_EVIDENCE_CHOICES,
+    AgencyType,
+    Channel,
+    CrimeClass,
+    Purpose,
+    SubjectStatus,
+)
 from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_date
 
 from .forms import purpose_choices
@@ -24,6 +33,12 @@ class OutsideRequestForm(UswdsForm):
     requester_component = forms.CharField(label="Office or unit", max_length=200, required=False)
     requester_official = forms.CharField(label="Official who asks", max_length=200)
     requester_title = forms.CharField(label="Their title", max_length=200, required=False)
+    requester_position = forms.ChoiceField(
+        label="Position of whoever signed the letter",
+        required=False,
+        help_text="As the letter shows it. A law-enforcement request counts only when the head of the agency or "
+        "a delegate not below section chief signs it; another official confirms this before sign-off.",
+    )
     requester_contact = forms.CharField(label="Phone or email", max_length=200)
     requester_address = forms.CharField(
         label="Mailing address", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
@@ -35,21 +50,45 @@ class OutsideRequestForm(UswdsForm):
     )
     crime_class = forms.ChoiceField(label="Crime named", choices=CrimeClass.choices, initial=CrimeClass.NONE)
     subject_status = forms.ChoiceField(label="The person is", choices=SubjectStatus.choices, initial=SubjectStatus.NONE)
-    authority_cited = forms.CharField(label="Law they cite", max_length=200, required=False)
+    authority_cited = forms.CharField(
+        label="Law they cite",
+        max_length=200,
+        required=False,
+        help_text="Leave empty if they cite none. A request that cites no law and brings no document is refused "
+        "at once; give them the printed notice.",
+    )
     categories = forms.MultipleChoiceField(
         label="What they ask for",
         choices=[(c.value, c.label) for c in DataCategory if c.value in RELEASABLE],
         widget=forms.CheckboxSelectMultiple,
     )
+    records_from = forms.DateField(label="Records from", required=False, help_text="As in the letter, YYYY-MM-DD")
+    records_to = forms.DateField(
+        label="Records to",
+        required=False,
+        help_text="YYYY-MM-DD. A law-enforcement request must name the period; one without a period asks for all "
+        "records and is refused.",
+    )
     subject_first_name = forms.CharField(label="Person's first name", max_length=80, required=False)
     subject_last_name = forms.CharField(label="Person's last name", max_length=80)
     locals().update(birth_date_fields("subject_dob", required=False))
-    evidence_kind = forms.ChoiceField(label="Kind of document", choices=_select(EvidenceKind.choices), required=False)
+    evidence_kind = forms.ChoiceField(
+        label="Kind of document", choices=_select(UPLOAD_EVIDENCE_CHOICES), required=False
+    )
     evidence_file = forms.FileField(label="Document (PDF or image)", required=False)
     evidence_kind_2 = forms.ChoiceField(
-        label="Kind of second document", choices=_select(EvidenceKind.choices), required=False
+        label="Kind of second document", choices=_select(UPLOAD_EVIDENCE_CHOICES), required=False
     )
     evidence_file_2 = forms.FileField(label="Second document", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        listed = [(p.code, p.title) for p in positions_in_force()]
+        self.fields["requester_position"].choices = [
+            ("", "- Not stated in the letter -"),
+            *listed,
+            (POSITION_NOT_LISTED, "Another position (officer, detective, ...)"),
+        ]
 
     def clean(self) -> dict:
         data = super().clean()
@@ -152,7 +191,7 @@ class RestrictionForm(UswdsForm):
 
 
 class EvidenceForm(UswdsForm):
-    evidence_kind = forms.ChoiceField(label="Kind of document", choices=_select(EvidenceKind.choices))
+    evidence_kind = forms.ChoiceField(label="Kind of document", choices=_select(UPLOAD_EVIDENCE_CHOICES))
     evidence_file = forms.FileField(label="Document (PDF or image)")
     evidence_subject = forms.ChoiceField(
         label="The person it is about",

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk.core.errors import DomainError
 from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import category_label
 from frontdesk.disclosures.decision import RequestDecision
 from frontdesk.disclosures.models import (
@@ -29,7 +30,7 @@ from frontdesk.disclosures.models import (
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.transparency import transparency_report
 from frontdesk.disclosures.view import request_view
-from frontdesk.disclosures.vocabulary import EvidenceKind
+from frontdesk.disclosures.vocabulary import CloseReason, EvidenceKind
 
 from .privacy_forms import (
     AccountingSearchForm,
@@ -106,6 +107,9 @@ def outside_request(request: HttpRequest) -> HttpResponse:
             subject_status=data["subject_status"],
             authority_cited=data["authority_cited"],
             categories=tuple(data["categories"]),
+            records_from=data["records_from"],
+            records_to=data["records_to"],
+            requester_position=data["requester_position"],
         )
         subject = services.SubjectDetails(
             last_name=data["subject_last_name"],
@@ -120,11 +124,18 @@ def outside_request(request: HttpRequest) -> HttpResponse:
             field = {"subjects": "subject_last_name", "evidence": "evidence_file"}.get(error.field or "", error.field)
             form.add_domain_error(error, field=field)
         else:
-            messages.success(
-                request,
-                f"Recorded: request {str(received.public_id)[:8]}. It goes to the privacy office. "
-                "Give the requester nothing now; the privacy office answers them.",
-            )
+            if received.status == RequestStatus.REFUSED:
+                messages.warning(
+                    request,
+                    f"Recorded and refused: request {str(received.public_id)[:8]}. "
+                    f"{CloseReason(received.closed_reason).label} Print the notice below for the requester.",
+                )
+            else:
+                messages.success(
+                    request,
+                    f"Recorded: request {str(received.public_id)[:8]}. It goes to the privacy office. "
+                    "Give the requester nothing now except the printed notice; the privacy office answers them.",
+                )
             return redirect("console:outside-request")
     return render(request, "console/outside_request.html", {"form": form})
 
@@ -236,12 +247,46 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
         "can_release": view.allowed.release,
         "can_edit": view.allowed.add_evidence,
         "evidence_form": _evidence_form(found),
+        "closed_reason": CloseReason(found.closed_reason).label if found.closed_reason else "",
+        "position": _position_context(request.user, found),
         "release": release if release and policies.can_see_release_details(request.user, release) else None,
     }
     return render(request, "console/privacy_request.html", context)
 
 
 ACTIONS = {"sign": "sign_off", "reject": "reject", "release": "release"}
+
+
+def _position_context(user, found) -> dict:
+    """What the page says about the letter's signer, and whether this user may confirm it."""
+    titles = {p.code: p.title for p in positions_in_force()}
+    listed = {p.code for p in positions_in_force(found.agency_type)}
+    code = found.requester_position
+    confirmed = services.position_confirmed(found)
+    return {
+        "code": code,
+        "title": titles.get(code, "another position, not listed" if code else "not stated"),
+        "listed": code in listed,
+        "confirmed": confirmed,
+        "confirmed_by": found.position_confirmed_by.get_username() if confirmed else "",
+        "confirmed_at": found.position_confirmed_at if confirmed else None,
+        "can_confirm": not confirmed and code in listed and policies.can_confirm_position(user, found),
+    }
+
+
+@require_POST
+def privacy_position_confirm(request: HttpRequest, request_id) -> HttpResponse:
+    """A second official confirms, from the letter on file, that its signer holds the listed position."""
+    found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="position_confirm")
+    try:
+        services.request_position_confirm(
+            actor=request.user, request=found, position=request.POST.get("position", "")[:60]
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Position confirmed; the decision now counts it.")
+    return redirect("console:privacy-request", request_id=request_id)
 
 
 @require_POST

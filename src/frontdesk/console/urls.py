@@ -33,6 +33,11 @@ urlpatterns = [
     path("privacy/requests/<uuid:request_id>/", privacy_views.privacy_request, name="privacy-request"),
     path("privacy/requests/<uuid:request_id>/act/", privacy_views.privacy_request_act, name="privacy-request-act"),
     path(
+        "privacy/requests/<uuid:request_id>/confirm-position/",
+        privacy_views.privacy_position_confirm,
+        name="privacy-position-confirm",
+    ),
+    path(
         "privacy/requests/<uuid:request_id>/evidence/<uuid:evidence_id>/",
         privacy_views.privacy_evidence_download,
         name="privacy-evidence-download",

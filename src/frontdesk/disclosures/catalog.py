@@ -39,10 +39,17 @@ TOP_KEYS = {
     "not_carried",
     "authorities",
     "restrictions",
+    "requesting_positions",
 }
 COMMON_KEYS = {"id", "title", "kind", "provenance", "illustrative", "citation", "summary", "recipients"}
 COMMON_KEYS |= {"categories", "effective_from", "effective_until", "notes", "applies_to_system"}
 AUTHORITY_KEYS = COMMON_KEYS | {"purposes", "facts", "evidence", "signoff_roles", "accounting", "obligations_after"}
+AUTHORITY_KEYS |= {"published_on"}
+POSITION_KEYS = {"code", "title", "agency_types", "illustrative", "basis"}
+# 5 U.S.C. 552a(e)(11): a new routine use is published in the Federal Register at least 30 days before it
+# is used. Counted as the Federal Register counts (1 CFR 18.17): the day after publication is day 1, so a
+# use published on 20 August is in force on 19 September (SSA, 90 FR 40687), never on day 29.
+ROUTINE_USE_NOTICE_DAYS = 30
 RESTRICTION_KEYS = COMMON_KEYS | {"agencies", "review_by"}
 AUTHORITY_KINDS = {"consent", "exception", "routine_use"}
 RESTRICTION_KINDS = {"statute", "court_order"}
@@ -185,7 +192,87 @@ def _authority(entry: dict, where: str, system: str) -> dict[str, Any]:
     row["obligations"] = obligations
     row["agencies"] = []
     row["applies_here"] = entry.get("applies_to_system", system) == system
+    row["published_on"] = _publication(entry, where, row)
     return row
+
+
+def routine_use_in_force_from(published_on: dt.date) -> dt.date:
+    """The first day a routine use published on `published_on` may be used (5 U.S.C. 552a(e)(11))."""
+    return published_on + dt.timedelta(days=ROUTINE_USE_NOTICE_DAYS)
+
+
+def _publication(entry: dict, where: str, row: dict[str, Any]) -> dt.date | None:
+    published = _date(entry.get("published_on"), f"{where} published_on", required=False)
+    if row["kind"] != "routine_use":
+        if published is not None:
+            raise _fail(where, "only a routine use has a Federal Register publication date (published_on).")
+        return None
+    if published is None:
+        raise _fail(where, "a routine use needs published_on, the date of its Federal Register notice ((e)(11)).")
+    first_day = routine_use_in_force_from(published)
+    if row["effective_from"] < first_day:
+        raise _fail(
+            where,
+            f"a routine use published on {published.isoformat()} is in force from {first_day.isoformat()} at the "
+            f"earliest, {ROUTINE_USE_NOTICE_DAYS} days after publication (5 U.S.C. 552a(e)(11)); effective_from "
+            f"is {row['effective_from'].isoformat()}.",
+        )
+    return published
+
+
+@dataclass(frozen=True)
+class Position:
+    """A position that may sign a (b)(7) written request for an agency of these types."""
+
+    code: str
+    title: str
+    agency_types: frozenset[str]
+    illustrative: bool
+    basis: str = ""
+
+
+def positions_parse(value: Any) -> list[Position]:
+    """The catalog's `requesting_positions`: who may sign a written (b)(7) request, per agency type."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _fail("requesting_positions", "must be a list of positions.")
+    positions: list[Position] = []
+    for i, item in enumerate(value):
+        where = f"requesting_positions[{i}]"
+        if not isinstance(item, dict):
+            raise _fail(where, "must be a mapping.")
+        unknown = sorted(set(item) - POSITION_KEYS)
+        if unknown:
+            raise _fail(where, f"unknown keys {unknown}.")
+        code = _text(item, "code", where, limit=60)
+        if not code.replace("_", "").isalnum() or not code.islower():
+            raise _fail(where, "'code' must be lower-case letters, digits and underscores.")
+        if not isinstance(item.get("illustrative"), bool):
+            raise _fail(where, "'illustrative' must be true or false (true where the position is not verified).")
+        types = _words(item.get("agency_types"), set(AgencyType.values), where, "agency_types", any_ok=False) or []
+        positions.append(
+            Position(
+                code=code,
+                title=_text(item, "title", where, limit=200),
+                agency_types=frozenset(types),
+                illustrative=item["illustrative"],
+                basis=_text(item, "basis", where, required=False, limit=400),
+            )
+        )
+    codes = [p.code for p in positions]
+    if len(set(codes)) != len(codes):
+        raise _fail("requesting_positions", "a position code is used twice.")
+    return positions
+
+
+def positions_in_force(agency_type: str | None = None) -> list[Position]:
+    """The positions the catalog in force lists, for one agency type or all."""
+    catalog = AuthorityCatalog.objects.order_by("-id").only("document").first()
+    if catalog is None:
+        return []
+    listed = positions_parse(catalog.document.get("requesting_positions"))
+    return [p for p in listed if agency_type is None or agency_type in p.agency_types]
 
 
 def _restriction(entry: dict, where: str, system: str) -> dict[str, Any]:
@@ -196,7 +283,7 @@ def _restriction(entry: dict, where: str, system: str) -> dict[str, Any]:
         raise _fail(where, "'agencies' must be a list of agency names.")
     row["agencies"] = sorted({agency_key(a) for a in agencies})
     row.update(purposes=None, facts={}, evidence=[], signoff_roles=[], obligations=[])
-    row.update(accounting_required=False, subject_may_see=False, accounting_basis="")
+    row.update(accounting_required=False, subject_may_see=False, accounting_basis="", published_on=None)
     row["applies_here"] = entry.get("applies_to_system", system) == system
     return row
 
@@ -232,6 +319,9 @@ def catalog_parse(text: str) -> ParsedCatalog:
         if not isinstance(entry, dict):
             raise _fail(f"restrictions[{i}]", "must be a mapping.")
         entries.append(_restriction(entry, f"restriction {entry.get('id', i)!s}", system))
+    positions = positions_parse(document.get("requesting_positions"))
+    if not positions and any("signer_position" in e["facts"] for e in entries):
+        raise _fail("catalog", "an authority requires a listed signer, but 'requesting_positions' lists none.")
     codes = [e["code"] for e in entries]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
@@ -247,6 +337,8 @@ def catalog_parse(text: str) -> ParsedCatalog:
 def _rule(entry: dict[str, Any], *, catalog_start: dt.date) -> PermitRule | ForbidRule:
     # An entry decides nothing before its catalog version takes effect, whatever the law's own date.
     start = max(entry["effective_from"], catalog_start)
+    if entry.get("published_on") is not None:  # the engine applies (e)(11) whatever the stored dates say
+        start = max(start, routine_use_in_force_from(entry["published_on"]))
     recipients = None if entry["recipients"] is None else frozenset(entry["recipients"])
     if entry["effect"] == Effect.FORBID:
         return ForbidRule(

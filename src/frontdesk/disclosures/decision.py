@@ -6,6 +6,9 @@ the same question asked of a counterfactual request, as in the engine probe:
 - approved: the real request is allowed;
 - denied by a restriction: a forbid matched (forbids never depend on evidence or sign-offs);
 - awaiting sign-off: it would be allowed if every sign-off role had signed;
+- denied, requirement unmet: it would be allowed if the request itself were shaped as the law requires
+  (a particular portion, a listed signer: vocabulary.REQUIREMENT_FACTS) with the documents already on
+  file; no further document cures that, so it is a refusal that cites the requirement;
 - needs evidence: it would be allowed if every kind of evidence were on file and everyone had signed;
 - denied, default: even then, no authority covers it.
 The same code runs over Cedar and over the oracle, so the two can be compared decision by decision.
@@ -19,7 +22,7 @@ from enum import StrEnum
 
 from .categories import RELEASABLE, category_label
 from .policy import Facts, PermitRule, RuleSet, Verdict
-from .vocabulary import SIGNOFF_ROLES, EvidenceKind
+from .vocabulary import RECORDED_EVIDENCE, REQUIREMENT_FACTS, SIGNOFF_ROLES, EvidenceKind
 
 ALL_EVIDENCE = frozenset(EvidenceKind.values)
 ALL_ROLES = frozenset(SIGNOFF_ROLES)
@@ -43,22 +46,30 @@ class CategoryDecision:
     missing_evidence: tuple[str, ...] = ()
     missing_signoffs: tuple[str, ...] = ()
     reason: str = ""
+    unmet_requirements: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
-def _closest(rules: RuleSet, candidates: Iterable[str], missing: Callable[[PermitRule], frozenset[str]]):
-    """The candidate authority that needs the least to go through (ties: by id), and what it needs."""
-    best: tuple[int, str, frozenset[str]] | None = None
+def _closest(
+    rules: RuleSet,
+    candidates: Iterable[str],
+    missing: Callable[[PermitRule], frozenset[str]],
+    on_file: Callable[[PermitRule], int] = lambda rule: 0,
+):
+    """The candidate authority that needs the least to go through, and what it needs. Ties go to the one
+    the requester's own documents point at (most of its evidence on file), then by id."""
+    best: tuple[int, int, str, frozenset[str]] | None = None
     for rule_id in sorted(candidates):
         rule = rules.by_id[rule_id]
         assert isinstance(rule, PermitRule)
         need = missing(rule)
-        if best is None or len(need) < best[0]:
-            best = (len(need), rule_id, need)
+        key = (len(need), -on_file(rule), rule_id)
+        if best is None or key < best[:3]:
+            best = (*key, need)
     assert best is not None
-    return best[1], tuple(sorted(best[2]))
+    return best[2], tuple(sorted(best[3]))
 
 
 def decide_category(
@@ -98,9 +109,17 @@ def decide_category(
             missing_signoffs=roles,
             reason=f"Covered by {', '.join(ids)} once signed off by: {', '.join(roles)}.",
         )
+    refused = _unmet_requirements(evaluate, rules, facts, category)
+    if refused is not None:
+        return refused
     evidenced = evaluate(replace(facts, evidence=ALL_EVIDENCE, signed_roles=ALL_ROLES), category)
     if evidenced.allowed:
-        _, kinds = _closest(rules, evidenced.determining, lambda r: r.evidence - facts.evidence)
+        _, kinds = _closest(
+            rules,
+            evidenced.determining,
+            lambda r: r.evidence - facts.evidence,
+            lambda r: len(r.evidence & facts.evidence),
+        )
         ids = tuple(sorted(evidenced.determining))
         return CategoryDecision(
             category,
@@ -110,6 +129,32 @@ def decide_category(
             reason=f"Could be covered by {', '.join(ids)} with these documents on file: {', '.join(kinds)}.",
         )
     return _default_deny(category, label)
+
+
+def _unmet_requirements(evaluate: Evaluator, rules: RuleSet, facts: Facts, category: str) -> CategoryDecision | None:
+    """A refusal when an authority would cover the category with the documents the requester filed, but
+    the request fails a requirement of its shape (portion, signer). The documents only we record (a
+    position confirmation) are assumed, so the refusal does not wait on our own steps."""
+    unmet = {name: wanted for name, (wanted, _) in REQUIREMENT_FACTS.items() if getattr(facts, name) != wanted}
+    if not unmet:
+        return None
+    cured = replace(facts, **unmet, evidence=facts.evidence | RECORDED_EVIDENCE, signed_roles=ALL_ROLES)
+    would = evaluate(cured, category)
+    if not would.allowed:
+        return None
+    ids = tuple(sorted(would.determining))
+    failed = tuple(
+        sorted({name for rid in ids for name, _ in getattr(rules.by_id.get(rid), "facts", ()) if name in unmet})
+    )
+    if not failed:
+        return None
+    because = " ".join(REQUIREMENT_FACTS[name][1] for name in failed)
+    return CategoryDecision(
+        category,
+        Outcome.DENIED,
+        unmet_requirements=failed,
+        reason=f"Refused: {because} ({', '.join(ids)} would otherwise apply.)",
+    )
 
 
 def _default_deny(category: str, label: str) -> CategoryDecision:
@@ -208,6 +253,18 @@ def decide_request(
     may_permit: Callable[[Facts, str], bool] | None = None,
 ) -> RequestDecision:
     decided = tuple(decide_category(evaluate, rules, facts, c, may_permit) for c in sorted(set(categories)))
+    refused = next((c for c in decided if c.unmet_requirements), None)
+    if refused is not None:
+        # The law's requirements are of the request, not of a category: a request for all records, or one
+        # signed by the wrong official, is refused as a whole, not released in part under another heading.
+        decided = tuple(
+            c
+            if c.outcome == Outcome.DENIED
+            else CategoryDecision(
+                c.category, Outcome.DENIED, unmet_requirements=refused.unmet_requirements, reason=refused.reason
+            )
+            for c in decided
+        )
     return RequestDecision(overall_status(decided), decided, policy_sha256, rules_label or rules.label, facts.today)
 
 

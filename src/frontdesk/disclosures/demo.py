@@ -1,11 +1,12 @@
 """Outside requests for the demo, each taken through the real services to a different state.
 
 So that a newcomer who signs in after `make run` sees the whole process: a written (b)(7) request
-released after three sign-offs (and accounted), one awaiting its last sign-offs, an officer's
-question at the counter that cites nothing (nothing can leave; only the person's written consent
-could cover it), one an official rejected, and an immigration agency's request that a court order
-recorded by general counsel forbids. The people named are people
-with upcoming appointments at the demo office, so the release matches real records.
+naming a records period, its signer's position confirmed by the privacy officer, released after three
+sign-offs (and accounted), one awaiting its last sign-offs, an officer's question at the counter that
+cites nothing and files nothing (refused at once as informal, ADR 0014), one an official rejected,
+and an immigration agency's request that a court order recorded by general counsel forbids. The
+people named are people with upcoming appointments at the demo office, so the release matches real
+records.
 
 Nothing here bypasses a rule: every step is the service a staff member's click calls, with the
 demo user who holds the role, and every step is on the ledger.
@@ -82,7 +83,9 @@ def _people_with_appointments(count: int) -> list[SubjectDetails]:
     return people
 
 
-def _b7_details(agency: str, official: str, case: str) -> RequestDetails:
+def _b7_details(agency: str, official: str, case: str, today: dt.date) -> RequestDetails:
+    """A (b)(7) request to the letter: the head of the agency signs, and it names the particular portion
+    (one category, and the records of a stated period)."""
     return RequestDetails(
         channel="mail",
         requester_agency=agency,
@@ -98,6 +101,9 @@ def _b7_details(agency: str, official: str, case: str) -> RequestDetails:
         subject_status="indicted",
         authority_cited="5 U.S.C. 552a(b)(7); 20 CFR 401.155(b)",
         categories=("appointment_schedule",),
+        records_from=today - dt.timedelta(days=30),
+        records_to=today + dt.timedelta(days=180),
+        requester_position="agency_head",
     )
 
 
@@ -117,18 +123,22 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
     if len(subjects) < 3:
         raise ValueError(f"Office {OFFICE} has fewer than three people with upcoming appointments.")
     clerk, manager, privacy, counsel = (users[name] for name in (CLERK, MANAGER, PRIVACY, COUNSEL))
+    today = timezone.localdate(now)
 
     with transaction.atomic():
         # 1. Released: a written (b)(7) request about an indicted person, three sign-offs, then release.
         released = services.request_receive(
             actor=clerk,
-            details=_b7_details("Cumberland County Sheriff's Office", "Sheriff Kevin Joyce", "2026-0311"),
+            details=_b7_details("Cumberland County Sheriff's Office", "Sheriff Kevin Joyce", "2026-0311", today),
             subjects=[subjects[0]],
             evidence=[
                 _letter("Request for records under 5 U.S.C. 552a(b)(7)", ["Signed: the Sheriff"]),
                 _indictment("CUMCD-CR-2026-0311"),
             ],
             now=now - dt.timedelta(hours=9),
+        )
+        services.request_position_confirm(
+            actor=privacy, request=released, position="agency_head", now=now - dt.timedelta(hours=8, minutes=30)
         )
         for user, role in ((manager, "office_manager"), (privacy, "regional_privacy_officer")):
             services.request_sign_off(actor=user, request=released, role=role, now=now - dt.timedelta(hours=8))
@@ -140,7 +150,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
         # 2. Awaiting sign-off: the office manager has signed; the privacy officer and counsel have not.
         waiting = services.request_receive(
             actor=clerk,
-            details=_b7_details("Maine State Police", "Col. Rebecca Perkins", "MSP-26-1187"),
+            details=_b7_details("Maine State Police", "Col. Rebecca Perkins", "MSP-26-1187", today),
             subjects=[subjects[1]],
             evidence=[
                 _letter("Request for records under 5 U.S.C. 552a(b)(7)", ["Signed: the Chief of the State Police"]),
@@ -148,11 +158,15 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
             ],
             now=now - dt.timedelta(hours=8),
         )
+        services.request_position_confirm(
+            actor=privacy, request=waiting, position="agency_head", now=now - dt.timedelta(hours=7)
+        )
         services.request_sign_off(
             actor=manager, request=waiting, role="office_manager", now=now - dt.timedelta(hours=6)
         )
 
-        # 3. Needs evidence: an officer at the counter asks when someone's appointment is, citing nothing.
+        # 3. Refused as informal: an officer at the counter asks when someone's appointment is, citing no
+        # authority and filing nothing. The rules close it at intake; the clerk hands over the notice.
         services.request_receive(
             actor=clerk,
             details=RequestDetails(

@@ -59,6 +59,7 @@ def _build(fingerprint: tuple) -> CedarEngine:
                 "effective_from",
                 "effective_until",
                 "applies_here",
+                "published_on",
             )
         )
     extra = tuple(restriction_rule(r) for r in Restriction.objects.order_by("code"))

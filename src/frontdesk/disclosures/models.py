@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from frontdesk.ledger.models import LedgerEvent
 
-from .vocabulary import AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+from .vocabulary import AgencyType, Channel, CloseReason, CrimeClass, EvidenceKind, Purpose, SubjectStatus
 
 
 class Effect(models.TextChoices):
@@ -66,6 +66,8 @@ class CatalogEntry(models.Model):
     effective_from = models.DateField()
     effective_until = models.DateField(null=True, blank=True)
     applies_here = models.BooleanField(default=True)
+    # Routine uses: the Federal Register publication; in force 30 days later at the earliest ((e)(11)).
+    published_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["catalog", "id"]
@@ -137,9 +139,13 @@ class RequestStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     # Nobody acted on it for FRONTDESK_REQUEST_EXPIRY_DAYS: closed without release (ADR 0010).
     EXPIRED = "expired", "Expired"
+    # Closed by the rules, not by an official: an informal request, or no evidence in time (ADR 0014).
+    REFUSED = "refused", "Refused"
 
 
-TERMINAL_STATUSES = frozenset({RequestStatus.RELEASED, RequestStatus.REJECTED, RequestStatus.EXPIRED})
+TERMINAL_STATUSES = frozenset(
+    {RequestStatus.RELEASED, RequestStatus.REJECTED, RequestStatus.EXPIRED, RequestStatus.REFUSED}
+)
 
 
 class DisclosureRequest(models.Model):
@@ -159,6 +165,16 @@ class DisclosureRequest(models.Model):
     requester_component = models.CharField(max_length=200, blank=True)
     requester_official = models.CharField(max_length=200)
     requester_title = models.CharField(max_length=200, blank=True)
+    # The signer's position as the written request gives it: a code from the catalog's list, or "".
+    requester_position = models.CharField(max_length=60, blank=True)
+    # A second official's confirmation of that position (never the intake clerk); cleared by any change
+    # to the requester or a new written request.
+    position_confirmed_as = models.CharField(max_length=60, blank=True)
+    position_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    position_confirmed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=40, choices=CloseReason.choices, blank=True)
     requester_contact = models.CharField(max_length=200)
     requester_address = models.TextField(max_length=500)
     agency_type = models.CharField(max_length=32, choices=AgencyType.choices)

@@ -3,7 +3,7 @@ against (tests/disclosures/test_policy_engine.py runs both on generated requests
 answer and the same citations). It is deliberately written from the rule data, not from the Cedar text.
 """
 
-from .policy import Facts, ForbidRule, PermitRule, RuleSet, Verdict
+from .policy import FACT_NAMES, Facts, ForbidRule, PermitRule, RuleSet, Verdict
 
 
 def recipient_matches(rule: PermitRule | ForbidRule, facts: Facts) -> bool:
@@ -27,7 +27,7 @@ def permits(rule: PermitRule, facts: Facts, category: str) -> bool:
         return False
     if rule.purposes is not None and facts.purpose not in rule.purposes:
         return False
-    known = {"crime_class": facts.crime_class, "subject_status": facts.subject_status}
+    known = {name: getattr(facts, name) for name in FACT_NAMES}
     if any(known[name] not in allowed for name, allowed in rule.facts):
         return False
     return rule.evidence <= facts.evidence and rule.signoff_roles <= facts.signed_roles

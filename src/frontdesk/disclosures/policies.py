@@ -109,6 +109,12 @@ def can_sign_off(user: Any, request: DisclosureRequest, role: str) -> bool:
     return role in signoff_roles_of(user, request)
 
 
+def can_confirm_position(user: Any, request: DisclosureRequest) -> bool:
+    """Confirming the signer's position from the letter is for an official who may sign the request off
+    (and so never its intake clerk): a second pair of eyes on who asked (AC-5)."""
+    return bool(signoff_roles_of(user, request))
+
+
 def can_release(user: Any, request: DisclosureRequest) -> bool:
     if _is_intake_clerk(user, request) or request.status in TERMINAL_STATUSES:
         return False

@@ -44,6 +44,8 @@ action "disclose" appliesTo {
     "purpose": String,
     "crime_class": String,
     "subject_status": String,
+    "portion": String,
+    "signer_position": String,
     "evidence": Set<String>,
     "signed_roles": Set<String>,
     "today": Long
@@ -52,6 +54,8 @@ action "disclose" appliesTo {
 """
 
 FOREVER = 99991231
+# The request facts a permit may require (each a String in the context above).
+FACT_NAMES = ("crime_class", "subject_status", "portion", "signer_position")
 # Everything embedded in policy text is one of these shapes; anything else is refused, not escaped.
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,59}$")
 _WORD = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
@@ -109,6 +113,8 @@ class Facts:
     purpose: str
     crime_class: str = "none"
     subject_status: str = "none"
+    portion: str = "particular"
+    signer_position: str = "none"
     evidence: frozenset[str] = frozenset()
     signed_roles: frozenset[str] = frozenset()
     today: int = 0
@@ -119,6 +125,8 @@ class Facts:
             "purpose": self.purpose,
             "crime_class": self.crime_class,
             "subject_status": self.subject_status,
+            "portion": self.portion,
+            "signer_position": self.signer_position,
             "evidence": sorted(self.evidence),
             "signed_roles": sorted(self.signed_roles),
             "today": self.today,
@@ -185,7 +193,7 @@ def permit_text(rule: PermitRule) -> str:
     if rule.purposes is not None:
         conditions.append(f"{_words(rule.purposes)}.contains(context.purpose)")
     for name, allowed in rule.facts:
-        if name not in ("crime_class", "subject_status"):
+        if name not in FACT_NAMES:
             raise PolicyError(f"Unknown fact {name!r} in {rule.id}.")
         conditions.append(f"{_words(allowed)}.contains(context.{name})")
     conditions += _period(rule)

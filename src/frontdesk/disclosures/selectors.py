@@ -127,6 +127,7 @@ REQUEST_ACTIONS = {
     "evidence_add": "disclosure intake",
     "evidence_read": "disclosure review",
     "subject_drop": "disclosure intake",
+    "position_confirm": "disclosure sign-off",
 }
 
 

@@ -37,6 +37,7 @@ from frontdesk.scheduling.names import NameProblem, name_check, name_key
 from frontdesk.scheduling.services import subject_of
 
 from . import actions, policies
+from .catalog import positions_in_force
 from .categories import RELEASABLE, category_label
 from .decision import RequestDecision, SubjectDecision
 from .engine import engine_in_force
@@ -63,13 +64,29 @@ from .policy import Facts, agency_key, day_number
 from .scope import restriction_scope
 from .signoffs import SignOffStanding, counting_approvals, sign_off_standings
 from .subject_decisions import FiledDocument, NamedSubject, counts_for, decide_subjects, is_personal
-from .vocabulary import SIGNOFF_ROLES, AgencyType, Channel, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+from .vocabulary import (
+    RECORDED_EVIDENCE,
+    SIGNOFF_ROLES,
+    AgencyType,
+    Channel,
+    CloseReason,
+    CrimeClass,
+    EvidenceKind,
+    Portion,
+    Purpose,
+    SignerPosition,
+    SubjectStatus,
+)
 
 MAX_SUBJECTS = 20
 MAX_EVIDENCE = 20
 ACCOUNTING_RETENTION_YEARS = 5
 DEFAULT_SIGNOFF_TTL_DAYS = 30
 DEFAULT_REQUEST_EXPIRY_DAYS = 90
+# A request that claimed an authority but filed no document is refused after this many days (ADR 0014).
+DEFAULT_EVIDENCE_WAIT_DAYS = 30
+# The position code for "the letter names a position the catalog does not list".
+POSITION_NOT_LISTED = "other"
 DEFAULT_EVIDENCE_MAX_BYTES = 1_500_000
 PACKET_CONTEXT = "disclosures.release.packet"
 
@@ -82,14 +99,15 @@ _OPEN = {
     RequestStatus.REJECTED,
 }
 TRANSITIONS: dict[str, set[str]] = {
-    RequestStatus.RECEIVED: _OPEN | {RequestStatus.EXPIRED},
-    RequestStatus.DENIED: _OPEN | {RequestStatus.EXPIRED},
-    RequestStatus.NEEDS_EVIDENCE: _OPEN | {RequestStatus.EXPIRED},
-    RequestStatus.AWAITING_SIGNOFF: _OPEN | {RequestStatus.EXPIRED},
-    RequestStatus.APPROVED: _OPEN | {RequestStatus.RELEASED, RequestStatus.EXPIRED},
+    RequestStatus.RECEIVED: _OPEN | {RequestStatus.EXPIRED, RequestStatus.REFUSED},
+    RequestStatus.DENIED: _OPEN | {RequestStatus.EXPIRED, RequestStatus.REFUSED},
+    RequestStatus.NEEDS_EVIDENCE: _OPEN | {RequestStatus.EXPIRED, RequestStatus.REFUSED},
+    RequestStatus.AWAITING_SIGNOFF: _OPEN | {RequestStatus.EXPIRED, RequestStatus.REFUSED},
+    RequestStatus.APPROVED: _OPEN | {RequestStatus.RELEASED, RequestStatus.EXPIRED, RequestStatus.REFUSED},
     RequestStatus.RELEASED: set(),
     RequestStatus.REJECTED: set(),
     RequestStatus.EXPIRED: set(),
+    RequestStatus.REFUSED: set(),
 }
 
 # What an evidence file must start with, by declared content type.
@@ -109,6 +127,10 @@ def signoff_ttl() -> dt.timedelta:
 
 def request_expiry() -> dt.timedelta:
     return dt.timedelta(days=int(getattr(settings, "FRONTDESK_REQUEST_EXPIRY_DAYS", DEFAULT_REQUEST_EXPIRY_DAYS)))
+
+
+def evidence_wait() -> dt.timedelta:
+    return dt.timedelta(days=int(getattr(settings, "FRONTDESK_EVIDENCE_WAIT_DAYS", DEFAULT_EVIDENCE_WAIT_DAYS)))
 
 
 def evidence_max_bytes() -> int:
@@ -136,6 +158,7 @@ class RequestDetails:
     authority_cited: str = ""
     records_from: dt.date | None = None
     records_to: dt.date | None = None
+    requester_position: str = ""
 
 
 @dataclass(frozen=True)
@@ -235,7 +258,22 @@ def _clean_details(details: RequestDetails) -> dict[str, Any]:
         "categories": _categories(details.categories),
         "records_from": details.records_from,
         "records_to": details.records_to,
+        "requester_position": _position(details.requester_position),
     }
+
+
+def _position(value: str) -> str:
+    """The signer's position as a code: one from the catalog's requesting_positions, "other" for one it
+    does not list, or "" when the letter gives none. Only the shape is checked here: whether the code is
+    listed for the requester's kind of agency is the decision's question, asked of the catalog in force."""
+    code = (value or "").strip()
+    if code and not re.fullmatch(r"[a-z0-9_]{1,60}", code):
+        raise ValidationFailed(
+            "Give the position as a code from the catalog's list (letters, digits, underscores), "
+            f"or '{POSITION_NOT_LISTED}' for a position it does not list.",
+            field="requester_position",
+        )
+    return code
 
 
 def _clean_subjects(subjects: Sequence[SubjectDetails], *, today: dt.date) -> list[dict[str, Any]]:
@@ -293,6 +331,11 @@ def _clean_subjects(subjects: Sequence[SubjectDetails], *, today: dt.date) -> li
 
 def _check_upload(upload: EvidenceUpload) -> None:
     _choice(upload.kind, EvidenceKind.values, "kind", "kind of evidence")
+    if upload.kind in RECORDED_EVIDENCE:
+        raise ValidationFailed(
+            "That is not a document: a second official records it by confirming the signer's position.",
+            field="kind",
+        )
     if not _FILENAME.match(upload.filename or ""):
         raise ValidationFailed(
             "Name the file with letters, digits, spaces, dots, dashes or brackets (at most 120).", field="filename"
@@ -369,18 +412,51 @@ def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignO
     return counting_approvals(sign_off_standings(request, now=now))
 
 
+def request_portion(request: DisclosureRequest) -> str:
+    """Particular, or blanket: every releasable category, or no records period (5 U.S.C. 552a(b)(7) asks
+    for "the particular portion desired"; EOUSA: no blanket requests for all records about a person)."""
+    if set(request.categories) >= RELEASABLE or request.records_from is None or request.records_to is None:
+        return Portion.BLANKET
+    return Portion.PARTICULAR
+
+
+def _listed_position(request: DisclosureRequest) -> bool:
+    code = request.requester_position
+    return bool(code) and code in {p.code for p in positions_in_force(request.agency_type)}
+
+
+def request_signer_position(request: DisclosureRequest) -> str:
+    if not request.requester_position:
+        return SignerPosition.NONE
+    return SignerPosition.LISTED if _listed_position(request) else SignerPosition.UNLISTED
+
+
+def position_confirmed(request: DisclosureRequest) -> bool:
+    """A second official confirmed the position now entered, and the catalog in force still lists it."""
+    return (
+        request.position_confirmed_at is not None
+        and request.position_confirmed_as == request.requester_position
+        and _listed_position(request)
+    )
+
+
 def request_facts(
     request: DisclosureRequest, *, now: dt.datetime, standings: Sequence[SignOffStanding] | None = None
 ) -> Facts:
     """The request's facts; `evidence` is every kind on file, which request_decide replaces per person."""
     approvals = counting_approvals(standings) if standings is not None else _valid_approvals(request, now)
+    evidence = frozenset(request.evidence.values_list("kind", flat=True)) - RECORDED_EVIDENCE
+    if position_confirmed(request):
+        evidence |= {EvidenceKind.REQUESTER_POSITION_CONFIRMED.value}
     return Facts(
         agency_type=request.agency_type,
         agency=agency_key(request.requester_agency),
         purpose=request.purpose,
         crime_class=request.crime_class,
         subject_status=request.subject_status,
-        evidence=frozenset(request.evidence.values_list("kind", flat=True)),
+        portion=request_portion(request),
+        signer_position=request_signer_position(request),
+        evidence=evidence,
         signed_roles=frozenset(a.role for a in approvals),
         today=day_number(timezone.localdate(now)),
     )
@@ -405,7 +481,11 @@ def request_decide(
     documents = [
         FiledDocument(kind=kind, subject=str(subject) if subject else None)
         for kind, subject in request.evidence.values_list("kind", "subject__public_id")
+        if kind not in RECORDED_EVIDENCE
     ]
+    if position_confirmed(request):
+        # A recorded fact about the asking, not a person: it counts for everyone named (ADR 0014).
+        documents.append(FiledDocument(kind=EvidenceKind.REQUESTER_POSITION_CONFIRMED.value))
     return decide_subjects(
         engine.evaluate,
         engine.rules,
@@ -580,7 +660,44 @@ def request_receive(
         for upload in evidence:
             _store_evidence(actor=actor, request=request, upload=upload, now=now)
         _record_decision(actor=actor, request=request, now=now)
+        if not request.authority_cited and not evidence:
+            _refuse(actor=actor, request=request, reason=CloseReason.INFORMAL, now=now)
     return request
+
+
+def _refuse(*, actor: Any, request: DisclosureRequest, reason: CloseReason, now: dt.datetime) -> None:
+    """Close a request the rules refuse without anyone's sign-off: recorded, decided, then closed."""
+    _set_status(request, RequestStatus.REFUSED)
+    request.closed_reason = reason.value
+    request.updated_at = now
+    request.save(update_fields=["status", "closed_reason", "updated_at"])
+    event_append(
+        type="disclosures.request.refused",
+        actor=actor,
+        purpose="disclosure decision",
+        subjects=_subject_pseudonyms(request),
+        refs={"request": str(request.public_id), "version": request.version, "reason": reason.value},
+    )
+
+
+_POSITION_FIELDS = ("requester_agency", "requester_official", "requester_position", "agency_type")
+
+
+def _position_unconfirm(*, actor: Any, request: DisclosureRequest, because: str, now: dt.datetime) -> None:
+    """A confirmation covers the letter and the requester it was given on; a change to either ends it."""
+    if request.position_confirmed_at is None:
+        return
+    request.position_confirmed_as = ""
+    request.position_confirmed_by = None
+    request.position_confirmed_at = None
+    request.save(update_fields=["position_confirmed_as", "position_confirmed_by", "position_confirmed_at"])
+    event_append(
+        type="disclosures.request.position_unconfirmed",
+        actor=actor,
+        purpose="disclosure intake",
+        subjects=_subject_pseudonyms(request),
+        refs={"request": str(request.public_id), "version": request.version, "because": because},
+    )
 
 
 def request_edit(
@@ -626,6 +743,8 @@ def request_edit(
             subjects=_subject_pseudonyms(request),
             refs={"request": str(request.public_id), "version": request.version, "fields": ",".join(changed)[:200]},
         )
+        if set(changed) & set(_POSITION_FIELDS):
+            _position_unconfirm(actor=actor, request=request, because="requester_edited", now=now)
         _void_sign_offs(actor=actor, request=request, reason="edited", now=now)
         _record_decision(actor=actor, request=request, now=now)
     return request
@@ -695,6 +814,8 @@ def evidence_add(
         request.updated_at = now
         request.save(update_fields=["version", "updated_at"])
         document = _store_evidence(actor=actor, request=request, upload=upload, now=now, subject=subject)
+        if upload.kind == EvidenceKind.WRITTEN_REQUEST_AGENCY_HEAD:
+            _position_unconfirm(actor=actor, request=request, because="new_written_request", now=now)
         _void_sign_offs(actor=actor, request=request, reason="edited", now=now)
         _record_decision(actor=actor, request=request, now=now)
     return document
@@ -758,6 +879,77 @@ def subject_drop(
             )
             _record_decision(actor=actor, request=request, now=now)
     return subject
+
+
+def request_position_confirm(
+    *, actor: Any, request: DisclosureRequest, position: str, now: dt.datetime | None = None
+) -> DisclosureRequest:
+    """Confirm, from the written request on file, that its signer holds the position entered at intake
+    and that the catalog lists it for this kind of agency (5 U.S.C. 552a(b)(7): the agency head, or a
+    delegate not below section chief; POMS GN 03312.080 refuses letters from officers and detectives).
+
+    A second official confirms: someone who may sign the request off, never the intake clerk (NIST
+    AC-5). Until then the (b)(7) authorities lack `requester_position_confirmed` and the decision says
+    so. `position` is what the confirmer saw; if the request changed meanwhile, nothing is confirmed.
+    Ledger event disclosures.request.position_confirmed; a refusal is recorded too.
+    """
+    now = now or timezone.now()
+    with (
+        refusals_recorded(
+            action="disclosures.request.position_confirm",
+            actor=actor,
+            purpose="disclosure intake",
+            refs={"request": str(request.public_id)},
+        ),
+        transaction.atomic(),
+    ):
+        request = _lock(request)
+        if request.status in TERMINAL_STATUSES:
+            raise Conflict("This request is closed.", code="request_closed")
+        if actor.pk == request.intake_by_id:
+            raise PermissionDenied(
+                "You took this request in, so another official must confirm the signer's position.",
+                code="intake_clerk_cannot_confirm",
+            )
+        if not policies.can_confirm_position(actor, request):
+            raise PermissionDenied(
+                "Only an official who may sign this request off confirms the signer's position.",
+                code="not_a_signer",
+            )
+        if position != request.requester_position:
+            raise Conflict(
+                "The position on the request has changed since you looked; check the letter again.",
+                code="position_changed",
+            )
+        if not _listed_position(request):
+            raise Conflict(
+                "The catalog does not list this position for this kind of agency, so it cannot be confirmed; "
+                "a (b)(7) request must come from the agency head or a delegate not below section chief.",
+                code="position_not_listed",
+            )
+        if not request.evidence.filter(kind=EvidenceKind.WRITTEN_REQUEST_AGENCY_HEAD).exists():
+            raise Conflict(
+                "There is no written request on file to confirm the position from.", code="no_written_request"
+            )
+        if position_confirmed(request):
+            raise Conflict("The position is already confirmed.", code="already_confirmed")
+        request.position_confirmed_as = request.requester_position
+        request.position_confirmed_by = actor
+        request.position_confirmed_at = now
+        request.save(update_fields=["position_confirmed_as", "position_confirmed_by", "position_confirmed_at"])
+        event_append(
+            type="disclosures.request.position_confirmed",
+            actor=actor,
+            purpose="disclosure intake",
+            subjects=_subject_pseudonyms(request),
+            refs={
+                "request": str(request.public_id),
+                "version": request.version,
+                "position": request.requester_position,
+            },
+        )
+        _record_decision(actor=actor, request=request, now=now)
+    return request
 
 
 # --- Sign-off ------------------------------------------------------------------------------------
@@ -1316,3 +1508,36 @@ def requests_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
             )
             expired += 1
     return expired
+
+
+def requests_refuse_without_evidence(*, actor: Any, now: dt.datetime | None = None) -> int:
+    """Refuse the open requests that still have no document FRONTDESK_EVIDENCE_WAIT_DAYS (default 30)
+    after they were received (ADR 0014).
+
+    A request that cites an authority is not informal at intake, but until a document arrives no
+    authority covers it (5 U.S.C. 552a(b)). It ends as "refused" with reason evidence_not_received and
+    a `disclosures.request.refused` event; the requester may ask again in writing. Requests with any
+    document on file wait for an official or for the general expiry instead. Returns how many closed.
+    """
+    now = now or timezone.now()
+    cutoff = now - evidence_wait()
+    open_statuses = [RequestStatus.RECEIVED, RequestStatus.DENIED, RequestStatus.NEEDS_EVIDENCE]
+    waiting = (
+        DisclosureRequest.objects.filter(
+            status__in=open_statuses,
+            received_at__lte=cutoff,
+            evidence__isnull=True,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    refused = 0
+    for request_id in sorted(set(waiting)):
+        with transaction.atomic():
+            request = DisclosureRequest.objects.select_for_update().get(pk=request_id)
+            if request.status not in open_statuses or request.evidence.exists():
+                continue
+            _void_sign_offs(actor=actor, request=request, reason="request_refused", now=now)
+            _refuse(actor=actor, request=request, reason=CloseReason.NO_EVIDENCE, now=now)
+            refused += 1
+    return refused

@@ -31,6 +31,8 @@ OUTCOMES = {
     RequestStatus.RELEASED: "released",
     RequestStatus.REJECTED: "rejected",
     RequestStatus.DENIED: "denied",
+    # Closed as informal or for want of evidence: no authority was ever shown.
+    RequestStatus.REFUSED: "denied",
 }
 OUTCOME_LABELS = {
     "released": "Released (in part or in full)",

@@ -75,6 +75,48 @@ class EvidenceKind(models.TextChoices):
     THREAT_INCIDENT_REPORT = "threat_incident_report", "Incident report of a threat to an office, staff or visitors"
     PROGRAM_AGREEMENT = "program_agreement", "Agreement with the benefit program that receives the records"
     OTHER_DOCUMENT = "other_document", "Another document"
+    # Not a document anyone files: it is on file only while a second official's confirmation stands that
+    # the written request is signed by a position the catalog lists (services.request_position_confirm).
+    REQUESTER_POSITION_CONFIRMED = (
+        "requester_position_confirmed",
+        "A second official's confirmation that the written request is signed by a position the catalog lists "
+        "(the agency head, or a delegate not below section chief)",
+    )
+
+
+# Evidence kinds that exist only as a recorded fact, never as an upload.
+RECORDED_EVIDENCE: frozenset[str] = frozenset({EvidenceKind.REQUESTER_POSITION_CONFIRMED.value})
+UPLOAD_EVIDENCE_CHOICES: list[tuple[str, str]] = [c for c in EvidenceKind.choices if c[0] not in RECORDED_EVIDENCE]
+
+
+class Portion(models.TextChoices):
+    """Whether a request names the particular portion of the record it wants (5 U.S.C. 552a(b)(7))."""
+
+    PARTICULAR = "particular", "Names the categories and a records period"
+    BLANKET = "blanket", "Every category, or no records period: all records"
+
+
+class SignerPosition(models.TextChoices):
+    """The position that signed the written request, against the catalog's list for the agency."""
+
+    NONE = "none", "No position given"
+    UNLISTED = "unlisted", "A position the catalog does not list"
+    LISTED = "listed", "A position the catalog lists"
+
+
+class CloseReason(models.TextChoices):
+    """Why a request was closed without a decision anyone signed (status refused)."""
+
+    INFORMAL = (
+        "informal_request",
+        "Informal request: no authority was claimed and no document was filed. Records about a person leave "
+        "only on a written request under a lawful authority (5 U.S.C. 552a(b)).",
+    )
+    NO_EVIDENCE = (
+        "evidence_not_received",
+        "No document arrived within the waiting period. Records about a person leave only on a written "
+        "request under a lawful authority (5 U.S.C. 552a(b)); the requester may ask again in writing.",
+    )
 
 
 class Channel(models.TextChoices):
@@ -100,4 +142,24 @@ RELEASE_ROLES: frozenset[Role] = frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.
 FACT_VALUES: dict[str, frozenset[str]] = {
     "crime_class": frozenset(CrimeClass.values),
     "subject_status": frozenset(SubjectStatus.values),
+    "portion": frozenset(Portion.values),
+    "signer_position": frozenset(SignerPosition.values),
+}
+
+# Facts about the shape of the request itself. When an authority would cover the request but for one of
+# these, the decision is a refusal that says which requirement failed and why (decision.py), not a
+# request for more documents: no document cures a blanket request or an unlisted signer.
+REQUIREMENT_FACTS: dict[str, tuple[str, str]] = {
+    "portion": (
+        Portion.PARTICULAR.value,
+        "A law-enforcement request must name the particular portion of the record it wants: the categories "
+        "and a records period; a request for all records (every category, or no period) is refused "
+        "(5 U.S.C. 552a(b)(7); 20 CFR 401.155).",
+    ),
+    "signer_position": (
+        SignerPosition.LISTED.value,
+        "The written request must be signed by the head of the agency or a delegate not below section chief, "
+        "in a position the authority catalog lists for this kind of agency; the position given is not listed "
+        "(5 U.S.C. 552a(b)(7); 20 CFR 401.155; POMS GN 03312.080).",
+    ),
 }

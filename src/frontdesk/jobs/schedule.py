@@ -107,6 +107,12 @@ def role_changes_expire(now: dt.datetime, last: dt.datetime | None) -> Counts:
     return {"expired": expire(actor=_system("scheduler"), now=now)}
 
 
+def requests_refuse_without_evidence(now: dt.datetime, last: dt.datetime | None) -> Counts:
+    from frontdesk.disclosures.services import requests_refuse_without_evidence as refuse
+
+    return {"refused": refuse(actor=_system("scheduler"), now=now)}
+
+
 def ledger_checkpoint(now: dt.datetime, last: dt.datetime | None) -> Counts:
     """Sequence and sign if the tree grew: the signer process does this every few seconds; this run is the
     recorded proof, visible to auditors, that checkpoints keep being made."""
@@ -150,6 +156,12 @@ JOBS: tuple[Job, ...] = (
     Job("sign_offs_expire", HOUR, "Void expired disclosure sign-offs and re-evaluate", sign_offs_expire),
     Job("requests_expire", HOUR, "Expire disclosure requests idle past the limit", requests_expire),
     Job("role_changes_expire", HOUR, "Expire privileged role grants nobody approved in time", role_changes_expire),
+    Job(
+        "requests_refuse_without_evidence",
+        HOUR,
+        "Refuse disclosure requests with no document past the evidence wait",
+        requests_refuse_without_evidence,
+    ),
     Job("access_alerts", DAY, "Access alerts for each whole UTC day", access_alerts),
     Job("sessions_clear", DAY, "Delete expired sessions", sessions_clear),
     Job("housekeeping", DAY, "Forget old task results, job runs and idempotency keys", housekeeping),

@@ -26,4 +26,5 @@ urlpatterns = [
     path("accounting/code/", views.accounting_code, name="accounting-code"),
     path("accounting/code/enter/", views.accounting_verify, name="accounting-verify"),
     path("privacy/", views.privacy, name="privacy"),
+    path("records-requests/", views.records_request_notice, name="records-request-notice"),
 ]

@@ -73,6 +73,13 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def records_request_notice(request: HttpRequest) -> HttpResponse:
+    """The one-page notice the counter prints for anyone who asks about another person: how a lawful,
+    written request is made (5 U.S.C. 552a(b), (b)(7); 20 CFR 401.155). English, and Spanish at /es/."""
+    return render(request, "public/records_request_notice.html")
+
+
+@require_GET
 def offices(request: HttpRequest) -> HttpResponse:
     form = ZipForm(request.GET if "zip" in request.GET else None)
     found: list[tuple[Office, float]] = []
