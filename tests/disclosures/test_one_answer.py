@@ -137,8 +137,8 @@ class ConsoleSurface:
         if new:
             [event] = new
             return event["refs"]["reason"]
-        if response.status_code == 403:
-            return "console_gate"  # the console's URL rules (console/access.py) refused before the domain
+        # Every refusal is evidence: a 403 (the console's URL rules) without its ledger event fails here.
+        assert response.status_code != 403, "refused without a ledger event"
         assert response.status_code == 302 and _succeeded(action, self.users[who], request_id)
         return "ok"
 
@@ -190,7 +190,8 @@ STAGES = [
             ("other_manager", "sign", OM, "request_not_found"),
             ("other_rpo", "sign", RPO, "request_not_found"),
             ("counsel", "sign", OM, "not_a_signer"),
-            ("auditor", "sign", GC, {"api": "not_a_signer", "console": "console_gate"}),
+            # Both refuse and record it: the console at its URL rule (console/access.py), the API in the service.
+            ("auditor", "sign", GC, {"api": "not_a_signer", "console": "role_not_allowed"}),
             ("rpo", "release", "", "not_approved"),
             ("intake", "release", "", "not_a_releaser"),
             ("manager", "sign", OM, "ok"),

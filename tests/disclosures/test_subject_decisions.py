@@ -231,7 +231,7 @@ def test_an_outsider_cannot_drop_and_is_on_the_ledger(catalog, clients, staff, t
     with pytest.raises(PermissionDenied):
         services.subject_drop(actor=staff["clerk2"], request=found, subject_id=ben_id, reason="Not mine")
     event = LedgerEvent.objects.get(type="disclosures.request.subject_drop.refused")
-    assert event.event["refs"] == {"request": received["id"], "reason": "cannot_edit_request"}
+    assert event.event["refs"] == {"request": received["id"], "reason": "not_an_editor"}
     assert not RequestSubject.objects.filter(dropped_at__isnull=False).exists()
 
 
