@@ -19,7 +19,7 @@ class OfficeFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"T{n:02d}")
     name = factory.Sequence(lambda n: f"Test Office {n}")
-    address_lines = ["SOCIAL SECURITY", "100 MAIN ST"]
+    address_lines = ["100 Main St"]
     city = "Testville"
     state = "NY"
     zip_code = "10007"

@@ -8,6 +8,7 @@ from django.test import Client
 from frontdesk.accounts.roles import Role
 from frontdesk.core.crypto import pseudonym
 from frontdesk.ledger.models import LedgerEvent
+from frontdesk.offices.calendar import local_today
 from frontdesk.scheduling.models import Appointment
 from tests.factories import OfficeFactory, staff_user
 
@@ -24,7 +25,8 @@ def login(user):
 
 @pytest.fixture
 def booked(api, office):
-    slot = first_slot(api)
+    # A week ahead, so that check-in (open from two hours before) is shut whatever the time of day.
+    slot = first_slot(api, start=(local_today(office) + timedelta(days=7)).isoformat())
     response = api.post(
         "/api/v1/appointments",
         booking(slot, person=booking(slot)["person"] | {"ssn": "123-45-6789"}),

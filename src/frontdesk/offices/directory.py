@@ -22,6 +22,7 @@ from django.db import transaction
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.core.progress import SILENT, Progress
 
+from . import presentation
 from .models import Office, OfficeHours
 from .regions import region_for_state
 
@@ -108,11 +109,14 @@ def _geo(zip_code: str) -> tuple[float, float, str]:
 def _office_fields(row: dict[str, str]) -> tuple[dict, list[tuple[int, time, time]]]:
     zip_code = row["zip_code"].zfill(5)[:5]
     lat, lon, zone = _geo(zip_code)
-    address = [row.get(k, "") for k in ("address_line_1", "address_line_2", "address_line_3")]
+    lines = (row.get(k, "") for k in ("address_line_1", "address_line_2", "address_line_3"))
+    address = [line for line in lines if line]
     fields = {
-        "name": row["office_name"].title(),
-        "address_lines": [line for line in address if line],
-        "city": row["city"].title(),
+        "name": presentation.office_name(row["office_name"], row["state"]),
+        "source_name": row["office_name"],
+        "address_lines": presentation.address_lines(address),
+        "source_address_lines": address,
+        "city": presentation.words(row["city"]),
         "state": row["state"].upper(),
         "zip_code": zip_code,
         "phone": re.sub(r"\D", "", row.get("phone", "")),

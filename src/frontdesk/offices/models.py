@@ -25,6 +25,9 @@ class Office(models.Model):
     code = models.CharField(max_length=8, unique=True)
     name = models.CharField(max_length=120)
     address_lines = models.JSONField(default=list)
+    # As the published directory has them (offices/presentation.py derives the two above).
+    source_name = models.CharField(max_length=120, blank=True)
+    source_address_lines = models.JSONField(default=list, blank=True)
     city = models.CharField(max_length=80)
     state = models.CharField(max_length=2)
     zip_code = models.CharField(max_length=5, db_index=True)

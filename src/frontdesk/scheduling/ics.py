@@ -20,9 +20,7 @@ def appointment_ics(appointment: Appointment, *, language: str = "en", now: date
     if appointment.mode == Mode.PHONE:
         location = "Por teléfono: le llamaremos" if spanish else "By phone: we will call you"
     else:
-        location = ", ".join(
-            [office.name, *office.address_lines[1:], f"{office.city}, {office.state} {office.zip_code}"]
-        )
+        location = ", ".join([office.name, *office.address_lines, f"{office.city}, {office.state} {office.zip_code}"])
     description = (
         f"Código de confirmación: {appointment.code}. Oficina: {office.name}, teléfono {office.phone}."
         if spanish
