@@ -113,9 +113,21 @@ def test_bad_details_show_every_error_and_write_nothing(web, office):
     )
     body = response.content.decode()
     assert response.status_code == 200
-    for problem in ("This field is required.", "That day does not exist in that month."):
-        assert problem in body
+    summary = body[body.index('id="error-summary"') : body.index("</ul>", body.index('id="error-summary"'))]
+    # Each problem once in the summary, naming its field; the date's three inputs are one question.
+    for problem in ("First name: This field is required.", "Date of birth: That day does not exist in that month."):
+        assert summary.count(problem) == 1, summary
+    assert f"There are {summary.count('<li>')} problems to fix" in summary
     assert Appointment.objects.count() == 0
+
+
+def test_a_missing_birth_date_is_one_line_in_the_summary_in_spanish(web, office):
+    start = first_start(web)
+    data = {"office": "A01", "service": "direct_deposit_change", "mode": "phone", "start": start, "token": "t"}
+    body = web.post("/es/book/details/", data | {"first_name": "Ana", "last_name": "Rivera"}).content.decode()
+    summary = body[body.index('id="error-summary"') : body.index("</ul>", body.index('id="error-summary"'))]
+    assert summary.count("Fecha de nacimiento:") == 1, summary
+    assert "This field is required" not in summary
 
 
 def test_find_change_and_cancel_with_code_name_and_birth_date(web, office):

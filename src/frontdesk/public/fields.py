@@ -52,6 +52,29 @@ class UswdsForm(forms.Form):
         if css and "usa-input--error" not in css:
             widget.attrs["class"] = f"{css} usa-input--error"
 
+    def error_summary(self) -> list[tuple[str, str]]:
+        """(anchor, text) for the error summary: each problem once, naming its field ("First name: ...").
+        The three inputs of a memorable date are one question, so they make one line, named for it."""
+        lines: list[tuple[str, str]] = [("", str(e)) for e in self.non_field_errors()]
+        seen_dates: set[str] = set()
+        for bound in self:
+            if not bound.errors:
+                continue
+            prefix, _sep, part = bound.name.rpartition("_")
+            anchor = f"{bound.auto_id}_0" if getattr(bound.field.widget, "input_type", "") == "radio" else bound.auto_id
+            if part in DATE_PARTS and prefix:
+                if prefix in seen_dates:
+                    continue
+                seen_dates.add(prefix)
+                label = _("Date of birth")
+            else:
+                label = bound.label
+            for error in bound.errors:
+                line = (anchor, f"{label}: {error}")
+                if line not in lines:
+                    lines.append(line)
+        return lines
+
     def add_domain_error(self, error: DomainError, message: str | None = None, field: str | None = None) -> None:
         """Show a service's refusal beside the field it names (or at the top when it names none)."""
         field = field or error.field
@@ -62,6 +85,9 @@ class UswdsForm(forms.Form):
 
 def month_choices() -> list[tuple[str, str]]:
     return [("", _("- Select -"))] + [(str(n), name) for n, name in MONTHS.items()]
+
+
+DATE_PARTS = frozenset({"month", "day", "year"})
 
 
 def birth_date_fields(prefix: str = "dob", *, required: bool = True) -> dict[str, forms.Field]:
