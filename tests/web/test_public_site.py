@@ -208,3 +208,11 @@ def test_forms_need_the_csrf_token(office):
 def test_accounting_asks_for_proof_first(web, office):
     body = web.get("/accounting/").content.decode()
     assert "first show us it is you" in body
+
+
+def test_cancelling_is_offered_quieter_than_the_main_actions(web, office):
+    book(web, first_start(web))
+    page = web.get("/appointment/").content.decode()
+    actions = page[page.index('class="usa-button-group') : page.index("</ul>", page.index('class="usa-button-group'))]
+    assert "Cancel the appointment" not in actions and "Change the time" in actions
+    assert 'class="usa-link" id="cancel-link"' in page
