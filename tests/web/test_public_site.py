@@ -4,7 +4,9 @@ import pytest
 from django.test import Client
 
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.scheduling.models import Appointment, Status
+from frontdesk.public import booking
+from frontdesk.scheduling.availability import Need
+from frontdesk.scheduling.models import Appointment, Service, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +218,19 @@ def test_cancelling_is_offered_quieter_than_the_main_actions(web, office):
     actions = page[page.index('class="usa-button-group') : page.index("</ul>", page.index('class="usa-button-group'))]
     assert "Cancel the appointment" not in actions and "Change the time" in actions
     assert 'class="usa-link" id="cancel-link"' in page
+
+
+def test_the_time_picker_shows_whole_days_and_later_times_start_where_they_stopped(web, office):
+    query = {"office": "A01", "service": "direct_deposit_change", "mode": "in_person"}
+    page = web.get("/book/time/", query)
+    days = page.context["days"]
+    last = days[-1]
+    # Every day shown ends at the office's last start of that day (no day cut short).
+    later = web.get("/book/time/", query | {"from": page.context["later"]})
+    next_day = later.context["days"][0].day
+    assert next_day > last.day
+    need = Need(Service.objects.get(code="direct_deposit_change"), "in_person")
+    all_open = booking.open_slots(office, need, last.day)
+    that_day = [s for s in all_open if s.local_start.date() == last.day]
+    assert [c.value for c in last.slots] == [booking.slot_value(s) for s in that_day]
+    assert sum(len(d.slots) for d in days) <= booking.MAX_SLOTS or len(days) == 1

@@ -21,6 +21,8 @@ from frontdesk.scheduling.models import Appointment, Mode, Service
 
 SEARCH_DAYS = 14
 MAX_SLOTS = 48
+# The most open times one day can hold (a 24-hour office on a 15-minute grid).
+DAY_SLOTS = 96
 SESSION_KEY = "fd_appointment"
 SESSION_MINUTES = 30
 
@@ -116,11 +118,33 @@ def search_from(office: Office, raw: str | None) -> date:
 
 
 def open_slots(office: Office, need: Need, first: date) -> list[Slot]:
+    """About MAX_SLOTS open times from `first`, always whole days: a day is never cut short (it would
+    look as if the office closed early) and "Later times", which starts the day after the last one
+    shown, then never skips the rest of a day."""
     if first > booking_window_end(need.service, office):
         return []
-    return office_slots(
-        office=office, need=need, start=first, end=first + timedelta(days=SEARCH_DAYS - 1), limit=MAX_SLOTS
+    limit = MAX_SLOTS + DAY_SLOTS
+    slots = office_slots(
+        office=office, need=need, start=first, end=first + timedelta(days=SEARCH_DAYS - 1), limit=limit
     )
+    if len(slots) < limit:
+        complete = slots  # the search ran out of days, not of room: every day found is whole
+    else:
+        cut_day = slots[-1].local_start.date()  # the limit may have cut this one short
+        complete = [s for s in slots if s.local_start.date() != cut_day]
+    shown: list[Slot] = []
+    for day_slots in _by_day(complete):
+        if shown and len(shown) + len(day_slots) > MAX_SLOTS:
+            break
+        shown += day_slots
+    return shown
+
+
+def _by_day(slots: list[Slot]) -> list[list[Slot]]:
+    days: dict[date, list[Slot]] = {}
+    for slot in slots:
+        days.setdefault(slot.local_start.date(), []).append(slot)
+    return list(days.values())
 
 
 def remember_appointment(request: HttpRequest, appointment: Appointment) -> None:
