@@ -1,15 +1,19 @@
 """The staff console through Django's test client: sign-in with MFA and lockout, the office's day, the
 manager's setup and the auditor's ledger pages. Staff sign in with `verified_login` (tests/web/auth.py)."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontdesk.accounts.roles import Role
+from frontdesk.core.errors import DomainError
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.offices.models import Closure, OfficeHours, Resource
+from frontdesk.scheduling import services
 from frontdesk.scheduling.codes import new_code
 from frontdesk.scheduling.models import Appointment, Person, Service, Status, WalkIn
 from tests.factories import staff_user
@@ -235,3 +239,34 @@ def test_auditor_sees_the_ledger_and_verifies_it(auditor_web, clerk_web, office)
     assert "records.schedule.viewed" in events
     result = auditor_web.post("/console/audit/verify/").content.decode()
     assert "Verif" in result
+
+
+@pytest.mark.parametrize(
+    "offset,mode,shown",
+    [
+        (timedelta(minutes=30), "in_person", ["Check in", "Cancel"]),
+        (timedelta(minutes=30), "phone", ["Start the call", "Cancel"]),
+        (timedelta(hours=5), "in_person", ["Cancel"]),  # too early to check in (the 1 a.m. case)
+        (timedelta(minutes=-20), "in_person", ["Check in", "No-show", "Cancel"]),
+    ],
+)
+def test_the_schedule_offers_exactly_the_actions_the_services_accept(clerk_web, clerk, office, offset, mode, shown):
+    appointment = _appointment(office, datetime.now(UTC) + offset)
+    appointment.mode = mode
+    appointment.save(update_fields=["mode"])
+    day = appointment.starts_at.astimezone(office.zone).date().isoformat()
+    page = clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": day}).content.decode()
+    buttons = re.findall(rf'value="([a-z-]+):{appointment.code}">([^<]+)<', page)
+    assert [label for _action, label in buttons] == shown
+    # The services agree: what is shown works, what is hidden is refused.
+    attempts = {"check-in": services.appointment_check_in, "no-show": services.appointment_mark_no_show}
+    for action, attempt in attempts.items():
+        works = action in [a for a, _label in buttons]
+        with transaction.atomic():
+            try:
+                attempt(actor=clerk, appointment=appointment)
+                outcome = True
+            except DomainError:
+                outcome = False
+            transaction.set_rollback(True)
+        assert outcome == works, (action, offset, mode)

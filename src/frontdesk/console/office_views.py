@@ -20,7 +20,7 @@ from frontdesk.public import booking
 from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
-from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
+from frontdesk.scheduling.models import Appointment, Service, WalkIn
 
 from .forms import (
     AppointmentActionForm,
@@ -39,10 +39,12 @@ ACTIONS = {
     "cancel": (services.appointment_cancel, "Cancelled"),
 }
 ACTION_LABELS = {"check-in": "Check in", "complete": "Complete", "no-show": "No-show", "cancel": "Cancel"}
-STATUS_ACTIONS = {
-    Status.BOOKED: ["check-in", "no-show", "cancel"],
-    Status.CHECKED_IN: ["complete"],
-}
+
+
+def _actions(appointment, now) -> list[tuple[str, str]]:
+    """The buttons for one appointment: what the services would accept now (scheduling.policies)."""
+    labels = ACTION_LABELS | {"check-in": policies.check_in_label(appointment)}
+    return [(action, labels[action]) for action in policies.staff_actions(appointment, now)]
 
 
 def staff_office(request: HttpRequest):
@@ -88,6 +90,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
     zone = office.zone
+    now = datetime.now(UTC)
     # Rows are prepared here, not in the template: a busy office has 150 appointments a day.
     rows = [
         {
@@ -105,7 +108,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
                 if part
             ),
             "status": a.get_status_display(),
-            "actions": [(action, ACTION_LABELS[action]) for action in STATUS_ACTIONS.get(a.status, [])],
+            "actions": _actions(a, now),
         }
         for a in (appointments or [])
     ]
@@ -156,7 +159,7 @@ def appointment_find(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as error:
             form.add_domain_error(error, field=error.field if error.field != "purpose" else "purpose")
-    actions = STATUS_ACTIONS.get(found.status, []) if found else []
+    actions = _actions(found, datetime.now(UTC)) if found else []
     return render(request, "console/appointment_find.html", {"form": form, "found": found, "actions": actions})
 
 

@@ -1,12 +1,15 @@
 """Who may do what with schedules and appointments. Small pure functions; services enforce them and
 pages use them to decide which actions to show (AC-3, AC-6)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from frontdesk.accounts.roles import ROLE_SCOPE, SCHEDULE_ROLES, Role, Scope, user_roles
 from frontdesk.offices.models import Office
 
-from .models import Appointment, Status
+from .models import Appointment, Mode, Status
+
+CHECK_IN_EARLY = timedelta(hours=2)
+NO_SHOW_GRACE = timedelta(minutes=15)
 
 
 def _profile(user):
@@ -45,3 +48,31 @@ def can_self_change(appointment: Appointment, now: datetime) -> bool:
     """A person may cancel or move their own appointment online while it is booked and has not started;
     after its time only the office can (a no-show, a late arrival)."""
     return appointment.status == Status.BOOKED and appointment.starts_at > now
+
+
+def check_in_open(appointment: Appointment, now: datetime) -> bool:
+    """Check-in (for a phone appointment: the call starting) runs from two hours before the time until
+    the appointment ends."""
+    return appointment.status == Status.BOOKED and appointment.starts_at - CHECK_IN_EARLY <= now <= appointment.ends_at
+
+
+def no_show_allowed(appointment: Appointment, now: datetime) -> bool:
+    """A no-show can be marked from fifteen minutes after the time."""
+    return appointment.status == Status.BOOKED and now >= appointment.starts_at + NO_SHOW_GRACE
+
+
+def staff_actions(appointment: Appointment, now: datetime) -> list[str]:
+    """What front-line staff can do with an appointment now, in the order a counter works: the same
+    answer the services give, so a button is shown only when pressing it would work."""
+    if appointment.status == Status.CHECKED_IN:
+        return ["complete"]
+    if appointment.status != Status.BOOKED:
+        return []
+    actions = ["check-in"] if check_in_open(appointment, now) else []
+    if no_show_allowed(appointment, now):
+        actions.append("no-show")
+    return [*actions, "cancel"]
+
+
+def check_in_label(appointment: Appointment) -> str:
+    return "Start the call" if appointment.mode == Mode.PHONE else "Check in"

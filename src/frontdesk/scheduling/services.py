@@ -32,8 +32,6 @@ from .models import (
 from .names import NameProblem, name_check, name_key
 
 BOOKING_ATTEMPTS = 4
-CHECK_IN_EARLY = timedelta(hours=2)
-NO_SHOW_GRACE = timedelta(minutes=15)
 
 # The declared state machine: nothing else assigns Appointment.status.
 TRANSITIONS: dict[str, set[str]] = {
@@ -343,7 +341,7 @@ def appointment_check_in(*, actor, appointment: Appointment, now: datetime | Non
     """Check a person in on the day, from two hours before their time until it ends."""
     now = now or datetime.now(UTC)
     _require_staff(actor, appointment)
-    if not (appointment.starts_at - CHECK_IN_EARLY <= now <= appointment.ends_at):
+    if appointment.status == Status.BOOKED and not policies.check_in_open(appointment, now):
         raise Conflict(
             "Check-in opens two hours before the appointment and closes when it ends.", code="not_check_in_time"
         )
@@ -374,7 +372,7 @@ def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime |
     """Mark a no-show, allowed from fifteen minutes after the start time."""
     now = now or datetime.now(UTC)
     _require_staff(actor, appointment)
-    if now < appointment.starts_at + NO_SHOW_GRACE:
+    if appointment.status == Status.BOOKED and not policies.no_show_allowed(appointment, now):
         raise Conflict("A person can be marked a no-show only 15 minutes after their time.", code="too_early")
     return _transition(
         actor=actor,
