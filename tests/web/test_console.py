@@ -128,7 +128,7 @@ def test_check_in_from_the_schedule(clerk_web, office):
     response = clerk_web.post(
         "/console/appointments/action/", {"act": f"check-in:{appointment.code}", "back": "/console/schedule/"}
     )
-    assert response["Location"] == "/console/schedule/"
+    assert response["Location"] == f"/console/schedule/#appt-{appointment.code}"  # back at the same row
     appointment.refresh_from_db()
     assert appointment.status == Status.CHECKED_IN
 

@@ -56,9 +56,12 @@ def no_office(request: HttpRequest) -> HttpResponse:
     return render(request, "console/no_office.html", status=403)
 
 
-def _back(request: HttpRequest, target: str, fallback: str) -> HttpResponse:
+def _back(request: HttpRequest, target: str, fallback: str, anchor: str = "") -> HttpResponse:
+    """Back to the page the action came from, at the row acted on (a clerk keeps their place in a day
+    of 130 appointments instead of landing at the top)."""
+    fragment = f"#{anchor}" if anchor else ""
     if target.startswith("/console/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
+        return redirect(target.split("#", 1)[0] + fragment)
     return redirect(fallback)
 
 
@@ -142,7 +145,7 @@ def appointment_action(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"{appointment.code}: {error.message}")
     else:
         messages.success(request, f"{done}: {appointment.code}.")
-    return _back(request, form.cleaned_data["back"], fallback)
+    return _back(request, form.cleaned_data["back"], fallback, anchor=f"appt-{appointment.code}")
 
 
 @require_http_methods(["GET", "POST"])
