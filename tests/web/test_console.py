@@ -149,7 +149,7 @@ def test_staff_of_another_office_cannot_act(office):
     other = OfficeFactory(code="B01")
     outsider = verified_login(Client(), staff_user("outsider", Role.COUNTER_CLERK, other))
     appointment = _appointment(office, datetime.now(UTC))
-    outsider.post("/console/appointments/action/", {"act": f"cancel:{appointment.code}"})
+    outsider.post("/console/appointments/action/", {"act": f"cancel:{appointment.code}", "confirm": "1"})
     appointment.refresh_from_db()
     assert appointment.status == Status.BOOKED
 
@@ -270,3 +270,21 @@ def test_the_schedule_offers_exactly_the_actions_the_services_accept(clerk_web, 
                 outcome = False
             transaction.set_rollback(True)
         assert outcome == works, (action, offset, mode)
+
+
+def test_cancel_asks_once_more_and_keeping_changes_nothing(clerk_web, office):
+    appointment = _appointment(office, datetime.now(UTC) + timedelta(hours=3))
+    back = "/console/schedule/?purpose=run_schedule"
+    asked = clerk_web.post("/console/appointments/action/", {"act": f"cancel:{appointment.code}", "back": back})
+    assert asked.status_code == 200
+    page = asked.content.decode()
+    assert f"Cancel appointment {appointment.code}?" in page and 'name="confirm" value="1"' in page
+    assert f'href="{back}#appt-{appointment.code}"' in page.replace("&amp;", "&")
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED
+    done = clerk_web.post(
+        "/console/appointments/action/", {"act": f"cancel:{appointment.code}", "back": back, "confirm": "1"}
+    )
+    assert done.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CANCELLED

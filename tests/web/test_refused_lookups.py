@@ -110,7 +110,9 @@ def test_the_api_refuses_and_records_the_same_look_up(office, outsider):
 
 def test_the_console_action_buttons_record_a_refusal_too(office, outsider):
     appointment = _appointment(office)
-    verified_login(Client(), outsider).post("/console/appointments/action/", {"act": f"cancel:{appointment.code}"})
+    verified_login(Client(), outsider).post(
+        "/console/appointments/action/", {"act": f"cancel:{appointment.code}", "confirm": "1"}
+    )
     appointment.refresh_from_db()
     assert appointment.status == "booked"
     [event] = _refused("records.appointment.refused")

@@ -93,6 +93,8 @@ class AppointmentActionForm(forms.Form):
 
     act = forms.CharField(max_length=40)
     back = forms.CharField(max_length=500, required=False)
+    # Cancelling frees the person's time for someone else: it asks once more (no script needed).
+    confirm = forms.BooleanField(required=False)
 
     def clean_act(self) -> tuple[str, str]:
         action, _, code = self.cleaned_data["act"].partition(":")

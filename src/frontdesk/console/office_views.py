@@ -138,6 +138,11 @@ def appointment_action(request: HttpRequest) -> HttpResponse:
     if appointment is None:
         messages.error(request, "No appointment with that code at your office.")
         return _back(request, form.cleaned_data["back"], fallback)
+    if action == "cancel" and not form.cleaned_data["confirm"]:
+        back = form.cleaned_data["back"] if form.cleaned_data["back"].startswith("/console/") else fallback
+        when = appointment.starts_at.astimezone(appointment.office.zone)
+        context = {"appointment": appointment, "time": when, "back": back}
+        return render(request, "console/appointment_cancel_confirm.html", context)
     service, done = ACTIONS[action]
     try:
         service(actor=request.user, appointment=appointment)
