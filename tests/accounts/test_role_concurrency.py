@@ -4,11 +4,8 @@ Real transactions, one connection per thread (transaction=True); serialized_roll
 that data migrations made, which the flush after each test would otherwise empty.
 """
 
-import threading
-
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 
 from frontdesk.accounts.models import RoleChange, RoleChangeStatus
 from frontdesk.accounts.roles import Role, user_roles
@@ -16,30 +13,9 @@ from frontdesk.accounts.services import role_change_approve, role_grant, role_re
 from frontdesk.core.errors import DomainError
 from frontdesk.ledger.models import LedgerEvent
 from tests.factories import staff_user
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def test_two_approvals_at_once_apply_the_grant_once():

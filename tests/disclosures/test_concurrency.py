@@ -5,10 +5,8 @@ service catalog that a data migration created, which the flush after each test w
 """
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection
 
 from frontdesk.accounts.roles import Role
 from frontdesk.core.errors import DomainError
@@ -16,32 +14,11 @@ from frontdesk.disclosures import services
 from frontdesk.disclosures.catalog import SystemActor, catalog_load
 from frontdesk.disclosures.models import AccountingEntry, Release, SignOff
 from tests.factories import OfficeFactory, staff_resource, staff_user
+from tests.threads import run_together
 
 from .conftest import PDF, book
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-def run_together(count, work):
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def worker(i):
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 @pytest.fixture

@@ -5,13 +5,11 @@ the database itself (PostgreSQL's exclusion constraint, SQLite's serialized writ
 what decides, as in production.
 """
 
-import threading
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from frontdesk.core.errors import Conflict
@@ -21,6 +19,7 @@ from frontdesk.scheduling.catalog import SERVICES
 from frontdesk.scheduling.models import Appointment, IdempotencyRecord, Person, ResourceHold, Service
 from frontdesk.scheduling.seeding import overlapping_holds
 from tests.factories import OfficeFactory, person, staff_resource
+from tests.threads import run_together
 
 # serialized_rollback like every other transactional test: a plain flush re-creates content types
 # with new ids, which the next serialized test's restore then collides with.
@@ -36,29 +35,6 @@ def _catalog():
     """Transactional tests empty every table afterwards, the migration's service catalog included."""
     for entry in SERVICES:
         Service.objects.update_or_create(code=entry["code"], defaults={k: v for k, v in entry.items() if k != "code"})
-
-
-def run_together(count: int, work) -> list:
-    """Run work(i) on `count` threads released at the same instant; each closes its connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a booking thread hung"
-    return results
 
 
 @pytest.fixture
