@@ -3,6 +3,7 @@ manager's setup and the auditor's ledger pages. Staff sign in with `verified_log
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
@@ -288,3 +289,30 @@ def test_cancel_asks_once_more_and_keeping_changes_nothing(clerk_web, office):
     assert done.status_code == 302
     appointment.refresh_from_db()
     assert appointment.status == Status.CANCELLED
+
+
+def test_the_day_view_counts_who_is_waiting_marks_the_next_person_and_filters(clerk_web, office):
+    now = datetime.now(UTC)
+    # Put the office where it is daytime now, so the three times (within an hour) share one local day.
+    office.timezone = next(z for z in ("America/New_York", "Asia/Tokyo") if 2 <= now.astimezone(ZoneInfo(z)).hour < 22)
+    office.save(update_fields=["timezone"])
+    office.refresh_from_db()
+    served = _appointment(office, now - timedelta(hours=1), last_name="Served")
+    served.status = Status.COMPLETED
+    served.save(update_fields=["status"])
+    waiting = _appointment(office, now - timedelta(minutes=5), last_name="Waiting")
+    waiting.status = Status.CHECKED_IN
+    waiting.save(update_fields=["status"])
+    later = _appointment(office, now + timedelta(hours=1), last_name="Later")
+    later.interpreter_language = "es"
+    later.save(update_fields=["interpreter_language"])
+    query = {"purpose": "run_schedule", "date": now.astimezone(office.zone).date().isoformat()}
+    page = clerk_web.get("/console/schedule/", query).content.decode()
+    assert "<strong>1</strong> waiting here" in page and "<strong>1</strong> served" in page
+    # The next person is the first one still to serve: the one waiting, not the one served before.
+    assert re.search(rf'id="appt-{waiting.code}" class="fd-next"', page)
+    assert 'href="#next"' in page and page.count('id="next"') == 1
+    only_waiting = clerk_web.get("/console/schedule/", query | {"show": "waiting"}).content.decode()
+    assert waiting.code in only_waiting and later.code not in only_waiting and served.code not in only_waiting
+    interpreters = clerk_web.get("/console/schedule/", query | {"show": "interpreter"}).content.decode()
+    assert later.code in interpreters and waiting.code not in interpreters

@@ -42,8 +42,19 @@ class PurposeFields(UswdsForm):
     )
 
 
+SCHEDULE_VIEWS = [
+    ("", "Everyone"),
+    ("open", "Still to serve (booked or waiting)"),
+    ("waiting", "Waiting here (checked in)"),
+    ("interpreter", "Needs an interpreter"),
+    ("phone", "Phone appointments"),
+    ("in_person", "In-person appointments"),
+]
+
+
 class ScheduleForm(PurposeFields):
     date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    show = forms.ChoiceField(label="Show", choices=SCHEDULE_VIEWS, required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

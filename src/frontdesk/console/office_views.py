@@ -4,6 +4,7 @@ Reads of personal data go through the scheduling selectors, which demand a state
 to the ledger; every change goes through the scheduling services. These views only translate.
 """
 
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from frontdesk.public import booking
 from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
-from frontdesk.scheduling.models import Appointment, Service, WalkIn
+from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
 
 from .forms import (
     AppointmentActionForm,
@@ -39,6 +40,22 @@ ACTIONS = {
     "cancel": (services.appointment_cancel, "Cancelled"),
 }
 ACTION_LABELS = {"check-in": "Check in", "complete": "Complete", "no-show": "No-show", "cancel": "Cancel"}
+
+
+OPEN_STATUSES = frozenset({Status.BOOKED, Status.CHECKED_IN})
+
+
+def _shown(appointment: Appointment, view: str) -> bool:
+    """The schedule's "Show" choice (console/forms.py SCHEDULE_VIEWS): a way of looking, not a rule."""
+    if view == "open":
+        return appointment.status in OPEN_STATUSES
+    if view == "waiting":
+        return appointment.status == Status.CHECKED_IN
+    if view == "interpreter":
+        return bool(appointment.interpreter_language)
+    if view in ("phone", "in_person"):
+        return appointment.mode == view
+    return True
 
 
 def _actions(appointment, now) -> list[tuple[str, str]]:
@@ -112,13 +129,27 @@ def schedule(request: HttpRequest) -> HttpResponse:
             ),
             "status": a.get_status_display(),
             "actions": _actions(a, now),
+            "next": False,
         }
         for a in (appointments or [])
+        if _shown(a, form.cleaned_data.get("show", "") if appointments is not None else "")
     ]
+    # The next person: the first one still to serve whose time has not ended (the counter's "now").
+    upcoming = {a.code for a in (appointments or []) if a.status in OPEN_STATUSES and a.ends_at >= now}
+    first_next = next((row for row in rows if row["code"] in upcoming), None)
+    if first_next is not None:
+        first_next["next"] = True
+    counts = Counter(a.status for a in (appointments or []))
     context = {
         "form": form,
         "office": office,
         "rows": rows,
+        "counts": {
+            "waiting": counts[Status.CHECKED_IN],
+            "booked": counts[Status.BOOKED],
+            "served": counts[Status.COMPLETED],
+            "no_show": counts[Status.NO_SHOW],
+        },
         "loaded": appointments is not None,
         "day": form.cleaned_data["date"] if appointments is not None else today,
         "back": request.get_full_path(),
