@@ -268,3 +268,17 @@ def test_the_engine_applies_the_thirty_days_whatever_the_stored_date_says():
     rules = rules_from_entries([early], label="stored")
     [rule] = rules.permits
     assert rule.valid_from == day_number(dt.date(2026, 9, 19))
+
+
+def test_the_confirm_button_is_the_services_answer(catalog, clients, staff, appointment):
+    from frontdesk.disclosures import services
+    from frontdesk.disclosures.models import DisclosureRequest
+
+    # A manager who took the request in may sign others off, but never confirm what they typed in; the
+    # page used to offer them the button anyway.
+    received = take_in(clients["manager"], confirm=False)
+    found = DisclosureRequest.objects.get(public_id=received["id"])
+    for who, expected in (("manager", "intake_clerk_cannot_confirm"), ("manager2", None), ("rpo", None)):
+        refusal = services.position_confirm_refusal(staff[who], found, found.requester_position)
+        assert (refusal.code if refusal else None) == expected, who
+        assert services.position_confirm_refusal(staff[who], found, "deputy_agency_head") is not None

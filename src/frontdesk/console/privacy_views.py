@@ -270,7 +270,8 @@ def _position_context(user, found) -> dict:
         "confirmed": confirmed,
         "confirmed_by": found.position_confirmed_by.get_username() if confirmed else "",
         "confirmed_at": found.position_confirmed_at if confirmed else None,
-        "can_confirm": not confirmed and code in listed and policies.can_confirm_position(user, found),
+        # The service's own answer: shown exactly when confirming would succeed.
+        "can_confirm": services.position_confirm_refusal(user, found, code) is None,
     }
 
 

@@ -881,6 +881,39 @@ def subject_drop(
     return subject
 
 
+def position_confirm_refusal(actor: Any, request: DisclosureRequest, position: str) -> DomainError | None:
+    """Whether the actor may confirm the letter's signer holds `position` now, and if not the refusal:
+    the service raises it and the request page shows the button only when it is None."""
+    if request.status in TERMINAL_STATUSES:
+        return Conflict("This request is closed.", code="request_closed")
+    if actor.pk == request.intake_by_id:
+        return PermissionDenied(
+            "You took this request in, so another official must confirm the signer's position.",
+            code="intake_clerk_cannot_confirm",
+        )
+    if not policies.can_confirm_position(actor, request):
+        return PermissionDenied(
+            "Only an official who may sign this request off confirms the signer's position.",
+            code="not_a_signer",
+        )
+    if position != request.requester_position:
+        return Conflict(
+            "The position on the request has changed since you looked; check the letter again.",
+            code="position_changed",
+        )
+    if not _listed_position(request):
+        return Conflict(
+            "The catalog does not list this position for this kind of agency, so it cannot be confirmed; "
+            "a (b)(7) request must come from the agency head or a delegate not below section chief.",
+            code="position_not_listed",
+        )
+    if not request.evidence.filter(kind=EvidenceKind.WRITTEN_REQUEST_AGENCY_HEAD).exists():
+        return Conflict("There is no written request on file to confirm the position from.", code="no_written_request")
+    if position_confirmed(request):
+        return Conflict("The position is already confirmed.", code="already_confirmed")
+    return None
+
+
 def request_position_confirm(
     *, actor: Any, request: DisclosureRequest, position: str, now: dt.datetime | None = None
 ) -> DisclosureRequest:
@@ -904,35 +937,7 @@ def request_position_confirm(
         transaction.atomic(),
     ):
         request = _lock(request)
-        if request.status in TERMINAL_STATUSES:
-            raise Conflict("This request is closed.", code="request_closed")
-        if actor.pk == request.intake_by_id:
-            raise PermissionDenied(
-                "You took this request in, so another official must confirm the signer's position.",
-                code="intake_clerk_cannot_confirm",
-            )
-        if not policies.can_confirm_position(actor, request):
-            raise PermissionDenied(
-                "Only an official who may sign this request off confirms the signer's position.",
-                code="not_a_signer",
-            )
-        if position != request.requester_position:
-            raise Conflict(
-                "The position on the request has changed since you looked; check the letter again.",
-                code="position_changed",
-            )
-        if not _listed_position(request):
-            raise Conflict(
-                "The catalog does not list this position for this kind of agency, so it cannot be confirmed; "
-                "a (b)(7) request must come from the agency head or a delegate not below section chief.",
-                code="position_not_listed",
-            )
-        if not request.evidence.filter(kind=EvidenceKind.WRITTEN_REQUEST_AGENCY_HEAD).exists():
-            raise Conflict(
-                "There is no written request on file to confirm the position from.", code="no_written_request"
-            )
-        if position_confirmed(request):
-            raise Conflict("The position is already confirmed.", code="already_confirmed")
+        _raise(position_confirm_refusal(actor, request, position))
         request.position_confirmed_as = request.requester_position
         request.position_confirmed_by = actor
         request.position_confirmed_at = now
