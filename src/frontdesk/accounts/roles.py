@@ -34,7 +34,8 @@ ROLE_LABELS = {
     Role.ADMINISTRATOR: "Administrator",
 }
 
-# How far each role's view of schedules reaches (AC-6 least privilege).
+# How far each role reaches (AC-6 least privilege): the offices whose day it runs, or the region or nation
+# whose disclosure requests and ledger it governs.
 ROLE_SCOPE = {
     Role.COUNTER_CLERK: Scope.OFFICE,
     Role.TECHNICAL_EXPERT: Scope.OFFICE,

@@ -17,10 +17,11 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
 from frontdesk.accounts.mfa import mfa_satisfied
-from frontdesk.accounts.roles import SCHEDULE_ROLES, Role, user_roles
+from frontdesk.accounts.roles import Role, user_roles
 from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
 from frontdesk.core.purposes import PURPOSES
 from frontdesk.ledger.refusals import refusal_record
+from frontdesk.scheduling.policies import OFFICE_DAY_ROLES
 
 WEB_NAMESPACES = ("public", "console")
 
@@ -40,7 +41,7 @@ PUBLIC = Rule("anyone", staff=False, personal=False)
 PUBLIC_PERSONAL = Rule("anyone who proves who they are", staff=False)
 SIGN_IN = Rule("signing in", staff=False)
 ANY_STAFF = Rule("any signed-in staff member")
-OFFICE_DAY = Rule("an office's front-line staff", roles=frozenset(SCHEDULE_ROLES))
+OFFICE_DAY = Rule("an office's front-line staff", roles=frozenset(OFFICE_DAY_ROLES))
 OFFICE_MANAGER = Rule("the office manager", roles=frozenset({Role.OFFICE_MANAGER}))
 SIGN_OFF = Rule(
     "the privacy office (sign-off roles)",

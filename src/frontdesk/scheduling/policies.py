@@ -3,7 +3,7 @@ pages use them to decide which actions to show (AC-3, AC-6)."""
 
 from datetime import datetime, timedelta
 
-from frontdesk.accounts.roles import ROLE_SCOPE, SCHEDULE_ROLES, Role, Scope, user_roles
+from frontdesk.accounts.roles import ROLE_SCOPE, SCHEDULE_ROLES, Scope, user_roles
 from frontdesk.offices.models import Office
 
 from .models import Appointment, Mode, Status
@@ -16,9 +16,15 @@ def _profile(user):
     return getattr(user, "staff_profile", None)
 
 
+# The office's day (its schedule, the queue, an appointment, a person search, booking for a caller) is
+# for the front-line roles. Privacy officers, counsel and auditors reach a person's records only through
+# a disclosure request or the ledger's read trail; the console's page rules use this same set.
+OFFICE_DAY_ROLES = SCHEDULE_ROLES
+
+
 def office_scope_ids(user) -> tuple[Scope, int | None]:
-    """The widest schedule scope among the user's schedule-reading roles, with its office or region."""
-    roles = user_roles(user) & (SCHEDULE_ROLES | {Role.REGIONAL_PRIVACY_OFFICER})
+    """The widest schedule scope among the user's office-day roles, with its office or region."""
+    roles = user_roles(user) & OFFICE_DAY_ROLES
     profile = _profile(user)
     if not roles or profile is None:
         return (Scope.NONE, None)
@@ -41,7 +47,7 @@ def can_view_office_schedule(user, office: Office) -> bool:
 def can_run_office_day(user, office: Office) -> bool:
     """Check-in, walk-ins, no-shows, booking for a caller: the office's own front-line staff only."""
     profile = _profile(user)
-    return bool(user_roles(user) & SCHEDULE_ROLES) and profile is not None and profile.office_id == office.id
+    return bool(user_roles(user) & OFFICE_DAY_ROLES) and profile is not None and profile.office_id == office.id
 
 
 def can_self_change(appointment: Appointment, now: datetime) -> bool:

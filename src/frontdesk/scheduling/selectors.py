@@ -57,7 +57,7 @@ def _record_read(*, actor, kind: str, purpose: str, people: list[Person], refs: 
 
 
 def office_day_schedule(*, actor, office: Office, day: date, purpose: str, purpose_note: str = "") -> list[Appointment]:
-    """One office's appointments on a local date, for its own staff (or a regional role)."""
+    """One office's appointments on a local date, for its own front-line staff."""
     recorded = require_purpose(purpose, purpose_note)
     if not policies.can_view_office_schedule(actor, office):
         raise PermissionDenied("You can see only your own office's schedule.")
