@@ -5,6 +5,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation import GenerationMode
 
 from config.wsgi_test import application
 
@@ -70,6 +72,56 @@ def test_staff_api_conforms_to_its_schema_when_signed_in(case, clerk_session):
     response = case.call_and_validate(
         headers=clerk_session["headers"],
         cookies=clerk_session["cookies"],
-        excluded_checks=[checks.positive_data_acceptance],
+        excluded_checks=_session_excluded_checks(case),
     )
     assert response.status_code not in (401, 403) or "office" in response.text  # signed in: only scope refusals
+
+
+@pytest.fixture
+def privacy_officer_session(_office_with_staff):
+    """A regional privacy officer's verified session: the disclosure routes' sign-off and reading roles."""
+    from django.conf import settings as django_settings
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+
+    from frontdesk.accounts.roles import Role
+    from frontdesk.offices.models import Office
+    from tests.factories import staff_user
+    from tests.web.auth import verified_login
+
+    region = Office.objects.get(code="A01").region
+    client = verified_login(Client(), staff_user("fuzz-rpo", Role.REGIONAL_PRIVACY_OFFICER, region=region))
+    token = _get_new_csrf_string()
+    return {
+        "cookies": {
+            django_settings.SESSION_COOKIE_NAME: client.cookies[django_settings.SESSION_COOKIE_NAME].value,
+            "csrftoken": token,
+        },
+        "headers": {"X-CSRFToken": token},
+    }
+
+
+def _session_excluded_checks(case) -> list:
+    """The checks that hold for a request sent with a real session.
+
+    A case that schemathesis made "negative" by dropping the session cookie is sent with the session
+    anyway, so it is a valid request: expecting it refused would test schemathesis, not the API.
+    Refusals without a session are the public run's job above.
+    """
+    excluded = [checks.positive_data_acceptance]
+    cookie = case.meta.components.get(ParameterLocation.COOKIE) if case.meta else None
+    if cookie is not None and cookie.mode == GenerationMode.NEGATIVE:
+        excluded += [checks.negative_data_rejection, checks.ignored_auth]
+    return excluded
+
+
+@schema.include(path_regex="^/api/v1/disclosures/").parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@pytest.mark.django_db
+def test_disclosure_api_conforms_to_its_schema_when_signed_in(case, privacy_officer_session):
+    response = case.call_and_validate(
+        headers=privacy_officer_session["headers"],
+        cookies=privacy_officer_session["cookies"],
+        excluded_checks=_session_excluded_checks(case),
+    )
+    assert response.status_code != 401  # signed in: refusals are the domain's own (403 with a reason, 404, 4xx)
