@@ -99,7 +99,6 @@ def test_the_next_person_is_on_the_first_screen_and_checked_in_by_keyboard(visit
     waiting = Appointment.objects.filter(office=office, status=Status.CHECKED_IN).count()
     assert waiting >= 2
     assert f"Waiting here ({waiting})" in page.locator("#now").inner_text()
-    page.screenshot(path="/tmp/fdfloor-day-1280.png")
     visit.check("console-day-1280")
 
     # Keyboard only: the skip link, the row, its first button (Check in), Enter.
@@ -110,6 +109,7 @@ def test_the_next_person_is_on_the_first_screen_and_checked_in_by_keyboard(visit
     row = f"appt-{following.code}"
     assert page.evaluate("document.activeElement.id") == row
     assert in_viewport(page, f"#{row}")
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # focus is seen
     page.keyboard.press("Tab")
     button = page.evaluate("[document.activeElement.value, document.activeElement.textContent]")
     assert button[0] == f"check-in:{following.code}"
@@ -122,6 +122,7 @@ def test_the_next_person_is_on_the_first_screen_and_checked_in_by_keyboard(visit
     # Back at the same row, with the keyboard focus on it, and the row says what happened.
     assert page.url.endswith(f"#{row}")
     assert page.evaluate("document.activeElement.id") == row
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
     assert in_viewport(page, f"#{row}")
     assert "Checked in" in page.locator(f"#{row}").inner_text()
     page.keyboard.press("Tab")

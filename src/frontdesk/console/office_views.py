@@ -21,6 +21,7 @@ from frontdesk.public import booking
 from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
+from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
 
 from .forms import (
@@ -98,7 +99,15 @@ PANEL_ITEMS = 4
 CALL_DUE = timedelta(minutes=15)
 
 
+def _language(tag: str) -> str:
+    """An interpreter language as the counter says it: "ASL", "Spanish" (the tag if it is not listed)."""
+    if tag == SIGN_LANGUAGE:
+        return "ASL"
+    return INTERPRETER_LANGUAGES.get(tag, (tag,))[0]
+
+
 def _row(appointment: Appointment, zone, now: datetime) -> dict:
+    language = _language(appointment.interpreter_language) if appointment.interpreter_language else ""
     return {
         "code": appointment.code,
         "time": appointment.starts_at.astimezone(zone).strftime("%-I:%M %p"),
@@ -108,13 +117,13 @@ def _row(appointment: Appointment, zone, now: datetime) -> dict:
         "needs": "; ".join(
             part
             for part in (
-                f"Interpreter: {appointment.interpreter_language}" if appointment.interpreter_language else "",
+                f"Interpreter: {language}" if language else "",
                 f"Companion ({appointment.get_companion_relationship_display()})" if appointment.companion_id else "",
             )
             if part
         ),
         "status": appointment.get_status_display(),
-        "language": appointment.interpreter_language,
+        "language": language,
         "actions": _actions(appointment, now),
         "next": False,
         "now_before": False,
