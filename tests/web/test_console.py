@@ -364,6 +364,10 @@ def test_the_now_panel_shows_who_is_next_waiting_due_on_the_phone_and_needing_an
     assert "Caller" in card("calls") and "Latecaller" not in card("calls")  # due within 15 minutes only
     assert f'#appt-{call.code}">' in card("calls") and "show=waiting" not in card("calls")
     assert "Latecaller" in card("interpreters") and "(1)" in card("interpreters")
+    # The table's "now" line sits between the appointment that has ended and the current one.
+    everyone = table(clerk_web.get("/console/schedule/", query))
+    assert everyone.count("fd-now-line") == 1
+    assert everyone.index("Missed") < everyone.index("fd-now-line") < everyone.index(f'id="appt-{current.code}"')
     done = clerk_web.post(
         "/console/appointments/action/",
         {"act": f"check-in:{current.code}", "back": "/console/schedule/?purpose=run_schedule#now"},

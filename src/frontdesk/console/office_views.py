@@ -22,7 +22,7 @@ from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
-from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
+from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
 
 from .forms import (
     AppointmentActionForm,
@@ -149,7 +149,7 @@ def _now_panel(appointments: list[Appointment], rows: dict[str, dict], now: date
     calls = [
         rows[a.code]
         for a in appointments
-        if a.mode == "phone" and policies.check_in_open(a, now) and a.starts_at <= now + CALL_DUE
+        if a.mode == Mode.PHONE and policies.check_in_open(a, now) and a.starts_at <= now + CALL_DUE
     ]
     interpreters = [rows[a.code] for a in still_to_serve if a.interpreter_language]
     return {
