@@ -73,7 +73,12 @@ def busy_day(catalog):
     following = following.order_by("starts_at", "id").first()
     following.mode = "in_person"
     following.save(update_fields=["mode"])
-    return office, day, following
+    # Beside them (the same time, two at a time) a phone call that is due now.
+    call = Appointment.objects.filter(office=office, status=Status.BOOKED, starts_at=following.starts_at)
+    call = call.exclude(pk=following.pk).get()
+    call.mode = "phone"
+    call.save(update_fields=["mode"])
+    return office, day, following, call
 
 
 def in_viewport(page, selector: str) -> bool:
@@ -83,7 +88,7 @@ def in_viewport(page, selector: str) -> bool:
 
 
 def test_the_next_person_is_on_the_first_screen_and_checked_in_by_keyboard(visit, busy_day):
-    office, day, following = busy_day
+    office, day, following, call = busy_day
     page = visit.page
     page.set_viewport_size({"width": 1280, "height": 800})
     sign_in(visit, "clerk")
@@ -96,6 +101,7 @@ def test_the_next_person_is_on_the_first_screen_and_checked_in_by_keyboard(visit
     assert following.person.last_name in next_card.inner_text()
     for selector in ("#now-next", "#now-waiting", "#now-calls", "#now-interpreters"):
         assert in_viewport(page, selector), f"{selector} is below the first screen"
+    assert call.person.last_name in page.locator("#now-calls").inner_text()
     waiting = Appointment.objects.filter(office=office, status=Status.CHECKED_IN).count()
     assert waiting >= 2
     assert f"Waiting here ({waiting})" in page.locator("#now").inner_text()
@@ -131,7 +137,7 @@ def test_the_next_person_is_on_the_first_screen_and_checked_in_by_keyboard(visit
 
 
 def test_the_day_on_a_phone(visit, busy_day):
-    _office, day, following = busy_day
+    _office, day, following, _call = busy_day
     page = visit.page
     page.set_viewport_size({"width": 390, "height": 844})
     sign_in(visit, "clerk")
