@@ -145,3 +145,33 @@ def test_the_day_on_a_phone(visit, busy_day):
     assert following.person.last_name in page.locator("#now-next").inner_text()
     visit.check("console-day-phone")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the day scrolls sideways on a phone"
+
+
+def test_without_javascript_the_keys_do_the_same(visit, busy_day):
+    _office, day, following, _call = busy_day
+    sign_in(visit, "clerk")  # with the usual checks; the session then goes to a browser without scripts
+    context = visit.page.context.browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    context.add_cookies(visit.page.context.cookies())
+    page = context.new_page()
+    page.goto(f"{visit.base_url}/console/schedule/?purpose=check_in&date={day.isoformat()}")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    row = f"appt-{following.code}"
+    assert page.evaluate("document.activeElement.id") == row
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    following.refresh_from_db()
+    assert following.status == Status.CHECKED_IN
+    assert page.evaluate("document.activeElement.id") == row
+    # From the "Now" panel a button goes back to the panel, which takes the focus.
+    page.focus(f"#now-next button[value='complete:{following.code}']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    following.refresh_from_db()
+    assert following.status == Status.COMPLETED
+    assert page.url.endswith("#now")
+    assert page.evaluate("document.activeElement.id") == "now"
+    assert following.person.last_name not in page.locator("#now-next").inner_text()
+    context.close()
