@@ -257,6 +257,7 @@ def test_the_schedule_offers_exactly_the_actions_the_services_accept(clerk_web, 
     appointment.save(update_fields=["mode"])
     day = appointment.starts_at.astimezone(office.zone).date().isoformat()
     page = clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": day}).content.decode()
+    page = page[page.index('id="schedule"') :]  # the table's row (the "Now" panel repeats the first action)
     buttons = re.findall(rf'value="([a-z-]+):{appointment.code}">([^<]+)<', page)
     assert [label for _action, label in buttons] == shown
     # The services agree: what is shown works, what is hidden is refused.
@@ -311,8 +312,69 @@ def test_the_day_view_counts_who_is_waiting_marks_the_next_person_and_filters(cl
     assert "<strong>1</strong> waiting here" in page and "<strong>1</strong> served" in page
     # The next person is the first one still to serve: the one waiting, not the one served before.
     assert re.search(rf'id="appt-{waiting.code}" class="fd-next"', page)
-    assert 'href="#next"' in page and page.count('id="next"') == 1
-    only_waiting = clerk_web.get("/console/schedule/", query | {"show": "waiting"}).content.decode()
+    assert f'href="#appt-{waiting.code}">Skip to the next person' in page and page.count('id="next"') == 1
+    # "Show" narrows the table; the "Now" panel above it keeps the whole day in view.
+    only_waiting = table(clerk_web.get("/console/schedule/", query | {"show": "waiting"}))
     assert waiting.code in only_waiting and later.code not in only_waiting and served.code not in only_waiting
-    interpreters = clerk_web.get("/console/schedule/", query | {"show": "interpreter"}).content.decode()
+    interpreters = table(clerk_web.get("/console/schedule/", query | {"show": "interpreter"}))
     assert later.code in interpreters and waiting.code not in interpreters
+
+
+def table(response) -> str:
+    page = response.content.decode()
+    return page[page.index('id="schedule"') : page.index("</table>")]
+
+
+def test_the_now_panel_shows_who_is_next_waiting_due_on_the_phone_and_needing_an_interpreter(clerk_web, office):
+    now = datetime.now(UTC)
+    office.timezone = next(z for z in ("America/New_York", "Asia/Tokyo") if 2 <= now.astimezone(ZoneInfo(z)).hour < 22)
+    office.save(update_fields=["timezone"])
+    office.refresh_from_db()
+    _appointment(office, now - timedelta(hours=1), last_name="Missed")
+    current = _appointment(office, now - timedelta(minutes=5), last_name="Current")
+    waiting = _appointment(office, now + timedelta(minutes=40), last_name="Early")
+    waiting.status = Status.CHECKED_IN
+    waiting.save(update_fields=["status"])
+    call = _appointment(office, now + timedelta(minutes=10), last_name="Caller")
+    call.mode = "phone"
+    call.save(update_fields=["mode"])
+    later_call = _appointment(office, now + timedelta(minutes=50), last_name="Latecaller")
+    later_call.mode = "phone"
+    later_call.interpreter_language = "es"
+    later_call.save(update_fields=["mode", "interpreter_language"])
+    query = {"purpose": "run_schedule", "date": now.astimezone(office.zone).date().isoformat()}
+    response = clerk_web.get("/console/schedule/", query | {"show": "waiting"})
+    page = response.content.decode()
+    start = page.index('id="now"')
+    panel = page[start : page.index("</section>", start)]
+
+    def card(name: str) -> str:
+        start = panel.index(f'id="now-{name}"')
+        return panel[start : panel.index('<div class="fd-now__card', start + 1) if name != "interpreters" else None]
+
+    # Next: the first still to serve whose time has not ended (not the one an hour ago), with its button,
+    # which goes back to the panel.
+    assert "Current" in card("next") and "Missed" not in card("next")
+    assert f'value="check-in:{current.code}"' in card("next") and f'value="cancel:{current.code}"' not in card("next")
+    assert f'name="back" value="/console/schedule/?{response.wsgi_request.GET.urlencode()}#now"' in panel.replace(
+        "&amp;", "&"
+    )
+    # A name leads to its row: in this view when the row is in it, else in "Everyone".
+    assert f'href="#appt-{waiting.code}">' in card("waiting") and "(1)" in card("waiting")
+    assert "Caller" in card("calls") and "Latecaller" not in card("calls")  # due within 15 minutes only
+    assert f'#appt-{call.code}">' in card("calls") and "show=waiting" not in card("calls")
+    assert "Latecaller" in card("interpreters") and "(1)" in card("interpreters")
+    # The table's "now" line sits between the appointment that has ended and the current one.
+    everyone = table(clerk_web.get("/console/schedule/", query))
+    assert everyone.count("fd-now-line") == 1
+    assert everyone.index("Missed") < everyone.index("fd-now-line") < everyone.index(f'id="appt-{current.code}"')
+    done = clerk_web.post(
+        "/console/appointments/action/",
+        {"act": f"check-in:{current.code}", "back": "/console/schedule/?purpose=run_schedule#now"},
+    )
+    assert done["Location"] == "/console/schedule/?purpose=run_schedule#now"
+    elsewhere = clerk_web.post(
+        "/console/appointments/action/",
+        {"act": f"check-in:{call.code}", "back": "/console/schedule/?purpose=run_schedule#elsewhere"},
+    )
+    assert elsewhere["Location"] == f"/console/schedule/?purpose=run_schedule#appt-{call.code}"

@@ -21,7 +21,8 @@ from frontdesk.public import booking
 from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
-from frontdesk.scheduling.models import Appointment, Service, Status, WalkIn
+from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
+from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
 
 from .forms import (
     AppointmentActionForm,
@@ -76,9 +77,12 @@ def no_office(request: HttpRequest) -> HttpResponse:
 def _back(request: HttpRequest, target: str, fallback: str, anchor: str = "") -> HttpResponse:
     """Back to the page the action came from, at the row acted on (a clerk keeps their place in a day
     of 130 appointments instead of landing at the top)."""
+    path, _, own = target.partition("#")
+    # The day's "Now" panel names its own place (#now): its buttons go back to the panel, not the row.
+    anchor = own if own == "now" else anchor
     fragment = f"#{anchor}" if anchor else ""
     if target.startswith("/console/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target.split("#", 1)[0] + fragment)
+        return redirect(path + fragment)
     return redirect(fallback)
 
 
@@ -88,6 +92,72 @@ def _own_appointment(user, code: str, action: str) -> Appointment | None:
         return selectors.appointment_for_office_day(actor=user, code=code, action=action)
     except NotFound:
         return None
+
+
+# The "Now" panel: how many names each list shows before "and N more", and how soon a phone call counts as due.
+PANEL_ITEMS = 4
+CALL_DUE = timedelta(minutes=15)
+
+
+def _language(tag: str) -> str:
+    """An interpreter language as the counter says it: "ASL", "Spanish" (the tag if it is not listed)."""
+    if tag == SIGN_LANGUAGE:
+        return "ASL"
+    return INTERPRETER_LANGUAGES.get(tag, (tag,))[0]
+
+
+def _row(appointment: Appointment, zone, now: datetime) -> dict:
+    language = _language(appointment.interpreter_language) if appointment.interpreter_language else ""
+    return {
+        "code": appointment.code,
+        "time": appointment.starts_at.astimezone(zone).strftime("%-I:%M %p"),
+        "name": f"{appointment.person.first_name} {appointment.person.last_name}",
+        "service": appointment.service.name_en,
+        "mode": appointment.get_mode_display(),
+        "needs": "; ".join(
+            part
+            for part in (
+                f"Interpreter: {language}" if language else "",
+                f"Companion ({appointment.get_companion_relationship_display()})" if appointment.companion_id else "",
+            )
+            if part
+        ),
+        "status": appointment.get_status_display(),
+        "language": language,
+        "actions": _actions(appointment, now),
+        "next": False,
+        "now_before": False,
+    }
+
+
+def _panel_list(rows: list[dict], more_href: str) -> dict:
+    return {"rows": rows[:PANEL_ITEMS], "count": len(rows), "more": len(rows) - PANEL_ITEMS, "href": more_href}
+
+
+def _now_panel(appointments: list[Appointment], rows: dict[str, dict], now: datetime, query) -> dict:
+    """What the counter needs without scrolling: the next person to serve, who is here, which phone
+    calls are due and who still needs an interpreter. A way of looking at the day, not a rule: the
+    buttons come from scheduling.policies like the table's."""
+
+    def href(show: str) -> str:
+        params = query.copy()
+        params["show"] = show
+        return f"?{params.urlencode()}"
+
+    still_to_serve = [a for a in appointments if a.status in OPEN_STATUSES and a.ends_at >= now]
+    waiting = [rows[a.code] for a in appointments if a.status == Status.CHECKED_IN]
+    calls = [
+        rows[a.code]
+        for a in appointments
+        if a.mode == Mode.PHONE and policies.check_in_open(a, now) and a.starts_at <= now + CALL_DUE
+    ]
+    interpreters = [rows[a.code] for a in still_to_serve if a.interpreter_language]
+    return {
+        "next": rows[still_to_serve[0].code] if still_to_serve else None,
+        "waiting": _panel_list(waiting, href("waiting")),
+        "calls": _panel_list(calls, href("phone")),
+        "interpreters": _panel_list(interpreters, href("interpreter")),
+    }
 
 
 @require_GET
@@ -111,47 +181,44 @@ def schedule(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(error)
     zone = office.zone
     now = datetime.now(UTC)
+    loaded = appointments is not None
+    appointments = appointments or []
     # Rows are prepared here, not in the template: a busy office has 150 appointments a day.
-    rows = [
-        {
-            "code": a.code,
-            "time": a.starts_at.astimezone(zone).strftime("%-I:%M %p"),
-            "name": f"{a.person.first_name} {a.person.last_name}",
-            "service": a.service.name_en,
-            "mode": a.get_mode_display(),
-            "needs": "; ".join(
-                part
-                for part in (
-                    f"Interpreter: {a.interpreter_language}" if a.interpreter_language else "",
-                    f"Companion ({a.get_companion_relationship_display()})" if a.companion_id else "",
-                )
-                if part
-            ),
-            "status": a.get_status_display(),
-            "actions": _actions(a, now),
-            "next": False,
-        }
-        for a in (appointments or [])
-        if _shown(a, form.cleaned_data.get("show", "") if appointments is not None else "")
-    ]
-    # The next person: the first one still to serve whose time has not ended (the counter's "now").
-    upcoming = {a.code for a in (appointments or []) if a.status in OPEN_STATUSES and a.ends_at >= now}
-    first_next = next((row for row in rows if row["code"] in upcoming), None)
-    if first_next is not None:
-        first_next["next"] = True
-    counts = Counter(a.status for a in (appointments or []))
+    by_code = {a.code: _row(a, zone, now) for a in appointments}
+    view = form.cleaned_data.get("show", "") if loaded else ""
+    rows = [by_code[a.code] for a in appointments if _shown(a, view)]
+    shown = {row["code"] for row in rows}
+    everyone = request.GET.copy()
+    everyone.pop("show", None)
+    panel = _now_panel(appointments, by_code, now, everyone)
+    for row in by_code.values():
+        # A name in the panel leads to its row, in this view if the row is in it, else in "Everyone".
+        row["href"] = f"#appt-{row['code']}" if row["code"] in shown else f"?{everyone.urlencode()}#appt-{row['code']}"
+    if panel["next"] is not None:
+        panel["next"]["next"] = True
+    is_today = loaded and form.cleaned_data["date"] == today
+    if is_today:
+        # The table's "now" line: above the first shown appointment that has not ended yet.
+        ended = {a.code for a in appointments if a.ends_at < now}
+        first_open = next((row for row in rows if row["code"] not in ended), None)
+        if first_open is not None and first_open is not rows[0]:
+            first_open["now_before"] = True
+    counts = Counter(a.status for a in appointments)
     context = {
         "form": form,
         "office": office,
         "rows": rows,
+        "panel": panel,
+        "now": now.astimezone(zone).strftime("%-I:%M %p"),
+        "today": is_today,
         "counts": {
             "waiting": counts[Status.CHECKED_IN],
             "booked": counts[Status.BOOKED],
             "served": counts[Status.COMPLETED],
             "no_show": counts[Status.NO_SHOW],
         },
-        "loaded": appointments is not None,
-        "day": form.cleaned_data["date"] if appointments is not None else today,
+        "loaded": loaded,
+        "day": form.cleaned_data["date"] if loaded else today,
         "back": request.get_full_path(),
     }
     return render(request, "console/schedule.html", context)
@@ -170,7 +237,8 @@ def appointment_action(request: HttpRequest) -> HttpResponse:
         messages.error(request, "No appointment with that code at your office.")
         return _back(request, form.cleaned_data["back"], fallback)
     if action == "cancel" and not form.cleaned_data["confirm"]:
-        back = form.cleaned_data["back"] if form.cleaned_data["back"].startswith("/console/") else fallback
+        back = form.cleaned_data["back"].partition("#")[0]
+        back = back if back.startswith("/console/") else fallback
         when = appointment.starts_at.astimezone(appointment.office.zone)
         context = {"appointment": appointment, "time": when, "back": back}
         return render(request, "console/appointment_cancel_confirm.html", context)
