@@ -67,6 +67,9 @@ def clerk_session(_office_with_staff):
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @pytest.mark.django_db
 def test_staff_api_conforms_to_its_schema_when_signed_in(case, clerk_session):
+    # The document offers a bearer token too; schemathesis would send a made-up one, which wins over the session.
+    if case.headers:
+        case.headers.pop("Authorization", None)
     response = case.call_and_validate(
         headers=clerk_session["headers"],
         cookies=clerk_session["cookies"],

@@ -126,6 +126,10 @@ RULES: dict[str, Rule] = {
     "console:staff-approvals": STAFF_ADMIN,
     "console:staff-decide": STAFF_ADMIN,
     "console:staff-history": STAFF_ADMIN,
+    # Anyone past MFA: what they may issue, see and revoke is accounts.selectors.api_tokens_get's answer.
+    "console:api-tokens": ANY_STAFF,
+    "console:api-token-issue": ANY_STAFF,
+    "console:api-token-revoke": ANY_STAFF,
 }
 
 
