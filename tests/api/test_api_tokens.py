@@ -251,6 +251,14 @@ def test_an_administrator_cannot_issue_a_token_that_reads_personal_data(db):
     assert LedgerEvent.objects.filter(type="accounts.api_token.issue.refused").count() >= 1
 
 
+def test_an_administrator_holding_another_role_by_mistake_still_reaches_no_personal_data(office):
+    from frontdesk.accounts.policies import token_scopes_grantable
+
+    admin = staff_user("admin", Role.ADMINISTRATOR, office)
+    admin.groups.add(Group.objects.get_or_create(name=Role.COUNTER_CLERK.value)[0])
+    assert token_scopes_grantable(admin) == frozenset()
+
+
 def test_scopes_are_limited_to_what_the_roles_reach(office):
     auditor = verified(staff_user("auditor", Role.AUDITOR))
     with pytest.raises(PermissionDenied) as refused:

@@ -106,6 +106,3 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.name})"
-
-    def is_live(self, now) -> bool:
-        return self.revoked_at is None and self.expires_at > now

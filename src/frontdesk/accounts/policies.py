@@ -14,7 +14,7 @@ from typing import Any
 from .mfa import mfa_satisfied
 from .models import ApiToken, RoleChange, RoleChangeStatus
 from .roles import PRIVILEGED_ROLES, Role, user_roles
-from .tokens import ROLE_TOKEN_SCOPES, TokenScope
+from .tokens import PERSONAL_DATA_SCOPES, ROLE_TOKEN_SCOPES, TokenScope
 
 
 def same_person(a: Any, b: Any) -> bool:
@@ -72,9 +72,12 @@ def token_scopes_grantable(user: Any) -> frozenset[TokenScope]:
     """The scopes this person's roles reach now: what a token of theirs may be issued with, and used for."""
     if not getattr(user, "is_active", False):
         return frozenset()
+    roles = user_roles(user)
     scopes: set[TokenScope] = set()
-    for role in user_roles(user):
+    for role in roles:
         scopes |= ROLE_TOKEN_SCOPES.get(role, frozenset())
+    if Role.ADMINISTRATOR in roles:  # never reads personal data, whatever else a mistake gave them
+        scopes -= PERSONAL_DATA_SCOPES
     return frozenset(scopes)
 
 

@@ -58,24 +58,10 @@ PERSONAL_DATA_SCOPES = frozenset(TokenScope)
 # owner's roles *now* (accounts.policies.token_allows): the services behind each operation then still
 # decide office by office and request by request, exactly as for a signed-in session.
 ROLE_TOKEN_SCOPES: dict[Role, frozenset[TokenScope]] = {
-    Role.COUNTER_CLERK: frozenset(
-        {
-            TokenScope.SCHEDULE_READ,
-            TokenScope.SCHEDULE_WRITE,
-            TokenScope.PEOPLE_READ,
-            TokenScope.DISCLOSURES_READ,
-            TokenScope.DISCLOSURES_WRITE,
-        }
-    ),
-    Role.TECHNICAL_EXPERT: frozenset(
-        {
-            TokenScope.SCHEDULE_READ,
-            TokenScope.SCHEDULE_WRITE,
-            TokenScope.PEOPLE_READ,
-            TokenScope.DISCLOSURES_READ,
-            TokenScope.DISCLOSURES_WRITE,
-        }
-    ),
+    # The office's front line: the services still keep them to their own office, and to the disclosure
+    # requests they took in (or, for the manager, that their office received).
+    Role.COUNTER_CLERK: frozenset(TokenScope),
+    Role.TECHNICAL_EXPERT: frozenset(TokenScope),
     Role.OFFICE_MANAGER: frozenset(TokenScope),
     Role.REGIONAL_PRIVACY_OFFICER: frozenset(
         {TokenScope.SCHEDULE_READ, TokenScope.DISCLOSURES_READ, TokenScope.DISCLOSURES_WRITE}
