@@ -355,3 +355,12 @@ def test_the_operation_ids_are_the_ones_the_document_shows():
 def test_the_docs_page_still_works():
     response = Client().get("/api/v1/docs")
     assert response.status_code == 200 and b"openapi.json" in response.content
+
+
+def test_a_member_without_a_role_is_not_offered_the_tokens_page(db):
+    from django.contrib.auth.models import User
+
+    newhire = User.objects.create_user(username="newhire", password="not-used-in-tests-1")
+    console = verified_login(Client(), newhire)
+    assert "API tokens" not in console.get("/console/").content.decode()
+    assert console.get("/console/tokens/").status_code == 403
