@@ -71,3 +71,38 @@ class RoleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.role} for {self.target_id} ({self.status})"
+
+
+class ApiToken(models.Model):
+    """A staff member's API token for an integration: scoped, expiring, revocable (docs/adr/0019-api-tokens.md).
+
+    The secret is never stored: `digest` is its keyed hash and `prefix` the first characters, shown to
+    tell tokens apart. Only `accounts.services` writes it; `last_used_at` is refreshed at most once a
+    minute, so a busy integration does not write this row on every call.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    scopes = models.JSONField(default=list)
+    prefix = models.CharField(max_length=12, unique=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="accounts_apitoken_expires_after_creation",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "created_at"], name="accounts_apitoken_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name})"

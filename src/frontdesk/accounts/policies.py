@@ -11,8 +11,10 @@ forms and buttons to show. The reasons are in docs/adr/0015-staff-role-administr
 
 from typing import Any
 
-from .models import RoleChange, RoleChangeStatus
+from .mfa import mfa_satisfied
+from .models import ApiToken, RoleChange, RoleChangeStatus
 from .roles import PRIVILEGED_ROLES, Role, user_roles
+from .tokens import PERSONAL_DATA_SCOPES, ROLE_TOKEN_SCOPES, TokenScope
 
 
 def same_person(a: Any, b: Any) -> bool:
@@ -61,3 +63,38 @@ def can_approve_role_change(actor: Any, change: RoleChange) -> bool:
 
 def can_reject_role_change(actor: Any, change: RoleChange) -> bool:
     return change.status == RoleChangeStatus.PENDING and rejection_refusal(actor, change) is None
+
+
+# --- API tokens (docs/adr/0019-api-tokens.md) -----------------------------------------------------
+
+
+def token_scopes_grantable(user: Any) -> frozenset[TokenScope]:
+    """The scopes this person's roles reach now: what a token of theirs may be issued with, and used for."""
+    if not getattr(user, "is_active", False):
+        return frozenset()
+    roles = user_roles(user)
+    scopes: set[TokenScope] = set()
+    for role in roles:
+        scopes |= ROLE_TOKEN_SCOPES.get(role, frozenset())
+    if Role.ADMINISTRATOR in roles:  # never reads personal data, whatever else a mistake gave them
+        scopes -= PERSONAL_DATA_SCOPES
+    return frozenset(scopes)
+
+
+def can_issue_api_token(user: Any) -> bool:
+    """Signed in past MFA (never on a token's strength) with a role that reaches the API."""
+    return mfa_satisfied(user) and bool(token_scopes_grantable(user))
+
+
+def can_oversee_api_tokens(user: Any) -> bool:
+    """Sees and revokes everyone's tokens: the administrator, who decides who may reach what."""
+    return Role.ADMINISTRATOR in user_roles(user)
+
+
+def can_revoke_api_token(actor: Any, token: ApiToken) -> bool:
+    return same_person(actor, token.owner) or can_oversee_api_tokens(actor)
+
+
+def token_allows(token: ApiToken, scope: TokenScope | str) -> bool:
+    """A token acts as its owner with the owner's current roles *and* its own scopes (the intersection)."""
+    return scope in token.scopes and scope in token_scopes_grantable(token.owner)

@@ -16,8 +16,9 @@ from django.utils import timezone
 from frontdesk.core.errors import NotFound, PermissionDenied
 
 from . import policies
-from .models import RoleChange, RoleChangeStatus, StaffProfile
+from .models import ApiToken, RoleChange, RoleChangeStatus, StaffProfile
 from .roles import ROLE_LABELS, ROLE_SCOPE, Role, Scope
+from .tokens import TokenScope
 
 MAX_QUERY = 150
 
@@ -178,3 +179,45 @@ def staff_roles_get(*, actor: Any, username: str, now: dt.datetime | None = None
         may_change=policies.can_change_roles_of(actor, person) and person.is_active,
         grantable=[(role.value, ROLE_LABELS[role]) for role in Role if role not in held_roles],
     )
+
+
+# --- API tokens (docs/adr/0019-api-tokens.md) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenRow:
+    token: ApiToken
+    status: str  # "live", "expired" or "revoked"
+    may_revoke: bool
+
+
+@dataclass(frozen=True)
+class ApiTokens:
+    """The API tokens page's answer: which tokens this member sees, which they may revoke, and what
+    they may issue (no scopes: no issuing). An administrator sees everyone's and issues none."""
+
+    rows: list[TokenRow]
+    grantable: list[TokenScope]
+    may_issue: bool
+    oversees: bool
+
+
+def _token_status(token: ApiToken, now: dt.datetime) -> str:
+    if token.revoked_at is not None:
+        return "revoked"
+    return "live" if token.expires_at > now else "expired"
+
+
+def api_tokens_get(*, actor: Any, now: dt.datetime | None = None, limit: int = 200) -> ApiTokens:
+    now = now or timezone.now()
+    oversees = policies.can_oversee_api_tokens(actor)
+    tokens = ApiToken.objects.select_related("owner", "revoked_by").order_by("-created_at")
+    if not oversees:
+        tokens = tokens.filter(owner=actor)
+    rows = []
+    for token in tokens[:limit]:
+        status = _token_status(token, now)
+        rows.append(TokenRow(token, status, status == "live" and policies.can_revoke_api_token(actor, token)))
+    reach = policies.token_scopes_grantable(actor)
+    grantable = [scope for scope in TokenScope if scope in reach]
+    return ApiTokens(rows=rows, grantable=grantable, may_issue=policies.can_issue_api_token(actor), oversees=oversees)

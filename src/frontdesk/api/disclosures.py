@@ -10,8 +10,7 @@ from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth
+from ninja import Query, Schema, Status
 from pydantic import Field, StringConstraints
 
 from frontdesk.core.bounds import EARLIEST_BIRTH, EARLIEST_DATE, LATEST_DATE
@@ -53,8 +52,10 @@ from frontdesk.disclosures.vocabulary import (
 )
 
 from .schemas import Error, VerifyIn
+from .tokens import StaffRouter
 
-router = Router(tags=["disclosures"], auth=django_auth)
+# A signed-in session or an API token with the operation's scope (tokens.py).
+router = StaffRouter(tags=["disclosures"])
 ERRORS = {frozenset({400, 401, 403, 404, 409, 422}): Error}
 PUBLIC_ERRORS = {frozenset({400, 404, 422}): Error}
 EARLIEST, LATEST = EARLIEST_BIRTH, LATEST_DATE

@@ -7,8 +7,7 @@ import datetime as dt
 import uuid
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
-from ninja.security import django_auth
+from ninja import Query, Schema, Status
 from pydantic import Field
 
 from frontdesk.core.errors import NotFound
@@ -32,8 +31,10 @@ from .schemas import (
     WalkInOut,
     WalkInStatusIn,
 )
+from .tokens import StaffRouter
 
-router = Router(tags=["staff"], auth=django_auth)
+# A signed-in session or an API token with the operation's scope (tokens.py).
+router = StaffRouter(tags=["staff"])
 ERRORS = {frozenset({400, 401, 403, 404, 409, 422}): Error}
 
 

@@ -9,17 +9,27 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from frontdesk.accounts.tokens import InsufficientScope, InvalidToken
 from frontdesk.core.errors import DomainError
 
 from .disclosures import router as disclosures_router
 from .public import router as public_router
 from .staff import router as staff_router
+from .tokens import security_with_scopes
 
-api = NinjaAPI(
+
+class FrontdeskApi(NinjaAPI):
+    def get_openapi_schema(self, **kwargs):
+        return security_with_scopes(super().get_openapi_schema(**kwargs))
+
+
+api = FrontdeskApi(
     title="frontdesk",
     version="1",
     description=(
-        "Appointments at public-benefit field offices. Staff endpoints need a signed-in session. "
+        "Appointments at public-benefit field offices. Staff endpoints need a signed-in session (sending its "
+        "CSRF token in X-CSRFToken) or a staff API token (Authorization: Bearer fdk_..., see the BearerToken "
+        "scheme for its scopes). "
         "Request bodies are JSON sent as Content-Type: application/json (anything else is answered 415); "
         "answers are not cached (Cache-Control: no-store)."
     ),
@@ -56,7 +66,26 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
 
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "Sign in as staff to use this endpoint.")
+    response = _error(
+        request, 401, "unauthenticated", "Sign in as staff, or send a staff API token, to use this endpoint."
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="frontdesk"'
+    return response
+
+
+# RFC 6750 section 3: the bearer challenge names what was wrong with the token.
+@api.exception_handler(InvalidToken)
+def invalid_token(request: HttpRequest, exc: InvalidToken) -> HttpResponse:
+    response = _error(request, 401, exc.code, exc.message)
+    response["WWW-Authenticate"] = 'Bearer realm="frontdesk", error="invalid_token"'
+    return response
+
+
+@api.exception_handler(InsufficientScope)
+def insufficient_scope(request: HttpRequest, exc: InsufficientScope) -> HttpResponse:
+    response = _error(request, 403, exc.code, exc.message)
+    response["WWW-Authenticate"] = f'Bearer realm="frontdesk", error="insufficient_scope", scope="{exc.scope}"'
+    return response
 
 
 @api.exception_handler(HttpError)

@@ -56,6 +56,8 @@ PRIVACY_WATCH = Rule("regional privacy officers", roles=frozenset({Role.REGIONAL
 AUDITOR = Rule("auditors", roles=frozenset({Role.AUDITOR}))
 # Staff accounts and their roles; no personal data of the public, but who holds which role is not for caching.
 STAFF_ADMIN = Rule("administrators", roles=frozenset({Role.ADMINISTRATOR}))
+# Every role either reaches the API (and issues its own tokens) or is the administrator (who oversees them).
+API_TOKENS = Rule("staff members who hold a role", roles=frozenset(Role))
 RESTRICTIONS = Rule(
     "counsel, privacy officers, office managers and auditors",
     roles=frozenset({Role.GENERAL_COUNSEL, Role.REGIONAL_PRIVACY_OFFICER, Role.OFFICE_MANAGER, Role.AUDITOR}),
@@ -127,6 +129,10 @@ RULES: dict[str, Rule] = {
     "console:staff-approvals": STAFF_ADMIN,
     "console:staff-decide": STAFF_ADMIN,
     "console:staff-history": STAFF_ADMIN,
+    # What each may issue, see and revoke there is accounts.selectors.api_tokens_get's answer.
+    "console:api-tokens": API_TOKENS,
+    "console:api-token-issue": API_TOKENS,
+    "console:api-token-revoke": API_TOKENS,
 }
 
 

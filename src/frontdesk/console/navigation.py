@@ -54,6 +54,10 @@ SECTIONS: list[tuple[str, list[Link]]] = [
             Link("console:staff-history", "Role history", "Every grant and revocation, who asked and who decided."),
         ],
     ),
+    (
+        "Integrations",
+        [Link("console:api-tokens", "API tokens", "Scoped, expiring tokens for the staff API; issue and revoke.")],
+    ),
 ]
 
 

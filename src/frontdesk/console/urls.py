@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import audit_views, auth_views, manage_views, office_views, privacy_views, staff_views, views
+from . import audit_views, auth_views, manage_views, office_views, privacy_views, staff_views, token_views, views
 
 app_name = "console"
 
@@ -69,4 +69,7 @@ urlpatterns = [
     path("staff/approvals/", staff_views.staff_approvals, name="staff-approvals"),
     path("staff/approvals/decide/", staff_views.staff_decide, name="staff-decide"),
     path("staff/history/", staff_views.staff_history, name="staff-history"),
+    path("tokens/", token_views.api_tokens, name="api-tokens"),
+    path("tokens/issue/", token_views.api_token_issue, name="api-token-issue"),
+    path("tokens/revoke/", token_views.api_token_revoke, name="api-token-revoke"),
 ]
