@@ -1,15 +1,19 @@
 """`frontdesk ledger verify | audit | export | checkpoint | sequence`."""
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from frontdesk.core.progress_output import add_progress_argument, command_progress
 from frontdesk.ledger import audit, merkle, notes, verify
 from frontdesk.ledger.bundle import export_bundle
-from frontdesk.ledger.services import checkpoint_create, ledger_sequence
+from frontdesk.ledger.services import checkpoint_cosign, checkpoint_create, ledger_sequence
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_STATE = Path("var/ledger-audit-state.json")
 
@@ -89,6 +93,7 @@ class Command(BaseCommand):
 
         every = options.get("every") or 0
         last_id: list[int] = []
+        last_outcomes: dict[str, str] = {}
 
         def sign() -> None:
             try:
@@ -98,6 +103,22 @@ class Command(BaseCommand):
             if last_id != [checkpoint.id]:  # a loop says nothing while the tree has not grown
                 self.stdout.write(f"Checkpoint at size {checkpoint.size} (#{checkpoint.id}).")
                 last_id[:] = [checkpoint.id]
+            # Witnessing follows signing and can only delay itself: whatever a witness does, the
+            # checkpoint above is signed and the next one will be (docs/adr/0020-witnessed-checkpoints.md).
+            try:
+                outcomes = checkpoint_cosign()
+            except ImproperlyConfigured as error:
+                raise CommandError(str(error), returncode=2) from error
+            except DatabaseError:
+                raise  # the loop reconnects
+            except Exception as error:
+                logger.exception("Collecting cosignatures failed")
+                outcomes = {"(all)": f"failed: {error}"}
+            if outcomes != last_outcomes:  # say only what changed
+                for name, outcome in sorted(outcomes.items()):
+                    self.stdout.write(f"  witness {name}: {outcome}")
+                last_outcomes.clear()
+                last_outcomes.update(outcomes)
 
         if every <= 0:
             sign()
