@@ -3,8 +3,6 @@ sign, publishes the newest witnessed checkpoint with its cosignature lines, and 
 witness is down. The quorum policy's answer is shown on the auditor's console page as it is."""
 
 import datetime as dt
-import socket
-from contextlib import ExitStack
 
 import pytest
 from django.core.management import call_command
@@ -23,7 +21,7 @@ from tests.factories import staff_user
 from tests.web.auth import verified_login
 
 from . import spec_cosignature as spec
-from .witnesses import serving
+from .witnesses import closed_port, serving
 
 PERSON = pseudonym("person", "cosigning-subject")
 
@@ -32,32 +30,6 @@ def append(count: int) -> None:
     with transaction.atomic():
         for _ in range(count):
             event_append(type="records.person.viewed", actor=None, purpose="check-in", subjects=[PERSON])
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def witnesses(db, signing_key, tmp_path, settings):
-    """Two live witnesses trusting the test log's key, configured as the log's witnesses (2 of 2)."""
-    log_key = signing.load_verifier().text()
-    stack = ExitStack()
-    made = []
-    for n in (1, 2):
-        witness = Witness(tmp_path / f"witness-{n}", name=f"witness.test/w{n}")
-        witness.trust_log(log_key)
-        url = stack.enter_context(serving(witness))
-        made.append((witness, url))
-    settings.FRONTDESK_LEDGER_WITNESSES = [f"{url} {w.key.text()}" for w, url in made]
-    settings.FRONTDESK_LEDGER_WITNESS_QUORUM = 2
-    settings.FRONTDESK_LEDGER_WITNESS_MAX_AGE = 3600
-    settings.FRONTDESK_LEDGER_WITNESS_TIMEOUT = 5
-    with stack:
-        yield made
 
 
 def published() -> str:

@@ -1,6 +1,7 @@
 """Test helpers: a toy log that signs checkpoints and builds consistency proofs, and live witness servers."""
 
 import hashlib
+import socket
 import threading
 import urllib.error
 import urllib.request
@@ -94,3 +95,10 @@ def new_witness(state: Path, log: ToyLog, name: str = "witness.test/w1") -> Witn
     witness = Witness(state, name=name)
     witness.trust_log(log.key)
     return witness
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -39,7 +39,9 @@ class Quorum:
     def __str__(self) -> str:
         if self.state is QuorumState.NOT_REQUIRED:
             return "no witness quorum required"
-        return f"quorum {self.state}: {self.cosigned} of {self.required} required cosigned, {self.fresh} recently"
+        return (
+            f"witness quorum {self.state}: {self.cosigned} cosigned ({self.fresh} recently), {self.required} required"
+        )
 
 
 def witness_quorum(

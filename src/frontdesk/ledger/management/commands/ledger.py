@@ -103,7 +103,7 @@ class Command(BaseCommand):
             verifier = audit.load_verifier(options["key"])
             keys = [CosignerKey.parse(_key_text(key)) for key in options["witness"]]
         except (notes.NoteError, OSError) as error:
-            raise CommandError(f"Cannot audit: {error}", returncode=2) from error
+            raise CommandError(f"Cannot audit: {error}", returncode=1) from error
         quorum = len(keys) if options["quorum"] is None else options["quorum"]
         max_age = dt.timedelta(seconds=options["max_age"]) if options["max_age"] else None
         policy = audit.WitnessPolicy(keys, quorum, max_age)
