@@ -457,7 +457,7 @@ def checkpoint_cosign(*, now: dt.datetime | None = None) -> dict[str, str]:
                 error = f"refused with HTTP {reply.status}: {reply.body.strip()[:300]}"
             if error:
                 outcomes[name] = error
-                if reply.status != 409:
+                if reply.status != 409 and error != row.last_error:  # once per new problem, not every loop
                     logger.warning("Witness %s did not cosign checkpoint %s: %s", name, checkpoint.size, error)
             LedgerWitness.objects.filter(pk=row.pk).update(
                 known_size=row.known_size, last_attempt_at=now, last_error=error

@@ -1,5 +1,6 @@
 """`frontdesk witness init | serve`: a C2SP tlog-witness for this (or any) log, as its own process."""
 
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Witness {witness.key.text()} on http://{host}:{port}/")
         for state in witness.logs():
             self.stdout.write(f"  log {state.origin}: cosigned up to size {state.size}")
+
+        def stop(signum: int, frame: object) -> None:
+            raise KeyboardInterrupt  # the supervisor's SIGTERM: close the socket and exit 0
+
+        signal.signal(signal.SIGTERM, stop)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
