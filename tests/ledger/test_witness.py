@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from frontdesk.ledger.witness import Witness, WitnessError
+from tests.threads import run_together
 
 from . import spec_cosignature as spec
 from .witnesses import ORIGIN, ToyLog, get, new_witness, origin_path, post, serving
@@ -163,3 +164,19 @@ def test_witness_command_init_prints_its_key_and_serve_needs_a_log(tmp_path, log
     assert spec.parse_vkey(printed)[2] == 0x04
     with pytest.raises(CommandError, match="trusts no log"):
         call_command("witness", "serve", "--state", str(tmp_path / "w2"), "--name", "witness.test/x", "--port", "0")
+
+
+def test_two_requests_from_the_same_old_size_cannot_roll_each_other_back(tmp_path, log):
+    """tlog-witness: checking the old size and storing the new checkpoint are one atomic step."""
+    witness = new_witness(tmp_path / "w", log)
+    with serving(witness) as url:
+        assert post(url, log.request(0))[0] == 200
+        log.grow(10)
+        bodies = [log.request(10, size=15), log.request(10, size=20)]
+        results = run_together(2, lambda i: post(url, bodies[i]))
+    statuses = sorted(status for status, _type, _body in results)
+    assert statuses == [200, 409]
+    winner = 15 if results[0][0] == 200 else 20
+    loser = next(r for r in results if r[0] == 409)
+    assert loser[2] == f"{winner}\n"
+    assert witness.log_state(ORIGIN).size == winner
