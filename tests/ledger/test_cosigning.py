@@ -191,3 +191,14 @@ def test_console_shows_each_witness_and_an_expired_or_missing_quorum(witnesses, 
     page = auditor.get("/console/audit/").content.decode()
     assert "witness quorum missing" in page
     assert "unreachable" in page
+
+
+def test_a_malformed_witness_setting_is_named_not_a_500(db, signing_key, settings):
+    append(1)
+    checkpoint_create()
+    settings.FRONTDESK_LEDGER_WITNESSES = ["ftp://example.test not-a-key"]
+    response = Client().get("/ledger/checkpoint")
+    assert response.status_code == 503 and response.json()["code"] == "witnesses_misconfigured"
+    auditor = verified_login(Client(), staff_user("auditor", Role.AUDITOR))
+    page = auditor.get("/console/audit/").content.decode()
+    assert "The witness configuration is invalid" in page
