@@ -137,17 +137,23 @@ def audit(
 
     with progress.task("audit", total=total, unit="tiles") as task:
         tiles: dict[tuple[int, int], bytes] = {}
+        # Level-0 tiles are 1/256 of the log: keep only those the consistency proof will read again.
+        keep: set[tuple[int, int]] = set()
+        if state is not None and 0 < state["size"] < size:
+            keep = merkle.tiles_needed(lambda trees: merkle.consistency_proof(state["size"], size, trees))
 
         def read_tile(level: int, tile_index: int, width: int) -> bytes:
             key = (level, tile_index)
-            if key not in tiles:
+            data = tiles.get(key)
+            if data is None:
                 url = f"{base}/{merkle.tile_path(level, tile_index, width)}"
                 data = fetch(url)
                 task.advance(1)
                 if data is None or len(data) != width * merkle.HASH_SIZE:
                     raise AuditFailed(f"{url} is missing or the wrong length.")
-                tiles[key] = data
-            return tiles[key][: width * merkle.HASH_SIZE]
+                if level > 0 or key in keep:
+                    tiles[key] = data
+            return data[: width * merkle.HASH_SIZE]
 
         def check_upper(level: int, index: int, node: bytes) -> None:
             tile_index, offset = divmod(index, merkle.TILE_WIDTH)
