@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo's two witnesses listen on the next two ports.
+WITNESS1_PORT ?= $(shell echo $$(($(PORT) + 1)))
+WITNESS2_PORT ?= $(shell echo $$(($(PORT) + 2)))
 
 .PHONY: install run serve test test-sqlite test-postgres bench lint worker browser messages
 
@@ -20,15 +23,25 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m frontdesk.core.secrets_init var/secrets.env
 	$(PY) manage.py migrate --no-input
-	$(PY) manage.py init_ledger_key
+	$(PY) manage.py init_ledger_key --verifier-file $${FRONTDESK_VAR_DIR:-$(CURDIR)/var}/ledger-verifier.key
+	@# Two local witnesses, each with its own key and state directory, trusting the log's key; the log
+	@# needs both cosignatures (2 of 2) for a checkpoint to count as witnessed (docs/adr/0020-witnessed-checkpoints.md).
+	@var=$${FRONTDESK_VAR_DIR:-$(CURDIR)/var}; for n in 1 2; do \
+		$(PY) manage.py witness init --state $$var/witness-$$n --name localhost/frontdesk-witness-$$n \
+			--log $$var/ledger-verifier.key > $$var/witness-$$n.key || exit 1; done
 	$(PY) manage.py import_offices
 	$(PY) manage.py load_authorities
 	$(PY) manage.py demo
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
-	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer and the
-	@# scheduler; it restarts any that dies, and Ctrl-C stops them all (docs/adr/0010-process-supervision.md).
+	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer, the
+	@# scheduler and the two witnesses; it restarts any that dies, and Ctrl-C stops them all
+	@# (docs/adr/0010-process-supervision.md).
 	@mkdir -p var/log
-	FRONTDESK_BIND=$(HOST):$(PORT) FRONTDESK_VAR_DIR=$${FRONTDESK_VAR_DIR:-$(CURDIR)/var} \
+	var=$${FRONTDESK_VAR_DIR:-$(CURDIR)/var}; \
+	FRONTDESK_BIND=$(HOST):$(PORT) FRONTDESK_VAR_DIR=$$var \
+		FRONTDESK_WITNESS1_PORT=$(WITNESS1_PORT) FRONTDESK_WITNESS2_PORT=$(WITNESS2_PORT) \
+		FRONTDESK_LEDGER_WITNESSES="http://127.0.0.1:$(WITNESS1_PORT) $$(cat $$var/witness-1.key);http://127.0.0.1:$(WITNESS2_PORT) $$(cat $$var/witness-2.key)" \
+		FRONTDESK_LEDGER_WITNESS_QUORUM=$${FRONTDESK_LEDGER_WITNESS_QUORUM:-2} \
 		DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} \
 		exec $(VENV)/bin/supervisord --nodaemon --configuration config/supervisord.conf
 

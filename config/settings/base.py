@@ -53,6 +53,16 @@ FRONTDESK_LEDGER_SIGNING_KEY_FILE = os.environ.get(
     "FRONTDESK_LEDGER_SIGNING_KEY_FILE", str(VAR_DIR / "ledger-signing-key.pem")
 )
 FRONTDESK_LEDGER_ORIGIN = os.environ.get("FRONTDESK_LEDGER_ORIGIN", "frontdesk.example.gov/ledger")
+# Witnesses that cosign the ledger's checkpoints (docs/adr/0020-witnessed-checkpoints.md): entries
+# "<url> <witness key>" separated by ";" or newlines; the quorum of them that makes a checkpoint count
+# as witnessed; how long a cosignature stays fresh; how long the signer waits for each witness.
+FRONTDESK_LEDGER_WITNESSES = [
+    entry.strip() for entry in os.environ.get("FRONTDESK_LEDGER_WITNESSES", "").replace("\n", ";").split(";")
+    if entry.strip()
+]
+FRONTDESK_LEDGER_WITNESS_QUORUM = int(os.environ.get("FRONTDESK_LEDGER_WITNESS_QUORUM", "0") or "0")
+FRONTDESK_LEDGER_WITNESS_MAX_AGE = int(os.environ.get("FRONTDESK_LEDGER_WITNESS_MAX_AGE", "3600") or "3600")
+FRONTDESK_LEDGER_WITNESS_TIMEOUT = float(os.environ.get("FRONTDESK_LEDGER_WITNESS_TIMEOUT", "5") or "5")
 
 INSTALLED_APPS = [
     "django.contrib.auth",

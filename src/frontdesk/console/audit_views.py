@@ -19,7 +19,21 @@ PAGE = 50
 @require_GET
 def audit(request: HttpRequest) -> HttpResponse:
     latest = checkpoint_latest()
+    # The witnesses' side (docs/adr/0020-witnessed-checkpoints.md): each one's last cosignature and the
+    # quorum policy's answer for the latest and the published checkpoint, shown as the selectors give it.
+    witness_problem = ""
+    witnesses, latest_quorum, published = [], None, None
+    try:
+        witnesses = selectors.witness_status_list()
+        latest_quorum = selectors.checkpoint_quorum(latest) if latest else None
+        published = selectors.checkpoint_published()
+    except ImproperlyConfigured as error:
+        witness_problem = str(error)
     context = {
+        "witnesses": witnesses,
+        "latest_quorum": latest_quorum,
+        "published": published,
+        "witness_problem": witness_problem,
         "tree_size": selectors.tree_size(),
         "latest": latest,
         "checkpoints": LedgerCheckpoint.objects.count(),

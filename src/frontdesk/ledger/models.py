@@ -90,3 +90,43 @@ class LedgerCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at size {self.size}"
+
+
+class LedgerWitness(models.Model):
+    """A witness the log asks to cosign its checkpoints (FRONTDESK_LEDGER_WITNESSES), and how it answered.
+
+    `known_size` is the size of the latest checkpoint the witness told us it cosigned (from a
+    cosignature or a 409 Conflict), the `old` size of the next add-checkpoint request.
+    """
+
+    key = models.CharField(max_length=300, unique=True)  # the C2SP vkey: name+id+base64(0x04 || key)
+    name = models.CharField(max_length=200)
+    url = models.CharField(max_length=500)
+    known_size = models.BigIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "ledger_witness"
+
+    def __str__(self) -> str:
+        return f"witness {self.name}"
+
+
+class LedgerCosignature(models.Model):
+    """A witness's cosignature/v1 line on one checkpoint; a refreshed cosignature replaces the older one."""
+
+    checkpoint = models.ForeignKey(LedgerCheckpoint, on_delete=models.PROTECT, related_name="cosignatures")
+    witness = models.ForeignKey(LedgerWitness, on_delete=models.PROTECT, related_name="cosignatures")
+    signed_at = models.DateTimeField()  # the cosignature's own timestamp
+    line = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "ledger_cosignature"
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_one_per_witness"),
+        ]
+
+    def __str__(self) -> str:
+        return f"cosignature by {self.witness.name} on checkpoint {self.checkpoint_id}"

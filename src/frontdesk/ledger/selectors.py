@@ -3,17 +3,22 @@
 Proofs are assembled from stored tiles (merkle.tile_subtrees): the tree is never recomputed.
 """
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
-from frontdesk.ledger import merkle
-from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerTile, LedgerTree
-from frontdesk.ledger.policies import can_read_ledger_events
+from frontdesk.ledger import merkle, notes
+from frontdesk.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEvent, LedgerTile, LedgerTree
+from frontdesk.ledger.policies import Quorum, can_read_ledger_events, witness_quorum
+from frontdesk.ledger.witness_client import WitnessConfig, parse_witnesses
 
 
 def tree_size() -> int:
@@ -180,3 +185,108 @@ def consistency_proof_get(*, actor: Any, first: int, second: int) -> Consistency
         first_root=merkle.tree_root(first, trees),
         second_root=merkle.tree_root(second, trees),
     )
+
+
+# --- Witnesses and the published checkpoint (docs/adr/0020-witnessed-checkpoints.md) -----------
+
+
+def witness_configs() -> list[WitnessConfig]:
+    """The witnesses the log asks to cosign (FRONTDESK_LEDGER_WITNESSES)."""
+    try:
+        return parse_witnesses(settings.FRONTDESK_LEDGER_WITNESSES)
+    except notes.NoteError as error:
+        raise ImproperlyConfigured(f"FRONTDESK_LEDGER_WITNESSES: {error}") from error
+
+
+def _trusted_cosignatures(checkpoint: LedgerCheckpoint, keys: set[str]) -> list[LedgerCosignature]:
+    rows = checkpoint.cosignatures.select_related("witness").order_by("witness__name", "witness__key")
+    return [row for row in rows if row.witness.key in keys]
+
+
+def checkpoint_quorum(checkpoint: LedgerCheckpoint, *, now: dt.datetime | None = None) -> Quorum:
+    """The witness quorum policy's answer for one checkpoint, from the cosignatures of configured witnesses."""
+    keys = {config.key.text() for config in witness_configs()}
+    cosigned = {row.witness.key: row.signed_at for row in _trusted_cosignatures(checkpoint, keys)}
+    return witness_quorum(
+        cosigned,
+        required=settings.FRONTDESK_LEDGER_WITNESS_QUORUM,
+        max_age=dt.timedelta(seconds=settings.FRONTDESK_LEDGER_WITNESS_MAX_AGE),
+        now=now or timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class PublishedCheckpoint:
+    checkpoint: LedgerCheckpoint
+    note: str  # the log's signed note with the witnesses' cosignature lines appended
+    quorum: Quorum
+
+
+def _published(checkpoint: LedgerCheckpoint, keys: set[str], now: dt.datetime | None) -> PublishedCheckpoint:
+    lines = "".join(row.line for row in _trusted_cosignatures(checkpoint, keys))
+    return PublishedCheckpoint(checkpoint, checkpoint.note + lines, checkpoint_quorum(checkpoint, now=now))
+
+
+def checkpoint_published(*, now: dt.datetime | None = None) -> PublishedCheckpoint | None:
+    """The checkpoint served at /ledger/checkpoint: the newest one that counts as witnessed, with its
+    cosignatures; the newest signed one while none does (or no quorum is required). A checkpoint
+    waiting for its witnesses is not published yet, so every reader of a witnessed log sees a
+    witnessed checkpoint, and a proof bundle can carry exactly what is published."""
+    keys = {config.key.text() for config in witness_configs()}
+    required = settings.FRONTDESK_LEDGER_WITNESS_QUORUM
+    newest_first = LedgerCheckpoint.objects.order_by("-size", "-id")
+    if required > 0 and keys:
+        counted = newest_first.annotate(
+            trusted=Count("cosignatures", filter=Q(cosignatures__witness__key__in=keys))
+        ).filter(trusted__gte=required)
+        for checkpoint in counted[:20]:  # the SQL count finds candidates; the policy decides
+            published = _published(checkpoint, keys, now)
+            if published.quorum.witnessed:
+                return published
+    latest = newest_first.first()
+    return None if latest is None else _published(latest, keys, now)
+
+
+@dataclass(frozen=True)
+class WitnessStatus:
+    name: str
+    key: str
+    url: str
+    last_size: int | None  # the largest checkpoint it cosigned for this log
+    last_cosigned_at: dt.datetime | None  # its newest cosignature's own time
+    age: dt.timedelta | None
+    stale: bool  # no cosignature within the maximum age
+    last_attempt_at: dt.datetime | None
+    last_error: str
+
+
+def witness_status_list(*, now: dt.datetime | None = None) -> list[WitnessStatus]:
+    """Each configured witness: what it last cosigned and when, and how the last request went."""
+    from frontdesk.ledger.models import LedgerWitness
+
+    now = now or timezone.now()
+    max_age = dt.timedelta(seconds=settings.FRONTDESK_LEDGER_WITNESS_MAX_AGE)
+    rows = {row.key: row for row in LedgerWitness.objects.all()}
+    result = []
+    for config in witness_configs():
+        row = rows.get(config.key.text())
+        summary = (
+            LedgerCosignature.objects.filter(witness=row).aggregate(size=Max("checkpoint__size"), at=Max("signed_at"))
+            if row is not None
+            else {"size": None, "at": None}
+        )
+        age = None if summary["at"] is None else max(now - summary["at"], dt.timedelta(0))
+        result.append(
+            WitnessStatus(
+                name=config.key.name,
+                key=config.key.text(),
+                url=config.url,
+                last_size=summary["size"],
+                last_cosigned_at=summary["at"],
+                age=age,
+                stale=age is None or age > max_age,
+                last_attempt_at=row.last_attempt_at if row else None,
+                last_error=row.last_error if row else "",
+            )
+        )
+    return result

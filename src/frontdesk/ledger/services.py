@@ -23,7 +23,14 @@ from django.utils import timezone
 
 from frontdesk.accounts.roles import actor_descriptor
 from frontdesk.ledger import merkle, notes, signing
-from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent, LedgerTile, LedgerTree
+from frontdesk.ledger.models import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEvent,
+    LedgerTile,
+    LedgerTree,
+    LedgerWitness,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -340,3 +347,119 @@ def checkpoint_create(*, force: bool = False) -> LedgerCheckpoint:
         return LedgerCheckpoint.objects.create(
             size=tree.size, root=root, note=signer.sign(body), created_at=timezone.now()
         )
+
+
+# --- Cosignatures (C2SP tlog-witness; docs/adr/0020-witnessed-checkpoints.md) --------------------
+
+
+def _witness_request(row: LedgerWitness, checkpoint: LedgerCheckpoint) -> bytes | str:
+    """The add-checkpoint body from the size the witness last told us it holds, or why there is none."""
+    from frontdesk.ledger import selectors, witness_client
+
+    old = row.known_size
+    if old > checkpoint.size:
+        return (
+            f"the witness has cosigned size {old}, more than this log's latest checkpoint ({checkpoint.size}): "
+            "it saw a history this database does not hold"
+        )
+    proof = (
+        merkle.consistency_proof(old, checkpoint.size, selectors.subtrees(checkpoint.size))
+        if 0 < old < checkpoint.size
+        else []
+    )
+    return witness_client.request_body(old, proof, checkpoint.note)
+
+
+def checkpoint_cosign(*, now: dt.datetime | None = None) -> dict[str, str]:
+    """Ask every configured witness to cosign the latest checkpoint; store the cosignatures they give.
+
+    Runs in the checkpoint signer after each signing, never in a request: a witness that is down or
+    slow (each request times out after FRONTDESK_LEDGER_WITNESS_TIMEOUT seconds, all of them in
+    parallel) only delays witnessing. A witness is asked again while it has not cosigned the latest
+    checkpoint, and once its cosignature is older than half the maximum age, so that an idle log
+    keeps a fresh quorum. Returns each witness's outcome by name.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from frontdesk.ledger import selectors, witness_client
+    from frontdesk.ledger.cosignature import parse_signature_line, split_note
+
+    configs = selectors.witness_configs()
+    checkpoint = checkpoint_latest()
+    if not configs or checkpoint is None:
+        return {}
+    now = now or timezone.now()
+    refresh = dt.timedelta(seconds=settings.FRONTDESK_LEDGER_WITNESS_MAX_AGE / 2)
+    timeout = settings.FRONTDESK_LEDGER_WITNESS_TIMEOUT
+    text, _ = split_note(checkpoint.note)
+    outcomes: dict[str, str] = {}
+    due: list[tuple[witness_client.WitnessConfig, LedgerWitness]] = []
+    for config in configs:
+        row, _ = LedgerWitness.objects.get_or_create(
+            key=config.key.text(), defaults={"name": config.key.name, "url": config.url}
+        )
+        if row.url != config.url:
+            LedgerWitness.objects.filter(pk=row.pk).update(url=config.url)
+            row.url = config.url
+        held = LedgerCosignature.objects.filter(checkpoint=checkpoint, witness=row).first()
+        if held is not None and now - held.signed_at < refresh:
+            outcomes[config.key.name] = f"cosigned size {checkpoint.size}"
+        else:
+            due.append((config, row))
+
+    def ask(config: witness_client.WitnessConfig, body: bytes) -> witness_client.Reply:
+        return witness_client.add_checkpoint(config.url, body, timeout=timeout)
+
+    # Two rounds: a witness that answers 409 Conflict tells us its size, and the second request
+    # brings the consistency proof from there (tlog-witness: a client may start from old 0).
+    for _round in range(2):
+        requests: list[tuple[witness_client.WitnessConfig, LedgerWitness, bytes]] = []
+        for config, row in due:
+            body = _witness_request(row, checkpoint)
+            if isinstance(body, str):
+                outcomes[config.key.name] = body
+                LedgerWitness.objects.filter(pk=row.pk).update(last_attempt_at=now, last_error=body)
+            else:
+                requests.append((config, row, body))
+        if not requests:
+            break
+        with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+            replies = list(pool.map(lambda item: ask(item[0], item[2]), requests))
+        due = []
+        for (config, row, _body), reply in zip(requests, replies, strict=True):
+            name = config.key.name
+            error = ""
+            if reply.status == 200:
+                try:
+                    lines = [parse_signature_line(line) for line in reply.body.splitlines() if line]
+                    mine = [line for line in lines if config.key.matches(line)]
+                    if not mine:
+                        raise notes.NoteError("the answer carries no cosignature by its key")
+                    timestamp = config.key.verify(text, mine[0])
+                except notes.NoteError as problem:
+                    error = f"answered with no valid cosignature: {problem}"
+                else:
+                    signed_at = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+                    LedgerCosignature.objects.update_or_create(
+                        checkpoint=checkpoint,
+                        witness=row,
+                        defaults={"signed_at": signed_at, "line": mine[0].text(), "received_at": now},
+                    )
+                    row.known_size = checkpoint.size
+                    outcomes[name] = f"cosigned size {checkpoint.size}"
+            elif reply.status == 409 and reply.body.strip().isdigit() and _round == 0:
+                row.known_size = int(reply.body.strip())
+                due.append((config, row))
+                error = f"holds size {row.known_size}"
+            elif reply.status == 0:
+                error = f"unreachable: {reply.body}"
+            else:
+                error = f"refused with HTTP {reply.status}: {reply.body.strip()[:300]}"
+            if error:
+                outcomes[name] = error
+                if reply.status != 409 and error != row.last_error:  # once per new problem, not every loop
+                    logger.warning("Witness %s did not cosign checkpoint %s: %s", name, checkpoint.size, error)
+            LedgerWitness.objects.filter(pk=row.pk).update(
+                known_size=row.known_size, last_attempt_at=now, last_error=error
+            )
+    return outcomes

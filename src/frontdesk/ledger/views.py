@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 from frontdesk.core.errors import DomainError
 from frontdesk.ledger import merkle, selectors, signing
 from frontdesk.ledger.policies import can_read_ledger_events
-from frontdesk.ledger.services import checkpoint_latest, event_append
+from frontdesk.ledger.services import event_append
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 TILE_PATH = re.compile(r"^(?P<index>(?:x\d{3}/)*\d{3})(?:\.p/(?P<width>\d{1,3}))?$")
@@ -71,10 +71,14 @@ def _binary(data: bytes) -> HttpResponse:
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    latest = checkpoint_latest()
-    if latest is None:
+    """The published checkpoint: the newest witnessed one with its cosignatures (selectors.checkpoint_published)."""
+    try:
+        published = selectors.checkpoint_published()
+    except ImproperlyConfigured:
+        return _error(503, "witnesses_misconfigured", "The log's witness configuration is invalid.")
+    if published is None:
         return _not_found("No checkpoint has been signed yet.")
-    response = HttpResponse(latest.note, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(published.note, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "public, max-age=5"
     response["Access-Control-Allow-Origin"] = "*"
     return response

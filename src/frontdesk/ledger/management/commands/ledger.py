@@ -1,17 +1,33 @@
 """`frontdesk ledger verify | audit | export | checkpoint | sequence`."""
 
+import datetime as dt
+import json
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
 
 from frontdesk.core.progress_output import add_progress_argument, command_progress
-from frontdesk.ledger import audit, merkle, notes, verify
+from frontdesk.ledger import audit, merkle, monitor, notes, verify
 from frontdesk.ledger.bundle import export_bundle
-from frontdesk.ledger.services import checkpoint_create, ledger_sequence
+from frontdesk.ledger.cosignature import CosignerKey
+from frontdesk.ledger.services import checkpoint_cosign, checkpoint_create, ledger_sequence
+
+logger = logging.getLogger(__name__)
+
+
+def _key_text(value: str) -> str:
+    """A key given inline or as the path of a file that holds it."""
+    path = Path(value)
+    return path.read_text().strip() if "+" not in value and path.is_file() else value
+
 
 DEFAULT_STATE = Path("var/ledger-audit-state.json")
+DEFAULT_MONITOR_STATE = Path("var/ledger-monitor-state.json")
 
 
 class Command(BaseCommand):
@@ -30,7 +46,23 @@ class Command(BaseCommand):
         watch.add_argument("--url", required=True, help="The log's base URL, e.g. https://host/ledger")
         watch.add_argument("--key", required=True, help="The log's verifier key (text or file).")
         watch.add_argument("--state", default=str(DEFAULT_STATE), help="Where to keep the last trusted checkpoint.")
+        watch.add_argument(
+            "--witness", action="append", default=[], help="A witness key (text or file) to count toward the quorum."
+        )
+        watch.add_argument("--quorum", type=int, default=None, help="Cosignatures required (default: all witnesses).")
+        watch.add_argument("--max-age", type=int, default=None, help="Seconds a cosignature stays fresh.")
         add_progress_argument(watch)
+
+        look = sub.add_parser("monitor", help="Watch a log and its witnesses for a split view.")
+        look.add_argument("--url", required=True, help="The log's base URL, e.g. https://host/ledger")
+        look.add_argument("--key", required=True, help="The log's verifier key (text or file).")
+        look.add_argument(
+            "--witness", action="append", default=[], help="'<monitoring url> <witness key>' of a witness to ask."
+        )
+        look.add_argument("--state", default=str(DEFAULT_MONITOR_STATE), help="The checkpoints seen so far.")
+        look.add_argument("--evidence", default="ledger-split-view.json", help="Where to write a split view's proof.")
+        look.add_argument("--every", type=float, default=0, help="Look again every N seconds (default: once).")
+        look.add_argument("--rounds", type=int, default=0, help="Stop after this many rounds (0: never, with --every).")
 
         dump = sub.add_parser("export", help="Write a self-contained bundle for offline verification.")
         dump.add_argument("--output", default="ledger-bundle.jsonl.gz", help="Bundle path (.gz compresses).")
@@ -69,11 +101,51 @@ class Command(BaseCommand):
     def _audit(self, options: dict[str, Any]) -> None:
         try:
             verifier = audit.load_verifier(options["key"])
+            keys = [CosignerKey.parse(_key_text(key)) for key in options["witness"]]
+        except (notes.NoteError, OSError) as error:
+            raise CommandError(f"Cannot audit: {error}", returncode=1) from error
+        quorum = len(keys) if options["quorum"] is None else options["quorum"]
+        max_age = dt.timedelta(seconds=options["max_age"]) if options["max_age"] else None
+        policy = audit.WitnessPolicy(keys, quorum, max_age)
+        try:
             with command_progress(self, options) as progress:
-                result = audit.audit(options["url"], verifier, Path(options["state"]), progress=progress)
+                result = audit.audit(
+                    options["url"], verifier, Path(options["state"]), progress=progress, witnesses=policy
+                )
         except (audit.AuditFailed, notes.NoteError, merkle.ProofError) as error:
             raise CommandError(f"AUDIT FAILED: {error}", returncode=1) from error
         self.stdout.write(result.summary())
+
+    def _monitor(self, options: dict[str, Any]) -> None:
+        try:
+            verifier = audit.load_verifier(options["key"])
+            witnesses = []
+            for entry in options["witness"]:
+                url, _, key = entry.strip().partition(" ")
+                if not url.startswith(("http://", "https://")):
+                    raise notes.NoteError(f"A witness is given as '<url> <witness key>', not {entry!r}.")
+                witnesses.append(monitor.WitnessEndpoint(url, CosignerKey.parse(_key_text(key.strip()))))
+        except (notes.NoteError, OSError) as error:
+            raise CommandError(f"Cannot monitor: {error}", returncode=2) from error
+        watcher = monitor.Monitor(options["url"], verifier, witnesses, fetch=audit.http_get)
+        state = Path(options["state"])
+        watcher.load(state)
+        rounds = 0
+        while True:
+            try:
+                sightings = watcher.round()
+            except monitor.SplitView as split:
+                monitor.write_evidence(Path(options["evidence"]), split)
+                self.stdout.write(json.dumps(split.evidence(), indent=2))
+                raise CommandError(f"{split}; evidence in {options['evidence']}", returncode=1) from split
+            except (audit.AuditFailed, notes.NoteError, merkle.ProofError) as error:
+                raise CommandError(f"MONITOR FAILED: {error}", returncode=1) from error
+            watcher.save(state)
+            self.stdout.write("OK: " + "; ".join(f"{s.source} at size {s.size}" for s in sightings) + " (one history)")
+            rounds += 1
+            if not options["every"] or (options["rounds"] and rounds >= options["rounds"]):
+                return
+            time.sleep(options["every"])
 
     def _export(self, options: dict[str, Any]) -> None:
         try:
@@ -89,6 +161,7 @@ class Command(BaseCommand):
 
         every = options.get("every") or 0
         last_id: list[int] = []
+        last_outcomes: dict[str, str] = {}
 
         def sign() -> None:
             try:
@@ -98,6 +171,22 @@ class Command(BaseCommand):
             if last_id != [checkpoint.id]:  # a loop says nothing while the tree has not grown
                 self.stdout.write(f"Checkpoint at size {checkpoint.size} (#{checkpoint.id}).")
                 last_id[:] = [checkpoint.id]
+            # Witnessing follows signing and can only delay itself: whatever a witness does, the
+            # checkpoint above is signed and the next one will be (docs/adr/0020-witnessed-checkpoints.md).
+            try:
+                outcomes = checkpoint_cosign()
+            except ImproperlyConfigured as error:
+                raise CommandError(str(error), returncode=2) from error
+            except DatabaseError:
+                raise  # the loop reconnects
+            except Exception as error:
+                logger.exception("Collecting cosignatures failed")
+                outcomes = {"(all)": f"failed: {error}"}
+            if outcomes != last_outcomes:  # say only what changed
+                for name, outcome in sorted(outcomes.items()):
+                    self.stdout.write(f"  witness {name}: {outcome}")
+                last_outcomes.clear()
+                last_outcomes.update(outcomes)
 
         if every <= 0:
             sign()
