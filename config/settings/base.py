@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # With standbys configured: a client that wrote reads the primary until a standby has caught up.
+    "frontdesk.core.replicas.ReadYourWritesMiddleware",
     # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
     "config.errors.JsonErrorsMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
@@ -171,6 +173,29 @@ def database_owner_from_url(url: str, app: dict) -> dict | None:
 
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'frontdesk.sqlite3'}"))}
+
+
+def replicas_from_urls(urls: str, primary: dict) -> dict[str, dict]:
+    """Hot standbys for reads that tolerate lag (docs/adr/0021-read-replicas.md), as `replica_N` aliases.
+
+    DATABASE_REPLICA_URLS holds their URLs separated by spaces; unset, everything reads the primary."""
+    replicas = {}
+    for number, url in enumerate(urls.split(), start=1):
+        replica = database_from_url(url)
+        if primary["ENGINE"] != "django.db.backends.postgresql" or replica["ENGINE"] != primary["ENGINE"]:
+            raise ImproperlyConfigured(
+                "DATABASE_REPLICA_URLS lists PostgreSQL standbys of a PostgreSQL DATABASE_URL (streaming "
+                f"replication); entry {number} is not one. Unset it to read everything from the primary."
+            )
+        # Tests never create a standby's database: it mirrors the primary's.
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = replica
+    return replicas
+
+
+DATABASES |= replicas_from_urls(os.environ.get("DATABASE_REPLICA_URLS", ""), DATABASES["default"])
+FRONTDESK_READ_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_ROUTERS = ["frontdesk.core.replicas.ReplicaRouter"]
 # With two roles, `migrate` connects as this owner; everything else as DATABASE_URL's role.
 FRONTDESK_DATABASE_OWNER = database_owner_from_url(os.environ.get("DATABASE_OWNER_URL", ""), DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from frontdesk.core.errors import DomainError
+from frontdesk.core.replicas import reads_from_replica
 from frontdesk.ledger import merkle, selectors, signing
 from frontdesk.ledger.policies import can_read_ledger_events
 from frontdesk.ledger.services import checkpoint_latest, event_append
@@ -70,6 +71,7 @@ def _binary(data: bytes) -> HttpResponse:
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
+@reads_from_replica
 def checkpoint(request: HttpRequest) -> HttpResponse:
     latest = checkpoint_latest()
     if latest is None:
@@ -95,6 +97,7 @@ def verifier_key(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
+@reads_from_replica
 def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
     if parsed is None or level not in {"0", "1", "2", "3", "4", "5"}:
@@ -105,6 +108,7 @@ def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
+@reads_from_replica
 def entry_bundle(request: HttpRequest, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
     if parsed is None:
