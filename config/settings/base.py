@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "frontdesk.core.replicas.ReadYourWritesMiddleware",
     # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
     "config.errors.JsonErrorsMiddleware",
+    # A request that lost the database (a failover, a restart) is a 503 with Retry-After, not a 500.
+    "config.errors.DatabaseUnavailableMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
     # Under /api/: bodies must be declared JSON (415), and answers are no-store unless a view says otherwise.
     "frontdesk.core.middleware.JsonBodiesOnlyMiddleware",
@@ -131,9 +133,30 @@ TEMPLATES = [
 ]
 
 
+def _multi_host(url: str) -> tuple[str, str, str]:
+    """A libpq multi-host URL (`postgres://user@h1:5432,h2:5433/db?target_session_attrs=read-write`):
+    the URL with its first host only, and the HOST and PORT lists libpq takes. After a failover the
+    connection goes to whichever host accepts writes (docs/runbooks/failover.md)."""
+    scheme, rest = url.split("://", 1)
+    authority, _, path = rest.partition("/")
+    credentials, _, hosts = authority.rpartition("@")
+    names, ports = [], []
+    for host in hosts.split(","):
+        name, _, port = host.partition(":")
+        names.append(name)
+        ports.append(port or "5432")
+    first = f"{credentials}@{names[0]}:{ports[0]}" if credentials else f"{names[0]}:{ports[0]}"
+    return f"{scheme}://{first}/{path}", ",".join(names), ",".join(ports)
+
+
 def database_from_url(url: str) -> dict:
+    hosts = None
+    if url.startswith(("postgres://", "postgresql://")) and "," in url.split("/")[2]:
+        url, *hosts = _multi_host(url)
     # Health checks: a persistent connection the server dropped is replaced before a request uses it.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if hosts:
+        config["HOST"], config["PORT"] = hosts
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so
         # booking transactions are serialized instead of failing late with "database is locked".

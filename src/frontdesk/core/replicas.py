@@ -155,11 +155,16 @@ class ReplicaRouter:
 
 
 def primary_wal_position() -> int | None:
+    """The primary's WAL position now; None on SQLite, or when the primary cannot be reached (the
+    request's own write failed with it, so there is nothing to read back)."""
     if connections[PRIMARY].vendor != "postgresql":
         return None
-    with connections[PRIMARY].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        row = cursor.fetchone()
+    try:
+        with connections[PRIMARY].cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
     return lsn_value(row[0]) if row and row[0] else None
 
 
