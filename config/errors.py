@@ -19,6 +19,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
 from django.utils import translation
@@ -38,7 +39,10 @@ API_ERRORS: dict[int, tuple[str, str]] = {
     405: ("method_not_allowed", "This endpoint does not accept that method."),
     413: ("too_large", "The request is too large."),
     500: ("server_error", "Something went wrong on our side. Try again later."),
+    503: ("unavailable", "The service is briefly unavailable. Nothing was saved; try again in a few seconds."),
 }
+# How long a client should wait before trying again when the database is away (a failover takes seconds).
+RETRY_AFTER_SECONDS = 2
 LEDGER_NOT_FOUND = (
     "Nothing is at this address. The ledger serves /ledger/checkpoint, /ledger/key and tiles under /ledger/tile/."
 )
@@ -162,3 +166,31 @@ class JsonErrorsMiddleware:
         if settings.DEBUG and response.status_code >= 500:
             return response
         return json_error(request, response.status_code, replaces=response)
+
+
+class DatabaseUnavailableMiddleware:
+    """A request that lost the database (the primary failing over, a restart) is a 503 with Retry-After.
+
+    Its transaction was rolled back, so nothing it did was kept: saying "try again shortly" is true,
+    where a 500 would say something is broken. The page or JSON is the surface's own, as for a 500.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError) or settings.DEBUG:
+            return None
+        if surface(request) in JSON_SURFACES:
+            response: HttpResponse = json_error(request, 503)
+        else:
+            try:
+                response = _page(request, 503, "500")
+            except Exception:
+                response = HttpResponse(FALLBACK_500, status=503)
+                add_never_cache_headers(response)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

@@ -94,8 +94,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # With standbys configured: a client that wrote reads the primary until a standby has caught up.
+    "frontdesk.core.replicas.ReadYourWritesMiddleware",
     # Error answers under /api/ and /ledger/ are JSON whoever produced them (config/errors.py).
     "config.errors.JsonErrorsMiddleware",
+    # A request that lost the database (a failover, a restart) is a 503 with Retry-After, not a 500.
+    "config.errors.DatabaseUnavailableMiddleware",
     "frontdesk.core.middleware.RejectNulMiddleware",
     # Under /api/: bodies must be declared JSON (415), and answers are no-store unless a view says otherwise.
     "frontdesk.core.middleware.JsonBodiesOnlyMiddleware",
@@ -139,9 +143,30 @@ TEMPLATES = [
 ]
 
 
+def _multi_host(url: str) -> tuple[str, str, str]:
+    """A libpq multi-host URL (`postgres://user@h1:5432,h2:5433/db?target_session_attrs=read-write`):
+    the URL with its first host only, and the HOST and PORT lists libpq takes. After a failover the
+    connection goes to whichever host accepts writes (docs/runbooks/failover.md)."""
+    scheme, rest = url.split("://", 1)
+    authority, _, path = rest.partition("/")
+    credentials, _, hosts = authority.rpartition("@")
+    names, ports = [], []
+    for host in hosts.split(","):
+        name, _, port = host.partition(":")
+        names.append(name)
+        ports.append(port or "5432")
+    first = f"{credentials}@{names[0]}:{ports[0]}" if credentials else f"{names[0]}:{ports[0]}"
+    return f"{scheme}://{first}/{path}", ",".join(names), ",".join(ports)
+
+
 def database_from_url(url: str) -> dict:
+    hosts = None
+    if url.startswith(("postgres://", "postgresql://")) and "," in url.split("/")[2]:
+        url, *hosts = _multi_host(url)
     # Health checks: a persistent connection the server dropped is replaced before a request uses it.
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if hosts:
+        config["HOST"], config["PORT"] = hosts
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so
         # booking transactions are serialized instead of failing late with "database is locked".
@@ -181,6 +206,29 @@ def database_owner_from_url(url: str, app: dict) -> dict | None:
 
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'frontdesk.sqlite3'}"))}
+
+
+def replicas_from_urls(urls: str, primary: dict) -> dict[str, dict]:
+    """Hot standbys for reads that tolerate lag (docs/adr/0021-read-replicas.md), as `replica_N` aliases.
+
+    DATABASE_REPLICA_URLS holds their URLs separated by spaces; unset, everything reads the primary."""
+    replicas = {}
+    for number, url in enumerate(urls.split(), start=1):
+        replica = database_from_url(url)
+        if primary["ENGINE"] != "django.db.backends.postgresql" or replica["ENGINE"] != primary["ENGINE"]:
+            raise ImproperlyConfigured(
+                "DATABASE_REPLICA_URLS lists PostgreSQL standbys of a PostgreSQL DATABASE_URL (streaming "
+                f"replication); entry {number} is not one. Unset it to read everything from the primary."
+            )
+        # Tests never create a standby's database: it mirrors the primary's.
+        replica["TEST"] = {"MIRROR": "default"}
+        replicas[f"replica_{number}"] = replica
+    return replicas
+
+
+DATABASES |= replicas_from_urls(os.environ.get("DATABASE_REPLICA_URLS", ""), DATABASES["default"])
+FRONTDESK_READ_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica_")]
+DATABASE_ROUTERS = ["frontdesk.core.replicas.ReplicaRouter"]
 # With two roles, `migrate` connects as this owner; everything else as DATABASE_URL's role.
 FRONTDESK_DATABASE_OWNER = database_owner_from_url(os.environ.get("DATABASE_OWNER_URL", ""), DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -25,3 +25,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 STATIC_ROOT = None  # whitenoise serves from finders in tests; no collectstatic
 WHITENOISE_USE_FINDERS = True
+
+# A second connection to the test database, standing in for a standby in the routing tests
+# (tests/db/test_replica_routing.py). It sees only committed rows, as a standby that has not replayed a
+# write would; nothing reads from it unless a test puts it in FRONTDESK_READ_REPLICAS.
+if not FRONTDESK_READ_REPLICAS:  # noqa: F405
+    DATABASES["replica_1"] = DATABASES["default"] | {"TEST": {"MIRROR": "default"}}  # noqa: F405
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+        # A reader: it must not try to switch the journal mode while the test's transaction writes.
+        DATABASES["replica_1"]["OPTIONS"] = {"timeout": 5}  # noqa: F405

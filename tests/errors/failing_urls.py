@@ -4,6 +4,7 @@ Tests opt in with `@pytest.mark.urls("tests.errors.failing_urls")`; the site its
 """
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.db import OperationalError
 from django.urls import path
 from ninja import NinjaAPI
 
@@ -18,6 +19,11 @@ failing_api = NinjaAPI(urls_namespace="failing-api", docs_url=None, openapi_url=
 @failing_api.get("/explode")
 def api_explode(request):
     raise RuntimeError(SECRET)
+
+
+@failing_api.get("/database-away")
+def api_database_away(request):
+    raise OperationalError(SECRET)
 
 
 @failing_api.get("/refuse")
@@ -42,9 +48,14 @@ def suspicious(request):
     raise SuspiciousOperation(SECRET)
 
 
+def database_away(request):
+    raise OperationalError(SECRET)
+
+
 def _failing(prefix: str) -> list:
     return [
         path(f"{prefix}explode/", explode),
+        path(f"{prefix}database-away/", database_away),
         path(f"{prefix}refuse/", refuse),
         path(f"{prefix}suspicious/", suspicious),
     ]

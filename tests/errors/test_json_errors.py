@@ -62,6 +62,21 @@ def test_an_api_view_that_raises_is_a_json_500_without_a_traceback(accept, caplo
 
 
 @pytest.mark.urls("tests.errors.failing_urls")
+def test_a_request_that_lost_the_database_is_a_json_503_saying_when_to_retry():
+    response = Client(raise_request_exception=False).get("/api/failing/database-away")
+    error_body(response, 503, "unavailable")
+    assert response["Retry-After"] == "2" and SECRET not in response.content.decode()
+
+
+@pytest.mark.urls("tests.errors.failing_urls")
+def test_a_page_that_lost_the_database_is_the_sites_page_with_503():
+    for path in ("/es/failing/database-away/", "/console/failing/database-away/"):
+        response = Client(raise_request_exception=False).get(path)
+        assert response.status_code == 503 and response["Retry-After"] == "2"
+        assert SECRET not in response.content.decode() and "<h1" in response.content.decode()
+
+
+@pytest.mark.urls("tests.errors.failing_urls")
 def test_an_api_view_that_refuses_is_a_json_403():
     error_body(Client().get("/api/failing/refuse", HTTP_ACCEPT="text/html"), 403, "forbidden")
 

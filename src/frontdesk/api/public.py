@@ -12,6 +12,7 @@ from pydantic import Field
 
 from frontdesk.core.bounds import EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.errors import NotFound, ValidationFailed
+from frontdesk.core.replicas import reads_from_replica
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
@@ -50,6 +51,7 @@ class OfficeListQuery(Schema):
 
 
 @router.get("/offices", response={200: list[OfficeOut], **ERRORS}, summary="List offices")
+@reads_from_replica
 def office_list(request: HttpRequest, filters: Query[OfficeListQuery]):
     offices = Office.objects.prefetch_related("hours").order_by("code")
     if filters.state:
@@ -65,6 +67,7 @@ class NearQuery(Schema):
 
 
 @router.get("/offices/near", response={200: list[OfficeOut], **ERRORS}, summary="Offices near a ZIP code")
+@reads_from_replica
 def office_near(request: HttpRequest, query: Query[NearQuery]):
     nearby = offices_near(query.zip.strip(), query.radius_miles)[: query.limit]
     offices = Office.objects.prefetch_related("hours").in_bulk([oid for oid, _ in nearby])
@@ -72,11 +75,13 @@ def office_near(request: HttpRequest, query: Query[NearQuery]):
 
 
 @router.get("/offices/{code}", response={200: OfficeOut, **ERRORS}, summary="One office")
+@reads_from_replica
 def office_detail(request: HttpRequest, code: str):
     return office_dict(office_by_code(code))
 
 
 @router.get("/services", response={200: list[ServiceOut], **ERRORS}, summary="What people can book")
+@reads_from_replica
 def service_list(request: HttpRequest):
     return list(Service.objects.filter(active=True).order_by("code"))
 
@@ -96,6 +101,7 @@ class AvailabilityQuery(Schema):
 
 
 @router.get("/availability", response={200: list[SlotOut], **ERRORS}, summary="Open slots, earliest first")
+@reads_from_replica
 def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
     need = Need(
         service=service_by_code(query.service),

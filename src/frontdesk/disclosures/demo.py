@@ -61,7 +61,7 @@ def _indictment(docket: str) -> EvidenceUpload:
     )
 
 
-def _people_with_appointments(count: int) -> list[SubjectDetails]:
+def people_with_appointments(count: int) -> list[SubjectDetails]:
     """The people behind the demo office's next appointments: a release then matches real records."""
     people = []
     seen = set()
@@ -107,6 +107,32 @@ def _b7_details(agency: str, official: str, case: str, today: dt.date) -> Reques
     )
 
 
+def demo_release(
+    *, users: tuple, agency: tuple[str, str], case: str, subject: SubjectDetails, now: dt.datetime
+) -> DisclosureRequest:
+    """A written (b)(7) request about an indicted person, from intake to release: the position
+    confirmed, three sign-offs, then the release (also what the failover drill releases under load)."""
+    clerk, manager, privacy, counsel = users
+    released = services.request_receive(
+        actor=clerk,
+        details=_b7_details(*agency, case, timezone.localdate(now)),
+        subjects=[subject],
+        evidence=[
+            _letter("Request for records under 5 U.S.C. 552a(b)(7)", [f"Signed: {agency[1]}"]),
+            _indictment(f"CR-{case}"),
+        ],
+        now=now - dt.timedelta(hours=9),
+    )
+    services.request_position_confirm(
+        actor=privacy, request=released, position="agency_head", now=now - dt.timedelta(hours=8, minutes=30)
+    )
+    for user, role in ((manager, "office_manager"), (privacy, "regional_privacy_officer")):
+        services.request_sign_off(actor=user, request=released, role=role, now=now - dt.timedelta(hours=8))
+    services.request_sign_off(actor=counsel, request=released, role="general_counsel", now=now - dt.timedelta(hours=7))
+    services.request_release(actor=privacy, request=released, now=now - dt.timedelta(hours=6))
+    return released
+
+
 def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
     """Put the authority catalog in force if none is, then add the demo requests once."""
     now = now or timezone.now()
@@ -119,7 +145,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
     missing = sorted({CLERK, MANAGER, PRIVACY, COUNSEL} - set(users))
     if missing:
         raise ValueError(f"The demo staff {', '.join(missing)} are missing: run `frontdesk demo` first.")
-    subjects = _people_with_appointments(3)
+    subjects = people_with_appointments(3)
     if len(subjects) < 3:
         raise ValueError(f"Office {OFFICE} has fewer than three people with upcoming appointments.")
     clerk, manager, privacy, counsel = (users[name] for name in (CLERK, MANAGER, PRIVACY, COUNSEL))
@@ -127,25 +153,13 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
 
     with transaction.atomic():
         # 1. Released: a written (b)(7) request about an indicted person, three sign-offs, then release.
-        released = services.request_receive(
-            actor=clerk,
-            details=_b7_details("Cumberland County Sheriff's Office", "Sheriff Kevin Joyce", "2026-0311", today),
-            subjects=[subjects[0]],
-            evidence=[
-                _letter("Request for records under 5 U.S.C. 552a(b)(7)", ["Signed: the Sheriff"]),
-                _indictment("CUMCD-CR-2026-0311"),
-            ],
-            now=now - dt.timedelta(hours=9),
+        demo_release(
+            users=(clerk, manager, privacy, counsel),
+            agency=("Cumberland County Sheriff's Office", "Sheriff Kevin Joyce"),
+            case="2026-0311",
+            subject=subjects[0],
+            now=now,
         )
-        services.request_position_confirm(
-            actor=privacy, request=released, position="agency_head", now=now - dt.timedelta(hours=8, minutes=30)
-        )
-        for user, role in ((manager, "office_manager"), (privacy, "regional_privacy_officer")):
-            services.request_sign_off(actor=user, request=released, role=role, now=now - dt.timedelta(hours=8))
-        services.request_sign_off(
-            actor=counsel, request=released, role="general_counsel", now=now - dt.timedelta(hours=7)
-        )
-        services.request_release(actor=privacy, request=released, now=now - dt.timedelta(hours=6))
 
         # 2. Awaiting sign-off: the office manager has signed; the privacy officer and counsel have not.
         waiting = services.request_receive(

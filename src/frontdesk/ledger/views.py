@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from frontdesk.core.errors import DomainError
+from frontdesk.core.replicas import reads_from_replica
 from frontdesk.ledger import merkle, selectors, signing
 from frontdesk.ledger.policies import can_read_ledger_events
 from frontdesk.ledger.services import event_append
@@ -70,6 +71,7 @@ def _binary(data: bytes) -> HttpResponse:
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
+@reads_from_replica
 def checkpoint(request: HttpRequest) -> HttpResponse:
     """The published checkpoint: the newest witnessed one with its cosignatures (selectors.checkpoint_published)."""
     try:
@@ -99,6 +101,7 @@ def verifier_key(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
+@reads_from_replica
 def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
     if parsed is None or level not in {"0", "1", "2", "3", "4", "5"}:
@@ -109,6 +112,7 @@ def hash_tile(request: HttpRequest, level: str, path: str) -> HttpResponse:
 
 @csrf_exempt  # read-only: any other method is a 405, never a CSRF refusal
 @require_GET
+@reads_from_replica
 def entry_bundle(request: HttpRequest, path: str) -> HttpResponse:
     parsed = _parse_tile_path(path)
     if parsed is None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.core.errors import DomainError, ValidationFailed
+from frontdesk.core.replicas import reads_from_replica
 from frontdesk.disclosures.selectors import accounting_for_person
 from frontdesk.disclosures.subject_access import CODE_TTL, Identity, access_code_request, access_code_verify
 from frontdesk.offices.calendar import closed_dates, local_today
@@ -80,6 +81,7 @@ def records_request_notice(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def offices(request: HttpRequest) -> HttpResponse:
     form = ZipForm(request.GET if "zip" in request.GET else None)
     found: list[tuple[Office, float]] = []
@@ -99,6 +101,7 @@ def offices(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def office(request: HttpRequest, code: str) -> HttpResponse:
     office = Office.objects.prefetch_related("hours").filter(code=code.upper()[:8]).first()
     if office is None:
@@ -179,6 +182,7 @@ def book_options(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@reads_from_replica
 def book_time(request: HttpRequest) -> HttpResponse:
     choice = booking.Choice.from_query(request.GET)
     if choice.office is None or choice.service is None or not choice.mode:
