@@ -107,14 +107,19 @@ def privacy_officer_session(_office_with_staff):
 def _session_excluded_checks(case) -> list:
     """The checks that hold for a request sent with a real session.
 
-    A case that schemathesis made "negative" by dropping the session cookie is sent with the session
-    anyway, so it is a valid request: expecting it refused would test schemathesis, not the API.
-    Refusals without a session are the public run's job above.
+    Schemathesis makes some cases "negative" by dropping the session cookie or sending a made-up
+    bearer token; the test drops that token and sends the session, so the request is valid and
+    expecting it refused would test schemathesis, not the API. Refusals without valid credentials are
+    the public run's job above and the token tests'.
     """
-    excluded = [checks.positive_data_acceptance]
-    cookie = case.meta.components.get(ParameterLocation.COOKIE) if case.meta else None
-    if cookie is not None and cookie.mode == GenerationMode.NEGATIVE:
-        excluded += [checks.negative_data_rejection, checks.ignored_auth]
+    excluded = [checks.positive_data_acceptance, checks.ignored_auth]
+    negative = {
+        location
+        for location, info in (case.meta.components.items() if case.meta else ())
+        if info.mode == GenerationMode.NEGATIVE
+    }
+    if negative & {ParameterLocation.COOKIE, ParameterLocation.HEADER}:
+        excluded.append(checks.negative_data_rejection)
     return excluded
 
 
