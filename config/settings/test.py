@@ -25,3 +25,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 STATIC_ROOT = None  # whitenoise serves from finders in tests; no collectstatic
 WHITENOISE_USE_FINDERS = True
+# Rate-limit counters in the test database, whatever REDIS_URL the environment has: each xdist worker has
+# its own database, and every test's rollback (or flush) resets them. The limits stay on, as in production.
+CACHES["ratelimit"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "frontdesk_rate_limit_cache",
+    "OPTIONS": {"MAX_ENTRIES": 200_000},
+}
