@@ -45,8 +45,8 @@ FIELD_ALIASES = {
 
 def _where(error: LookupLocked) -> str:
     if error.channel == "email":
-        return gettext("the email address on file, %(hint)s") % {"hint": error.hint}
-    return gettext("the phone number on file ending in %(hint)s") % {"hint": error.hint}
+        return gettext("to the email address on file, %(hint)s") % {"hint": error.hint}
+    return gettext("to the phone number on file ending in %(hint)s") % {"hint": error.hint}
 
 
 def wait_message(error: TooManyAttempts) -> str:
@@ -65,12 +65,12 @@ def message_for(error: DomainError) -> str:
         if error.code == "one_time_code_wrong":
             text = gettext(
                 "That one-time code, or one of the other details, is not right. Check them and try again; if "
-                "your code has expired we send a new one to %(where)s."
+                "your code has expired we send a new one %(where)s."
             )
         else:
             text = gettext(
                 "For your safety, this confirmation code is locked after several tries that did not match. We "
-                "sent a one-time code to %(where)s. Enter it with your confirmation code, last name and date of "
+                "sent a one-time code %(where)s. Enter it with your confirmation code, last name and date of "
                 "birth. If you cannot get it, call your office."
             )
         return text % {"where": _where(error)}
