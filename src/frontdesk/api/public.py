@@ -160,7 +160,17 @@ def appointment_create(request: HttpRequest, payload: BookingIn):
     return Status(*book(request, payload, actor=None, scope="public:appointments"))
 
 
-@router.post("/appointments/find", response={200: AppointmentOut, **LOOKUP_ERRORS}, summary="Your appointment")
+@router.post(
+    "/appointments/find",
+    response={200: AppointmentOut, **LOOKUP_ERRORS},
+    summary="Your appointment",
+    description=(
+        "Code, last name and date of birth must all match (404 otherwise, the same for every mismatch). Look-ups "
+        "are limited per client and per code (429 too_many_attempts, with Retry-After). After repeated failures "
+        "a code is locked (403 lookup_locked): a one-time code goes to the contact on file, and the look-up needs "
+        "it as one_time_code. The same holds for reschedule, cancel, ics and /disclosures/accounting/mine."
+    ),
+)
 def appointment_read(request: HttpRequest, payload: VerifyIn):
     return appointment_dict(appointment_find(**payload.model_dump()))
 
