@@ -302,3 +302,14 @@ def test_the_counters_live_in_redis_when_it_is_configured(appointment, settings)
     finally:
         for key in store.scan_iter(f"{prefix}:*"):
             store.delete(key)
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_client(settings):
+    """No proxy header is trusted unless the deployment says so: a guesser cannot rotate a header."""
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/10m"
+    web = client()
+    answers = [
+        web.post("/api/v1/appointments/find", {}, content_type="application/json", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+        for n in range(3)
+    ]
+    assert [a.status_code for a in answers][-1] == 429
