@@ -116,6 +116,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Deny by default: every public and console URL must map to an access rule (console/access.py).
     "frontdesk.console.access.AccessRuleMiddleware",
+    # Public look-ups (by code, by identity) answer 429 past the per-client limit, on the site and the API.
+    "frontdesk.public.throttle.LookupThrottleMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -310,6 +312,30 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@frontdesk.example.gov")
 FRONTDESK_SMS_BACKEND = os.environ.get("FRONTDESK_SMS_BACKEND", "frontdesk.scheduling.sms.ConsoleSmsBackend")
 FRONTDESK_REMINDER_HOURS_BEFORE = int(os.environ.get("FRONTDESK_REMINDER_HOURS_BEFORE", "24"))
+
+# --- Rate limits on public look-ups (docs/adr/0018-rate-limits-on-public-look-ups.md) ---
+# Counters live in a store every worker shares: the database (table made by a scheduling migration), or
+# Redis when FRONTDESK_REDIS_URL (or REDIS_URL) is set. Never the per-process memory cache.
+_REDIS_URL = os.environ.get("FRONTDESK_REDIS_URL") or os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL, "KEY_PREFIX": "fd"}
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "frontdesk_rate_limit_cache",
+            # Culling at Django's default of 300 rows would let a flood of made-up codes evict real counters.
+            "OPTIONS": {"MAX_ENTRIES": 200_000},
+        }
+    ),
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+# Tries per client address (all public look-ups together) and per confirmation code, "count/period".
+FRONTDESK_LOOKUP_RATE_CLIENT = os.environ.get("FRONTDESK_LOOKUP_RATE_CLIENT", "30/10m")
+FRONTDESK_LOOKUP_RATE_CODE = os.environ.get("FRONTDESK_LOOKUP_RATE_CODE", "10/10m")
+# Failed look-ups on one code before it needs a one-time code sent to the contact on file.
+FRONTDESK_LOOKUP_LOCK_AFTER = int(os.environ.get("FRONTDESK_LOOKUP_LOCK_AFTER", "5"))
 
 LOGGING = {
     "version": 1,

@@ -34,3 +34,11 @@ if not FRONTDESK_READ_REPLICAS:  # noqa: F405
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
         # A reader: it must not try to switch the journal mode while the test's transaction writes.
         DATABASES["replica_1"]["OPTIONS"] = {"timeout": 5}  # noqa: F405
+
+# Rate-limit counters in the test database, whatever REDIS_URL the environment has: each xdist worker has
+# its own database, and every test's rollback (or flush) resets them. The limits stay on, as in production.
+CACHES["ratelimit"] = {  # noqa: F405
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "frontdesk_rate_limit_cache",
+    "OPTIONS": {"MAX_ENTRIES": 200_000},
+}

@@ -28,6 +28,8 @@ from .schemas import AppointmentOut, BookingIn, Error, OfficeOut, RescheduleIn, 
 
 router = Router(tags=["public"])
 ERRORS = {frozenset({400, 404, 409, 422}): Error}
+# Look-ups by confirmation code may also be locked (403 lookup_locked) or rate-limited (429, Retry-After).
+LOOKUP_ERRORS = {frozenset({400, 403, 404, 409, 422, 429}): Error}
 
 
 def office_by_code(code: str) -> Office:
@@ -164,14 +166,31 @@ def appointment_create(request: HttpRequest, payload: BookingIn):
     return Status(*book(request, payload, actor=None, scope="public:appointments"))
 
 
-@router.post("/appointments/find", response={200: AppointmentOut, **ERRORS}, summary="Your appointment")
+@router.post(
+    "/appointments/find",
+    response={200: AppointmentOut, **LOOKUP_ERRORS},
+    summary="Your appointment",
+    description=(
+        "Code, last name and date of birth must all match (404 otherwise, the same for every mismatch). Look-ups "
+        "are limited per client and per code (429 too_many_attempts, with Retry-After). After repeated failures "
+        "a code is locked (403 lookup_locked): a one-time code goes to the contact on file, and the look-up needs "
+        "it as one_time_code. The same holds for reschedule, cancel, ics and /disclosures/accounting/mine."
+    ),
+)
 def appointment_read(request: HttpRequest, payload: VerifyIn):
     return appointment_dict(appointment_find(**payload.model_dump()))
 
 
-@router.post("/appointments/reschedule", response={200: AppointmentOut, **ERRORS}, summary="Move your appointment")
+@router.post(
+    "/appointments/reschedule", response={200: AppointmentOut, **LOOKUP_ERRORS}, summary="Move your appointment"
+)
 def appointment_reschedule(request: HttpRequest, payload: RescheduleIn):
-    appointment = appointment_find(code=payload.code, last_name=payload.last_name, date_of_birth=payload.date_of_birth)
+    appointment = appointment_find(
+        code=payload.code,
+        last_name=payload.last_name,
+        date_of_birth=payload.date_of_birth,
+        one_time_code=payload.one_time_code,
+    )
     office = office_by_code(payload.office) if payload.office else None
     moved = services.appointment_reschedule(
         actor=None, appointment=appointment, starts_at=payload.starts_at, mode=payload.mode, office=office
@@ -179,7 +198,7 @@ def appointment_reschedule(request: HttpRequest, payload: RescheduleIn):
     return appointment_dict(moved)
 
 
-@router.post("/appointments/cancel", response={200: AppointmentOut, **ERRORS}, summary="Cancel your appointment")
+@router.post("/appointments/cancel", response={200: AppointmentOut, **LOOKUP_ERRORS}, summary="Cancel your appointment")
 def appointment_cancel(request: HttpRequest, payload: VerifyIn):
     appointment = appointment_find(**payload.model_dump())
     return appointment_dict(services.appointment_cancel(actor=None, appointment=appointment))
@@ -187,7 +206,7 @@ def appointment_cancel(request: HttpRequest, payload: VerifyIn):
 
 @router.post(
     "/appointments/ics",
-    response={200: str, **ERRORS},
+    response={200: str, **LOOKUP_ERRORS},
     summary="Your appointment as a calendar file",
     description="Returns text/calendar (RFC 5545) with the office's time zone.",
 )

@@ -108,6 +108,11 @@ class VerifyIn(Schema):
     code: Code
     last_name: Name
     date_of_birth: date = Field(ge=EARLIEST_BIRTH, le=LATEST_DATE)
+    one_time_code: str = Field(
+        "",
+        max_length=12,
+        description="Only when the answer was 403 lookup_locked: the one-time code sent to the contact on file.",
+    )
 
 
 class RescheduleIn(VerifyIn):

@@ -10,7 +10,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from frontdesk.accounts.tokens import InsufficientScope, InvalidToken
-from frontdesk.core.errors import DomainError
+from frontdesk.core.errors import DomainError, TooManyAttempts
 
 from .disclosures import router as disclosures_router
 from .public import router as public_router
@@ -43,7 +43,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, **extra) 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status, exc.code, exc.message, field=exc.field)
+    response = _error(request, exc.status, exc.code, exc.message, field=exc.field)
+    if isinstance(exc, TooManyAttempts):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _describe(error: dict) -> str:

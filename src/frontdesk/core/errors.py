@@ -40,3 +40,14 @@ class PermissionDenied(DomainError):
 class PurposeRequired(DomainError):
     status = 422
     code = "purpose_required"
+
+
+class TooManyAttempts(DomainError):
+    """Past a rate limit: the answer says how many seconds to wait (an HTTP Retry-After)."""
+
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

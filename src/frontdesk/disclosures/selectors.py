@@ -191,13 +191,17 @@ def release_packet(*, actor: Any, release: Release, purpose: str = "") -> dict:
     return packet
 
 
-def accounting_for_person(*, code: str, last_name: str, date_of_birth: dt.date) -> list[AccountingEntry]:
+def accounting_for_person(
+    *, code: str, last_name: str, date_of_birth: dt.date, one_time_code: str = ""
+) -> list[AccountingEntry]:
     """The person's own accounting of disclosures (5 U.S.C. 552a(c)(3)), verified like their appointment.
 
     Entries the law lets the agency withhold from them ((b)(7) law-enforcement requests) are left out
     without a trace in the answer: a count or a gap would tell them an investigation exists.
     """
-    appointment = appointment_find(code=code, last_name=last_name, date_of_birth=date_of_birth)
+    appointment = appointment_find(
+        code=code, last_name=last_name, date_of_birth=date_of_birth, one_time_code=one_time_code
+    )
     person = appointment.person
     entries = list(AccountingEntry.objects.filter(person=person, subject_may_see=True).order_by("-disclosed_at", "-id"))
     _record_read(

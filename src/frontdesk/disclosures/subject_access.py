@@ -16,38 +16,36 @@ MAX_CODES_PER_DAY codes a day, so guesses are bounded per person as well as per 
 """
 
 import datetime as dt
-import hmac
-import logging
-import re
-import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from frontdesk.core.crypto import keyed_digest
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.ledger.refusals import refusal_record
 from frontdesk.ledger.services import event_append
 from frontdesk.scheduling.models import Person
 from frontdesk.scheduling.names import name_key
+from frontdesk.scheduling.one_time_codes import (
+    CHANNELS,
+    CODE_TTL,
+    MAX_ATTEMPTS,
+    MAX_CODES_PER_DAY,
+    Message,
+    code_digest,
+    code_matches,
+    contact_address,
+    deliver,
+    new_code,
+)
 from frontdesk.scheduling.services import subject_of
-from frontdesk.scheduling.sms import sms_backend
 
 from .models import AccessCode, AccountingEntry
 
-logger = logging.getLogger(__name__)
-
-CHANNELS = ("email", "sms")
-CODE_DIGITS = 6
-CODE_TTL = dt.timedelta(minutes=10)
-MAX_ATTEMPTS = 5
-MAX_CODES_PER_DAY = 5
-_NOT_DIGITS = re.compile(r"\D")
+__all__ = ["CHANNELS", "CODE_TTL", "MAX_ATTEMPTS", "MAX_CODES_PER_DAY", "Identity"]
 
 
 @dataclass(frozen=True)
@@ -60,18 +58,12 @@ class Identity:
     channel: str
 
 
-def _new_code() -> str:
-    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+def _context(challenge: uuid.UUID) -> str:
+    return f"subject-access:{challenge}"
 
 
 def _digest(challenge: uuid.UUID, code: str) -> str:
-    return keyed_digest(f"subject-access:{challenge}", code)
-
-
-def _address(person: Person, channel: str) -> str:
-    if channel == "email":
-        return person.email.strip().casefold()
-    return _NOT_DIGITS.sub("", person.phone)
+    return code_digest(_context(challenge), code)
 
 
 def message_text(code: str, language: str) -> tuple[str, str]:
@@ -91,16 +83,8 @@ def message_text(code: str, language: str) -> tuple[str, str]:
 
 
 def _send(outgoing: Sequence[tuple[str, str]], channel: str, language: str) -> None:
-    for address, code in outgoing:
-        subject, body = message_text(code, language)
-        try:
-            if channel == "email":
-                send_mail(subject, body, None, [address])
-            else:
-                sms_backend().send(to=address, body=body)
-        except Exception:
-            # The person's answer never depends on delivery (that would tell them a record exists).
-            logger.exception("A subject-access code could not be sent by %s.", channel)
+    # The person's answer never depends on delivery (that would tell them a record exists).
+    deliver([Message(channel, address, *message_text(code, language)) for address, code in outgoing])
 
 
 def access_code_request(*, identity: Identity, language: str = "en", now: dt.datetime | None = None) -> uuid.UUID:
@@ -116,7 +100,7 @@ def access_code_request(*, identity: Identity, language: str = "en", now: dt.dat
     expires_at = now + CODE_TTL
     with transaction.atomic():
         candidates = Person.objects.filter(last_name_key=last, date_of_birth=identity.date_of_birth).order_by("id")
-        matched = [p for p in candidates if name_key(p.first_name) == first and _address(p, identity.channel)]
+        matched = [p for p in candidates if name_key(p.first_name) == first and contact_address(p, identity.channel)]
         recent = dict.fromkeys((p.pk for p in matched), 0)
         for person_id in AccessCode.objects.filter(
             person_id__in=list(recent), created_at__gt=now - dt.timedelta(days=1)
@@ -126,10 +110,10 @@ def access_code_request(*, identity: Identity, language: str = "en", now: dt.dat
         # People who share a contact (one person booked twice) get one code for all their records.
         by_address: dict[str, list[Person]] = {}
         for person in allowed:
-            by_address.setdefault(_address(person, identity.channel), []).append(person)
+            by_address.setdefault(contact_address(person, identity.channel), []).append(person)
         outgoing = []
         for address, people in by_address.items():
-            code = _new_code()
+            code = new_code()
             for person in people:
                 AccessCode.objects.create(
                     challenge=challenge,
@@ -145,7 +129,7 @@ def access_code_request(*, identity: Identity, language: str = "en", now: dt.dat
                 challenge=challenge,
                 person=None,
                 channel=identity.channel,
-                code_hash=_digest(challenge, _new_code()),  # a code no one was sent
+                code_hash=_digest(challenge, new_code()),  # a code no one was sent
                 created_at=now,
                 expires_at=expires_at,
             )
@@ -190,7 +174,6 @@ def access_code_verify(*, challenge: str, code: str, now: dt.datetime | None = N
     """
     now = now or timezone.now()
     key = _challenge_key(challenge)
-    typed = re.sub(r"[\s-]", "", code or "")
     reason, entries = "", []
     with transaction.atomic():
         rows = list(AccessCode.objects.select_for_update().filter(challenge=key).order_by("id")) if key else []
@@ -201,8 +184,7 @@ def access_code_verify(*, challenge: str, code: str, now: dt.datetime | None = N
             reason = "too_many_attempts"
         else:
             AccessCode.objects.filter(challenge=key).update(attempts=F("attempts") + 1)
-            digest = _digest(key, typed)
-            opened = [r for r in rows if r.person_id is not None and hmac.compare_digest(r.code_hash, digest)]
+            opened = [r for r in rows if r.person_id is not None and code_matches(r.code_hash, _context(key), code)]
             if not opened:
                 reason = "code_wrong"
             else:

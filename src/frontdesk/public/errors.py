@@ -1,9 +1,13 @@
 """Domain errors as sentences in the visitor's language. The services speak English; the public site
 translates the ones a visitor can meet, by code or by field, and falls back to the service's words."""
 
+import math
+
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from frontdesk.core.errors import DomainError
+from frontdesk.core.errors import DomainError, TooManyAttempts
+from frontdesk.scheduling.lookup_guard import LookupLocked
 
 BY_CODE = {
     "slot_taken": _("That time was just taken. Choose another time."),
@@ -39,7 +43,37 @@ FIELD_ALIASES = {
 }
 
 
+def _where(error: LookupLocked) -> str:
+    if error.channel == "email":
+        return gettext("to the email address on file, %(hint)s") % {"hint": error.hint}
+    return gettext("to the phone number on file ending in %(hint)s") % {"hint": error.hint}
+
+
+def wait_message(error: TooManyAttempts) -> str:
+    minutes = max(1, math.ceil(error.retry_after / 60))
+    return ngettext(
+        "Too many tries. For your safety, please wait and try again in %(minutes)d minute.",
+        "Too many tries. For your safety, please wait and try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
 def message_for(error: DomainError) -> str:
+    if isinstance(error, TooManyAttempts):
+        return wait_message(error)
+    if isinstance(error, LookupLocked):
+        if error.code == "one_time_code_wrong":
+            text = gettext(
+                "That one-time code, or one of the other details, is not right. Check them and try again; if "
+                "your code has expired we send a new one %(where)s."
+            )
+        else:
+            text = gettext(
+                "For your safety, this confirmation code is locked after several tries that did not match. We "
+                "sent a one-time code %(where)s. Enter it with your confirmation code, last name and date of "
+                "birth. If you cannot get it, call your office."
+            )
+        return text % {"where": _where(error)}
     if error.code in BY_CODE:
         return str(BY_CODE[error.code])
     if error.field in BY_FIELD:

@@ -123,6 +123,14 @@ class FindForm(UswdsForm):
         label=_("Last name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
     )
     locals().update(birth_date_fields("dob"))
+    # Asked for only once the code is locked after repeated failures (scheduling/lookup_guard.py).
+    one_time_code = forms.CharField(
+        label=_("One-time code"),
+        max_length=12,
+        required=False,
+        help_text=_("The 6 digits we sent you."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
     def clean(self) -> dict:
         data = super().clean()

@@ -16,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from frontdesk.core.errors import DomainError, ValidationFailed
+from frontdesk.core.errors import DomainError, TooManyAttempts, ValidationFailed
 from frontdesk.core.replicas import reads_from_replica
 from frontdesk.disclosures.selectors import accounting_for_person
 from frontdesk.disclosures.subject_access import CODE_TTL, Identity, access_code_request, access_code_verify
@@ -27,6 +27,7 @@ from frontdesk.scheduling import policies, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
+from frontdesk.scheduling.lookup_guard import LookupLocked
 from frontdesk.scheduling.models import Mode, Service
 from frontdesk.scheduling.selectors import appointment_find
 
@@ -299,18 +300,34 @@ def appointment(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def appointment_find_view(request: HttpRequest) -> HttpResponse:
     form = FindForm(request.POST if request.method == "POST" else None)
+    refusal: DomainError | None = None
     if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
         data = form.cleaned_data
         try:
             found = appointment_find(
-                code=data["code"], last_name=data["last_name"], date_of_birth=data["date_of_birth"]
+                code=data["code"],
+                last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"],
+                one_time_code=data["one_time_code"],
             )
         except DomainError as error:
+            refusal = error
             form.add_domain_error(error, message_for(error), field="__all__")
         else:
             booking.remember_appointment(request, found)
             return redirect("public:appointment")
-    return render(request, "public/appointment_find.html", {"form": form})
+    return _look_up_page(request, "public/appointment_find.html", {"form": form}, refusal)
+
+
+def _look_up_page(request: HttpRequest, template: str, context: dict, refusal: DomainError | None) -> HttpResponse:
+    """A look-up form again, asking for the one-time code once the code is locked; 429 past a rate limit."""
+    form = context["form"]
+    context["ask_one_time_code"] = isinstance(refusal, LookupLocked) or bool(form.data.get("one_time_code"))
+    response = render(request, template, context)
+    if isinstance(refusal, TooManyAttempts):
+        response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+    return response
 
 
 @require_GET
@@ -386,16 +403,20 @@ def accounting(request: HttpRequest) -> HttpResponse:
     as an appointment look-up. Entries withheld at a law-enforcement agency's written request are left
     out by the disclosures app's selector, without a trace in the answer."""
     form = FindForm(request.POST if request.method == "POST" else None)
-    entries = None
+    entries, refusal = None, None
     if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
         data = form.cleaned_data
         try:
             entries = accounting_for_person(
-                code=data["code"], last_name=data["last_name"], date_of_birth=data["date_of_birth"]
+                code=data["code"],
+                last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"],
+                one_time_code=data["one_time_code"],
             )
         except DomainError as error:
+            refusal = error
             form.add_domain_error(error, message_for(error), field="__all__")
-    return render(request, "public/accounting.html", {"form": form, "entries": entries})
+    return _look_up_page(request, "public/accounting.html", {"form": form, "entries": entries}, refusal)
 
 
 @require_http_methods(["GET", "POST"])

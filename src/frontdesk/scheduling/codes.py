@@ -8,6 +8,8 @@ code alone reveals nothing.
 import re
 import secrets
 
+from frontdesk.core.crypto import pseudonym
+
 ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 LENGTH = 8
 _CLEAN = re.compile(r"[\s-]")
@@ -24,3 +26,13 @@ def normalize_code(text: str) -> str | None:
     if len(raw) != LENGTH or any(ch not in ALPHABET for ch in raw):
         return None
     return f"{raw[:4]}-{raw[4:]}"
+
+
+def code_asked(normalized: str | None) -> dict[str, str]:
+    """What a refused look-up by code asked for, as the ledger may hold it.
+
+    A confirmation code names one person's appointment, so the ledger keeps its keyed pseudonym: an
+    auditor holding the key can tie it to the appointment, and the entry reads the same whether or not
+    that appointment exists (docs/adr/0016-subject-access-and-refused-lookups.md).
+    """
+    return {"appointment_code": pseudonym("appointment_code", normalized) if normalized else "malformed"}

@@ -197,3 +197,46 @@ class Reminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["appointment", "channel", "for_starts_at"], name="reminder_once"),
         ]
+
+
+class LookupGuard(models.Model):
+    """Failed public look-ups on one confirmation code, counted durably (a cache may forget).
+
+    Past the limit the code is locked: the right code, last name and birth date no longer suffice, a
+    one-time code sent to the contact on file is needed too. Rows are keyed by the code's keyed hash and
+    exist for codes that match no appointment as well, so a made-up code locks exactly like a real one
+    (docs/adr/0018-rate-limits-on-public-look-ups.md). The one-time code is kept only as a keyed hash.
+    """
+
+    code_key = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    unlock_hash = models.CharField(max_length=64, blank=True)
+    unlock_expires_at = models.DateTimeField(null=True, blank=True)
+    unlock_attempts = models.PositiveSmallIntegerField(default=0)
+    # One-time codes sent on the day `sent_on` (a daily cap, so a lock cannot be used to flood a person).
+    sent_on = models.DateField(null=True, blank=True)
+    sent_that_day = models.PositiveSmallIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"look-up guard {self.code_key[:8]}"
+
+
+class RateLimitCacheEntry(models.Model):
+    """The table of Django's DatabaseCache behind the "ratelimit" cache alias (settings.CACHES).
+
+    Declared here so that every `migrate` (make run, CI, the test databases) creates it, whatever cache
+    the settings of the day name; `createcachetable` makes the same columns and skips an existing table.
+    Nothing reads it through the ORM.
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "frontdesk_rate_limit_cache"
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from frontdesk.accounts.roles import Scope
-from frontdesk.core.crypto import InvalidSsn, pseudonym, ssn_lookup_hash
+from frontdesk.core.crypto import InvalidSsn, ssn_lookup_hash
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.core.purposes import require_purpose
 from frontdesk.ledger.refusals import refusals_recorded
@@ -18,29 +18,39 @@ from frontdesk.offices.models import Office, Resource, ResourceKind
 
 from . import policies
 from .availability import BusyTimes
-from .codes import normalize_code
+from .codes import code_asked, normalize_code
+from .lookup_guard import lookup_guard_check
 from .models import Appointment, Person, ResourceHold, WalkIn, WalkInStatus
 from .names import name_key
 from .services import subject_of
+from .throttle import lookup_throttle
 
 NOT_FOUND = "We found no appointment with that code, last name and date of birth. Check all three."
 
 
-def appointment_find(*, code: str, last_name: str, date_of_birth: date) -> Appointment:
+def appointment_find(*, code: str, last_name: str, date_of_birth: date, one_time_code: str = "") -> Appointment:
     """The person's own appointment, when code, last name and birth date all match.
 
-    Every mismatch gives the same answer, so the reply never tells which part was wrong."""
+    Every mismatch gives the same answer, so the reply never tells which part was wrong. Every try
+    counts against the code's rate limit (429 past it), and failed tries against the code's lock: past
+    the lock, a one-time code sent to the contact on file is needed as well (`lookup_guard`).
+    """
     normalized = normalize_code(code)
+    if normalized:
+        lookup_throttle(code=normalized)
     appointment = (
         Appointment.objects.select_related("office", "service", "person").filter(code=normalized).first()
         if normalized
         else None
     )
-    if (
-        appointment is None
-        or appointment.person.last_name_key != name_key(last_name)
-        or appointment.person.date_of_birth != date_of_birth
-    ):
+    matches = (
+        appointment is not None
+        and appointment.person.last_name_key == name_key(last_name)
+        and appointment.person.date_of_birth == date_of_birth
+    )
+    if normalized:
+        lookup_guard_check(normalized=normalized, appointment=appointment, matches=matches, one_time_code=one_time_code)
+    if not matches:
         raise NotFound(NOT_FOUND, code="appointment_not_found")
     return appointment
 
@@ -77,16 +87,6 @@ def office_day_schedule(*, actor, office: Office, day: date, purpose: str, purpo
         refs={"office": office.code, "date": day.isoformat(), "count": len(appointments)},
     )
     return appointments
-
-
-def code_asked(normalized: str | None) -> dict[str, str]:
-    """What a refused look-up by code asked for, as the ledger may hold it.
-
-    A confirmation code names one person's appointment, so the ledger keeps its keyed pseudonym: an
-    auditor holding the key can tie it to the appointment, and the entry reads the same whether or not
-    that appointment exists (docs/adr/0016-subject-access-and-refused-lookups.md).
-    """
-    return {"appointment_code": pseudonym("appointment_code", normalized) if normalized else "malformed"}
 
 
 def _by_code(normalized: str | None) -> Appointment | None:
