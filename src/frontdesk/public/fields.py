@@ -61,7 +61,9 @@ class UswdsForm(forms.Form):
             if not bound.errors:
                 continue
             prefix, _sep, part = bound.name.rpartition("_")
-            anchor = f"{bound.auto_id}_0" if getattr(bound.field.widget, "input_type", "") == "radio" else bound.auto_id
+            # A group of radios or checkboxes has no input with the field's own id: link to its first option.
+            grouped = isinstance(bound.field.widget, forms.RadioSelect)  # CheckboxSelectMultiple is one too
+            anchor = f"{bound.auto_id}_0" if grouped else bound.auto_id
             if part in DATE_PARTS and prefix:
                 if prefix in seen_dates:
                     continue
