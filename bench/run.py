@@ -15,6 +15,7 @@ reported, not fatal.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -41,7 +42,8 @@ def run(name: str, command: list[str], env: dict | None = None) -> dict:
 
 def last_durations(scale: str) -> dict[str, float]:
     """How long each step took in the last run at this scale (bench/results/summary.json), if any."""
-    last = read("summary")
+    path = RESULTS / "previous" / "summary.json"  # keep_previous() moved the last run there
+    last = json.loads(path.read_text()) if path.exists() else {}
     if last.get("scale") != scale:
         return {}
     return {step["step"]: step["seconds"] for step in last.get("steps", []) if step.get("status") == "ok"}
@@ -109,6 +111,18 @@ def summary(steps: list[dict], scale: str, started: float) -> list[str]:
     return lines
 
 
+def keep_previous() -> None:
+    """The last run's results move to bench/results/previous/, so the report can set this run beside it."""
+    last = sorted(RESULTS.glob("*.json"))
+    if not last:
+        return
+    previous = RESULTS / "previous"
+    shutil.rmtree(previous, ignore_errors=True)
+    previous.mkdir()
+    for path in last:
+        path.rename(previous / path.name)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", choices=sorted(SCALES), default=os.environ.get("BENCH_SCALE", "small"))
@@ -117,6 +131,7 @@ def main() -> None:
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     RESULTS.mkdir(parents=True, exist_ok=True)
+    keep_previous()
     started = time.perf_counter()
     postgres = not args.no_postgres and pg_reachable()
     env = dict(os.environ, BENCH_SCALE=args.scale)
@@ -151,7 +166,8 @@ def main() -> None:
         "summary",
         {"scale": args.scale, "postgres": postgres, "steps": steps, "summary": lines, "machine": machine()},
     )
-    print("\n" + "\n".join(lines))
+    print("\n" + "\n".join(lines) + "\n")
+    subprocess.run([PYTHON, str(ROOT / "bench" / "report.py")], cwd=ROOT, check=False)
     if double or any(step["status"] != "ok" for step in steps):
         sys.exit(1)
 
