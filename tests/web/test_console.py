@@ -124,6 +124,13 @@ def test_the_schedule_needs_a_purpose_and_records_the_read(clerk_web, office):
     assert event.event["purpose"] == "run_schedule"
 
 
+def test_a_schedule_asked_for_without_a_day_is_todays_at_the_office(clerk_web, office):
+    _appointment(office, datetime.now(UTC))
+    shown = clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": ""})
+    assert shown.status_code == 200 and "Rivera" in shown.content.decode()
+    assert "This field is required" not in shown.content.decode()
+
+
 def test_check_in_from_the_schedule(clerk_web, office):
     appointment = _appointment(office, datetime.now(UTC) + timedelta(minutes=10))
     response = clerk_web.post(

@@ -166,7 +166,12 @@ def schedule(request: HttpRequest) -> HttpResponse:
     if office is None:
         return no_office(request)
     today = local_today(office)
-    form = ScheduleForm(request.GET if "purpose" in request.GET else None, initial={"date": today})
+    data = None
+    if "purpose" in request.GET:
+        data = request.GET.copy()
+        if not data.get("date"):
+            data["date"] = today.isoformat()  # a day left out is today's, at the office
+    form = ScheduleForm(data, initial={"date": today})
     appointments = None
     if form.is_bound and form.is_valid():
         try:
