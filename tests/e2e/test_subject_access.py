@@ -3,6 +3,7 @@ information with: by keyboard alone, in English and Spanish, with axe-core on ev
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.core import mail
@@ -11,10 +12,13 @@ from django.test import Client
 from frontdesk.accounts.roles import Role
 from frontdesk.disclosures.catalog import SystemActor, catalog_load
 from frontdesk.disclosures.engine import forget_engines
+from frontdesk.ledger import signing
+from frontdesk.ledger.services import checkpoint_create
 from frontdesk.scheduling import services
 from frontdesk.scheduling.models import Service
 from tests.disclosures.conftest import evidence, release, request_body, sign, take_in
 from tests.factories import OfficeFactory, person, staff_resource, staff_user
+from tests.ledger import spec_proof
 
 from .test_booking import fill_birth_date
 
@@ -28,8 +32,10 @@ def _client(user) -> Client:
 
 
 @pytest.fixture
-def disclosed(catalog):
-    """Ana's appointment with her son Luis as companion, and a release about Luis made with consent."""
+def disclosed(catalog, signing_key, settings):
+    """Ana's appointment with her son Luis as companion, and a release about Luis made with consent, in a
+    signed checkpoint (no witnesses here: tests/disclosures/test_accounting_proofs.py has them)."""
+    settings.FRONTDESK_LEDGER_WITNESSES = []
     forget_engines()
     catalog_load(actor=SystemActor("tests"))
     office = OfficeFactory(code="A01", region=2, name="Lower Manhattan")
@@ -73,6 +79,7 @@ def disclosed(catalog):
     assert sign(manager, received["id"], "office_manager").status_code == 201
     assert sign(rpo, received["id"], "regional_privacy_officer").status_code == 201
     assert release(rpo, received["id"]).status_code == 201
+    checkpoint_create()
     yield
     forget_engines()
 
@@ -111,6 +118,15 @@ def test_a_companion_reads_their_accounting_by_keyboard(visit, disclosed):
     assert "Ana Rivera" in table and "PA-CONSENT" in table
     visit.check("accounting-code-list")
 
+    # The proof of the disclosure downloads by keyboard and holds up against the log's key.
+    visit.tab_to("form[action='/accounting/proof/'] button")
+    with page.expect_download() as downloaded:
+        page.keyboard.press("Enter")
+    document = Path(downloaded.value.path()).read_text(encoding="utf-8")
+    log_key = signing.load_verifier().text()
+    assert spec_proof.problem(document, log_key=log_key, witness_keys=[], quorum=0) is None
+    assert spec_proof.event_of(document)["type"] == "disclosures.request.released"
+
 
 def test_in_spanish(visit, disclosed):
     ask_for_a_code(visit, spanish=True)
@@ -119,4 +135,5 @@ def test_in_spanish(visit, disclosed):
     visit.type_into("#id_code", code)
     visit.press_enter_on("form button[type=submit]")
     assert "La ley que lo permitió" in visit.page.content()
+    assert "Descargar la prueba del" in visit.page.content()
     visit.check("accounting-code-list-es")

@@ -33,6 +33,7 @@ PUBLIC_API = {
     "accounting_mine",
     "accounting_mine_code",
     "accounting_mine_code_verify",
+    "accounting_mine_proof",  # a proof bundle for a short-lived token given with the accounting
     "transparency",
     "transparency_csv",
     "transparency_html",

@@ -31,6 +31,7 @@ from frontdesk.disclosures.models import (
     RestrictionKind,
 )
 from frontdesk.disclosures.packet import packet_pdf
+from frontdesk.disclosures.proofs import accounting_proof
 from frontdesk.disclosures.subject_access import (
     CODE_TTL,
     MAX_ATTEMPTS,
@@ -58,6 +59,10 @@ from .tokens import StaffRouter
 router = StaffRouter(tags=["disclosures"])
 ERRORS = {frozenset({400, 401, 403, 404, 409, 422}): Error}
 PUBLIC_ERRORS = {frozenset({400, 404, 422}): Error}
+# Public look-ups may also be locked (403 lookup_locked) or rate-limited (429 too_many_attempts, Retry-After).
+LOOKUP_ERRORS = {frozenset({400, 403, 404, 422, 429}): Error}
+# A proof download: 404 proof_not_found, 409 proof_pending (not yet in a witnessed checkpoint), 422 expired.
+PROOF_ERRORS = {frozenset({400, 404, 409, 422}): Error}
 EARLIEST, LATEST = EARLIEST_BIRTH, LATEST_DATE
 
 AgencyTypeCode = Literal[tuple(AgencyType.values)]  # type: ignore[valid-type]
@@ -488,6 +493,31 @@ class MyAccountingEntryOut(Schema):
     recipient_name: str
     recipient_address: str
     authority: str
+    proof_token: str = Field(
+        description="Send to /accounting/mine/proof within a few minutes to download this entry's proof bundle."
+    )
+
+
+class ProofIn(Schema):
+    token: str = Field(min_length=1, max_length=500, description="An entry's proof_token from your accounting")
+
+
+class ProofBundleOut(Schema):
+    """docs/ledger-proof-bundle.md: check it offline with `frontdesk ledger check-proof FILE`."""
+
+    format: Literal["frontdesk-ledger-proof/v1"]
+    origin: str = Field(description="The log's name (the checkpoint's first line)")
+    log_key: str = Field(description="The log's verifier key: name+key ID+base64(0x01 || Ed25519 key)")
+    witness_keys: list[str] = Field(description="Witness keys (cosignature/v1, type 0x04) the log counts")
+    witness_quorum: int = Field(description="How many of those witnesses must have cosigned")
+    event: str = Field(description="The ledger event's canonical JSON text (RFC 8785), exactly as committed")
+    salt: str = Field(description="Base64 of the 32-byte salt")
+    commitment: str = Field(description="Base64 of SHA-256(salt || event): the log entry")
+    leaf_index: int
+    tree_size: int
+    inclusion_proof: list[str] = Field(description="Base64 hashes of the RFC 9162 inclusion proof, leaf upward")
+    checkpoint: str = Field(description="The signed checkpoint note with the witnesses' cosignature lines")
+    about: dict[str, str] = Field(description="What the event is to you (informational, not signed)")
 
 
 class AccessCodeRequestIn(Schema):
@@ -1085,7 +1115,7 @@ def _alert(a: AccessAlert) -> dict:
 @router.post(
     "/accounting/mine",
     auth=None,
-    response={200: list[MyAccountingEntryOut], **PUBLIC_ERRORS},
+    response={200: list[MyAccountingEntryOut], **LOOKUP_ERRORS},
     summary="Who we shared your records with",
     description=(
         "Your accounting of disclosures (Privacy Act, 5 U.S.C. 552a(c)(3)), verified by your confirmation "
@@ -1105,7 +1135,24 @@ def _my_entry(e: AccountingEntry) -> dict:
         "recipient_name": e.recipient_name,
         "recipient_address": e.recipient_address,
         "authority": e.authority_citation,
+        "proof_token": getattr(e, "proof_token", ""),
     }
+
+
+@router.post(
+    "/accounting/mine/proof",
+    auth=None,
+    response={200: ProofBundleOut, **PROOF_ERRORS},
+    summary="Download the proof that a disclosure was recorded",
+    description=(
+        "The proof bundle of one entry of your accounting, for the proof_token it came with (good for a few "
+        "minutes): the ledger event, its salt and commitment, the RFC 9162 inclusion proof and the witnessed "
+        "checkpoint (docs/ledger-proof-bundle.md). 409 proof_pending while no witnessed checkpoint includes "
+        "it yet; 422 proof_link_expired when the token is too old (look up your accounting again)."
+    ),
+)
+def accounting_mine_proof(request: HttpRequest, payload: ProofIn):
+    return accounting_proof(token=payload.token).bundle
 
 
 CODE_SENT = "If we hold a record that matches, we sent a code to the contact on file."
@@ -1114,7 +1161,7 @@ CODE_SENT = "If we hold a record that matches, we sent a code to the contact on 
 @router.post(
     "/accounting/mine/code",
     auth=None,
-    response={202: AccessCodeSentOut, **PUBLIC_ERRORS},
+    response={202: AccessCodeSentOut, **LOOKUP_ERRORS},
     summary="Get a one-time code to see who we shared your records with",
     description=(
         "For anyone without an appointment code of their own (a companion, for example). Give your name, "
@@ -1138,7 +1185,7 @@ def accounting_mine_code(request: HttpRequest, payload: AccessCodeRequestIn):
 @router.post(
     "/accounting/mine/code/verify",
     auth=None,
-    response={200: list[MyAccountingEntryOut], **PUBLIC_ERRORS},
+    response={200: list[MyAccountingEntryOut], **LOOKUP_ERRORS},
     summary="Who we shared your records with, by one-time code",
     description=(
         "Your accounting of disclosures (5 U.S.C. 552a(c)(3)) for the code sent to you. A code works once, "

@@ -81,6 +81,7 @@ RULES: dict[str, Rule] = {
     "public:accounting": PUBLIC_PERSONAL,
     "public:accounting-code": PUBLIC_PERSONAL,
     "public:accounting-verify": PUBLIC_PERSONAL,
+    "public:accounting-proof": PUBLIC_PERSONAL,
     "public:privacy": PUBLIC,
     "public:records-request-notice": PUBLIC,
     # Signing in.

@@ -37,6 +37,7 @@ from .models import (
     Restriction,
 )
 from .packet import with_ledger
+from .proofs import with_proof_tokens
 from .services import packet_body
 
 REQUEST_NOT_FOUND = "No disclosure request with that id that you can see."
@@ -197,7 +198,8 @@ def accounting_for_person(
     """The person's own accounting of disclosures (5 U.S.C. 552a(c)(3)), verified like their appointment.
 
     Entries the law lets the agency withhold from them ((b)(7) law-enforcement requests) are left out
-    without a trace in the answer: a count or a gap would tell them an investigation exists.
+    without a trace in the answer: a count or a gap would tell them an investigation exists. Each entry
+    carries `proof_token`, which downloads its proof bundle for a few minutes (disclosures/proofs.py).
     """
     appointment = appointment_find(
         code=code, last_name=last_name, date_of_birth=date_of_birth, one_time_code=one_time_code
@@ -211,7 +213,7 @@ def accounting_for_person(
         subjects=[subject_of(person)],
         refs={"entries": len(entries), "verified_by": "appointment_code"},
     )
-    return entries
+    return with_proof_tokens(entries)
 
 
 def accounting_list(*, actor: Any, purpose: str, person_id: str = "") -> list[AccountingEntry]:

@@ -44,6 +44,7 @@ from frontdesk.scheduling.one_time_codes import (
 from frontdesk.scheduling.services import subject_of
 
 from .models import AccessCode, AccountingEntry
+from .proofs import with_proof_tokens
 
 __all__ = ["CHANNELS", "CODE_TTL", "MAX_ATTEMPTS", "MAX_CODES_PER_DAY", "Identity"]
 
@@ -217,4 +218,4 @@ def access_code_verify(*, challenge: str, code: str, now: dt.datetime | None = N
         )
         message, error_code = REFUSED[reason]
         raise ValidationFailed(message, code=error_code, field="code")
-    return entries
+    return with_proof_tokens(entries)

@@ -352,6 +352,27 @@ def checkpoint_create(*, force: bool = False) -> LedgerCheckpoint:
 # --- Cosignatures (C2SP tlog-witness; docs/adr/0020-witnessed-checkpoints.md) --------------------
 
 
+def checkpoint_sign_and_cosign(*, force: bool = False) -> tuple[LedgerCheckpoint, dict[str, str]]:
+    """Sign a checkpoint, then ask the witnesses to cosign it: the one path of every checkpoint signer
+    (`ledger checkpoint`, its `--every` loop and the scheduler's `checkpoint_task`; ADR 0022).
+
+    Witnessing can only delay itself: a witness problem is reported in the outcomes, never raised, so
+    the checkpoint is signed whatever the witnesses do. A missing key or a bad witness setting
+    (ImproperlyConfigured) and database errors (the caller's loop reconnects) still raise.
+    """
+    from django.db import DatabaseError
+
+    checkpoint = checkpoint_create(force=force)
+    try:
+        outcomes = checkpoint_cosign()
+    except (ImproperlyConfigured, DatabaseError):
+        raise
+    except Exception as error:
+        logger.exception("Collecting cosignatures failed")
+        outcomes = {"(all)": f"failed: {error}"}
+    return checkpoint, outcomes
+
+
 def _witness_request(row: LedgerWitness, checkpoint: LedgerCheckpoint) -> bytes | str:
     """The add-checkpoint body from the size the witness last told us it holds, or why there is none."""
     from frontdesk.ledger import selectors, witness_client

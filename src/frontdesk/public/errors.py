@@ -21,6 +21,12 @@ BY_CODE = {
     "access_code_wrong": _("That code is not right. Check it and try again."),
     "access_code_expired": _("That code has expired or was already used. Ask for a new code."),
     "access_code_locked": _("That code was entered wrong too many times. Ask for a new code."),
+    "proof_link_expired": _("This download link has expired. Look up your accounting again to get a new one."),
+    "proof_not_found": _("There is no proof for that link. Look up your accounting again to get a new one."),
+    "proof_pending": _(
+        "This disclosure is recorded, but the public log has not yet published a witnessed checkpoint that "
+        "includes it. Look up your accounting again in a few minutes to download its proof."
+    ),
 }
 BY_FIELD = {
     "zip": _("We do not know that ZIP code. Check it and try again."),

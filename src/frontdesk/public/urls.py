@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounting/", views.accounting, name="accounting"),
     path("accounting/code/", views.accounting_code, name="accounting-code"),
     path("accounting/code/enter/", views.accounting_verify, name="accounting-verify"),
+    path("accounting/proof/", views.accounting_proof_download, name="accounting-proof"),
     path("privacy/", views.privacy, name="privacy"),
     path("records-requests/", views.records_request_notice, name="records-request-notice"),
 ]

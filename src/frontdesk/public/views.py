@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,8 +19,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from frontdesk.core.errors import DomainError, TooManyAttempts, ValidationFailed
 from frontdesk.core.replicas import reads_from_replica
+from frontdesk.disclosures.proofs import PROOF_TOKEN_TTL, accounting_proof
 from frontdesk.disclosures.selectors import accounting_for_person
 from frontdesk.disclosures.subject_access import CODE_TTL, Identity, access_code_request, access_code_verify
+from frontdesk.ledger.proof import proof_json
 from frontdesk.offices.calendar import closed_dates, local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
@@ -39,6 +42,7 @@ NEAR_MILES = (50, 150, 500)
 MAX_OFFICES = 10
 TOKENS_KEY = "fd_booking_tokens"
 CHALLENGE_KEY = "fd_access_challenge"
+PROOF_MINUTES = int(PROOF_TOKEN_TTL.total_seconds() // 60)
 
 
 def language() -> str:
@@ -416,7 +420,24 @@ def accounting(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             refusal = error
             form.add_domain_error(error, message_for(error), field="__all__")
-    return _look_up_page(request, "public/accounting.html", {"form": form, "entries": entries}, refusal)
+    context = {"form": form, "entries": entries, "proof_minutes": PROOF_MINUTES}
+    return _look_up_page(request, "public/accounting.html", context, refusal)
+
+
+@require_POST
+def accounting_proof_download(request: HttpRequest) -> HttpResponse:
+    """The proof bundle of one accounting entry, for the token the person got with their list (a POST,
+    so the token stays out of addresses, logs and Referer headers); a page saying why otherwise."""
+    try:
+        proof = accounting_proof(token=str(request.POST.get("token", ""))[:500])
+    except DomainError as error:
+        response = render(request, "public/accounting_proof.html", {"message": message_for(error)}, status=error.status)
+        add_never_cache_headers(response)
+        return response
+    response = HttpResponse(proof_json(proof.bundle), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{proof.filename}"'
+    add_never_cache_headers(response)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -458,5 +479,11 @@ def accounting_verify(request: HttpRequest) -> HttpResponse:
         else:
             request.session.pop(CHALLENGE_KEY, None)
     minutes = int(CODE_TTL.total_seconds() // 60)
-    context = {"form": form, "entries": entries, "channel": challenge.get("channel"), "minutes": minutes}
+    context = {
+        "form": form,
+        "entries": entries,
+        "channel": challenge.get("channel"),
+        "minutes": minutes,
+        "proof_minutes": PROOF_MINUTES,
+    }
     return render(request, "public/accounting_verify.html", context)

@@ -1,23 +1,19 @@
-"""`frontdesk ledger verify | audit | export | checkpoint | sequence`."""
+"""`frontdesk ledger verify | audit | monitor | export | check-proof | checkpoint | sequence`."""
 
 import datetime as dt
 import json
-import logging
 import time
 from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 
 from frontdesk.core.progress_output import add_progress_argument, command_progress
 from frontdesk.ledger import audit, merkle, monitor, notes, verify
 from frontdesk.ledger.bundle import export_bundle
 from frontdesk.ledger.cosignature import CosignerKey
-from frontdesk.ledger.services import checkpoint_cosign, checkpoint_create, ledger_sequence
-
-logger = logging.getLogger(__name__)
+from frontdesk.ledger.services import checkpoint_sign_and_cosign, ledger_sequence
 
 
 def _key_text(value: str) -> str:
@@ -68,6 +64,14 @@ class Command(BaseCommand):
         dump.add_argument("--output", default="ledger-bundle.jsonl.gz", help="Bundle path (.gz compresses).")
         add_progress_argument(dump)
 
+        held = sub.add_parser("check-proof", help="Check a proof bundle offline (docs/ledger-proof-bundle.md).")
+        held.add_argument("file", help="The proof bundle (JSON).")
+        held.add_argument("--key", help="The log's verifier key (text or file) instead of the one in the bundle.")
+        held.add_argument(
+            "--witness", action="append", default=None, help="A witness key (text or file) instead of the bundle's."
+        )
+        held.add_argument("--quorum", type=int, default=None, help="Cosignatures required (default: the bundle's).")
+
         sign = sub.add_parser("checkpoint", help="Sign a checkpoint now.")
         sign.add_argument("--force", action="store_true", help="Sign even if the tree has not grown.")
         sign.add_argument("--every", type=float, default=0, help="Keep signing every N seconds.")
@@ -75,8 +79,30 @@ class Command(BaseCommand):
         sub.add_parser("sequence", help="Give committed events their leaf indices now.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        action = options["action"]
+        action = options["action"].replace("-", "_")
         getattr(self, f"_{action}")(options)
+
+    def _check_proof(self, options: dict[str, Any]) -> None:
+        from frontdesk.ledger.proof import check_proof
+
+        try:
+            bundle = json.loads(Path(options["file"]).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise CommandError(f"Cannot read the bundle: {error}", returncode=2) from error
+        witnesses = [_key_text(k) for k in options["witness"]] if options.get("witness") is not None else None
+        report = check_proof(
+            bundle,
+            log_key=_key_text(options["key"]) if options.get("key") else None,
+            witness_keys=witnesses,
+            quorum=options.get("quorum"),
+        )
+        for problem in report.problems:
+            self.stderr.write(f"  {problem}")
+        if not report.ok:
+            raise CommandError("The proof does not hold.", returncode=1)
+        for fact in report.facts:
+            self.stdout.write(fact)
+        self.stdout.write("OK: the proof holds.")
 
     def _verify(self, options: dict[str, Any]) -> None:
         verifier = audit.load_verifier(options["key"]) if options.get("key") else None
@@ -164,24 +190,15 @@ class Command(BaseCommand):
         last_outcomes: dict[str, str] = {}
 
         def sign() -> None:
+            # Witnessing follows signing and can only delay itself: whatever a witness does, the
+            # checkpoint is signed and the next one will be (docs/adr/0020-witnessed-checkpoints.md).
             try:
-                checkpoint = checkpoint_create(force=options.get("force", False))
+                checkpoint, outcomes = checkpoint_sign_and_cosign(force=options.get("force", False))
             except ImproperlyConfigured as error:
                 raise CommandError(str(error), returncode=2) from error
             if last_id != [checkpoint.id]:  # a loop says nothing while the tree has not grown
                 self.stdout.write(f"Checkpoint at size {checkpoint.size} (#{checkpoint.id}).")
                 last_id[:] = [checkpoint.id]
-            # Witnessing follows signing and can only delay itself: whatever a witness does, the
-            # checkpoint above is signed and the next one will be (docs/adr/0020-witnessed-checkpoints.md).
-            try:
-                outcomes = checkpoint_cosign()
-            except ImproperlyConfigured as error:
-                raise CommandError(str(error), returncode=2) from error
-            except DatabaseError:
-                raise  # the loop reconnects
-            except Exception as error:
-                logger.exception("Collecting cosignatures failed")
-                outcomes = {"(all)": f"failed: {error}"}
             if outcomes != last_outcomes:  # say only what changed
                 for name, outcome in sorted(outcomes.items()):
                     self.stdout.write(f"  witness {name}: {outcome}")
