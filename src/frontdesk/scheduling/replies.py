@@ -324,3 +324,23 @@ def reply_link_use(*, token: str, now: datetime | None = None) -> ReplyLink:
         _refuse(appointment, "link", found.action if found else "", error.code)
         raise
     return link
+
+
+REPLY_MARKERS = {ReplyAction.CONFIRM: "Confirmed by reply", ReplyAction.CANCEL: "Cancelled by reply"}
+
+
+def reply_markers(appointments: list[Appointment]) -> dict[int, str]:
+    """What each appointment's person last answered to a reminder (confirmed or cancelled), for the clerk's
+    day; one query for the whole day. A confirmation no longer shows once the appointment is cancelled."""
+    latest: dict[int, str] = {}
+    rows = ReminderReply.objects.filter(
+        appointment__in=[a.pk for a in appointments], action__in=list(REPLY_MARKERS)
+    ).order_by("created_at", "pk")
+    for appointment_id, action in rows.values_list("appointment_id", "action"):
+        latest[appointment_id] = action
+    cancelled = {a.pk for a in appointments if a.status == Status.CANCELLED}
+    return {
+        pk: REPLY_MARKERS[action]
+        for pk, action in latest.items()
+        if (action == ReplyAction.CANCEL) == (pk in cancelled)
+    }
