@@ -280,4 +280,7 @@ def test_spanish_links_open_spanish_pages(client, reminded):
     reminded(preferred_language="es")
     url = path_of(link_of(mail.outbox[0].body, "confirm"))
     assert url.startswith("/es/reply/")
-    assert 'lang="es"' in client.get(url).content.decode()
+    page = client.get(url).content.decode()
+    assert 'lang="es"' in page and "Sí, voy a ir" in page
+    assert "Gracias. Su cita está confirmada." in client.post(url).content.decode()
+    assert "Este enlace ya se usó" in client.post(url).content.decode()
