@@ -12,7 +12,7 @@ from django_tasks import default_task_backend
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.scheduling import replies, services
 from frontdesk.scheduling.models import ContactOptOut, ReminderReply, ReplyLink, Service, Status
-from frontdesk.scheduling.reminders import send_appointment_reminder
+from frontdesk.scheduling.reminders import reminders_sweep, send_appointment_reminder
 from frontdesk.scheduling.sms import MemorySmsBackend, sms_backend, twilio_signature
 from tests.factories import OfficeFactory, person, staff_resource
 
@@ -284,3 +284,23 @@ def test_spanish_links_open_spanish_pages(client, reminded):
     assert 'lang="es"' in page and "Sí, voy a ir" in page
     assert "Gracias. Su cita está confirmada." in client.post(url).content.decode()
     assert "Este enlace ya se usó" in client.post(url).content.decode()
+
+
+def test_a_stopped_number_is_not_swept_up_again(client, reminded):
+    reminded()
+    signed_post(client, "STOP")
+    default_task_backend.clear()
+    MemorySmsBackend.outbox.clear()
+    appointment = reminded(last_name="Soto", email="")
+    assert MemorySmsBackend.outbox == []
+    assert reminders_sweep(now=appointment.starts_at - timedelta(hours=2))["queued"] == 0
+
+
+def test_a_link_to_a_cancelled_appointment_says_it_is_no_longer_booked(client, reminded):
+    appointment = reminded()
+    url = path_of(link_of(mail.outbox[0].body, "confirm"))
+    services.appointment_cancel(actor=None, appointment=appointment, now=NOW)
+    refused = client.post(url)
+    assert refused.status_code == 409 and "no longer booked" in refused.content.decode()
+    assert not ReminderReply.objects.exists()
+    assert ReplyLink.objects.filter(used_at__isnull=False).count() == 0  # the refused click spent nothing

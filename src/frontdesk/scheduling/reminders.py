@@ -121,9 +121,7 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
     for channel, address in (("email", appointment.person.email), ("sms", appointment.person.phone)):
         if not address:
             continue
-        if opted_out(channel, address):
-            stopped.append(channel)  # STOP is honoured: not sent, and no row, so START later lets it go
-            continue
+        stop = opted_out(channel, address)
         try:
             with transaction.atomic():
                 Reminder.objects.create(
@@ -132,14 +130,17 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
                     for_starts_at=appointment.starts_at,
                     address_key=address_key(channel, address),
                 )
-                if channel == "email":
+                # STOP is honoured: nothing goes out, but the row stays, so the sweep does not queue it again.
+                if stop:
+                    pass
+                elif channel == "email":
                     _email(appointment, address).send()
                 else:
                     sms_backend().send(to=address, body=_sms(appointment))
         except IntegrityError:
             already.append(channel)  # sent before for this time: a retried task sends nothing twice
             continue
-        sent.append(channel)
+        (stopped if stop else sent).append(channel)
     return ",".join(sent) or ("already_sent" if already else "opted_out" if stopped else "no_contact")
 
 

@@ -131,12 +131,20 @@ def _refuse(appointment: Appointment | None, channel: str, action: str, reason: 
     )
 
 
+def _require_changeable(appointment: Appointment, now: datetime) -> None:
+    """The person's own change rule (policies.can_self_change), with the reason it fails."""
+    if policies.can_self_change(appointment, now):
+        return
+    if appointment.status != Status.BOOKED:
+        raise Conflict("This appointment is no longer booked.", code="invalid_transition")
+    raise Conflict("This appointment's time has passed.", code="appointment_started")
+
+
 def appointment_confirm_by_reply(*, appointment: Appointment, channel: str, now: datetime) -> Appointment:
     """The person says they will come. Only while they could still change it themselves (not after its time)."""
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().select_related("person").get(pk=appointment.pk)
-        if not policies.can_self_change(appointment, now):
-            raise Conflict("This appointment can no longer be confirmed.", code="appointment_started")
+        _require_changeable(appointment, now)
         ReminderReply.objects.create(appointment=appointment, action=ReplyAction.CONFIRM, channel=channel)
         event_append(
             type="scheduling.appointment.confirmed",
@@ -309,8 +317,7 @@ def reply_link_use(*, token: str, now: datetime | None = None) -> ReplyLink:
             elif link.action == ReplyAction.STOP:
                 contact_opt_out(channel="email", address=appointment.person.email, appointment=appointment)
             else:
-                if not policies.can_self_change(appointment, now):
-                    raise Conflict("This appointment can no longer be changed online.", code="appointment_started")
+                _require_changeable(appointment, now)
                 event_append(
                     type="scheduling.reply.received",
                     actor=None,
