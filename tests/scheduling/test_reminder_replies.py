@@ -304,3 +304,29 @@ def test_a_link_to_a_cancelled_appointment_says_it_is_no_longer_booked(client, r
     assert refused.status_code == 409 and "no longer booked" in refused.content.decode()
     assert not ReminderReply.objects.exists()
     assert ReplyLink.objects.filter(used_at__isnull=False).count() == 0  # the refused click spent nothing
+
+
+def test_the_twilio_backend_posts_to_the_messages_api(monkeypatch, settings, caplog):
+    import io
+    import urllib.parse
+    import urllib.request
+
+    from frontdesk.scheduling.sms import TwilioSmsBackend
+
+    settings.FRONTDESK_TWILIO_ACCOUNT_SID = "AC0123"
+    settings.FRONTDESK_TWILIO_FROM_NUMBER = "+15005550006"
+    sent = []
+
+    def urlopen(request, timeout):
+        sent.append(request)
+        return io.BytesIO(b'{"sid": "SM1"}')
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+    caplog.set_level("INFO")
+    TwilioSmsBackend().send(to="(212) 555-0100", body="hello")
+    [request] = sent
+    assert request.full_url == "https://api.twilio.com/2010-04-01/Accounts/AC0123/Messages.json"
+    assert request.get_header("Authorization").startswith("Basic ")
+    form = urllib.parse.parse_qs(request.data.decode())
+    assert form == {"To": ["+12125550100"], "From": ["+15005550006"], "Body": ["hello"]}
+    assert "2125550100" not in caplog.text and "555-0100" not in caplog.text
