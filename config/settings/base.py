@@ -312,6 +312,13 @@ EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.conso
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@frontdesk.example.gov")
 FRONTDESK_SMS_BACKEND = os.environ.get("FRONTDESK_SMS_BACKEND", "frontdesk.scheduling.sms.ConsoleSmsBackend")
 FRONTDESK_REMINDER_HOURS_BEFORE = int(os.environ.get("FRONTDESK_REMINDER_HOURS_BEFORE", "24"))
+# Replies to reminders (docs/adr/0024-reminders-people-can-answer.md). The SMS provider's auth token signs
+# its inbound webhooks; without one every inbound text is refused. Twilio's account and sender number are
+# needed only by frontdesk.scheduling.sms.TwilioSmsBackend. Links in messages start with the public URL.
+FRONTDESK_SMS_AUTH_TOKEN = os.environ.get("FRONTDESK_SMS_AUTH_TOKEN", "")
+FRONTDESK_TWILIO_ACCOUNT_SID = os.environ.get("FRONTDESK_TWILIO_ACCOUNT_SID", "")
+FRONTDESK_TWILIO_FROM_NUMBER = os.environ.get("FRONTDESK_TWILIO_FROM_NUMBER", "")
+FRONTDESK_PUBLIC_BASE_URL = os.environ.get("FRONTDESK_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Rate limits on public look-ups (docs/adr/0018-rate-limits-on-public-look-ups.md) ---
 # Counters live in a store every worker shares: the database (table made by a scheduling migration), or

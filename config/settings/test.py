@@ -14,6 +14,8 @@ from .base import *  # noqa: F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 FRONTDESK_SMS_BACKEND = "frontdesk.scheduling.sms.MemorySmsBackend"
+FRONTDESK_SMS_AUTH_TOKEN = secrets.token_hex(16)
+FRONTDESK_PUBLIC_BASE_URL = "http://testserver"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

@@ -40,6 +40,8 @@ class Rule:
 PUBLIC = Rule("anyone", staff=False, personal=False)
 PUBLIC_PERSONAL = Rule("anyone who proves who they are", staff=False)
 SIGN_IN = Rule("signing in", staff=False)
+# The SMS provider's inbound webhook: the view itself refuses (403) any request without its valid signature.
+SIGNED_WEBHOOK = Rule("the SMS provider, by its request signature", staff=False)
 ANY_STAFF = Rule("any signed-in staff member")
 OFFICE_DAY = Rule("an office's front-line staff", roles=frozenset(OFFICE_DAY_ROLES))
 OFFICE_MANAGER = Rule("the office manager", roles=frozenset({Role.OFFICE_MANAGER}))
@@ -82,6 +84,8 @@ RULES: dict[str, Rule] = {
     "public:accounting-code": PUBLIC_PERSONAL,
     "public:accounting-verify": PUBLIC_PERSONAL,
     "public:accounting-proof": PUBLIC_PERSONAL,
+    "public:reply-link": PUBLIC_PERSONAL,  # a reminder's single-use link acts on one appointment
+    "public:sms-inbound": SIGNED_WEBHOOK,
     "public:privacy": PUBLIC,
     "public:records-request-notice": PUBLIC,
     # Signing in.

@@ -23,6 +23,7 @@ from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
+from frontdesk.scheduling.replies import reply_markers
 
 from .forms import (
     AppointmentActionForm,
@@ -190,6 +191,9 @@ def schedule(request: HttpRequest) -> HttpResponse:
     appointments = appointments or []
     # Rows are prepared here, not in the template: a busy office has 150 appointments a day.
     by_code = {a.code: _row(a, zone, now) for a in appointments}
+    replied = reply_markers(appointments)  # "Confirmed by reply" / "Cancelled by reply"
+    for a in appointments:
+        by_code[a.code]["replied"] = replied.get(a.pk, "")
     view = form.cleaned_data.get("show", "") if loaded else ""
     rows = [by_code[a.code] for a in appointments if _shown(a, view)]
     shown = {row["code"] for row in rows}

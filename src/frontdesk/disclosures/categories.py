@@ -36,6 +36,8 @@ APPOINTMENT = "scheduling.Appointment"
 WALK_IN = "scheduling.WalkIn"
 RESOURCE_HOLD = "scheduling.ResourceHold"
 REMINDER = "scheduling.Reminder"
+REPLY_LINK = "scheduling.ReplyLink"
+REMINDER_REPLY = "scheduling.ReminderReply"
 
 FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
     PERSON: {
@@ -106,6 +108,26 @@ FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
         "channel": frozenset({C.CONTACT_DETAILS}),
         "for_starts_at": frozenset({C.APPOINTMENT_SCHEDULE}),
         "sent_at": frozenset({C.CONTACT_DETAILS}),
+        "address_key": frozenset({C.CONTACT_DETAILS}),
+    },
+    # A reminder's single-use link: the token is kept only as a keyed hash (a credential, never released).
+    REPLY_LINK: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "token_hash": frozenset({C.RECORD_METADATA}),
+        "appointment": frozenset({C.RECORD_METADATA}),
+        "action": frozenset({C.RECORD_METADATA}),
+        "channel": frozenset({C.CONTACT_DETAILS}),
+        "expires_at": frozenset({C.RECORD_METADATA}),
+        "used_at": frozenset({C.RECORD_METADATA}),
+        "created_at": frozenset({C.RECORD_METADATA}),
+    },
+    # What the person answered to a reminder (confirmed, cancelled), by which channel, and when.
+    REMINDER_REPLY: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "appointment": frozenset({C.RECORD_METADATA}),
+        "action": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "channel": frozenset({C.CONTACT_DETAILS}),
+        "created_at": frozenset({C.APPOINTMENT_SCHEDULE}),
     },
 }
 

@@ -4,7 +4,7 @@ Every name here has an access rule in frontdesk/console/access.py (deny by defau
 
 from django.urls import path
 
-from . import views
+from . import reply_views, views
 
 app_name = "public"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path("accounting/code/", views.accounting_code, name="accounting-code"),
     path("accounting/code/enter/", views.accounting_verify, name="accounting-verify"),
     path("accounting/proof/", views.accounting_proof_download, name="accounting-proof"),
+    path("reply/<str:token>/", reply_views.reply_link, name="reply-link"),
+    path("hooks/sms/inbound", reply_views.sms_inbound, name="sms-inbound"),
     path("privacy/", views.privacy, name="privacy"),
     path("records-requests/", views.records_request_notice, name="records-request-notice"),
 ]

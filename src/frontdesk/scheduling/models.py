@@ -192,6 +192,8 @@ class Reminder(models.Model):
     channel = models.CharField(max_length=8)
     for_starts_at = models.DateTimeField()
     sent_at = models.DateTimeField(auto_now_add=True)
+    # A keyed hash of the address it went to: an inbound text is matched to its appointment by this.
+    address_key = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         constraints = [
@@ -240,3 +242,58 @@ class RateLimitCacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class ReplyAction(models.TextChoices):
+    CONFIRM = "confirm", "Confirmed"
+    CANCEL = "cancel", "Cancelled"
+    RESCHEDULE = "reschedule", "Went to reschedule"
+    STOP = "stop", "Stopped reminders"
+
+
+class ReplyLink(models.Model):
+    """A link in a reminder: one action on one appointment, used once, until it expires.
+
+    Only a keyed hash of the random token is stored, so a copy of the database cannot act on anyone's
+    appointment (docs/adr/0024-reminders-people-can-answer.md).
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=12, choices=ReplyAction.choices)
+    channel = models.CharField(max_length=8)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"reply link {self.action}"
+
+
+class ContactOptOut(models.Model):
+    """An address (a phone number or an email address, as a keyed hash) that asked for no more messages."""
+
+    channel = models.CharField(max_length=8)
+    address_key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "address_key"], name="opt_out_once")]
+
+    def __str__(self) -> str:
+        return f"opt-out {self.channel}"
+
+
+class ReminderReply(models.Model):
+    """What a person answered to a reminder (by text or by link), shown on the clerk's day."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="replies")
+    action = models.CharField(max_length=12, choices=ReplyAction.choices)
+    channel = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"reply {self.action}"

@@ -2,19 +2,27 @@
 
 A reminder is queued for a day before the appointment; when it runs it checks the appointment is
 still booked at that time (a cancel or reschedule makes the old reminder a no-op) and sends at most
-once per channel. The text never names the reason for the visit.
+once per channel, in the person's language. The text never names the reason for the visit (the
+service) nor anything but the time, the place or "we will call you", and the confirmation code.
+
+People can answer (replies.py): a text says "reply C to confirm, X to cancel, STOP to stop" and
+carries a link to reschedule; an email carries confirm, cancel, reschedule and stop links (each a
+single-use token) and a List-Unsubscribe header. An address that said STOP gets nothing.
+(docs/adr/0024-reminders-people-can-answer.md)
 """
 
 import logging
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, models, transaction
+from django.urls import reverse
+from django.utils import translation
 from django_tasks import task
 
-from .models import Appointment, Mode, Reminder, Status
-from .sms import sms_backend
+from .models import Appointment, ContactOptOut, Mode, Reminder, ReplyAction, Status
+from .sms import address_key, sms_backend
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +34,81 @@ def schedule_reminder(appointment: Appointment) -> None:
     )
 
 
+def _spanish(appointment: Appointment) -> bool:
+    return appointment.person.preferred_language.startswith("es")
+
+
 def reminder_text(appointment: Appointment) -> str:
     local = appointment.starts_at.astimezone(appointment.office.zone)
-    spanish = appointment.person.preferred_language.startswith("es")
     when = local.strftime("%m/%d/%Y %I:%M %p %Z")
-    if spanish:
+    if _spanish(appointment):
         where = "Le llamaremos." if appointment.mode == Mode.PHONE else f"Oficina: {appointment.office.name}."
         return f"Recordatorio: tiene una cita del Seguro Social el {when}. {where} Código {appointment.code}."
     where = "We will call you." if appointment.mode == Mode.PHONE else f"Office: {appointment.office.name}."
     return f"Reminder: you have a Social Security appointment on {when}. {where} Code {appointment.code}."
+
+
+def reply_link_url(appointment: Appointment, token: str) -> str:
+    """The public page for a link, in the person's language (Spanish pages live under /es/)."""
+    with translation.override("es" if _spanish(appointment) else "en"):
+        return settings.FRONTDESK_PUBLIC_BASE_URL + reverse("public:reply-link", kwargs={"token": token})
+
+
+def sms_body(appointment: Appointment, reschedule_url: str) -> str:
+    if _spanish(appointment):
+        answer = "Responda C para confirmar, X para cancelar, STOP para no recibir mensajes. Cambiar la hora:"
+    else:
+        answer = "Reply C to confirm, X to cancel, STOP to stop texts. Change the time:"
+    return f"{reminder_text(appointment)} {answer} {reschedule_url}"
+
+
+EMAIL_LINES = {
+    "en": (
+        "Social Security appointment reminder",
+        "Will you come? Confirm: {confirm}",
+        "Cannot come? Cancel: {cancel}",
+        "Choose another time: {reschedule}",
+        "Each link works once, until the time of the appointment.",
+        "To stop these reminders by email: {stop}",
+    ),
+    "es": (
+        "Recordatorio de su cita del Seguro Social",
+        "¿Va a venir? Confirme: {confirm}",
+        "¿No puede venir? Cancele: {cancel}",
+        "Elija otra hora: {reschedule}",
+        "Cada enlace sirve una sola vez, hasta la hora de la cita.",
+        "Para no recibir más recordatorios por correo: {stop}",
+    ),
+}
+
+
+def _email(appointment: Appointment, address: str) -> EmailMessage:
+    from .replies import reply_link_issue
+
+    urls = {
+        action: reply_link_url(appointment, reply_link_issue(appointment=appointment, action=action, channel="email"))
+        for action in (ReplyAction.CONFIRM, ReplyAction.CANCEL, ReplyAction.RESCHEDULE, ReplyAction.STOP)
+    }
+    subject, *lines = EMAIL_LINES["es" if _spanish(appointment) else "en"]
+    body = "\n\n".join([reminder_text(appointment), *(line.format(**urls) for line in lines)])
+    return EmailMessage(
+        subject,
+        body,
+        None,
+        [address],
+        headers={"List-Unsubscribe": f"<{urls[ReplyAction.STOP]}>"},
+    )
+
+
+def _sms(appointment: Appointment) -> str:
+    from .replies import reply_link_issue
+
+    token = reply_link_issue(appointment=appointment, action=ReplyAction.RESCHEDULE, channel="sms")
+    return sms_body(appointment, reply_link_url(appointment, token))
+
+
+def opted_out(channel: str, address: str) -> bool:
+    return ContactOptOut.objects.filter(channel=channel, address_key=address_key(channel, address)).exists()
 
 
 @task()
@@ -43,23 +117,31 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
     moved = appointment is not None and appointment.starts_at != datetime.fromisoformat(starts_at)
     if appointment is None or appointment.status != Status.BOOKED or moved:
         return "skipped"
-    body = reminder_text(appointment)
-    sent, already = [], []
+    sent, already, stopped = [], [], []
     for channel, address in (("email", appointment.person.email), ("sms", appointment.person.phone)):
         if not address:
             continue
+        stop = opted_out(channel, address)
         try:
             with transaction.atomic():
-                Reminder.objects.create(appointment=appointment, channel=channel, for_starts_at=appointment.starts_at)
-                if channel == "email":
-                    send_mail("Social Security appointment reminder", body, None, [address])
+                Reminder.objects.create(
+                    appointment=appointment,
+                    channel=channel,
+                    for_starts_at=appointment.starts_at,
+                    address_key=address_key(channel, address),
+                )
+                # STOP is honoured: nothing goes out, but the row stays, so the sweep does not queue it again.
+                if stop:
+                    pass
+                elif channel == "email":
+                    _email(appointment, address).send()
                 else:
-                    sms_backend().send(to=address, body=body)
+                    sms_backend().send(to=address, body=_sms(appointment))
         except IntegrityError:
             already.append(channel)  # sent before for this time: a retried task sends nothing twice
             continue
-        sent.append(channel)
-    return ",".join(sent) or ("already_sent" if already else "no_contact")
+        (stopped if stop else sent).append(channel)
+    return ",".join(sent) or ("already_sent" if already else "opted_out" if stopped else "no_contact")
 
 
 SWEEP_GRACE = timedelta(minutes=10)
