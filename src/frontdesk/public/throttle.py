@@ -26,6 +26,13 @@ LOOKUPS = frozenset(
     {
         "public:appointment-find",
         "public:accounting",
+        "public:waitlist-join",
+        "public:waitlist-offer",
+        "api:waitlist_join",
+        "api:waitlist_leave",
+        "api:waitlist_offer_read",
+        "api:waitlist_offer_claim",
+        "api:waitlist_offer_decline",
         "public:accounting-code",
         "public:accounting-verify",
         "api:appointment_read",
