@@ -116,9 +116,7 @@ def test_the_offer_notice_says_only_that_a_time_waits_and_until_when(
         assert "deposit" not in body.lower() and "Ortiz" not in body
 
 
-def test_claiming_moves_the_booking_in_one_step_and_passes_the_old_time_on(
-    office, django_capture_on_commit_callbacks
-):
+def test_claiming_moves_the_booking_in_one_step_and_passes_the_old_time_on(office, django_capture_on_commit_callbacks):
     freed = book(office, at(9))
     first = book(office, at(14, day=17), last_name="Ortiz")
     second = book(office, at(15, day=26), last_name="Nakamura")
@@ -156,9 +154,7 @@ def test_an_offer_cannot_be_taken_by_anyone_else(office, django_capture_on_commi
     assert stranger.starts_at == at(11, day=26) and offer.status == OfferStatus.OPEN
 
 
-def test_a_refused_offer_goes_to_the_next_and_the_first_keeps_their_place(
-    office, django_capture_on_commit_callbacks
-):
+def test_a_refused_offer_goes_to_the_next_and_the_first_keeps_their_place(office, django_capture_on_commit_callbacks):
     freed = book(office, at(9))
     first = book(office, at(14, day=26), last_name="Ortiz")
     second = book(office, at(15, day=26), last_name="Nakamura")

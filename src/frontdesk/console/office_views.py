@@ -23,6 +23,7 @@ from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
+from frontdesk.scheduling.waitlist import appointments_from_waitlist
 
 from .forms import (
     AppointmentActionForm,
@@ -185,6 +186,10 @@ def schedule(request: HttpRequest) -> HttpResponse:
     appointments = appointments or []
     # Rows are prepared here, not in the template: a busy office has 150 appointments a day.
     by_code = {a.code: _row(a, zone, now) for a in appointments}
+    # Which times were taken from the waitlist: a marker on the row (docs/adr/0023-fair-waitlist.md).
+    for appointment_id in appointments_from_waitlist([a.id for a in appointments]):
+        code = next(a.code for a in appointments if a.id == appointment_id)
+        by_code[code]["from_waitlist"] = True
     view = form.cleaned_data.get("show", "") if loaded else ""
     rows = [by_code[a.code] for a in appointments if _shown(a, view)]
     shown = {row["code"] for row in rows}
