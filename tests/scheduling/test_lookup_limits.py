@@ -209,6 +209,7 @@ LOOKUP_POSTS = {
     "api:accounting_mine": ("/api/v1/disclosures/accounting/mine", {}),
     "api:accounting_mine_code": ("/api/v1/disclosures/accounting/mine/code", {}),
     "api:accounting_mine_code_verify": ("/api/v1/disclosures/accounting/mine/code/verify", {}),
+    "public:book-details": ("/book/details/", {"first_name": "Ana"}),
     "public:waitlist-join": ("/appointment/waitlist/", {"zip": "10007"}),
     "public:waitlist-offer": (f"/waitlist/offer/{OFFER}/", {"code": "QRTU-VWXY"}),
     "api:waitlist_join": ("/api/v1/waitlist", {}),

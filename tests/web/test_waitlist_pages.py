@@ -119,7 +119,7 @@ def test_the_offer_link_asks_for_the_look_up_then_takes_the_time(offered, times)
 
 
 def test_someone_elses_look_up_cannot_open_or_take_an_offer(offered, office, times):
-    offer, waiting, _ = offered
+    offer, _waiting, _ = offered
     other = book(office, times[5], "Bot")
     web = Client()
     answer = web.post(f"/waitlist/offer/{offer.public_id}/", {"code": other.code, "last_name": "Bot"} | DOB)
@@ -243,3 +243,20 @@ def test_the_clerks_day_marks_times_taken_from_the_waitlist(clerk_web, offered, 
     assert "From waitlist" in row
     assert page.count("From waitlist") == 1
     assert LedgerEvent.objects.filter(type="scheduling.waitlist.offer_claimed").exists()
+
+
+def test_public_bookings_are_limited_per_client(web, office, times, settings):
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/10m"
+    body = {
+        "office": office.code,
+        "service": "direct_deposit_change",
+        "mode": "in_person",
+        "person": {"first_name": "Ana", "last_name": "Rivera", "date_of_birth": "1960-05-17"},
+    }
+    answers = [
+        web.post("/api/v1/appointments", body | {"starts_at": when.isoformat()}, content_type="application/json")
+        for when in times[:3]
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    assert answers[-1].json()["code"] == "too_many_attempts" and int(answers[-1]["Retry-After"]) > 0
+    assert Appointment.objects.count() == 2

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
+from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -23,6 +24,7 @@ from frontdesk.scheduling.availability import MAX_RADIUS_MILES, Need, office_slo
 from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.models import Appointment, Service, WaitlistEntry, WaitlistOffer
 from frontdesk.scheduling.selectors import appointment_find
+from frontdesk.scheduling.throttle import client_key, lookup_throttle
 
 from .idempotency import idempotent
 from .present import appointment_dict, office_dict, slot_dict
@@ -32,6 +34,7 @@ router = Router(tags=["public"])
 ERRORS = {frozenset({400, 404, 409, 422}): Error}
 # Look-ups by confirmation code may also be locked (403 lookup_locked) or rate-limited (429, Retry-After).
 LOOKUP_ERRORS = {frozenset({400, 403, 404, 409, 422, 429}): Error}
+BOOKING_ERRORS = {frozenset({400, 404, 409, 422, 429}): Error}
 
 
 def office_by_code(code: str) -> Office:
@@ -160,11 +163,15 @@ def book(request: HttpRequest, payload: BookingIn, *, actor, scope: str) -> tupl
 
 @router.post(
     "/appointments",
-    response={201: AppointmentOut, **ERRORS},
+    response={201: AppointmentOut, **BOOKING_ERRORS},
     summary="Book an appointment",
-    description="Send an Idempotency-Key header to make retries safe: a retry returns the first result.",
+    description="Send an Idempotency-Key header to make retries safe: a retry returns the first result. Bookings "
+    "count against the per-client limit of look-ups (429 too_many_attempts, with Retry-After).",
 )
 def appointment_create(request: HttpRequest, payload: BookingIn):
+    # Here, not in the middleware's list: the staff API's booking has the same URL name, and an office's
+    # clerks share one address (docs/adr/0023-fair-waitlist.md).
+    lookup_throttle(client=client_key(get_client_ip_address(request) or ""))
     return Status(*book(request, payload, actor=None, scope="public:appointments"))
 
 

@@ -26,6 +26,7 @@ LOOKUPS = frozenset(
     {
         "public:appointment-find",
         "public:accounting",
+        "public:book-details",
         "public:waitlist-join",
         "public:waitlist-offer",
         "api:waitlist_join",
