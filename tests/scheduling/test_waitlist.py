@@ -284,9 +284,25 @@ def test_a_new_staff_member_makes_times_the_sweep_offers(office, django_capture_
 
 
 def test_the_hold_is_shorter_when_the_slot_is_soon():
-    assert waitlist.offer_hold(starts_at=NOW + timedelta(days=3), now=NOW) == timedelta(hours=2)
-    assert waitlist.offer_hold(starts_at=NOW + timedelta(hours=4), now=NOW) == timedelta(hours=1)
-    assert waitlist.offer_hold(starts_at=NOW + timedelta(minutes=40), now=NOW) is None
+    hour = timedelta(hours=1)
+    assert waitlist.offer_hold(starts_at=NOW + timedelta(days=3), now=NOW, lead=hour) == 2 * hour
+    # Half the time until the slot stops being bookable: taken at the last moment, it is still bookable.
+    assert waitlist.offer_hold(starts_at=NOW + 3 * hour, now=NOW, lead=hour) == hour
+    assert waitlist.offer_hold(starts_at=NOW + timedelta(minutes=80), now=NOW, lead=hour) is None
+
+
+def test_an_offer_taken_at_its_last_moment_is_still_bookable(office, django_capture_on_commit_callbacks):
+    freed = book(office, at(9))
+    waiting = book(office, at(14, day=26), last_name="Ortiz")
+    join(waiting)
+    soon = at(9) - timedelta(hours=3)
+    cancel(freed, django_capture_on_commit_callbacks, now=soon)
+    offer = WaitlistOffer.objects.get()
+    assert offer.expires_at == soon + timedelta(hours=1)
+    last_moment = offer.expires_at - timedelta(seconds=1)
+    assert waitlist.offer_claim(
+        actor=None, offer_id=offer.public_id, appointment=waiting, now=last_moment
+    ).starts_at == at(9)
 
 
 def test_a_slot_too_soon_to_hold_is_not_offered(office, django_capture_on_commit_callbacks):

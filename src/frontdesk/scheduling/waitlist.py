@@ -23,14 +23,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
-from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
+from frontdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
 
 from . import policies
-from .availability import MAX_RADIUS_MILES, Need, booking_window_end, office_slots, resources_for_slot
+from .availability import MAX_RADIUS_MILES, MAX_RANGE_DAYS, Need, booking_window_end, office_slots, resources_for_slot
 from .models import (
     WAITLIST_ACTIVE,
     Appointment,
@@ -46,9 +46,10 @@ from .services import appointment_reschedule, subject_of
 
 logger = logging.getLogger(__name__)
 
-# An offer is kept this long, or a quarter of the time left before the slot when that is shorter (a
-# slot tomorrow morning cannot wait two hours for each of several people), but never less than the
-# shortest hold: a slot too soon for that is not offered (the office fills it with a walk-in).
+# An offer is kept this long, or half the time left until the slot stops being bookable (its start less
+# the service's lead time) when that is shorter, so that a taken offer is always still bookable and the
+# next person still has time; never less than the shortest hold: a slot too soon for that is not
+# offered (the office fills it with a walk-in).
 OFFER_HOLD = timedelta(hours=2)
 SHORTEST_HOLD = timedelta(minutes=15)
 MAX_OFFICES = 10
@@ -56,9 +57,10 @@ SWEEP_ENTRIES = 200
 PERSON_GROUP = "waitlist.person"
 
 
-def offer_hold(*, starts_at: datetime, now: datetime) -> timedelta | None:
-    """How long an offer for a slot starting at `starts_at` is kept for its person, or None (too soon)."""
-    hold = min(OFFER_HOLD, (starts_at - now) / 4)
+def offer_hold(*, starts_at: datetime, now: datetime, lead: timedelta = timedelta(0)) -> timedelta | None:
+    """How long an offer for a slot starting at `starts_at` (bookable until `lead` before it) is kept for
+    its person, or None when it is too soon to offer."""
+    hold = min(OFFER_HOLD, (starts_at - lead - now) / 2)
     return hold if hold >= SHORTEST_HOLD else None
 
 
@@ -206,7 +208,7 @@ def _make_offer(
     entry: WaitlistEntry, office: Office, starts_at: datetime, *, reason: str, now: datetime
 ) -> WaitlistOffer | None:
     """Offer one slot to one entry, holding its resources, when it is still open for the entry's need."""
-    hold = offer_hold(starts_at=starts_at, now=now)
+    hold = offer_hold(starts_at=starts_at, now=now, lead=timedelta(minutes=entry.service.min_lead_minutes))
     if hold is None:
         return None
     need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.appointment.interpreter_language)
@@ -461,8 +463,13 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
     offered = 0
     with transaction.atomic():
         for entry in _waiting()[:SWEEP_ENTRIES]:
-            if _sweep_entry(entry, now) is not None:
-                offered += 1
+            try:
+                with transaction.atomic():
+                    if _sweep_entry(entry, now) is not None:
+                        offered += 1
+            except DomainError:
+                # A service withdrawn or a need no office can serve any more: this entry waits, the rest go on.
+                logger.warning("The waitlist sweep skipped an entry it could not search for.")
     return {"expired": expired, "ended": ended, "offered": offered}
 
 
@@ -476,7 +483,9 @@ def _sweep_entry(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
             continue
         today = local_today(office, now)
         last = min(
-            entry.appointment.starts_at.astimezone(office.zone).date(), booking_window_end(entry.service, office, now)
+            entry.appointment.starts_at.astimezone(office.zone).date(),
+            booking_window_end(entry.service, office, now),
+            today + timedelta(days=MAX_RANGE_DAYS),
         )
         if last < today:
             continue
