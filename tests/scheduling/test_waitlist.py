@@ -147,6 +147,8 @@ def test_an_offer_cannot_be_taken_by_anyone_else(office, django_capture_on_commi
     join(first)
     cancel(freed, django_capture_on_commit_callbacks)
     offer = WaitlistOffer.objects.get()
+    assert waitlist.open_offer_for(first.person_id, now=NOW) == offer
+    assert waitlist.open_offer_for(stranger.person_id, now=NOW) is None
     with pytest.raises(NotFound):
         waitlist.offer_claim(actor=None, offer_id=offer.public_id, appointment=stranger, now=NOW)
     stranger.refresh_from_db()

@@ -524,6 +524,19 @@ def offer_notify(offer_pk: int) -> None:
     deliver(messages)
 
 
+def open_offer_for(person_id: int, now: datetime | None = None) -> WaitlistOffer | None:
+    """The person's open, unexpired offer (at most one per service; the earliest made first), for a channel
+    that knows the person but not the offer, such as a text-message reply ("1" take, "2" refuse): call
+    `offer_claim` / `offer_decline` with it and `offer.entry.appointment`."""
+    now = now or datetime.now(UTC)
+    return (
+        WaitlistOffer.objects.select_related("entry__appointment", "office")
+        .filter(entry__person_id=person_id, status=OfferStatus.OPEN, expires_at__gt=now)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
 def offer_view(offer: WaitlistOffer, now: datetime) -> dict:
     """What the person is shown about their offer: the one answer both surfaces display."""
     is_open = offer.status == OfferStatus.OPEN and offer.expires_at > now
