@@ -196,6 +196,7 @@ def test_the_per_code_limit_holds_across_clients_and_surfaces(appointment, setti
     assert keys and appointment.code not in keys and "203.0.113.7" not in keys
 
 
+OFFER = "0f0e0d0c-0b0a-4909-8807-060504030201"
 LOOKUP_POSTS = {
     "public:appointment-find": ("/appointment/find/", {"code": "QRTU-VWXY"}),
     "public:accounting": ("/accounting/", {"code": "QRTU-VWXY"}),
@@ -208,13 +209,22 @@ LOOKUP_POSTS = {
     "api:accounting_mine": ("/api/v1/disclosures/accounting/mine", {}),
     "api:accounting_mine_code": ("/api/v1/disclosures/accounting/mine/code", {}),
     "api:accounting_mine_code_verify": ("/api/v1/disclosures/accounting/mine/code/verify", {}),
+    "public:book-details": ("/book/details/", {"first_name": "Ana"}),
+    "public:waitlist-join": ("/appointment/waitlist/", {"zip": "10007"}),
+    "public:waitlist-offer": (f"/waitlist/offer/{OFFER}/", {"code": "QRTU-VWXY"}),
+    "api:waitlist_join": ("/api/v1/waitlist", {}),
+    "api:waitlist_leave": ("/api/v1/waitlist/leave", {}),
+    "api:waitlist_offer_read": ("/api/v1/waitlist/offer", {}),
+    "api:waitlist_offer_claim": ("/api/v1/waitlist/offer/claim", {}),
+    "api:waitlist_offer_decline": ("/api/v1/waitlist/offer/decline", {}),
 }
+URL_ARGS = {"public:waitlist-offer": {"offer_id": OFFER}}
 
 
 def test_every_public_look_up_is_listed():
     assert set(LOOKUP_POSTS) == LOOKUPS
     for name, (path, _) in LOOKUP_POSTS.items():
-        assert reverse(name) == path
+        assert reverse(name, kwargs=URL_ARGS.get(name)) == path
 
 
 @pytest.mark.parametrize("name", sorted(LOOKUP_POSTS))

@@ -37,6 +37,12 @@ PUBLIC_API = {
     "transparency",
     "transparency_csv",
     "transparency_html",
+    # The waitlist: a person's own entry and offers, behind the same code + last name + birth date.
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_offer_read",
+    "waitlist_offer_claim",
+    "waitlist_offer_decline",
 }
 
 

@@ -4,8 +4,11 @@ A person reaches their appointment only with its confirmation code plus their la
 birth, sent in a POST body so none of it lands in URLs or access logs.
 """
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated, Literal
+from uuid import UUID
 
+from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -16,11 +19,12 @@ from frontdesk.core.replicas import reads_from_replica
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
-from frontdesk.scheduling import services
-from frontdesk.scheduling.availability import Need, office_slots, slots_near
+from frontdesk.scheduling import services, waitlist
+from frontdesk.scheduling.availability import MAX_RADIUS_MILES, Need, office_slots, slots_near
 from frontdesk.scheduling.ics import appointment_ics
-from frontdesk.scheduling.models import Service
+from frontdesk.scheduling.models import Appointment, Service, WaitlistEntry, WaitlistOffer
 from frontdesk.scheduling.selectors import appointment_find
+from frontdesk.scheduling.throttle import client_key, lookup_throttle
 
 from .idempotency import idempotent
 from .present import appointment_dict, office_dict, slot_dict
@@ -30,6 +34,7 @@ router = Router(tags=["public"])
 ERRORS = {frozenset({400, 404, 409, 422}): Error}
 # Look-ups by confirmation code may also be locked (403 lookup_locked) or rate-limited (429, Retry-After).
 LOOKUP_ERRORS = {frozenset({400, 403, 404, 409, 422, 429}): Error}
+BOOKING_ERRORS = {frozenset({400, 404, 409, 422, 429}): Error}
 
 
 def office_by_code(code: str) -> Office:
@@ -158,11 +163,15 @@ def book(request: HttpRequest, payload: BookingIn, *, actor, scope: str) -> tupl
 
 @router.post(
     "/appointments",
-    response={201: AppointmentOut, **ERRORS},
+    response={201: AppointmentOut, **BOOKING_ERRORS},
     summary="Book an appointment",
-    description="Send an Idempotency-Key header to make retries safe: a retry returns the first result.",
+    description="Send an Idempotency-Key header to make retries safe: a retry returns the first result. Bookings "
+    "count against the per-client limit of look-ups (429 too_many_attempts, with Retry-After).",
 )
 def appointment_create(request: HttpRequest, payload: BookingIn):
+    # Here, not in the middleware's list: the staff API's booking has the same URL name, and an office's
+    # clerks share one address (docs/adr/0023-fair-waitlist.md).
+    lookup_throttle(client=client_key(get_client_ip_address(request) or ""))
     return Status(*book(request, payload, actor=None, scope="public:appointments"))
 
 
@@ -218,3 +227,168 @@ def appointment_calendar(request: HttpRequest, payload: VerifyIn):
     )
     response["Content-Disposition"] = f'attachment; filename="appointment-{appointment.code}.ics"'
     return response
+
+
+# --- The waitlist (docs/adr/0023-fair-waitlist.md) -------------------------------------------------
+
+
+class WaitlistIn(VerifyIn):
+    zip: str = Field(min_length=5, max_length=10, description="Offices within the radius of this ZIP code")
+    radius_miles: int = Field(ge=1, le=MAX_RADIUS_MILES)
+    mode: Literal["phone", "in_person"]
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(
+        min_length=1, max_length=7, description="Days you can come, 0 = Monday"
+    )
+    earliest: time = Field(description="Earliest start, office local time")
+    latest: time = Field(description="Latest end, office local time")
+
+
+class WaitlistOut(Schema):
+    id: str
+    status: str
+    service: str
+    offices: int = Field(description="How many offices within the radius the entry covers")
+    radius_miles: int
+    mode: str
+    weekdays: list[int]
+    earliest: time
+    latest: time
+    created_at: datetime
+
+
+class OfferIn(VerifyIn):
+    offer: UUID = Field(description="The offer's id, from the link in the message")
+
+
+class OfferOut(Schema):
+    id: str
+    status: str = Field(description="open, claimed, declined, expired or withdrawn")
+    office: str
+    office_name: str
+    mode: str
+    starts_at: datetime
+    ends_at: datetime
+    expires_at: datetime
+
+
+def waitlist_dict(entry: WaitlistEntry) -> dict:
+    return WaitlistOut(
+        id=str(entry.public_id),
+        status=entry.status,
+        service=entry.service.code,
+        offices=len(entry.office_ids),
+        radius_miles=entry.radius_miles,
+        mode=entry.mode,
+        weekdays=entry.weekdays,
+        earliest=entry.earliest_time,
+        latest=entry.latest_time,
+        created_at=entry.created_at,
+    ).model_dump(mode="json")
+
+
+def offer_dict(offer: WaitlistOffer) -> dict:
+    shown = waitlist.offer_view(offer, datetime.now(UTC))
+    return OfferOut(
+        id=str(offer.public_id),
+        status=shown["status"],
+        office=offer.office.code,
+        office_name=offer.office.name,
+        mode=offer.mode,
+        starts_at=offer.starts_at,
+        ends_at=offer.ends_at,
+        expires_at=offer.expires_at,
+    ).model_dump(mode="json")
+
+
+WAITLIST_DESCRIPTION = (
+    "Needs your booking's code, last name and date of birth, like every look-up (limited per client and per "
+    "code; 403 lookup_locked after repeated failures). Waitlist actions are also limited per person (429)."
+)
+
+
+def _verified(payload: VerifyIn) -> Appointment:
+    return appointment_find(**payload.model_dump(include={"code", "last_name", "date_of_birth", "one_time_code"}))
+
+
+@router.post(
+    "/waitlist",
+    response={201: WaitlistOut, **LOOKUP_ERRORS},
+    summary="Ask for an earlier time",
+    description="Join the waitlist for an earlier time of your booked service (one entry per person and service: "
+    "409 already_waiting). " + WAITLIST_DESCRIPTION,
+)
+def waitlist_join(request: HttpRequest, payload: WaitlistIn):
+    appointment = _verified(payload)
+    entry = waitlist.waitlist_join(
+        actor=None,
+        appointment=appointment,
+        wishes=waitlist.Wishes(
+            zip_code=payload.zip,
+            radius_miles=payload.radius_miles,
+            mode=payload.mode,
+            weekdays=tuple(payload.weekdays),
+            earliest=payload.earliest,
+            latest=payload.latest,
+        ),
+    )
+    return Status(201, waitlist_dict(entry))
+
+
+@router.post(
+    "/waitlist/leave",
+    response={200: WaitlistOut, **LOOKUP_ERRORS},
+    summary="Leave the waitlist",
+    description="You keep your appointment. " + WAITLIST_DESCRIPTION,
+)
+def waitlist_leave(request: HttpRequest, payload: VerifyIn):
+    appointment = _verified(payload)
+    entry = waitlist.waitlist_active_for(appointment)
+    if entry is None:
+        raise NotFound("This appointment is not on the waitlist.", code="not_waiting")
+    waitlist.waitlist_withdraw(actor=None, entry=entry)
+    entry.refresh_from_db()
+    return waitlist_dict(entry)
+
+
+def _own_offer(payload: OfferIn) -> tuple[Appointment, WaitlistOffer]:
+    appointment = _verified(payload)
+    offer = WaitlistOffer.objects.select_related("office", "entry").filter(public_id=payload.offer).first()
+    if offer is None or offer.entry.person_id != appointment.person_id:
+        raise NotFound("We found no such offer for you.", code="offer_not_found")
+    return appointment, offer
+
+
+@router.post(
+    "/waitlist/offer",
+    response={200: OfferOut, **LOOKUP_ERRORS},
+    summary="See a time offered to you",
+    description="404 offer_not_found for an offer that is not yours. " + WAITLIST_DESCRIPTION,
+)
+def waitlist_offer_read(request: HttpRequest, payload: OfferIn):
+    return offer_dict(_own_offer(payload)[1])
+
+
+@router.post(
+    "/waitlist/offer/claim",
+    response={200: AppointmentOut, **LOOKUP_ERRORS},
+    summary="Take a time offered to you",
+    description="Moves your appointment to the offered time (same code). 409 offer_closed when it was taken, "
+    "refused or has expired; 409 slot_taken if the time was lost. " + WAITLIST_DESCRIPTION,
+)
+def waitlist_offer_claim(request: HttpRequest, payload: OfferIn):
+    appointment, offer = _own_offer(payload)
+    return appointment_dict(waitlist.offer_claim(actor=None, offer_id=offer.public_id, appointment=appointment))
+
+
+@router.post(
+    "/waitlist/offer/decline",
+    response={200: OfferOut, **LOOKUP_ERRORS},
+    summary="Refuse a time offered to you",
+    description="You keep your appointment and your place in line; the time goes to the next person. "
+    + WAITLIST_DESCRIPTION,
+)
+def waitlist_offer_decline(request: HttpRequest, payload: OfferIn):
+    appointment, offer = _own_offer(payload)
+    waitlist.offer_decline(actor=None, offer_id=offer.public_id, appointment=appointment)
+    offer.refresh_from_db()
+    return offer_dict(offer)

@@ -24,6 +24,7 @@ from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
 from frontdesk.scheduling.replies import reply_markers
+from frontdesk.scheduling.waitlist import appointments_from_waitlist
 
 from .forms import (
     AppointmentActionForm,
@@ -194,6 +195,10 @@ def schedule(request: HttpRequest) -> HttpResponse:
     replied = reply_markers(appointments)  # "Confirmed by reply" / "Cancelled by reply"
     for a in appointments:
         by_code[a.code]["replied"] = replied.get(a.pk, "")
+    # Which times were taken from the waitlist: a marker on the row (docs/adr/0023-fair-waitlist.md).
+    codes = {a.id: a.code for a in appointments}
+    for appointment_id in appointments_from_waitlist(list(codes)):
+        by_code[codes[appointment_id]]["from_waitlist"] = True
     view = form.cleaned_data.get("show", "") if loaded else ""
     rows = [by_code[a.code] for a in appointments if _shown(a, view)]
     shown = {row["code"] for row in rows}

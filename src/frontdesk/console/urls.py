@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from . import audit_views, auth_views, manage_views, office_views, privacy_views, staff_views, token_views, views
+from . import (
+    audit_views,
+    auth_views,
+    manage_views,
+    office_views,
+    privacy_views,
+    staff_views,
+    token_views,
+    views,
+    waitlist_views,
+)
 
 app_name = "console"
 
@@ -16,6 +26,7 @@ urlpatterns = [
     path("appointments/action/", office_views.appointment_action, name="appointment-action"),
     path("appointments/find/", office_views.appointment_find, name="appointment-find"),
     path("appointments/reschedule/", office_views.appointment_reschedule, name="appointment-reschedule"),
+    path("waitlist/add/", waitlist_views.waitlist_add, name="waitlist-add"),
     path("queue/", office_views.queue, name="queue"),
     path("queue/add/", office_views.queue_add, name="queue-add"),
     path("queue/update/", office_views.queue_update, name="queue-update"),

@@ -38,6 +38,8 @@ RESOURCE_HOLD = "scheduling.ResourceHold"
 REMINDER = "scheduling.Reminder"
 REPLY_LINK = "scheduling.ReplyLink"
 REMINDER_REPLY = "scheduling.ReminderReply"
+WAITLIST_ENTRY = "scheduling.WaitlistEntry"
+WAITLIST_OFFER = "scheduling.WaitlistOffer"
 
 FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
     PERSON: {
@@ -128,6 +130,38 @@ FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
         "action": frozenset({C.APPOINTMENT_SCHEDULE}),
         "channel": frozenset({C.CONTACT_DETAILS}),
         "created_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+    },
+    # Asking for an earlier time says where the person can travel and when they are free.
+    WAITLIST_ENTRY: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "public_id": frozenset({C.RECORD_METADATA}),
+        "person": frozenset({C.RECORD_METADATA}),
+        "service": frozenset({C.APPOINTMENT_REASON}),
+        "appointment": frozenset({C.RECORD_METADATA}),
+        "office_ids": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "radius_miles": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "mode": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "weekdays": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "earliest_time": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "latest_time": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "status": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "created_by": frozenset({C.RECORD_METADATA}),
+        "created_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "ended_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+    },
+    WAITLIST_OFFER: {
+        "id": frozenset({C.RECORD_METADATA}),
+        "public_id": frozenset({C.RECORD_METADATA}),
+        "entry": frozenset({C.RECORD_METADATA}),
+        "office": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "mode": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "starts_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "ends_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "expires_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "reason": frozenset({C.RECORD_METADATA}),
+        "status": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "created_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "decided_at": frozenset({C.APPOINTMENT_SCHEDULE}),
     },
 }
 

@@ -89,6 +89,12 @@ def reminders_sweep(now: dt.datetime, last: dt.datetime | None) -> Counts:
     return sweep(now=now)
 
 
+def waitlist_sweep(now: dt.datetime, last: dt.datetime | None) -> Counts:
+    from frontdesk.scheduling.waitlist import waitlist_sweep as sweep
+
+    return sweep(now=now)
+
+
 def sign_offs_expire(now: dt.datetime, last: dt.datetime | None) -> Counts:
     from frontdesk.disclosures.services import sign_offs_expire as expire
 
@@ -153,6 +159,7 @@ DAY = dt.timedelta(days=1)
 JOBS: tuple[Job, ...] = (
     Job("ledger_checkpoint", MINUTE, "Sign a ledger checkpoint if the tree grew", ledger_checkpoint),
     Job("reminders_sweep", 5 * MINUTE, "Queue reminders that were due but never went out", reminders_sweep),
+    Job("waitlist_sweep", MINUTE, "Expire waitlist offers, pass their times on, offer new times", waitlist_sweep),
     Job("sign_offs_expire", HOUR, "Void expired disclosure sign-offs and re-evaluate", sign_offs_expire),
     Job("requests_expire", HOUR, "Expire disclosure requests idle past the limit", requests_expire),
     Job("role_changes_expire", HOUR, "Expire privileged role grants nobody approved in time", role_changes_expire),

@@ -4,7 +4,7 @@ Every name here has an access rule in frontdesk/console/access.py (deny by defau
 
 from django.urls import path
 
-from . import reply_views, views
+from . import reply_views, views, waitlist_views
 
 app_name = "public"
 
@@ -22,6 +22,8 @@ urlpatterns = [
     path("appointment/cancel/", views.appointment_cancel, name="appointment-cancel"),
     path("appointment/reschedule/", views.appointment_reschedule, name="appointment-reschedule"),
     path("appointment/forget/", views.appointment_forget, name="appointment-forget"),
+    path("appointment/waitlist/", waitlist_views.waitlist_join, name="waitlist-join"),
+    path("waitlist/offer/<uuid:offer_id>/", waitlist_views.waitlist_offer, name="waitlist-offer"),
     path("accounting/", views.accounting, name="accounting"),
     path("accounting/code/", views.accounting_code, name="accounting-code"),
     path("accounting/code/enter/", views.accounting_verify, name="accounting-verify"),

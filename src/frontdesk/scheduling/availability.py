@@ -26,7 +26,7 @@ from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Absence, Office, Resource, ResourceKind
 
 from .languages import SIGN_LANGUAGE, is_known
-from .models import Mode, ResourceHold, Service
+from .models import Mode, OfferHold, ResourceHold, Service
 
 CHUNK_DAYS = 7
 MAX_RANGE_DAYS = 120
@@ -118,7 +118,8 @@ _EPOCH = {
 def busy_intervals(
     resource_ids: list[int], first: datetime, last: datetime, ignore_appointment_id: int | None = None
 ) -> list[tuple[int, int, int]]:
-    """(resource id, start, end) in epoch seconds for active holds and absences overlapping [first, last).
+    """(resource id, start, end) in epoch seconds for active holds, absences and the holds of open
+    waitlist offers (the offered time is kept for its person: docs/adr/0023) overlapping [first, last).
 
     The search's hot path: one hand-written query, with the database turning instants into epoch
     seconds, costs a fraction of the ORM's query building and per-row datetime conversion.
@@ -128,17 +129,21 @@ def busy_intervals(
     epoch = _EPOCH[connection.vendor]
     ids = ", ".join(["%s"] * len(resource_ids))
     hold_table, absence_table = ResourceHold._meta.db_table, Absence._meta.db_table
+    offer_table = OfferHold._meta.db_table
     ignore = "AND appointment_id <> %s" if ignore_appointment_id is not None else ""
     sql = (
         f"SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} FROM {hold_table} "  # noqa: S608
         f"WHERE resource_id IN ({ids}) AND active AND starts_at < %s AND ends_at > %s {ignore} "
         f"UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} FROM {absence_table} "
-        f"WHERE resource_id IN ({ids}) AND starts_at < %s AND ends_at > %s"
+        f"WHERE resource_id IN ({ids}) AND starts_at < %s AND ends_at > %s "
+        f"UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} FROM {offer_table} "
+        f"WHERE resource_id IN ({ids}) AND active AND starts_at < %s AND ends_at > %s"
     )
     adapt = connection.ops.adapt_datetimefield_value
     params: list = [*resource_ids, adapt(last), adapt(first)]
     if ignore_appointment_id is not None:
         params.append(ignore_appointment_id)
+    params += [*resource_ids, adapt(last), adapt(first)]
     params += [*resource_ids, adapt(last), adapt(first)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -297,3 +297,98 @@ class ReminderReply(models.Model):
 
     def __str__(self) -> str:
         return f"reply {self.action}"
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Offered a time"
+    FULFILLED = "fulfilled", "Moved to an earlier time"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class WaitlistEntry(models.Model):
+    """A person's request for an earlier time than the appointment they hold (docs/adr/0023-fair-waitlist.md).
+
+    Entries are served in order of `created_at`. The ZIP the person gave is not kept: only the offices it
+    put within the radius. One active entry per person and service, enforced by the database.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="waitlist_entries")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="waitlist_entries")
+    office_ids = models.JSONField(default=list)
+    radius_miles = models.PositiveSmallIntegerField()
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    weekdays = models.JSONField(default=list)  # 0 = Monday, in the office's local calendar
+    earliest_time = models.TimeField()
+    latest_time = models.TimeField()
+    status = models.CharField(max_length=10, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="waitlist_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "service"],
+                condition=models.Q(status__in=["waiting", "offered"]),
+                name="waitlist_one_active_per_person_service",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"waitlist entry {self.public_id}"
+
+
+class OfferStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLAIMED = "claimed", "Taken"
+    DECLINED = "declined", "Declined"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class WaitlistOffer(models.Model):
+    """A freed time offered to one waitlist entry, held for it until `expires_at`. Only its person can take it."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="offers")
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reason = models.CharField(max_length=16)  # what freed the time: cancelled, rescheduled, declined, expired, sweep
+    status = models.CharField(max_length=10, choices=OfferStatus.choices, default=OfferStatus.OPEN)
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="offer_status_expires")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entry"], condition=models.Q(status="open"), name="waitlist_one_open_offer_per_entry"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"waitlist offer {self.public_id}"
+
+
+class OfferHold(models.Model):
+    """A resource kept free for an open offer: availability counts it busy, so the offered time is not
+    bookable by anyone else while the offer runs (it is released on claim, refusal, expiry)."""
+
+    offer = models.ForeignKey(WaitlistOffer, on_delete=models.CASCADE, related_name="holds")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["resource", "starts_at"], name="offer_hold_resource_start")]

@@ -46,6 +46,9 @@ TEXTS = {
         "no_appointment": "We found no upcoming appointment for this number. Visit {site}",
         "refused": "This appointment can no longer be changed by text. Please call the office.",
         "no_offer": "No offer is waiting for you.",
+        "offer_taken": "Done: your appointment {code} is moved to the earlier time. Details: {site}",
+        "offer_declined": "You keep your appointment and your place on the waitlist.",
+        "offer_gone": "That time is no longer available. You keep your appointment and your place.",
     },
     "es": {
         "confirmed": "Gracias: su cita {code} está confirmada.",
@@ -56,6 +59,9 @@ TEXTS = {
         "no_appointment": "No encontramos una cita próxima para este número. Visite {site}",
         "refused": "Esta cita ya no se puede cambiar por mensaje de texto. Llame a la oficina.",
         "no_offer": "No tiene ninguna oferta pendiente.",
+        "offer_taken": "Listo: su cita {code} pasó a la hora más temprana. Detalles: {site}",
+        "offer_declined": "Conserva su cita y su lugar en la lista de espera.",
+        "offer_gone": "Esa hora ya no está disponible. Conserva su cita y su lugar.",
     },
 }
 
@@ -230,8 +236,24 @@ def _start(reply: Reply) -> str:
     return reply_text("started", reply.language)
 
 
-def _no_offer(reply: Reply) -> str:
-    return reply_text("no_offer", reply.language)
+def _offer(reply: Reply) -> str:
+    """ "1" takes the waitlist offer texted to this number, "2" refuses it. A text from the number on file
+    proves what a one-time code sent there would (docs/adr/0024-reminders-people-can-answer.md)."""
+    from .waitlist import offer_claim, offer_decline, offer_texted_to  # the waitlist moves bookings itself
+
+    offer = offer_texted_to(reply.sender, reply.now)
+    if offer is None:
+        return reply_text("no_offer", reply.language)
+    language = offer.entry.person.preferred_language
+    appointment = offer.entry.appointment
+    try:
+        if reply.word == "1":
+            moved = offer_claim(actor=None, offer_id=offer.public_id, appointment=appointment, now=reply.now)
+            return reply_text("offer_taken", language, code=moved.code)
+        offer_decline(actor=None, offer_id=offer.public_id, appointment=appointment, now=reply.now)
+    except DomainError:
+        return reply_text("offer_gone", language)  # the refusal is on the ledger, from the waitlist
+    return reply_text("offer_declined", language)
 
 
 def _help(reply: Reply) -> str:
@@ -243,7 +265,7 @@ register_reply_handler(CANCEL_WORDS, _cancel)
 register_reply_handler(STOP_WORDS, _stop)
 register_reply_handler(START_WORDS, _start)
 register_reply_handler(HELP_WORDS, _help)
-register_reply_handler(OFFER_WORDS, _no_offer)
+register_reply_handler(OFFER_WORDS, _offer)
 
 
 def keyword(body: str) -> str:

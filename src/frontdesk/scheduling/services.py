@@ -148,6 +148,15 @@ def _queue_reminder(appointment: Appointment) -> None:
     schedule_reminder(appointment)
 
 
+def _offer_to_waitlist(
+    appointment: Appointment, *, starts_at: datetime, office_id: int, reason: str, now: datetime
+) -> None:
+    # After commit, the freed time goes to the first matching person on the waitlist (waitlist.py).
+    from .waitlist import appointment_time_freed
+
+    appointment_time_freed(appointment, starts_at=starts_at, office_id=office_id, reason=reason, now=now)
+
+
 def appointment_book(
     *,
     actor,
@@ -257,6 +266,7 @@ def appointment_reschedule(
         )
         bookable_time_check(office=target_office, need=need, starts_at=starts_at, now=now)
         old = {"starts_at": appointment.starts_at.isoformat(), "office": appointment.office.code}
+        freed = (appointment.starts_at, appointment.office_id)
         _release(appointment)
         appointment.office = target_office
         appointment.mode = need.mode
@@ -277,6 +287,7 @@ def appointment_reschedule(
             },
         )
         _queue_reminder(appointment)
+        _offer_to_waitlist(appointment, starts_at=freed[0], office_id=freed[1], reason="rescheduled", now=now)
     return appointment
 
 
@@ -308,6 +319,14 @@ def _transition(*, actor, appointment: Appointment, to: str, event: str, now: da
         appointment.save()
         if to in (Status.CANCELLED, Status.NO_SHOW, Status.COMPLETED):
             _release(appointment)  # frees staff early for walk-ins
+        if to == Status.CANCELLED:
+            _offer_to_waitlist(
+                appointment,
+                starts_at=appointment.starts_at,
+                office_id=appointment.office_id,
+                reason="cancelled",
+                now=now,
+            )
         event_append(
             type=event,
             actor=actor,

@@ -1,0 +1,578 @@
+"""A fair waitlist: an earlier time, when one frees, goes to the first person who asked for it.
+
+A person who holds a booking asks for an earlier time (online, or by phone through a clerk): offices
+within a radius, the days and hours they can make, in person or by phone. Their interpreter language
+and companion come with the booking. When a time frees (a cancellation, a reschedule, a refused or
+expired offer) or appears (a new shift or interpreter, found by the periodic sweep), it is offered to
+the first matching entry in order of request and kept for that person for a while: the resources it
+needs are held (`OfferHold`), so no one else can book it meanwhile. Only that person can take it, after
+the same verification as any look-up (code, last name, birth date); taking it moves their booking in one
+transaction. Every offer, claim, refusal and expiry is on the ledger under the person's pseudonym.
+See docs/adr/0023-fair-waitlist.md.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
+
+from frontdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
+from frontdesk.ledger.services import event_append
+from frontdesk.offices.calendar import local_today
+from frontdesk.offices.geo import offices_near
+from frontdesk.offices.models import Office
+
+from . import policies
+from .availability import MAX_RADIUS_MILES, MAX_RANGE_DAYS, Need, booking_window_end, office_slots, resources_for_slot
+from .models import (
+    WAITLIST_ACTIVE,
+    Appointment,
+    OfferHold,
+    OfferStatus,
+    Status,
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistStatus,
+)
+from .one_time_codes import Message, contact_address, deliver
+from .services import appointment_reschedule, subject_of
+from .sms import address_key
+
+logger = logging.getLogger(__name__)
+
+# An offer is kept this long, or half the time left until the slot stops being bookable (its start less
+# the service's lead time) when that is shorter, so that a taken offer is always still bookable and the
+# next person still has time; never less than the shortest hold: a slot too soon for that is not
+# offered (the office fills it with a walk-in).
+OFFER_HOLD = timedelta(hours=2)
+SHORTEST_HOLD = timedelta(minutes=15)
+MAX_OFFICES = 10
+SWEEP_ENTRIES = 200
+PERSON_GROUP = "waitlist.person"
+
+
+def offer_hold(*, starts_at: datetime, now: datetime, lead: timedelta = timedelta(0)) -> timedelta | None:
+    """How long an offer for a slot starting at `starts_at` (bookable until `lead` before it) is kept for
+    its person, or None when it is too soon to offer."""
+    hold = min(OFFER_HOLD, (starts_at - lead - now) / 2)
+    return hold if hold >= SHORTEST_HOLD else None
+
+
+def person_rate() -> str:
+    return getattr(settings, "FRONTDESK_WAITLIST_RATE_PERSON", "20/h")
+
+
+def public_base_url() -> str:
+    return getattr(settings, "FRONTDESK_PUBLIC_BASE_URL", "http://localhost:8000")
+
+
+def person_throttle(person_id: int) -> None:
+    """Count one waitlist action (join, claim, refusal) of one person, from any client; 429 past the limit
+    (`FRONTDESK_WAITLIST_RATE_PERSON`). The per-client limit is the look-up middleware's (ADR 0018)."""
+    from frontdesk.core.crypto import keyed_digest
+
+    key = keyed_digest("waitlist-person", str(person_id))
+    usage = get_usage(None, group=PERSON_GROUP, key=lambda _g, _r: key, rate=person_rate(), increment=True)
+    if usage is None or usage["should_limit"]:
+        wait = max(int(usage["time_left"]), 1) if usage else 60
+        minutes = -(-wait // 60)
+        raise TooManyAttempts(
+            f"Too many tries. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", retry_after=wait
+        )
+
+
+def _purpose(actor) -> str:
+    return "book_for_person" if getattr(actor, "is_authenticated", False) else "self_service"
+
+
+@dataclass(frozen=True)
+class Wishes:
+    """What a person can make: offices within a radius of a ZIP, a mode, weekdays and local hours."""
+
+    zip_code: str
+    radius_miles: int
+    mode: str
+    weekdays: tuple[int, ...]
+    earliest: time
+    latest: time
+
+    def check(self) -> None:
+        if not 1 <= self.radius_miles <= MAX_RADIUS_MILES:
+            raise ValidationFailed(f"Choose a radius between 1 and {MAX_RADIUS_MILES} miles.", field="radius_miles")
+        if not self.weekdays or any(d not in range(7) for d in self.weekdays):
+            raise ValidationFailed("Choose at least one day of the week.", field="weekdays")
+        if self.earliest >= self.latest:
+            raise ValidationFailed("The earliest time must be before the latest time.", field="latest")
+
+
+def waitlist_join(*, actor, appointment: Appointment, wishes: Wishes, now: datetime | None = None) -> WaitlistEntry:
+    """Put the holder of a booked appointment on the waitlist for an earlier time of the same service.
+
+    The person (after a verified look-up) or a clerk of the appointment's office (on the phone with the
+    person) may do it. One active entry per person and service (a database constraint): a second
+    request is refused with 409 `already_waiting`, it does not jump the queue.
+    """
+    now = now or datetime.now(UTC)
+    if getattr(actor, "is_authenticated", False) and not policies.can_run_office_day(actor, appointment.office):
+        raise PermissionDenied("You can add to the waitlist only callers booked at your own office.")
+    wishes.check()
+    appointment = Appointment.objects.select_related("office", "service", "person").get(pk=appointment.pk)
+    if appointment.status != Status.BOOKED or appointment.starts_at <= now:
+        raise Conflict(
+            "Only a booked appointment that has not started can wait for an earlier time.", code="not_waitable"
+        )
+    # Validates the mode against the service (a service that must be done in person, an interpreter...).
+    Need(service=appointment.service, mode=wishes.mode, interpreter_language=appointment.interpreter_language)
+    nearby = [oid for oid, _miles in offices_near(wishes.zip_code, wishes.radius_miles)][:MAX_OFFICES]
+    if not nearby:
+        raise ValidationFailed(f"No office is within {wishes.radius_miles} miles of that ZIP code.", field="zip")
+    person_throttle(appointment.person_id)
+    try:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.create(
+                person=appointment.person,
+                service=appointment.service,
+                appointment=appointment,
+                office_ids=nearby,
+                radius_miles=wishes.radius_miles,
+                mode=wishes.mode,
+                weekdays=sorted(set(wishes.weekdays)),
+                earliest_time=wishes.earliest,
+                latest_time=wishes.latest,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_at=now,
+            )
+            event_append(
+                type="scheduling.waitlist.joined",
+                actor=actor,
+                purpose=_purpose(actor),
+                subjects=[subject_of(appointment.person)],
+                refs={"entry": str(entry.public_id), "service": appointment.service.code, "offices": len(nearby)},
+            )
+    except IntegrityError:
+        raise Conflict(
+            "You are already on the waitlist for this service. You keep your place.", code="already_waiting"
+        ) from None
+    return entry
+
+
+def waitlist_active_for(appointment: Appointment) -> WaitlistEntry | None:
+    return WaitlistEntry.objects.filter(appointment=appointment, status__in=WAITLIST_ACTIVE).first()
+
+
+def waitlist_withdraw(*, actor, entry: WaitlistEntry, now: datetime | None = None, why: str = "withdrawn") -> None:
+    """Take an entry off the waitlist; an open offer it had is withdrawn and its time passed on."""
+    now = now or datetime.now(UTC)
+    with transaction.atomic():
+        entry = WaitlistEntry.objects.select_for_update().select_related("person").get(pk=entry.pk)
+        if entry.status not in WAITLIST_ACTIVE:
+            return
+        for offer in WaitlistOffer.objects.select_for_update().filter(entry=entry, status=OfferStatus.OPEN):
+            _close(offer, OfferStatus.WITHDRAWN, now)
+            _pass_on_commit(offer, "withdrawn", now)
+        entry.status = WaitlistStatus.WITHDRAWN
+        entry.ended_at = now
+        entry.save(update_fields=["status", "ended_at"])
+        event_append(
+            type="scheduling.waitlist.withdrawn",
+            actor=actor,
+            purpose=_purpose(actor),
+            subjects=[subject_of(entry.person)],
+            refs={"entry": str(entry.public_id), "why": why},
+        )
+
+
+# --- Offers ----------------------------------------------------------------------------------------
+
+
+def _fits(entry: WaitlistEntry, office: Office, starts_at: datetime, ends_at: datetime) -> bool:
+    local_start, local_end = starts_at.astimezone(office.zone), ends_at.astimezone(office.zone)
+    return (
+        office.id in entry.office_ids
+        and local_start.weekday() in entry.weekdays
+        and entry.earliest_time <= local_start.time()
+        and local_end.time() <= entry.latest_time
+        and local_end.date() == local_start.date()
+        and entry.appointment.status == Status.BOOKED
+        and starts_at < entry.appointment.starts_at
+    )
+
+
+def _make_offer(
+    entry: WaitlistEntry, office: Office, starts_at: datetime, *, reason: str, now: datetime
+) -> WaitlistOffer | None:
+    """Offer one slot to one entry, holding its resources, when it is still open for the entry's need."""
+    hold = offer_hold(starts_at=starts_at, now=now, lead=timedelta(minutes=entry.service.min_lead_minutes))
+    if hold is None:
+        return None
+    need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.appointment.interpreter_language)
+    resources = resources_for_slot(office=office, need=need, starts_at=starts_at, now=now)
+    if resources is None:
+        return None
+    ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+    offer = WaitlistOffer.objects.create(
+        entry=entry,
+        office=office,
+        mode=entry.mode,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        expires_at=now + hold,
+        reason=reason,
+        created_at=now,
+    )
+    OfferHold.objects.bulk_create(
+        OfferHold(offer=offer, resource_id=rid, starts_at=starts_at, ends_at=ends_at) for rid in resources
+    )
+    entry.status = WaitlistStatus.OFFERED
+    entry.save(update_fields=["status"])
+    event_append(
+        type="scheduling.waitlist.offered",
+        actor=None,
+        purpose="run_schedule",
+        subjects=[subject_of(entry.person)],
+        refs={
+            "entry": str(entry.public_id),
+            "offer": str(offer.public_id),
+            "office": office.code,
+            "reason": reason,
+            "expires_at": offer.expires_at.isoformat(),
+        },
+    )
+    transaction.on_commit(lambda: offer_notify(offer.pk), robust=True)
+    return offer
+
+
+def _waiting() -> list[WaitlistEntry]:
+    return list(
+        WaitlistEntry.objects.select_for_update(of=("self",))
+        .filter(status=WaitlistStatus.WAITING)
+        .select_related("appointment", "service", "person")
+        .order_by("created_at", "id")
+    )
+
+
+def time_freed(*, office: Office, starts_at: datetime, reason: str, now: datetime | None = None) -> list[WaitlistOffer]:
+    """Offer a time that just became free at an office to the first matching waiting entries, in order
+    of request, one offer per entry, for as many as the freed resources can serve. An entry that already
+    had an offer for this very time (refused or let expire) is passed over."""
+    now = now or datetime.now(UTC)
+    made: list[WaitlistOffer] = []
+    with transaction.atomic():
+        had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+        for entry in _waiting():
+            if entry.id in had:
+                continue
+            ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+            if not _fits(entry, office, starts_at, ends_at):
+                continue
+            offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
+            if offer is not None:
+                made.append(offer)
+    return made
+
+
+def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime) -> None:
+    try:
+        time_freed(office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now)
+    except Exception:
+        # The cancellation is committed; the periodic sweep offers the time if this failed.
+        logger.exception("Offering a freed time to the waitlist failed.")
+
+
+def _pass_on_commit(offer: WaitlistOffer, reason: str, now: datetime) -> None:
+    office_id, starts_at = offer.office_id, offer.starts_at
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
+
+
+def appointment_time_freed(
+    appointment: Appointment, *, starts_at: datetime, office_id: int, reason: str, now: datetime
+) -> None:
+    """Called by the scheduling services inside their transaction when a booking lets a time go: after
+    commit, the time is offered to the waitlist. A cancelled booking also leaves the waitlist."""
+    if appointment.status == Status.CANCELLED:
+        entry = waitlist_active_for(appointment)
+        if entry is not None:
+            waitlist_withdraw(actor=None, entry=entry, why="cancelled", now=now)
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
+
+
+def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
+    offer.status = status
+    offer.decided_at = now
+    offer.save(update_fields=["status", "decided_at"])
+    OfferHold.objects.filter(offer=offer, active=True).update(active=False)
+
+
+def _offer_for(offer_id: UUID | str, appointment: Appointment) -> WaitlistOffer:
+    """The offer, locked, when it belongs to the person whose appointment was verified; else 404, the same
+    answer for a made-up offer and for someone else's (an offer cannot be passed on)."""
+    offer = (
+        WaitlistOffer.objects.select_for_update(of=("self",))
+        .select_related("entry", "entry__person", "entry__appointment", "office")
+        .filter(public_id=offer_id)
+        .first()
+    )
+    if offer is None or offer.entry.person_id != appointment.person_id:
+        raise NotFound("We found no such offer for you.", code="offer_not_found")
+    return offer
+
+
+def _expire_if_due(offer_id: UUID | str, now: datetime) -> None:
+    # Lazy expiry: an offer past its time is closed on read too, not only by the periodic job.
+    due = WaitlistOffer.objects.filter(public_id=offer_id, status=OfferStatus.OPEN, expires_at__lte=now).first()
+    if due is not None:
+        offers_expire(now=now, only=due.pk)
+
+
+def offer_claim(*, actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """Take an offered time: the person's booking moves to it, in one transaction with the offer's close.
+
+    `appointment` must come from a verified look-up (`selectors.appointment_find`) or from staff of its
+    office; the offer must be this person's, open and unexpired. Two claims at once: the offer row is
+    locked, the second sees it taken (409 `offer_closed`). If someone else's booking got the resources
+    first (possible only in the instant the offer was made), 409 `slot_taken` and the entry waits again.
+    """
+    now = now or datetime.now(UTC)
+    _expire_if_due(offer_id, now)
+    person_throttle(appointment.person_id)
+    try:
+        with transaction.atomic():
+            offer = _offer_for(offer_id, appointment)
+            if offer.status != OfferStatus.OPEN:
+                raise Conflict("This offer is no longer open.", code="offer_closed")
+            entry = offer.entry
+            _close(offer, OfferStatus.CLAIMED, now)
+            moved = appointment_reschedule(
+                actor=actor,
+                appointment=entry.appointment,
+                starts_at=offer.starts_at,
+                office=offer.office,
+                mode=offer.mode,
+                now=now,
+            )
+            entry.status = WaitlistStatus.FULFILLED
+            entry.ended_at = now
+            entry.save(update_fields=["status", "ended_at"])
+            event_append(
+                type="scheduling.waitlist.offer_claimed",
+                actor=actor,
+                purpose=_purpose(actor),
+                subjects=[subject_of(entry.person)],
+                refs={
+                    "entry": str(entry.public_id),
+                    "offer": str(offer.public_id),
+                    "appointment": str(moved.public_id),
+                    "office": offer.office.code,
+                },
+            )
+    except Conflict as error:
+        if error.code == "slot_taken":
+            _offer_lost(offer_id, now)
+        raise
+    return moved
+
+
+def _offer_lost(offer_id: UUID | str, now: datetime) -> None:
+    with transaction.atomic():
+        offer = (
+            WaitlistOffer.objects.select_for_update().select_related("entry", "entry__person").get(public_id=offer_id)
+        )
+        if offer.status != OfferStatus.OPEN:
+            return
+        _close(offer, OfferStatus.WITHDRAWN, now)
+        _back_in_line(offer.entry)
+        event_append(
+            type="scheduling.waitlist.offer_withdrawn",
+            actor=None,
+            purpose="run_schedule",
+            subjects=[subject_of(offer.entry.person)],
+            refs={"entry": str(offer.entry.public_id), "offer": str(offer.public_id), "why": "slot_taken"},
+        )
+
+
+def _back_in_line(entry: WaitlistEntry) -> None:
+    """After a refused or expired offer the entry waits again, in its original place."""
+    if entry.status == WaitlistStatus.OFFERED:
+        entry.status = WaitlistStatus.WAITING
+        entry.save(update_fields=["status"])
+
+
+def offer_decline(*, actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> None:
+    """Refuse an offered time: the person keeps their booking and their place; the time goes to the next."""
+    now = now or datetime.now(UTC)
+    _expire_if_due(offer_id, now)
+    person_throttle(appointment.person_id)
+    with transaction.atomic():
+        offer = _offer_for(offer_id, appointment)
+        if offer.status != OfferStatus.OPEN:
+            raise Conflict("This offer is no longer open.", code="offer_closed")
+        _close(offer, OfferStatus.DECLINED, now)
+        _back_in_line(offer.entry)
+        event_append(
+            type="scheduling.waitlist.offer_declined",
+            actor=actor,
+            purpose=_purpose(actor),
+            subjects=[subject_of(offer.entry.person)],
+            refs={"entry": str(offer.entry.public_id), "offer": str(offer.public_id)},
+        )
+        _pass_on_commit(offer, "declined", now)
+
+
+def offers_expire(*, now: datetime | None = None, only: int | None = None) -> int:
+    """Close open offers past their time, put their entries back in line and pass each time on."""
+    now = now or datetime.now(UTC)
+    count = 0
+    with transaction.atomic():
+        due = WaitlistOffer.objects.select_for_update(of=("self",)).select_related("entry", "entry__person")
+        due = due.filter(status=OfferStatus.OPEN, expires_at__lte=now)
+        if only is not None:
+            due = due.filter(pk=only)
+        for offer in due:
+            _close(offer, OfferStatus.EXPIRED, now)
+            _back_in_line(offer.entry)
+            event_append(
+                type="scheduling.waitlist.offer_expired",
+                actor=None,
+                purpose="run_schedule",
+                subjects=[subject_of(offer.entry.person)],
+                refs={"entry": str(offer.entry.public_id), "offer": str(offer.public_id)},
+            )
+            _pass_on_commit(offer, "expired", now)
+            count += 1
+    return count
+
+
+def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """The periodic job: expire offers, end entries whose booking is gone, and offer each waiting entry
+    (in order of request) the earliest open time that fits it. This catches every way a time appears
+    that no service announces: a new shift or interpreter, an absence withdrawn, a failed hand-off."""
+    now = now or datetime.now(UTC)
+    expired = offers_expire(now=now)
+    ended = 0
+    for entry in WaitlistEntry.objects.filter(status__in=WAITLIST_ACTIVE).exclude(
+        appointment__status=Status.BOOKED, appointment__starts_at__gt=now
+    ):
+        waitlist_withdraw(actor=None, entry=entry, now=now, why="booking_ended")
+        ended += 1
+    offered = 0
+    with transaction.atomic():
+        for entry in _waiting()[:SWEEP_ENTRIES]:
+            try:
+                with transaction.atomic():
+                    if _sweep_entry(entry, now) is not None:
+                        offered += 1
+            except DomainError:
+                # A service withdrawn or a need no office can serve any more: this entry waits, the rest go on.
+                logger.warning("The waitlist sweep skipped an entry it could not search for.")
+    return {"expired": expired, "ended": ended, "offered": offered}
+
+
+def _sweep_entry(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
+    need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.appointment.interpreter_language)
+    offices = Office.objects.prefetch_related("hours").in_bulk(entry.office_ids)
+    had = set(entry.offers.values_list("office_id", "starts_at"))
+    for office_id in entry.office_ids:
+        office = offices.get(office_id)
+        if office is None:
+            continue
+        today = local_today(office, now)
+        last = min(
+            entry.appointment.starts_at.astimezone(office.zone).date(),
+            booking_window_end(entry.service, office, now),
+            today + timedelta(days=MAX_RANGE_DAYS),
+        )
+        if last < today:
+            continue
+        for slot in office_slots(office=office, need=need, start=today, end=last, limit=40, now=now):
+            if (office.id, slot.starts_at) in had or not _fits(entry, office, slot.starts_at, slot.ends_at):
+                continue
+            offer = _make_offer(entry, office, slot.starts_at, reason="sweep", now=now)
+            if offer is not None:
+                return offer
+    return None
+
+
+# --- What people and the office see ------------------------------------------------------------------
+
+
+def offer_notify(offer_pk: int) -> None:
+    """Tell the person an earlier time is available, in their language, by email and text message. The
+    message names no service, reason or place: only that a time is waiting and until when."""
+    offer = WaitlistOffer.objects.select_related("entry__person", "office").get(pk=offer_pk)
+    person = offer.entry.person
+    by = offer.expires_at.astimezone(offer.office.zone)
+    with translation.override(person.preferred_language if person.preferred_language in ("en", "es") else "en"):
+        link = public_base_url().rstrip("/") + reverse("public:waitlist-offer", kwargs={"offer_id": offer.public_id})
+        body = _(
+            "An earlier time is available. Sign in with your confirmation code to take it by %(time)s: %(link)s"
+        ) % {
+            "time": by.strftime("%H:%M"),
+            "link": link,
+        }
+        subject = _("An earlier appointment time is available")
+    messages = [
+        Message(channel=channel, address=address, subject=subject, body=body)
+        for channel in ("email", "sms")
+        if (address := contact_address(person, channel))
+    ]
+    deliver(messages)
+
+
+def offer_texted_to(number: str, now: datetime | None = None) -> WaitlistOffer | None:
+    """The earliest open offer whose person has this phone number on file, for a text reply ("1", "2").
+
+    Numbers are compared as keyed hashes, never in a query; open offers are few at any moment."""
+    now = now or datetime.now(UTC)
+    wanted = address_key("sms", number)
+    offers = (
+        WaitlistOffer.objects.select_related("entry__person", "entry__appointment", "office")
+        .filter(status=OfferStatus.OPEN, expires_at__gt=now)
+        .order_by("created_at", "id")
+    )
+    for offer in offers:
+        phone = offer.entry.person.phone
+        if phone and address_key("sms", phone) == wanted:
+            return offer
+    return None
+
+
+def open_offer_for(person_id: int, now: datetime | None = None) -> WaitlistOffer | None:
+    """The person's open, unexpired offer (at most one per service; the earliest made first), for a channel
+    that knows the person but not the offer, such as a text-message reply ("1" take, "2" refuse): call
+    `offer_claim` / `offer_decline` with it and `offer.entry.appointment`."""
+    now = now or datetime.now(UTC)
+    return (
+        WaitlistOffer.objects.select_related("entry__appointment", "office")
+        .filter(entry__person_id=person_id, status=OfferStatus.OPEN, expires_at__gt=now)
+        .order_by("created_at", "id")
+        .first()
+    )
+
+
+def offer_view(offer: WaitlistOffer, now: datetime) -> dict:
+    """What the person is shown about their offer: the one answer both surfaces display."""
+    is_open = offer.status == OfferStatus.OPEN and offer.expires_at > now
+    return {
+        "offer": offer,
+        "open": is_open,
+        "status": OfferStatus.EXPIRED.value if offer.status == OfferStatus.OPEN and not is_open else offer.status,
+    }
+
+
+def appointments_from_waitlist(appointment_ids: list[int]) -> set[int]:
+    """Of these appointments, those whose current time was taken from a waitlist offer (the clerk's marker)."""
+    claimed = WaitlistOffer.objects.filter(
+        status=OfferStatus.CLAIMED, entry__appointment_id__in=appointment_ids
+    ).values_list("entry__appointment_id", "starts_at", "office_id")
+    current = {
+        a.id: (a.starts_at, a.office_id)
+        for a in Appointment.objects.filter(id__in=[c[0] for c in claimed]).only("starts_at", "office_id")
+    }
+    return {aid for aid, starts_at, office_id in claimed if current.get(aid) == (starts_at, office_id)}
