@@ -297,6 +297,8 @@ class ReminderReply(models.Model):
 
     def __str__(self) -> str:
         return f"reply {self.action}"
+
+
 class WaitlistStatus(models.TextChoices):
     WAITING = "waiting", "Waiting"
     OFFERED = "offered", "Offered a time"
