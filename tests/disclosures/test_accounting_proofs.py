@@ -105,9 +105,11 @@ def test_the_api_gives_the_entry_a_proof_the_spec_verifier_accepts(disclosed, wi
 
     seen = AccountingEntry.objects.get(subject_may_see=True)
     event = spec_proof.event_of(response.content)
-    assert event["type"] == "disclosures.request.released"
-    assert event["refs"]["release"] == str(seen.release.public_id)
-    assert pseudonym("person", str(disclosed.person.public_id)) in event["subjects"]
+    # The person's own accounting entry: it names them alone, and no staff member.
+    assert event["type"] == "disclosures.accounting.entered"
+    assert event["refs"]["release"] == str(seen.release.public_id) and event["refs"]["entry"] == str(seen.public_id)
+    assert event["subjects"] == [pseudonym("person", str(disclosed.person.public_id))] == [seen.subject]
+    assert not event["actor"].startswith("staff:")
     bundle = response.json()
     assert bundle["about"] == {
         "accounting_entry": str(seen.public_id),

@@ -17,10 +17,12 @@ from django.core import signing
 from django.db import transaction
 
 from frontdesk.core.errors import Conflict, NotFound, ValidationFailed
+from frontdesk.ledger.models import LedgerEvent
 from frontdesk.ledger.proof import ProofPending, event_proof
 from frontdesk.ledger.services import event_append
 
 from .models import AccountingEntry
+from .services import ACCOUNTING_EVENT
 
 PROOF_TOKEN_SALT = "frontdesk.disclosures.accounting-proof"  # noqa: S105 (a signing namespace, not a secret)
 PROOF_TOKEN_TTL = dt.timedelta(minutes=15)
@@ -56,6 +58,19 @@ class AccountingProof:
         return f"disclosure-proof-{self.entry.disclosed_at:%Y-%m-%d}-{str(self.entry.public_id)[:8]}.json"
 
 
+def entry_event(entry: AccountingEntry) -> LedgerEvent:
+    """The ledger event a person's proof proves: their own accounting entry's event, which names only them.
+
+    Entries recorded before entries had their own events prove the release's event instead (it also
+    shows the releasing staff member and the pseudonyms of others in the packet; ADR 0022)."""
+    own = (
+        LedgerEvent.objects.filter(type=ACCOUNTING_EVENT, event__refs__entry=str(entry.public_id))
+        .order_by("id")
+        .first()
+    )
+    return own or entry.release.ledger_event
+
+
 def accounting_proof(*, token: str) -> AccountingProof:
     """The proof bundle for the entry a download token names (a recorded read by the person).
 
@@ -86,7 +101,7 @@ def accounting_proof(*, token: str) -> AccountingProof:
         "disclosed_at": entry.disclosed_at.isoformat(),
         "release": str(entry.release.public_id),
     }
-    bundle = event_proof(entry.release.ledger_event, about=about)
+    bundle = event_proof(entry_event(entry), about=about)
     if isinstance(bundle, ProofPending):
         raise Conflict(PROOF_PENDING, code="proof_pending")
     with transaction.atomic():

@@ -1275,6 +1275,9 @@ def _released_subject(request: DisclosureRequest, person: SubjectDecision, named
     )
 
 
+ACCOUNTING_EVENT = "disclosures.accounting.entered"
+
+
 def _account(
     *,
     request: DisclosureRequest,
@@ -1325,6 +1328,16 @@ def _account(
             )
         )
     AccountingEntry.objects.bulk_create(rows)
+    for row in rows:
+        # Each person's own entry on the ledger: what their proof bundle proves. It names only them, so
+        # the canonical text handed to them shows no other person and no staff member (ADR 0022).
+        event_append(
+            type=ACCOUNTING_EVENT,
+            actor=None,
+            purpose="disclosure accounting",
+            subjects=[row.subject],
+            refs={"entry": str(row.public_id), "release": str(release.public_id), "request": str(request.public_id)},
+        )
 
 
 # --- Restrictions --------------------------------------------------------------------------------
