@@ -31,7 +31,7 @@ from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 from frontdesk.scheduling.lookup_guard import LookupLocked
-from frontdesk.scheduling.models import Mode, Service
+from frontdesk.scheduling.models import Appointment, Mode, Service
 from frontdesk.scheduling.selectors import appointment_find
 
 from . import booking
@@ -301,25 +301,32 @@ def appointment(request: HttpRequest) -> HttpResponse:
     return render(request, "public/appointment.html", context)
 
 
+def appointment_look_up(request: HttpRequest, form: FindForm) -> tuple[Appointment | None, DomainError | None]:
+    """The site's one look-up by code, last name and birth date (limited and locked by `appointment_find`):
+    the appointment found, remembered for this browser, or the refusal, shown on the form."""
+    if not (form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth")):
+        return None, None
+    data = form.cleaned_data
+    try:
+        found = appointment_find(
+            code=data["code"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            one_time_code=data["one_time_code"],
+        )
+    except DomainError as error:
+        form.add_domain_error(error, message_for(error), field="__all__")
+        return None, error
+    booking.remember_appointment(request, found)
+    return found, None
+
+
 @require_http_methods(["GET", "POST"])
 def appointment_find_view(request: HttpRequest) -> HttpResponse:
     form = FindForm(request.POST if request.method == "POST" else None)
-    refusal: DomainError | None = None
-    if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
-        data = form.cleaned_data
-        try:
-            found = appointment_find(
-                code=data["code"],
-                last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"],
-                one_time_code=data["one_time_code"],
-            )
-        except DomainError as error:
-            refusal = error
-            form.add_domain_error(error, message_for(error), field="__all__")
-        else:
-            booking.remember_appointment(request, found)
-            return redirect("public:appointment")
+    found, refusal = appointment_look_up(request, form)
+    if found is not None:
+        return redirect("public:appointment")
     return _look_up_page(request, "public/appointment_find.html", {"form": form}, refusal)
 
 

@@ -19,13 +19,12 @@ from frontdesk.core.errors import DomainError
 from frontdesk.offices.geo import zip_normalize
 from frontdesk.scheduling import waitlist
 from frontdesk.scheduling.models import Mode, OfferStatus, WaitlistOffer
-from frontdesk.scheduling.selectors import appointment_find
 
 from . import booking
 from .errors import message_for
 from .fields import UswdsForm
 from .forms import FindForm
-from .views import _appointment_context, _look_up_page, mode_label
+from .views import _appointment_context, _look_up_page, appointment_look_up, mode_label
 
 RADII = (10, 25, 50, 100)
 HOURS = [(time(h), f"{h:02d}:00") for h in range(7, 20)]
@@ -190,24 +189,11 @@ def waitlist_offer(request: HttpRequest, offer_id) -> HttpResponse:
 def _verify(request: HttpRequest, offer: WaitlistOffer) -> HttpResponse:
     """The look-up every offer needs first: code, last name, birth date (limited and locked as ever)."""
     form = FindForm(request.POST if request.method == "POST" else None)
-    refusal: DomainError | None = None
-    if form.is_bound and form.is_valid() and form.cleaned_data.get("date_of_birth"):
-        data = form.cleaned_data
-        try:
-            found = appointment_find(
-                code=data["code"],
-                last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"],
-                one_time_code=data["one_time_code"],
-            )
-        except DomainError as error:
-            refusal = error
-            form.add_domain_error(error, message_for(error), field="__all__")
+    found, refusal = appointment_look_up(request, form)
+    if found is not None:
+        if found.person_id != offer.entry.person_id:
+            # The same answer as a wrong code: an offer cannot be passed on, or probed.
+            form.add_error(None, str(MESSAGES["offer_not_found"]))
         else:
-            booking.remember_appointment(request, found)
-            if found.person_id != offer.entry.person_id:
-                # The same answer as a wrong code: an offer cannot be passed on, or probed.
-                form.add_error(None, str(MESSAGES["offer_not_found"]))
-            else:
-                return redirect("public:waitlist-offer", offer_id=offer.public_id)
+            return redirect("public:waitlist-offer", offer_id=offer.public_id)
     return _look_up_page(request, "public/waitlist_verify.html", {"form": form, "offer": offer}, refusal)
