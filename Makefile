@@ -94,4 +94,4 @@ messages: install
 
 lint: install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check src/frontdesk/api src/frontdesk/core src/frontdesk/accounts src/frontdesk/offices src/frontdesk/scheduling
+	$(VENV)/bin/ruff format --check .

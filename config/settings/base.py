@@ -57,7 +57,8 @@ FRONTDESK_LEDGER_ORIGIN = os.environ.get("FRONTDESK_LEDGER_ORIGIN", "frontdesk.e
 # "<url> <witness key>" separated by ";" or newlines; the quorum of them that makes a checkpoint count
 # as witnessed; how long a cosignature stays fresh; how long the signer waits for each witness.
 FRONTDESK_LEDGER_WITNESSES = [
-    entry.strip() for entry in os.environ.get("FRONTDESK_LEDGER_WITNESSES", "").replace("\n", ";").split(";")
+    entry.strip()
+    for entry in os.environ.get("FRONTDESK_LEDGER_WITNESSES", "").replace("\n", ";").split(";")
     if entry.strip()
 ]
 FRONTDESK_LEDGER_WITNESS_QUORUM = int(os.environ.get("FRONTDESK_LEDGER_WITNESS_QUORUM", "0") or "0")

@@ -255,10 +255,8 @@ def test_every_slot_is_on_the_grid_inside_local_hours_with_its_true_duration(zon
         local = slot.local_start
         assert local.date() == day
         assert local.minute % 15 == 0
-        assert (
-            (time(opens) <= local.time()
-            and slot.local_end.time() <= time(min(23, opens + length)))
-            or (slot.local_end.time() == time(0))
+        assert (time(opens) <= local.time() and slot.local_end.time() <= time(min(23, opens + length))) or (
+            slot.local_end.time() == time(0)
         )
         assert slot.ends_at - slot.starts_at == timedelta(minutes=15)
         # The wall time exists: converting back gives the same instant.
