@@ -17,14 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
 from frontdesk.offices.calendar import local_today
-from frontdesk.public import booking
-from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
 from frontdesk.scheduling.replies import reply_markers
 from frontdesk.scheduling.waitlist import appointments_from_waitlist
+from frontdesk.web import booking
+from frontdesk.web.person_forms import DetailsForm
 
 from .forms import (
     AppointmentActionForm,
