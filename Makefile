@@ -88,10 +88,16 @@ bench: install
 # Spanish for the public site: the compiled .mo is committed, so only translators need gettext.
 messages: install
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
-	cd src/frontdesk/public && DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) \
-		$(CURDIR)/$(VENV)/bin/django-admin makemessages -l es && \
-		DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) $(CURDIR)/$(VENV)/bin/django-admin compilemessages
+	@# Each app with Spanish strings keeps its own catalog: the public site, and the shared web kit.
+	for app in public web; do \
+		(cd src/frontdesk/$$app && DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) \
+			$(CURDIR)/$(VENV)/bin/django-admin makemessages -l es && \
+			DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) \
+			$(CURDIR)/$(VENV)/bin/django-admin compilemessages) || exit 1; \
+	done
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	@# The layers: surfaces, the shared web kit, the domain apps (docs/adr/0025-layers.md).
+	$(VENV)/bin/lint-imports --no-logo

@@ -5,7 +5,7 @@ from frontdesk.api.urls import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("ledger/", include("frontdesk.ledger.urls")),
+    path("ledger/", include("frontdesk.transparency_log.urls")),
     path("console/", include("frontdesk.console.urls")),
 ]
 # The public site: English at /, Spanish at /es/ (the language switcher links between the two).

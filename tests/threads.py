@@ -4,12 +4,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+from django.db import connections
 
 
 def run_together(count: int, work: Callable[[int], Any]) -> list:
     """work(i) on `count` threads released together; returns each result or the exception it raised.
-    Each thread closes its own database connection (Django opens one per thread)."""
+    Each thread closes its own database connections (Django opens them per thread, per alias)."""
     barrier = threading.Barrier(count)
     results: list = [None] * count
 
@@ -20,7 +20,7 @@ def run_together(count: int, work: Callable[[int], Any]) -> list:
         except Exception as exc:
             results[i] = exc
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
     for thread in threads:

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "frontdesk.web",
     "frontdesk.public",
     "frontdesk.console",
     # Serves the API docs' Swagger UI from local static files (not a CDN), so they work under the CSP.

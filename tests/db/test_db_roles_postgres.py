@@ -1,16 +1,16 @@
 """`frontdesk db_roles` and `migrate` as the owner, against PostgreSQL (skipped on SQLite: no roles there)."""
 
 import base64
-import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, connections
+from django.db import DatabaseError, connection
 
 from frontdesk.core import db_roles
 from tests.db.conftest import sql
+from tests.threads import run_together
 
 
 def state(login) -> dict:
@@ -66,24 +66,13 @@ def test_it_refuses_to_run_as_a_role_that_is_not_a_superuser(roles, django_db_bl
 def test_two_runs_at_once_both_succeed(roles, django_db_blocker):
     """Roles are cluster-wide: without the advisory lock the second CREATE ROLE fails on a duplicate."""
     owner, app = roles.owner.replace("_owner", "_race_owner"), roles.app.replace("_app", "_race_app")
-    start, errors = threading.Barrier(3), []
 
-    def run() -> None:
-        try:
-            start.wait()
-            call_command("db_roles", owner=owner, app=app, stdout=StringIO())
-        except Exception as error:  # reported by the assertion below
-            errors.append(error)
-        finally:
-            connections.close_all()
+    def run(_: int) -> None:
+        call_command("db_roles", owner=owner, app=app, stdout=StringIO())
 
     with roles.login(roles.admin) as admin, django_db_blocker.unblock():
-        threads = [threading.Thread(target=run) for _ in range(3)]
         try:
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+            errors = [outcome for outcome in run_together(3, run) if isinstance(outcome, Exception)]
             assert errors == []
             made = admin.execute("SELECT count(*) FROM pg_roles WHERE rolname IN (%s, %s)", [owner, app]).fetchone()
             assert made == (2,)

@@ -5,11 +5,11 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from frontdesk.jobs import schedule
 from frontdesk.jobs.models import JobRun, Outcome
 from frontdesk.jobs.schedule import JOBS, Job, due_jobs_run, job_run, slot_of, stale_runs_abandon
+from tests.threads import run_together
 
 NOW = dt.datetime(2027, 3, 10, 14, 37, 12, tzinfo=dt.UTC)
 
@@ -131,7 +131,6 @@ def test_scheduler_command_runs_one_job_and_refuses_an_unknown_one(signing_key, 
 def test_two_schedulers_starting_at_once_run_a_slot_once():
     calls = []
     lock = threading.Lock()
-    barrier = threading.Barrier(4)
 
     def work(now, last):
         with lock:
@@ -139,20 +138,7 @@ def test_two_schedulers_starting_at_once_run_a_slot_once():
         return {}
 
     job = Job("contended", dt.timedelta(hours=1), "runs once per slot", work)
-    outcomes = []
-
-    def scheduler():
-        try:
-            barrier.wait()
-            outcomes.append(job_run(job, now=NOW, runner=threading.current_thread().name))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=scheduler, name=f"scheduler-{i}") for i in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = run_together(4, lambda i: job_run(job, now=NOW, runner=f"scheduler-{i}"))
     assert len(calls) == 1
     assert len([o for o in outcomes if o is not None]) == 1
     assert JobRun.objects.filter(job="contended").count() == 1

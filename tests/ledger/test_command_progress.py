@@ -13,7 +13,7 @@ from frontdesk.core.crypto import pseudonym
 from frontdesk.ledger import audit, signing, verify
 from frontdesk.ledger.services import checkpoint_create, event_append
 
-urlpatterns = [path("ledger/", include("frontdesk.ledger.urls"))]
+urlpatterns = [path("ledger/", include("frontdesk.transparency_log.urls"))]
 pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
 
 PERSON = pseudonym("person", "progress-subject")

@@ -17,7 +17,7 @@ from frontdesk.ledger import audit, signing
 from frontdesk.ledger.models import LedgerCheckpoint, LedgerEvent
 from frontdesk.ledger.services import checkpoint_create, event_append
 
-urlpatterns = [path("ledger/", include("frontdesk.ledger.urls"))]
+urlpatterns = [path("ledger/", include("frontdesk.transparency_log.urls"))]
 pytestmark = pytest.mark.urls(__name__)
 
 PERSON = pseudonym("person", "command-subject")

@@ -12,13 +12,13 @@ from frontdesk.core.crypto import pseudonym
 from frontdesk.ledger import merkle, notes, signing
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.ledger.services import checkpoint_create, event_append, ledger_sequence
-from frontdesk.ledger.urls import ROUTE_ACCESS
-from frontdesk.ledger.urls import urlpatterns as ledger_patterns
+from frontdesk.transparency_log.urls import ROUTE_ACCESS
+from frontdesk.transparency_log.urls import urlpatterns as ledger_patterns
 
 from . import rfc9162
 
 # Mount the ledger alone, as config/urls.py does, so these tests do not depend on other apps' URLs.
-urlpatterns = [path("ledger/", include("frontdesk.ledger.urls"))]
+urlpatterns = [path("ledger/", include("frontdesk.transparency_log.urls"))]
 pytestmark = pytest.mark.urls(__name__)
 
 PERSON = pseudonym("person", "published-subject")
@@ -226,3 +226,17 @@ def test_auditor_purpose_is_recorded_and_cleaned(auditor_client, log):
     assert viewed.event["purpose"].startswith("IG review") and len(viewed.event["purpose"]) == 200
     response = auditor_client.get("/ledger/audit/events/1", {"purpose": "nul\x00"})
     assert response.status_code in {200, 400}  # the site may refuse NUL before the view strips it
+
+
+@pytest.mark.parametrize("purpose", ["", "   ", "tab\there", "bell\x07"])
+def test_auditor_bad_purpose_is_refused_and_nothing_is_recorded(auditor_client, log, purpose):
+    before = LedgerEvent.objects.count()
+    response = auditor_client.get("/ledger/audit/events/1", {"purpose": purpose})
+    assert response.status_code == 422
+    assert response.json()["code"] == "purpose_required"
+    assert LedgerEvent.objects.count() == before
+
+
+def test_auditor_purpose_defaults_to_audit(auditor_client, log):
+    assert auditor_client.get("/ledger/audit/events/1").status_code == 200
+    assert LedgerEvent.objects.get(type="ledger.event.viewed").event["purpose"] == "audit"

@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from frontdesk.accounts.roles import Role
 from frontdesk.console.access import RULES
-from frontdesk.ledger.urls import ROUTE_ACCESS
+from frontdesk.transparency_log.urls import ROUTE_ACCESS
 from tests.factories import staff_user
 from tests.web.auth import verified_login
 

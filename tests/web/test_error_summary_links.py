@@ -4,7 +4,7 @@ import re
 
 from django import forms
 
-from frontdesk.public.fields import UswdsForm
+from frontdesk.web.fields import UswdsForm
 
 
 class Choices(UswdsForm):

@@ -4,9 +4,9 @@ import pytest
 from django.test import Client
 
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.public import booking
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.models import Appointment, Service, Status
+from frontdesk.web import booking
 
 pytestmark = pytest.mark.django_db
 

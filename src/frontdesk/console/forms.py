@@ -5,11 +5,11 @@ from django.utils.dates import WEEKDAYS
 
 from frontdesk.core.purposes import MAX_NOTE, PURPOSES
 from frontdesk.offices.models import ResourceKind
-from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_date
-from frontdesk.public.forms import interpreter_choices
 from frontdesk.scheduling.catalog import SKILLS
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 from frontdesk.scheduling.models import Mode, Service, WalkInStatus
+from frontdesk.web.fields import UswdsForm, birth_date_fields, clean_birth_date
+from frontdesk.web.person_forms import interpreter_choices
 
 
 def purpose_choices(*codes: str) -> list[tuple[str, str]]:

@@ -1,4 +1,5 @@
-"""An office manager's pages: hours, closures, staff members and interpreters (office_services.py)."""
+"""An office manager's pages: hours, closures, staff members and interpreters (offices/services.py and
+scheduling/resources.py)."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +12,10 @@ from frontdesk.offices import services as office_services
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Closure, Resource, ResourceKind
 from frontdesk.offices.services import closure_save
+from frontdesk.scheduling import resources as office_resources
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 
+from .form_flow import form_submit
 from .forms import ClosureForm, ClosureRemoveForm, HoursForm, ResourceForm, ResourceUpdateForm
 from .office_views import no_office, staff_office
 
@@ -24,7 +27,7 @@ def _language_names(tags: list[str]) -> str:
 def _page(request: HttpRequest, office, **forms) -> HttpResponse:
     hours = {h.weekday: h for h in office.hours.all()}
     resources = list(
-        Resource.objects.filter(office=office, kind__in=office_services.MANAGED_KINDS).order_by("kind", "name")
+        Resource.objects.filter(office=office, kind__in=office_resources.MANAGED_KINDS).order_by("kind", "name")
     )
     context = {
         "office": office,
@@ -51,17 +54,15 @@ def office_hours(request: HttpRequest) -> HttpResponse:
     if office is None:
         return no_office(request)
     form = HoursForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            office_services.office_hours_set(
-                actor=request.user, office=office, weekday=data["weekday"], opens=data["opens"], closes=data["closes"]
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Hours for {WEEKDAYS[data['weekday']]} saved.")
-            return redirect("console:office")
+    if form_submit(
+        request,
+        form,
+        lambda data: office_services.office_hours_set(
+            actor=request.user, office=office, weekday=data["weekday"], opens=data["opens"], closes=data["closes"]
+        ),
+        done=lambda _: f"Hours for {WEEKDAYS[form.cleaned_data['weekday']]} saved.",
+    ):
+        return redirect("console:office")
     return _page(request, office, hours_form=form)
 
 
@@ -71,16 +72,13 @@ def office_closure_add(request: HttpRequest) -> HttpResponse:
     if office is None:
         return no_office(request)
     form = ClosureForm(request.POST)
-    if form.is_valid():
-        try:
-            closure_save(
-                actor=request.user, office=office, day=form.cleaned_data["date"], reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"The office is closed on {form.cleaned_data['date']:%A, %B %-d, %Y}.")
-            return redirect("console:office")
+    if form_submit(
+        request,
+        form,
+        lambda data: closure_save(actor=request.user, office=office, day=data["date"], reason=data["reason"]),
+        done=lambda closure: f"The office is closed on {closure.date:%A, %B %-d, %Y}.",
+    ):
+        return redirect("console:office")
     return _page(request, office, closure_form=form)
 
 
@@ -90,13 +88,13 @@ def office_closure_remove(request: HttpRequest) -> HttpResponse:
     if office is None:
         return no_office(request)
     form = ClosureRemoveForm(request.POST)
-    if form.is_valid():
-        try:
-            office_services.closure_remove(actor=request.user, office=office, day=form.cleaned_data["date"])
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"The office is open again on {form.cleaned_data['date']:%A, %B %-d, %Y}.")
+    form_submit(
+        request,
+        form,
+        lambda data: office_services.closure_remove(actor=request.user, office=office, day=data["date"]),
+        done=lambda _: f"The office is open again on {form.cleaned_data['date']:%A, %B %-d, %Y}.",
+        errors="messages",
+    )
     return redirect("console:office")
 
 
@@ -106,23 +104,21 @@ def office_resource_add(request: HttpRequest) -> HttpResponse:
     if office is None:
         return no_office(request)
     form = ResourceForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            resource = office_services.resource_add(
-                actor=request.user,
-                office=office,
-                kind=data["kind"],
-                name=data["name"],
-                skills=data["skills"],
-                languages=data["languages"] or ["en"],
-                remote=data["remote"],
-            )
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"Added {resource.name}.")
-            return redirect("console:office")
+    if form_submit(
+        request,
+        form,
+        lambda data: office_resources.resource_add(
+            actor=request.user,
+            office=office,
+            kind=data["kind"],
+            name=data["name"],
+            skills=data["skills"],
+            languages=data["languages"] or ["en"],
+            remote=data["remote"],
+        ),
+        done=lambda resource: f"Added {resource.name}.",
+    ):
+        return redirect("console:office")
     return _page(request, office, resource_form=form)
 
 
@@ -143,7 +139,7 @@ def office_resource_update(request: HttpRequest) -> HttpResponse:
         messages.error(request, "No such staff member or interpreter at your office.")
         return redirect("console:office")
     try:
-        office_services.resource_update(actor=request.user, resource=resource, active=form.cleaned_data["active"])
+        office_resources.resource_update(actor=request.user, resource=resource, active=form.cleaned_data["active"])
     except DomainError as error:
         messages.error(request, error.message)
     else:

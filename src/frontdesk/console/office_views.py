@@ -17,15 +17,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
 from frontdesk.offices.calendar import local_today
-from frontdesk.public import booking
-from frontdesk.public.forms import DetailsForm
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
 from frontdesk.scheduling.replies import reply_markers
 from frontdesk.scheduling.waitlist import appointments_from_waitlist
+from frontdesk.web import booking
+from frontdesk.web.person_forms import DetailsForm
 
+from .form_flow import form_submit
 from .forms import (
     AppointmentActionForm,
     AppointmentFindForm,
@@ -335,21 +336,19 @@ def queue_add(request: HttpRequest) -> HttpResponse:
     if office is None:
         return no_office(request)
     form = WalkInForm(request.POST)
-    if form.is_valid():
-        service = Service.objects.filter(code=form.cleaned_data["service"], active=True).first()
-        try:
-            walk_in = services.walk_in_add(
-                actor=request.user,
-                office=office,
-                service=service,
-                interpreter_language=form.cleaned_data["interpreter_language"],
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Ticket {walk_in.ticket} added to the queue.")
-    else:
-        messages.error(request, "Choose a service for the walk-in.")
+    form_submit(
+        request,
+        form,
+        lambda data: services.walk_in_add(
+            actor=request.user,
+            office=office,
+            service=Service.objects.filter(code=data["service"], active=True).first(),
+            interpreter_language=data["interpreter_language"],
+        ),
+        done=lambda walk_in: f"Ticket {walk_in.ticket} added to the queue.",
+        errors="messages",
+        invalid="Choose a service for the walk-in.",
+    )
     return redirect("console:queue")
 
 

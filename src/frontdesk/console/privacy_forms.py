@@ -15,7 +15,7 @@ from frontdesk.disclosures.vocabulary import (
     Purpose,
     SubjectStatus,
 )
-from frontdesk.public.fields import UswdsForm, birth_date_fields, clean_birth_date
+from frontdesk.web.fields import UswdsForm, birth_date_fields, clean_birth_date
 
 from .forms import purpose_choices
 

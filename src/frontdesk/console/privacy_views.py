@@ -32,6 +32,7 @@ from frontdesk.disclosures.transparency import transparency_report
 from frontdesk.disclosures.view import request_view
 from frontdesk.disclosures.vocabulary import CloseReason, EvidenceKind
 
+from .form_flow import form_submit
 from .privacy_forms import (
     AccountingSearchForm,
     EvidenceForm,
@@ -382,20 +383,16 @@ def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
     """File another document with a request. It is an edit: sign-offs already given are voided."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="evidence_add")
     form = _evidence_form(found, request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.evidence_add(
-                actor=request.user,
-                request=found,
-                upload=_uploads(form.cleaned_data)[0],
-                subject_id=form.cleaned_data["evidence_subject"] or None,
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Document filed. Any sign-offs given before it must be given again.")
-    else:
-        messages.error(request, "Choose the kind of document, a file of at most 10 MB and a person named in it.")
+    form_submit(
+        request,
+        form,
+        lambda data: services.evidence_add(
+            actor=request.user, request=found, upload=_uploads(data)[0], subject_id=data["evidence_subject"] or None
+        ),
+        done="Document filed. Any sign-offs given before it must be given again.",
+        errors="messages",
+        invalid="Choose the kind of document, a file of at most 10 MB and a person named in it.",
+    )
     return redirect("console:privacy-request", request_id=request_id)
 
 
@@ -405,17 +402,16 @@ def privacy_subject_drop(request: HttpRequest, request_id, subject_id) -> HttpRe
     sign-offs already given keep counting for the others."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="subject_drop")
     form = SubjectDropForm(request.POST)
-    if form.is_valid():
-        try:
-            services.subject_drop(
-                actor=request.user, request=found, subject_id=str(subject_id), reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, "Dropped. That person will not be released; the sign-offs given still count.")
-    else:
-        messages.error(request, "Give the reason for dropping this person (at most 500 characters).")
+    form_submit(
+        request,
+        form,
+        lambda data: services.subject_drop(
+            actor=request.user, request=found, subject_id=str(subject_id), reason=data["reason"]
+        ),
+        done="Dropped. That person will not be released; the sign-offs given still count.",
+        errors="messages",
+        invalid="Give the reason for dropping this person (at most 500 characters).",
+    )
     return redirect("console:privacy-request", request_id=request_id)
 
 

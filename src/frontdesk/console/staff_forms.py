@@ -4,7 +4,7 @@ from django import forms
 
 from frontdesk.accounts.roles import ROLE_LABELS, Role
 from frontdesk.accounts.services import MAX_REASON
-from frontdesk.public.fields import UswdsForm
+from frontdesk.web.fields import UswdsForm
 
 REASON_HELP = "Kept in the role history. Say why, e.g. a ticket number; do not name members of the public."
 

@@ -20,6 +20,7 @@ from frontdesk.accounts.roles import ROLE_LABELS, Role
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.offices.models import Office
 
+from .form_flow import form_submit
 from .staff_forms import RoleDecisionForm, RoleGrantForm, RoleRevokeForm, StaffSearchForm
 
 PAGE = 50
@@ -117,15 +118,13 @@ def staff_revoke(request: HttpRequest) -> HttpResponse:
     person = selectors.staff_get(actor=request.user, username=username)
     held = [(h.role.value, h.label) for h in selectors.roles_held(person)]
     form = RoleRevokeForm(request.POST, held=held)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.role_revoke(actor=request.user, target=person, role=data["role"], reason=data["reason"])
-        except DomainError as error:
-            form.add_domain_error(error)
-        else:
-            messages.success(request, f"{username} no longer holds the role {ROLE_LABELS[Role(data['role'])].lower()}.")
-            return redirect(_person_url(username))
+    if form_submit(
+        request,
+        form,
+        lambda data: services.role_revoke(actor=request.user, target=person, role=data["role"], reason=data["reason"]),
+        done=lambda _: f"{username} no longer holds the role {ROLE_LABELS[Role(form.cleaned_data['role'])].lower()}.",
+    ):
+        return redirect(_person_url(username))
     return _person_page(request, username, revoke_form=form)
 
 

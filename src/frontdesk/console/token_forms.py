@@ -3,7 +3,7 @@
 from django import forms
 
 from frontdesk.accounts.tokens import DEFAULT_DAYS, MAX_DAYS, MAX_NAME, SCOPE_LABELS, TokenScope
-from frontdesk.public.fields import UswdsForm
+from frontdesk.web.fields import UswdsForm
 
 
 class ApiTokenIssueForm(UswdsForm):

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods
 
 from frontdesk.core.errors import DomainError, NotFound
 from frontdesk.offices.geo import zip_normalize
-from frontdesk.public.fields import UswdsForm
 from frontdesk.scheduling import selectors, waitlist
 from frontdesk.scheduling.models import Mode
+from frontdesk.web.fields import UswdsForm
 
 HOURS = [(time(h).isoformat(), f"{h:02d}:00") for h in range(7, 20)]
 

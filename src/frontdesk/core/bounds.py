@@ -5,4 +5,5 @@ from datetime import date
 
 EARLIEST_DATE = date(2000, 1, 1)  # appointments, searches, record periods
 LATEST_DATE = date(2100, 1, 1)
-EARLIEST_BIRTH = date(1850, 1, 1)  # dates of birth
+# Dates of birth: nobody born earlier is alive to book or to be named in a record request.
+EARLIEST_BIRTH = date(1900, 1, 1)

@@ -35,3 +35,22 @@ def require_purpose(purpose: str | None, note: str = "") -> str:
     if len(note) > MAX_NOTE:
         raise PurposeRequired(f"Keep the purpose note under {MAX_NOTE} characters.", field="purpose_note")
     return f"{purpose}: {note}" if note else purpose
+
+
+MAX_STATED = 200
+
+
+def purpose_stated(text: str | None, *, default: str) -> str:
+    """A purpose in the reader's own words, for reads whose reasons no code list covers (an auditor
+    reading a ledger event: an inspector general's review, a complaint number). A purpose code from
+    PURPOSES is as good as words. Missing means `default`; blank, or holding control characters (which
+    would garble the ledger's record), is refused; past MAX_STATED characters it is cut, as a note is
+    on the ledger's other records."""
+    if text is None:
+        return default
+    stated = text.strip()
+    if not stated:
+        raise PurposeRequired("State why you are reading this (purpose), for example 'audit'.", field="purpose")
+    if any(ord(character) < 32 or ord(character) == 127 for character in stated):
+        raise PurposeRequired("Write the purpose as plain text, without control characters.", field="purpose")
+    return stated[:MAX_STATED]

@@ -6,25 +6,18 @@ accepts it with no database. It holds events and salts, so it is for auditors, n
 """
 
 import base64
-import gzip
 import json
 from pathlib import Path
-from typing import IO, Any
 
 from django.conf import settings
 from django.utils import timezone
 
 from frontdesk.core.progress import SILENT, Progress
 from frontdesk.ledger import signing
+from frontdesk.ledger.bundle_format import BUNDLE_FORMAT, open_bundle
 from frontdesk.ledger.models import LedgerCheckpoint
 from frontdesk.ledger.services import ledger_sequence
-from frontdesk.ledger.verify import BUNDLE_FORMAT, database_records
-
-
-def open_bundle(path: str | Path, mode: str) -> IO[Any]:
-    if str(path).endswith(".gz"):
-        return gzip.open(path, mode + "t", encoding="utf-8")
-    return open(path, mode, encoding="utf-8")
+from frontdesk.ledger.verify import database_records
 
 
 def export_bundle(path: str | Path, *, progress: Progress = SILENT) -> int:

@@ -9,7 +9,6 @@ differ is exactly the first bad index. If P was rewritten too, the first checkpo
 the damage to the entries after the last good checkpoint, and that bound is what is named.
 """
 
-import base64
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -18,6 +17,7 @@ from typing import Any
 
 from frontdesk.core.progress import SILENT, SILENT_TASK, Progress, Task
 from frontdesk.ledger import merkle, notes
+from frontdesk.ledger.bundle_format import read_bundle
 
 MAX_PROBLEMS = 50
 # Records are counted for progress in chunks of this many: the loop runs at ~100k entries/s, so no
@@ -342,9 +342,6 @@ class _TileCache:
         return self.hashes[offset] if offset < len(self.hashes) else None
 
 
-BUNDLE_FORMAT = "frontdesk-ledger-bundle/1"
-
-
 def bundle_report(path: str, *, verifier: notes.Verifier | None = None, progress: Progress = SILENT) -> Report:
     """Verify an export bundle offline: events, salts, published entries and signed checkpoints."""
     header, checkpoints, records, entries = read_bundle(path)
@@ -369,24 +366,3 @@ def _counted(records: list[Record], task: Task) -> Iterator[Record]:
         chunk = records[start : start + PROGRESS_EVERY]
         yield from chunk
         task.advance(len(chunk))
-
-
-def read_bundle(path: str) -> tuple[dict[str, Any], list[str], list[Record], dict[int, bytes]]:
-    from frontdesk.ledger.bundle import open_bundle
-
-    checkpoints: list[str] = []
-    records: list[Record] = []
-    entries: dict[int, bytes] = {}
-    with open_bundle(path, "r") as handle:
-        header = json.loads(handle.readline())
-        if header.get("format") != BUNDLE_FORMAT:
-            raise ValueError(f"{path} is not a {BUNDLE_FORMAT} bundle.")
-        for line in handle:
-            item = json.loads(line)
-            if "checkpoint" in item:
-                checkpoints.append(item["checkpoint"])
-                continue
-            entry = base64.b64decode(item["entry"])
-            records.append((item["index"], item["event"].encode(), base64.b64decode(item["salt"]), None, entry))
-            entries.setdefault(item["index"], entry)
-    return header, checkpoints, records, entries

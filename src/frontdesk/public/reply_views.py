@@ -19,8 +19,7 @@ from frontdesk.core.errors import DomainError
 from frontdesk.scheduling.models import ReplyAction
 from frontdesk.scheduling.replies import reply_link_get, reply_link_use, sms_reply_handle
 from frontdesk.scheduling.sms import sms_backend
-
-from . import booking
+from frontdesk.web import booking
 
 
 def _refused_message(error: DomainError) -> str:

@@ -33,8 +33,8 @@ from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 from frontdesk.scheduling.lookup_guard import LookupLocked
 from frontdesk.scheduling.models import Appointment, Mode, Service
 from frontdesk.scheduling.selectors import appointment_find
+from frontdesk.web import booking
 
-from . import booking
 from .errors import field_for, message_for
 from .forms import AccessCodeForm, AccessCodeRequestForm, DetailsForm, FindForm, OptionsForm, ZipForm
 

@@ -19,10 +19,10 @@ from frontdesk.core.errors import DomainError
 from frontdesk.offices.geo import zip_normalize
 from frontdesk.scheduling import waitlist
 from frontdesk.scheduling.models import Mode, OfferStatus, WaitlistOffer
+from frontdesk.web import booking
+from frontdesk.web.fields import UswdsForm
 
-from . import booking
 from .errors import message_for
-from .fields import UswdsForm
 from .forms import FindForm
 from .views import _appointment_context, _look_up_page, appointment_look_up, mode_label
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from frontdesk.core.bounds import EARLIEST_BIRTH
 from frontdesk.core.crypto import InvalidSsn, encrypt_field, pseudonym, ssn_lookup_hash
 from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
@@ -66,7 +67,7 @@ def _validate_person(details: PersonDetails, *, today: date) -> None:
             raise ValidationFailed(f"{label} name: {problem}", field=field, code="name_invalid") from None
     if details.date_of_birth > today:
         raise ValidationFailed("The date of birth is in the future; check it.", field="date_of_birth")
-    if details.date_of_birth.year < 1900:
+    if details.date_of_birth < EARLIEST_BIRTH:
         raise ValidationFailed("Check the year of birth.", field="date_of_birth")
 
 

@@ -1,4 +1,4 @@
-"""HTTP for the ledger: the public C2SP tlog-tiles endpoints and the auditor's JSON endpoints.
+"""The ledger over HTTP: the public C2SP tlog-tiles endpoints and the auditor's JSON endpoints.
 
 Public (no sign-in, no personal data, cacheable): /ledger/checkpoint, /ledger/key,
 /ledger/tile/<L>/<N>[.p/<W>] and /ledger/tile/entries/<N>[.p/<W>]. Tiles and entry bundles never change
@@ -14,16 +14,14 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from frontdesk.core.errors import DomainError
 from frontdesk.core.replicas import reads_from_replica
-from frontdesk.ledger import merkle, selectors, signing
+from frontdesk.ledger import event_reads, merkle, selectors, signing
 from frontdesk.ledger.policies import can_read_ledger_events
-from frontdesk.ledger.services import event_append
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 TILE_PATH = re.compile(r"^(?P<index>(?:x\d{3}/)*\d{3})(?:\.p/(?P<width>\d{1,3}))?$")
@@ -165,17 +163,10 @@ def _int_param(request: HttpRequest, name: str, default: int | None = None) -> i
 
 @auditor_json
 def audit_event(request: HttpRequest, index: str) -> dict[str, Any]:
-    """The event behind a leaf index with its salt; the read itself is recorded in the ledger."""
+    """The event behind a leaf index with its salt; the read and its stated purpose go on the ledger."""
     if not index.isdigit() or int(index) > MAX_INDEX:
         raise BadParameter("The index must be a whole number.")
-    with transaction.atomic():
-        event = selectors.event_get(actor=request.user, index=int(index))
-        event_append(
-            type="ledger.event.viewed",
-            actor=request.user,
-            purpose=request.GET.get("purpose", "audit").replace("\x00", "")[:200],
-            refs={"index": event.index},
-        )
+    event = event_reads.event_read(actor=request.user, index=int(index), purpose=request.GET.get("purpose"))
     return {
         "index": event.index,
         "event": event.event,

@@ -1,4 +1,4 @@
-"""Form helpers shared by the public site and the console: USWDS classes, error wiring, birth dates.
+"""Form helpers for the public site and the console (the shared UI kit): USWDS classes, error wiring, birth dates.
 
 Forms check shape only; the domain services decide (STYLE.md). Errors are tied to their inputs with
 aria-describedby and aria-invalid, and listed again in the page's error summary.
@@ -10,6 +10,7 @@ from django import forms
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
+from frontdesk.core.bounds import EARLIEST_BIRTH, LATEST_DATE
 from frontdesk.core.errors import DomainError
 
 WIDGET_CLASSES = {
@@ -107,8 +108,8 @@ def birth_date_fields(prefix: str = "dob", *, required: bool = True) -> dict[str
         ),
         f"{prefix}_year": forms.IntegerField(
             label=_("Year"),
-            min_value=1900,
-            max_value=2100,
+            min_value=EARLIEST_BIRTH.year,
+            max_value=LATEST_DATE.year,
             required=required,
             widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "4", "autocomplete": "bday-year"}),
         ),

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from frontdesk.ledger import views
+from frontdesk.transparency_log import views
 
 app_name = "ledger"
 
