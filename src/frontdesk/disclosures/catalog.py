@@ -8,6 +8,7 @@ is a no-op; loading a changed file under an old version number is refused.
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -266,9 +267,23 @@ def positions_parse(value: Any) -> list[Position]:
     return positions
 
 
+def catalog_latest() -> AuthorityCatalog | None:
+    """The catalog in force: the newest one loaded (a catalog is never edited, only superseded)."""
+    return AuthorityCatalog.objects.order_by("-id").first()
+
+
+def entries_in_force(codes: Iterable[str]) -> dict[str, CatalogEntry]:
+    """The catalog in force's entries for these authority and restriction codes, by code."""
+    catalog = catalog_latest()
+    wanted = set(codes)
+    if catalog is None or not wanted:
+        return {}
+    return {e.code: e for e in CatalogEntry.objects.filter(catalog=catalog, code__in=wanted)}
+
+
 def positions_in_force(agency_type: str | None = None) -> list[Position]:
     """The positions the catalog in force lists, for one agency type or all."""
-    catalog = AuthorityCatalog.objects.order_by("-id").only("document").first()
+    catalog = catalog_latest()
     if catalog is None:
         return []
     listed = positions_parse(catalog.document.get("requesting_positions"))

@@ -1,7 +1,7 @@
 """Disclosure requests, the authorities and restrictions that decide them, sign-offs, releases and the
 Privacy Act (c) accounting.
 
-Status fields change only through `services.py` (the declared state machine there). Accounting entries
+Status fields change only through `lifecycle.py` (the declared state machine there). Accounting entries
 are append-only in the database (guards.py, migration 0002); releases and their packets are never
 changed once written.
 """
@@ -228,6 +228,8 @@ class RequestSubject(models.Model):
 
 
 EVIDENCE_CONTEXT = "disclosures.evidence.content"
+# The encryption context of a named person's SSN (RequestSubject.ssn_encrypted).
+SUBJECT_SSN_CONTEXT = "disclosures.subject.ssn"
 
 
 class EvidenceDocument(models.Model):

@@ -9,6 +9,7 @@ The PDF renders the same JSON for people; the JSON is the authoritative copy.
 
 import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,8 +23,17 @@ from frontdesk.core.crypto import decrypt_field
 from frontdesk.scheduling.models import Appointment, Person, WalkIn
 
 from .categories import APPOINTMENT, PERSON, WALK_IN, categories_of
+from .models import Release
 
 FORMAT = "frontdesk.disclosure-release/1"
+
+# The encryption context of a release's stored packet (Release.packet_encrypted).
+PACKET_CONTEXT = "disclosures.release.packet"
+
+
+def packet_body(release: Release) -> dict:
+    """The packet body as released (decrypted); callers record the read."""
+    return json.loads(decrypt_field(release.packet_encrypted, context=PACKET_CONTEXT))
 
 
 def _office(office) -> dict:

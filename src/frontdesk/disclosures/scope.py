@@ -7,7 +7,7 @@
   explicitly (the API's `recipients: []`, the console's "only the kinds and agencies chosen").
 
 Named agencies never narrow a restriction that binds every recipient, so saving that combination is
-refused (services.restriction_save) rather than guessed at.
+refused (restrictions.restriction_save) rather than guessed at.
 """
 
 from collections.abc import Iterable
