@@ -1,7 +1,7 @@
 """The Privacy Act (c)(1) accounting of a release: one entry per matched person, kept at least five years."""
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from frontdesk.ledger.services import event_append
 from frontdesk.scheduling.services import subject_of
@@ -26,7 +26,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
         return day.replace(year=day.year + years, day=28)
 
 
-def _nature(approved: list[str], records: list[dict]) -> str:
+def _nature(approved: list[str], records: list[dict[str, Any]]) -> str:
     counts: dict[str, int] = {}
     for record in records:
         counts[record["record"]] = counts.get(record["record"], 0) + 1

@@ -14,6 +14,7 @@ demo user who holds the role, and every step is on the ledger.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -108,7 +109,7 @@ def _b7_details(agency: str, official: str, case: str, today: dt.date) -> Reques
 
 
 def demo_release(
-    *, users: tuple, agency: tuple[str, str], case: str, subject: SubjectDetails, now: dt.datetime
+    *, users: tuple[Any, ...], agency: tuple[str, str], case: str, subject: SubjectDetails, now: dt.datetime
 ) -> DisclosureRequest:
     """A written (b)(7) request about an indicted person, from intake to release: the position
     confirmed, three sign-offs, then the release (also what the failover drill releases under load)."""

@@ -86,7 +86,9 @@ class EvidenceUpload:
     description: str = ""
 
     @classmethod
-    def from_base64(cls, *, kind: str, filename: str, content_type: str, content_base64: str, description: str = ""):
+    def from_base64(
+        cls, *, kind: str, filename: str, content_type: str, content_base64: str, description: str = ""
+    ) -> "EvidenceUpload":
         try:
             content = base64.b64decode(content_base64, validate=True)
         except (binascii.Error, ValueError):

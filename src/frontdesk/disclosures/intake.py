@@ -54,7 +54,7 @@ def _store_evidence(
     upload: EvidenceUpload,
     now: dt.datetime,
     subject: RequestSubject | None = None,
-):
+) -> EvidenceDocument:
     if request.evidence.count() >= MAX_EVIDENCE:
         raise ValidationFailed(f"A request holds at most {MAX_EVIDENCE} documents.", field="evidence")
     document = EvidenceDocument.objects.create(
@@ -222,7 +222,7 @@ def request_edit(
     return request
 
 
-def _identity(row: dict[str, Any]) -> tuple:
+def _identity(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["first_name"], row["last_name"], row["date_of_birth"], row["ssn_hash"], row["appointment_code"])
 
 

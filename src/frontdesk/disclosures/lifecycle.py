@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from django.db.models import QuerySet
+
 from frontdesk.core.crypto import pseudonym
 from frontdesk.core.errors import Conflict, DomainError
 from frontdesk.ledger.models import LedgerEvent
@@ -121,7 +123,9 @@ def _record_decision(*, actor: Any, request: DisclosureRequest, now: dt.datetime
     return decision
 
 
-def _void_sign_offs(*, actor: Any, request: DisclosureRequest, reason: str, now: dt.datetime, queryset=None) -> int:
+def _void_sign_offs(
+    *, actor: Any, request: DisclosureRequest, reason: str, now: dt.datetime, queryset: QuerySet[SignOff] | None = None
+) -> int:
     live = queryset if queryset is not None else SignOff.objects.filter(request=request, voided_at__isnull=True)
     count = live.update(voided_at=now, void_reason=reason)
     if count:

@@ -7,6 +7,7 @@ changed once written.
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,9 @@ from django.db.models import Q
 from frontdesk.ledger.models import LedgerEvent
 
 from .vocabulary import AgencyType, Channel, CloseReason, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+
+if TYPE_CHECKING:
+    from .scope import RestrictionScope
 
 
 class Effect(models.TextChoices):
@@ -109,7 +113,7 @@ class Restriction(models.Model):
         return f"{self.code} v{self.version}"
 
     @property
-    def scope(self):
+    def scope(self) -> "RestrictionScope":
         """Whom it binds (scope.restriction_scope: the one reading of recipients and agencies)."""
         from .scope import restriction_scope
 

@@ -76,7 +76,7 @@ def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime 
             )
         ]
         release_id = uuid.uuid4()
-        body = {
+        body: dict[str, Any] = {
             "format": FORMAT,
             "release": {
                 "id": str(release_id),
@@ -171,9 +171,9 @@ class _ReleasedSubject:
     match: SubjectMatch
     categories: tuple[str, ...]
     authorities: tuple[str, ...]
-    records: list[dict]
+    records: list[dict[str, Any]]
 
-    def body(self) -> dict:
+    def body(self) -> dict[str, Any]:
         return {
             "subject": self.decision.position,
             "categories": list(self.categories),

@@ -55,7 +55,7 @@ def restriction_save(
     if not policies.can_record_restriction(actor):
         raise PermissionDenied("Only general counsel records restrictions.")
     _choice(details.kind, RestrictionKind.values, "kind", "kind of restriction")
-    values = {
+    values: dict[str, Any] = {
         "kind": details.kind,
         "title": _required(details.title, "title", "restriction's title", 200),
         "citation": _required(details.citation, "citation", "citation (docket, statute)", 400),
@@ -91,9 +91,10 @@ def restriction_save(
         if code is None:
             restriction = Restriction(code=_next_restriction_code(now), recorded_by=actor, recorded_at=now, **values)
         else:
-            restriction = Restriction.objects.select_for_update().filter(code=code).first()
-            if restriction is None:
+            found = Restriction.objects.select_for_update().filter(code=code).first()
+            if found is None:
                 raise NotFound(f"There is no restriction {code!r}.", code="restriction_not_found")
+            restriction = found
             changed = any(getattr(restriction, k) != v for k, v in values.items())
             if not changed:
                 return restriction

@@ -12,6 +12,7 @@ refused (restrictions.restriction_save) rather than guessed at.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .policy import agency_key
 from .vocabulary import AgencyType
@@ -38,7 +39,7 @@ class RestrictionScope:
         parts += list(self.agencies)
         return "Only: " + "; ".join(parts) if parts else "Nobody (name agency types or agencies)"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "every_recipient": self.every_recipient,
             "agency_types": list(self.agency_types),

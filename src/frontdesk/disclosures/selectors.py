@@ -85,7 +85,7 @@ def request_list(*, actor: Any, status: str = "") -> QuerySet[DisclosureRequest]
     return requests.order_by("-received_at", "-id")
 
 
-def _record_read(*, actor: Any, kind: str, purpose: str, subjects: list[str], refs: dict) -> None:
+def _record_read(*, actor: Any, kind: str, purpose: str, subjects: list[str], refs: dict[str, Any]) -> None:
     with transaction.atomic():
         event_append(type=f"records.{kind}.viewed", actor=actor, purpose=purpose, subjects=subjects, refs=refs)
 
@@ -184,7 +184,7 @@ def release_get(*, actor: Any, release_id: str) -> Release:
     return release
 
 
-def release_packet(*, actor: Any, release: Release, purpose: str = "") -> dict:
+def release_packet(*, actor: Any, release: Release, purpose: str = "") -> dict[str, Any]:
     """The packet as handed over, with its ledger reference. Reading it is a recorded read."""
     if not policies.can_see_release_details(actor, release):
         raise NotFound("No release with that id that you can see.", code="release_not_found")

@@ -1,5 +1,11 @@
 """Disclosure objects as the staff endpoints answer them, and request bodies as the services take them."""
 
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db.models import Choices
+
 from frontdesk.core.crypto import ssn_last_four
 from frontdesk.disclosures.decision import RequestDecision
 from frontdesk.disclosures.inputs import EvidenceUpload, RequestDetails, SubjectDetails
@@ -17,14 +23,14 @@ from frontdesk.disclosures.restrictions import restriction_content
 from frontdesk.disclosures.selectors import position_confirmed
 from frontdesk.disclosures.view import SignOffView, request_view
 
-from .schemas import AllowedActions, EvidenceIn, LedgerRef, ReleaseOut, Requester, RequestFields, RequestOut
+from .schemas import AllowedActions, EvidenceIn, LedgerRef, ReleaseOut, RequestFields, RequestOut, SubjectIn
 
 
-def _username(user) -> str:
+def _username(user: AbstractBaseUser | None) -> str:
     return user.get_username() if user is not None else ""
 
 
-def _subject(s: RequestSubject, decision: RequestDecision) -> dict:
+def _subject(s: RequestSubject, decision: RequestDecision) -> dict[str, Any]:
     last4 = ssn_last_four(s.ssn_encrypted, context=SUBJECT_SSN_CONTEXT)
     own = decision.for_subject(str(s.public_id))
     return {
@@ -43,7 +49,7 @@ def _subject(s: RequestSubject, decision: RequestDecision) -> dict:
     }
 
 
-def _evidence(e: EvidenceDocument) -> dict:
+def _evidence(e: EvidenceDocument) -> dict[str, Any]:
     return {
         "id": str(e.public_id),
         "kind": e.kind,
@@ -58,7 +64,7 @@ def _evidence(e: EvidenceDocument) -> dict:
     }
 
 
-def _sign_off(s: SignOffView) -> dict:
+def _sign_off(s: SignOffView) -> dict[str, Any]:
     return {
         "role": s.role,
         "signer": s.signer,
@@ -74,57 +80,59 @@ def _sign_off(s: SignOffView) -> dict:
     }
 
 
-def request_dict(request: DisclosureRequest, actor) -> dict:
+def request_dict(request: DisclosureRequest, actor: Any) -> dict[str, Any]:
     """The request as `request_view` answers it; nothing here decides."""
     view = request_view(actor=actor, request=request)
     release = Release.objects.filter(request=request).values_list("public_id", flat=True).first()
-    return RequestOut(
-        id=str(request.public_id),
-        status=view.status,
-        closed_reason=request.closed_reason,
-        version=request.version,
-        received_at=request.received_at,
-        updated_at=request.updated_at,
-        office=request.office.code if request.office else None,
-        region=request.region,
-        intake_by=_username(request.intake_by),
-        channel=request.channel,
-        requester=Requester(
-            agency=request.requester_agency,
-            component=request.requester_component,
-            official=request.requester_official,
-            title=request.requester_title,
-            contact=request.requester_contact,
-            address=request.requester_address,
-            position=request.requester_position,
-            position_confirmation=_position_confirmation(request),
-        ),
-        agency_type=request.agency_type,
-        purpose=request.purpose,
-        purpose_detail=request.purpose_detail,
-        crime_class=request.crime_class,
-        subject_status=request.subject_status,
-        authority_cited=request.authority_cited,
-        categories=list(request.categories),
-        records_from=request.records_from,
-        records_to=request.records_to,
-        subjects=[_subject(s, view.decision) for s in request.subjects.select_related("dropped_by")],
-        evidence=[_evidence(e) for e in request.evidence.select_related("uploaded_by", "subject")],
-        decision=view.decision.as_dict(),
-        sign_offs=[_sign_off(s) for s in view.sign_offs],
-        missing_signoffs=list(view.missing_signoffs),
-        release=str(release) if release else None,
-        allowed=AllowedActions(
-            edit=view.allowed.edit,
-            add_evidence=view.allowed.add_evidence,
-            sign_as=list(view.allowed.sign_as),
-            reject_as=list(view.allowed.reject_as),
-            release=view.allowed.release,
-        ),
+    return RequestOut.model_validate(
+        dict(
+            id=str(request.public_id),
+            status=view.status,
+            closed_reason=request.closed_reason,
+            version=request.version,
+            received_at=request.received_at,
+            updated_at=request.updated_at,
+            office=request.office.code if request.office else None,
+            region=request.region,
+            intake_by=_username(request.intake_by),
+            channel=request.channel,
+            requester=dict(
+                agency=request.requester_agency,
+                component=request.requester_component,
+                official=request.requester_official,
+                title=request.requester_title,
+                contact=request.requester_contact,
+                address=request.requester_address,
+                position=request.requester_position,
+                position_confirmation=_position_confirmation(request),
+            ),
+            agency_type=request.agency_type,
+            purpose=request.purpose,
+            purpose_detail=request.purpose_detail,
+            crime_class=request.crime_class,
+            subject_status=request.subject_status,
+            authority_cited=request.authority_cited,
+            categories=list(request.categories),
+            records_from=request.records_from,
+            records_to=request.records_to,
+            subjects=[_subject(s, view.decision) for s in request.subjects.select_related("dropped_by")],
+            evidence=[_evidence(e) for e in request.evidence.select_related("uploaded_by", "subject")],
+            decision=view.decision.as_dict(),
+            sign_offs=[_sign_off(s) for s in view.sign_offs],
+            missing_signoffs=list(view.missing_signoffs),
+            release=str(release) if release else None,
+            allowed=AllowedActions(
+                edit=view.allowed.edit,
+                add_evidence=view.allowed.add_evidence,
+                sign_as=list(view.allowed.sign_as),
+                reject_as=list(view.allowed.reject_as),
+                release=view.allowed.release,
+            ),
+        )
     ).model_dump(mode="json")
 
 
-def _position_confirmation(request: DisclosureRequest) -> dict | None:
+def _position_confirmation(request: DisclosureRequest) -> dict[str, Any] | None:
     if not position_confirmed(request):
         return None
     return {
@@ -134,7 +142,7 @@ def _position_confirmation(request: DisclosureRequest) -> dict | None:
     }
 
 
-def _summary(request: DisclosureRequest) -> dict:
+def _summary(request: DisclosureRequest) -> dict[str, Any]:
     return {
         "id": str(request.public_id),
         "status": request.status,
@@ -149,7 +157,7 @@ def _summary(request: DisclosureRequest) -> dict:
     }
 
 
-def release_dict(release: Release) -> dict:
+def release_dict(release: Release) -> dict[str, Any]:
     event = release.ledger_event
     event.refresh_from_db(fields=["index"])
     return ReleaseOut(
@@ -167,7 +175,7 @@ def release_dict(release: Release) -> dict:
     ).model_dump(mode="json")
 
 
-def _restriction(r: Restriction) -> dict:
+def _restriction(r: Restriction) -> dict[str, Any]:
     # Dates come as ISO text from restriction_content; RestrictionOut reads them back as dates.
     return {
         **restriction_content(r),
@@ -178,14 +186,14 @@ def _restriction(r: Restriction) -> dict:
     }
 
 
-def _details(payload: RequestFields | dict) -> RequestDetails:
+def _details(payload: RequestFields | dict[str, Any]) -> RequestDetails:
     data = payload if isinstance(payload, dict) else payload.model_dump()
     fields = {k: v for k, v in data.items() if k in RequestDetails.__dataclass_fields__}
     fields["categories"] = tuple(fields.get("categories") or ())
     return RequestDetails(**fields)
 
 
-def _subjects(items) -> list[SubjectDetails]:
+def _subjects(items: Iterable[SubjectIn]) -> list[SubjectDetails]:
     return [SubjectDetails(**s.model_dump()) for s in items]
 
 
@@ -193,11 +201,11 @@ def _upload(e: EvidenceIn) -> EvidenceUpload:
     return EvidenceUpload.from_base64(**e.model_dump())
 
 
-def _choices(enum) -> list[dict]:
+def _choices(enum: type[Choices]) -> list[dict[str, Any]]:
     return [{"code": value, "label": label} for value, label in enum.choices]
 
 
-def _accounting(e: AccountingEntry) -> dict:
+def _accounting(e: AccountingEntry) -> dict[str, Any]:
     return {
         "id": str(e.public_id),
         "person": str(e.person.public_id),
@@ -217,7 +225,7 @@ def _accounting(e: AccountingEntry) -> dict:
     }
 
 
-def _alert(a: AccessAlert) -> dict:
+def _alert(a: AccessAlert) -> dict[str, Any]:
     return {
         "id": str(a.public_id),
         "kind": a.kind,

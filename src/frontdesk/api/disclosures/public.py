@@ -3,7 +3,7 @@ proofs) and the quarterly transparency report. They take no session and no token
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -127,11 +127,11 @@ class TransparencyQuery(Schema):
         "under 552a(b)(7)."
     ),
 )
-def accounting_mine(request: HttpRequest, payload: VerifyIn):
+def accounting_mine(request: HttpRequest, payload: VerifyIn) -> list[dict[str, Any]]:
     return [_my_entry(e) for e in selectors.accounting_for_person(**payload.model_dump())]
 
 
-def _my_entry(e: AccountingEntry) -> dict:
+def _my_entry(e: AccountingEntry) -> dict[str, Any]:
     return {
         "disclosed_on": timezone.localdate(e.disclosed_at),
         "nature": e.nature,
@@ -155,7 +155,7 @@ def _my_entry(e: AccountingEntry) -> dict:
         "it yet; 422 proof_link_expired when the token is too old (look up your accounting again)."
     ),
 )
-def accounting_mine_proof(request: HttpRequest, payload: ProofIn):
+def accounting_mine_proof(request: HttpRequest, payload: ProofIn) -> dict[str, Any]:
     return accounting_proof(token=payload.token).bundle
 
 
@@ -174,7 +174,7 @@ CODE_SENT = "If we hold a record that matches, we sent a code to the contact on 
         "/accounting/mine/code/verify with the challenge and the code."
     ),
 )
-def accounting_mine_code(request: HttpRequest, payload: AccessCodeRequestIn):
+def accounting_mine_code(request: HttpRequest, payload: AccessCodeRequestIn) -> Status[dict[str, Any]]:
     identity = Identity(
         first_name=payload.first_name,
         last_name=payload.last_name,
@@ -198,7 +198,7 @@ def accounting_mine_code(request: HttpRequest, payload: AccessCodeRequestIn):
         "made under 552a(b)(7)."
     ),
 )
-def accounting_mine_code_verify(request: HttpRequest, payload: AccessCodeVerifyIn):
+def accounting_mine_code_verify(request: HttpRequest, payload: AccessCodeVerifyIn) -> list[dict[str, Any]]:
     return [_my_entry(e) for e in access_code_verify(challenge=payload.challenge, code=payload.code)]
 
 
@@ -215,7 +215,7 @@ TRANSPARENCY = (
     summary="Quarterly transparency report (JSON)",
     description=TRANSPARENCY,
 )
-def transparency(request: HttpRequest, query: Query[TransparencyQuery]):
+def transparency(request: HttpRequest, query: Query[TransparencyQuery]) -> dict[str, Any]:
     return transparency_report(year=query.year, quarter=query.quarter).as_dict()
 
 
@@ -227,7 +227,7 @@ def transparency(request: HttpRequest, query: Query[TransparencyQuery]):
     description=TRANSPARENCY,
     openapi_extra=_content("text/csv", "The report as CSV: year, quarter, table, key, label, count"),
 )
-def transparency_csv(request: HttpRequest, query: Query[TransparencyQuery]):
+def transparency_csv(request: HttpRequest, query: Query[TransparencyQuery]) -> HttpResponse:
     response = HttpResponse(report_csv(transparency_report(year=query.year, quarter=query.quarter)))
     response["Content-Type"] = "text/csv; charset=utf-8"
     response["Content-Disposition"] = f'attachment; filename="disclosures-{query.year}-q{query.quarter}.csv"'
@@ -242,6 +242,6 @@ def transparency_csv(request: HttpRequest, query: Query[TransparencyQuery]):
     description=TRANSPARENCY,
     openapi_extra=_content("text/html", "The report as an HTML page"),
 )
-def transparency_html(request: HttpRequest, query: Query[TransparencyQuery]):
+def transparency_html(request: HttpRequest, query: Query[TransparencyQuery]) -> HttpResponse:
     report = transparency_report(year=query.year, quarter=query.quarter)
     return HttpResponse(report_html(report), content_type="text/html; charset=utf-8")

@@ -3,7 +3,7 @@ frontdesk.disclosures decide everything else.
 """
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field, StringConstraints
@@ -35,15 +35,31 @@ LOOKUP_ERRORS = {frozenset({400, 403, 404, 422, 429}): Error}
 PROOF_ERRORS = {frozenset({400, 404, 409, 422}): Error}
 EARLIEST, LATEST = EARLIEST_BIRTH, LATEST_DATE
 
-AgencyTypeCode = Literal[tuple(AgencyType.values)]  # type: ignore[valid-type]
-PurposeCode = Literal[tuple(Purpose.values)]  # type: ignore[valid-type]
-ChannelCode = Literal[tuple(Channel.values)]  # type: ignore[valid-type]
-CrimeClassCode = Literal[tuple(CrimeClass.values)]  # type: ignore[valid-type]
-SubjectStatusCode = Literal[tuple(SubjectStatus.values)]  # type: ignore[valid-type]
-EvidenceKindCode = Literal[tuple(v for v in EvidenceKind.values if v not in RECORDED_EVIDENCE)]  # type: ignore[valid-type]
-CategoryCode = Literal[tuple(sorted(RELEASABLE))]  # type: ignore[valid-type]
-RoleCode = Literal[SIGNOFF_ROLES]  # type: ignore[valid-type]
-RestrictionKindCode = Literal[tuple(RestrictionKind.values)]  # type: ignore[valid-type]
+# The codes each field takes, as Literals built from the vocabularies, so that the OpenAPI document lists
+# them and pydantic refuses any other value. A type checker cannot read a Literal built at run time, so it
+# sees plain strings.
+if TYPE_CHECKING:
+    AgencyTypeCode = str
+    PurposeCode = str
+    ChannelCode = str
+    CrimeClassCode = str
+    SubjectStatusCode = str
+    EvidenceKindCode = str
+    CategoryCode = str
+    RoleCode = str
+    RestrictionKindCode = str
+    StatusCode = str
+else:
+    AgencyTypeCode = Literal[tuple(AgencyType.values)]
+    PurposeCode = Literal[tuple(Purpose.values)]
+    ChannelCode = Literal[tuple(Channel.values)]
+    CrimeClassCode = Literal[tuple(CrimeClass.values)]
+    SubjectStatusCode = Literal[tuple(SubjectStatus.values)]
+    EvidenceKindCode = Literal[tuple(v for v in EvidenceKind.values if v not in RECORDED_EVIDENCE)]
+    CategoryCode = Literal[tuple(sorted(RELEASABLE))]
+    RoleCode = Literal[SIGNOFF_ROLES]
+    RestrictionKindCode = Literal[tuple(RestrictionKind.values)]
+    StatusCode = Literal[tuple(RequestStatus.values)]
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 PositionCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60, pattern=r"^[a-z0-9_]*$")]
 POSITION_HELP = (
@@ -461,11 +477,11 @@ class AlertOut(Schema):
     window_start: dt.datetime
     window_end: dt.datetime
     count: int
-    details: dict
+    details: dict[str, Any]
     created_at: dt.datetime
 
 
-def _content(media_type: str, description: str, fmt: str = "") -> dict:
+def _content(media_type: str, description: str, fmt: str = "") -> dict[str, Any]:
     """Declare a non-JSON 200 response, so the OpenAPI document tells clients what really comes back."""
     schema = {"type": "string", **({"format": fmt} if fmt else {})}
     return {"responses": {200: {"description": description, "content": {media_type: {"schema": schema}}}}}
@@ -476,7 +492,7 @@ class ReadQuery(Schema):
 
 
 class ListQuery(Schema):
-    status: Literal[tuple(RequestStatus.values)] | None = None  # type: ignore[valid-type]
+    status: StatusCode | None = None
 
 
 class AccountingQuery(Schema):

@@ -3,6 +3,8 @@ accounting of disclosures and access alerts. Each takes a signed-in session or a
 operation's scope (api/tokens.py).
 """
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Query, Status
 
@@ -71,7 +73,7 @@ router = DisclosuresRouter(tags=["disclosures"])
 
 
 @router.get("/catalog", response={200: CatalogOut, **ERRORS}, summary="The authority catalog in force")
-def catalog(request: HttpRequest):
+def catalog(request: HttpRequest) -> dict[str, Any]:
     current, entries = selectors.catalog_in_force(actor=request.user)
     return {
         "version": current.version if current else None,
@@ -136,7 +138,7 @@ def catalog(request: HttpRequest):
         "the people named have records: matching happens only at release, for the privacy office."
     ),
 )
-def request_create(request: HttpRequest, payload: RequestIn):
+def request_create(request: HttpRequest, payload: RequestIn) -> Status[dict[str, Any]]:
     created = intake.request_receive(
         actor=request.user,
         details=_details(payload),
@@ -147,12 +149,12 @@ def request_create(request: HttpRequest, payload: RequestIn):
 
 
 @router.get("/requests", response={200: list[RequestSummaryOut], **ERRORS}, summary="Requests you can see")
-def request_list(request: HttpRequest, query: Query[ListQuery]):
+def request_list(request: HttpRequest, query: Query[ListQuery]) -> list[dict[str, Any]]:
     return [_summary(r) for r in selectors.request_list(actor=request.user, status=query.status or "")[:500]]
 
 
 @router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="One request and its decision")
-def request_detail(request: HttpRequest, request_id: str, query: Query[ReadQuery]):
+def request_detail(request: HttpRequest, request_id: str, query: Query[ReadQuery]) -> dict[str, Any]:
     found = selectors.request_get(actor=request.user, request_id=request_id, purpose=query.purpose)
     return request_dict(found, request.user)
 
@@ -162,7 +164,7 @@ def request_detail(request: HttpRequest, request_id: str, query: Query[ReadQuery
     response={200: RequestOut, **ERRORS},
     summary="Change a request (voids every sign-off)",
 )
-def request_update(request: HttpRequest, request_id: str, payload: RequestPatch):
+def request_update(request: HttpRequest, request_id: str, payload: RequestPatch) -> dict[str, Any]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="edit")
     changes = payload.model_dump(exclude_unset=True)
     subjects = changes.pop("subjects", None)
@@ -183,7 +185,7 @@ def request_update(request: HttpRequest, request_id: str, payload: RequestPatch)
     response={201: EvidenceOut, **ERRORS},
     summary="File a document with a request (voids every sign-off)",
 )
-def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFileIn):
+def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFileIn) -> Status[dict[str, Any]]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="evidence_add")
     upload = _upload(EvidenceIn(**payload.model_dump(exclude={"subject"})))
     document = intake.evidence_add(actor=request.user, request=found, upload=upload, subject_id=payload.subject)
@@ -200,7 +202,7 @@ def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFile
         "the request's version stays the same."
     ),
 )
-def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload: SubjectDropIn):
+def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload: SubjectDropIn) -> dict[str, Any]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="subject_drop")
     intake.subject_drop(actor=request.user, request=found, subject_id=subject_id, reason=payload.reason)
     found.refresh_from_db()
@@ -214,7 +216,7 @@ def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload
     description="Returns the file with its content type.",
     openapi_extra=_content("application/octet-stream", "The document as filed", "binary"),
 )
-def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
+def evidence_download(request: HttpRequest, request_id: str, evidence_id: str) -> HttpResponse:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="evidence_read")
     document = selectors.evidence_get(actor=request.user, request=found, evidence_id=evidence_id)
     response = HttpResponse(document.read(), content_type=document.content_type)
@@ -226,7 +228,7 @@ def evidence_download(request: HttpRequest, request_id: str, evidence_id: str):
 @router.post(
     "/requests/{request_id}/sign-offs", response={201: SignOffOut, **ERRORS}, summary="Sign a request off in a role"
 )
-def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn):
+def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn) -> Status[dict[str, Any]]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="sign_off")
     sign_off = request_sign_off(actor=request.user, request=found, role=payload.role, note=payload.note)
     found.refresh_from_db()
@@ -244,7 +246,7 @@ def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn):
         "kind of agency. The (b)(7) authorities require it (5 U.S.C. 552a(b)(7); 20 CFR 401.155)."
     ),
 )
-def position_confirmation(request: HttpRequest, request_id: str, payload: PositionConfirmIn):
+def position_confirmation(request: HttpRequest, request_id: str, payload: PositionConfirmIn) -> dict[str, Any]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="position_confirm")
     confirmed = request_position_confirm(actor=request.user, request=found, position=payload.position)
     return request_dict(confirmed, request.user)
@@ -253,7 +255,7 @@ def position_confirmation(request: HttpRequest, request_id: str, payload: Positi
 @router.post(
     "/requests/{request_id}/rejection", response={200: RequestOut, **ERRORS}, summary="Reject a request (final)"
 )
-def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn):
+def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn) -> dict[str, Any]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="reject")
     request_reject(actor=request.user, request=found, role=payload.role, reason=payload.reason)
     found.refresh_from_db()
@@ -266,14 +268,14 @@ def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn):
     summary="Release the approved part of a request",
     description="Writes the packet, its ledger event and the accounting entries in one transaction.",
 )
-def release_create(request: HttpRequest, request_id: str):
+def release_create(request: HttpRequest, request_id: str) -> Status[dict[str, Any]]:
     found = selectors.request_for_action(actor=request.user, request_id=request_id, action="release")
     release = request_release(actor=request.user, request=found)
     return Status(201, release_dict(release))
 
 
 @router.get("/releases/{release_id}", response={200: ReleaseOut, **ERRORS}, summary="One release")
-def release_detail(request: HttpRequest, release_id: str):
+def release_detail(request: HttpRequest, release_id: str) -> dict[str, Any]:
     return release_dict(selectors.release_get(actor=request.user, release_id=release_id))
 
 
@@ -282,7 +284,7 @@ def release_detail(request: HttpRequest, release_id: str):
     response={200: dict, **ERRORS},
     summary="The release packet (JSON, authoritative)",
 )
-def release_packet_json(request: HttpRequest, release_id: str, query: Query[ReadQuery]):
+def release_packet_json(request: HttpRequest, release_id: str, query: Query[ReadQuery]) -> dict[str, Any]:
     release = selectors.release_get(actor=request.user, release_id=release_id)
     return selectors.release_packet(actor=request.user, release=release, purpose=query.purpose)
 
@@ -294,7 +296,7 @@ def release_packet_json(request: HttpRequest, release_id: str, query: Query[Read
     description="Returns application/pdf rendered from the JSON packet.",
     openapi_extra=_content("application/pdf", "The packet as PDF", "binary"),
 )
-def release_packet_pdf(request: HttpRequest, release_id: str, query: Query[ReadQuery]):
+def release_packet_pdf(request: HttpRequest, release_id: str, query: Query[ReadQuery]) -> HttpResponse:
     release = selectors.release_get(actor=request.user, release_id=release_id)
     packet = selectors.release_packet(actor=request.user, release=release, purpose=query.purpose)
     response = HttpResponse(packet_pdf(packet), content_type="application/pdf")
@@ -303,7 +305,7 @@ def release_packet_pdf(request: HttpRequest, release_id: str, query: Query[ReadQ
 
 
 @router.get("/restrictions", response={200: list[RestrictionOut], **ERRORS}, summary="Recorded restrictions")
-def restriction_list(request: HttpRequest):
+def restriction_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_restriction(r) for r in selectors.restriction_list(actor=request.user)]
 
 
@@ -329,7 +331,7 @@ def _restriction_details(payload: RestrictionIn) -> RestrictionDetails:
     description="A restriction forbids disclosure of categories to recipients for a period; it overrides "
     "every authority.",
 )
-def restriction_create(request: HttpRequest, payload: RestrictionIn):
+def restriction_create(request: HttpRequest, payload: RestrictionIn) -> Status[dict[str, Any]]:
     saved = restriction_save(actor=request.user, details=_restriction_details(payload))
     return Status(201, _restriction(saved))
 
@@ -337,7 +339,7 @@ def restriction_create(request: HttpRequest, payload: RestrictionIn):
 @router.put(
     "/restrictions/{code}", response={200: RestrictionOut, **ERRORS}, summary="Change a restriction (general counsel)"
 )
-def restriction_update(request: HttpRequest, code: str, payload: RestrictionIn):
+def restriction_update(request: HttpRequest, code: str, payload: RestrictionIn) -> dict[str, Any]:
     saved = restriction_save(actor=request.user, details=_restriction_details(payload), code=code[:20])
     return _restriction(saved)
 
@@ -348,11 +350,11 @@ def restriction_update(request: HttpRequest, code: str, payload: RestrictionIn):
     summary="The accounting of disclosures (auditors)",
     description="Every entry, including those withheld from the person under 5 U.S.C. 552a(c)(3).",
 )
-def accounting_list(request: HttpRequest, query: Query[AccountingQuery]):
+def accounting_list(request: HttpRequest, query: Query[AccountingQuery]) -> list[dict[str, Any]]:
     rows = selectors.accounting_list(actor=request.user, purpose=query.purpose, person_id=query.person)
     return [_accounting(e) for e in rows]
 
 
 @router.get("/alerts", response={200: list[AlertOut], **ERRORS}, summary="Access alerts for your region")
-def alert_list(request: HttpRequest):
+def alert_list(request: HttpRequest) -> list[dict[str, Any]]:
     return [_alert(a) for a in selectors.alert_list(actor=request.user)[:500]]
