@@ -1,7 +1,7 @@
 """What the disclosure services accept, and the checks every input passes before anything is written.
 
 Each check raises ValidationFailed naming the field, so a surface can point at it; nothing here touches
-the database.
+the database. The dataclasses are what surfaces build; the checks (underscored) are the services' own.
 """
 
 import base64

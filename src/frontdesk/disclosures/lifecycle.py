@@ -3,6 +3,8 @@
 Nothing else assigns DisclosureRequest.status: each service moves a request through `_set_status`, and
 records the new decision with `_record_decision` (which appends its ledger event in the caller's
 transaction). These helpers run inside the caller's transaction and check nothing about who acts.
+Their names start with an underscore because they belong to the disclosure services (intake, signing,
+release, expiry...), never to a surface.
 """
 
 import datetime as dt
