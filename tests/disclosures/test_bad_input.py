@@ -5,7 +5,7 @@ import base64
 import pytest
 from django.test import Client
 
-from frontdesk.disclosures import services
+from frontdesk.disclosures import intake as services
 from frontdesk.disclosures.models import (
     AccountingEntry,
     DisclosureRequest,

@@ -10,9 +10,13 @@ import pytest
 
 from frontdesk.accounts.roles import Role
 from frontdesk.core.errors import DomainError
-from frontdesk.disclosures import services
 from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.inputs import EvidenceUpload, RequestDetails, SubjectDetails
+from frontdesk.disclosures.intake import request_receive
 from frontdesk.disclosures.models import AccountingEntry, Release, SignOff
+from frontdesk.disclosures.release import request_release
+from frontdesk.disclosures.signer_position import request_position_confirm
+from frontdesk.disclosures.signing import request_sign_off
 from tests.factories import OfficeFactory, staff_resource, staff_user
 from tests.threads import run_together
 
@@ -33,9 +37,9 @@ def setting():
         "rpo": staff_user("c-rpo", Role.REGIONAL_PRIVACY_OFFICER, region=3),
         "counsel": [staff_user(f"c-counsel{i}", Role.GENERAL_COUNSEL) for i in range(2)],
     }
-    request = services.request_receive(
+    request = request_receive(
         actor=people["clerk"],
-        details=services.RequestDetails(
+        details=RequestDetails(
             channel="mail",
             requester_agency="County Sheriff",
             requester_official="Sheriff",
@@ -50,13 +54,13 @@ def setting():
             records_to=dt.date(2027, 12, 31),
             requester_position="agency_head",
         ),
-        subjects=[services.SubjectDetails(last_name="Rivera", ssn="123-45-6789")],
+        subjects=[SubjectDetails(last_name="Rivera", ssn="123-45-6789")],
         evidence=[
-            services.EvidenceUpload(kind=k, filename="a.pdf", content_type="application/pdf", content=PDF)
+            EvidenceUpload(kind=k, filename="a.pdf", content_type="application/pdf", content=PDF)
             for k in ("written_request_agency_head", "indictment_or_conviction")
         ],
     )
-    services.request_position_confirm(actor=people["rpo"], request=request, position="agency_head")
+    request_position_confirm(actor=people["rpo"], request=request, position="agency_head")
     return people, request
 
 
@@ -64,7 +68,7 @@ def test_two_managers_signing_at_once_give_one_sign_off(setting):
     people, request = setting
     results = run_together(
         3,
-        lambda i: services.request_sign_off(actor=people["managers"][i], request=request, role="office_manager"),
+        lambda i: request_sign_off(actor=people["managers"][i], request=request, role="office_manager"),
     )
     assert sum(isinstance(r, SignOff) for r in results) == 1
     assert all(isinstance(r, DomainError) for r in results if not isinstance(r, SignOff)), results
@@ -73,10 +77,10 @@ def test_two_managers_signing_at_once_give_one_sign_off(setting):
 
 def test_two_releases_at_once_give_one_release_and_one_accounting(setting):
     people, request = setting
-    services.request_sign_off(actor=people["managers"][0], request=request, role="office_manager")
-    services.request_sign_off(actor=people["rpo"], request=request, role="regional_privacy_officer")
-    services.request_sign_off(actor=people["counsel"][0], request=request, role="general_counsel")
+    request_sign_off(actor=people["managers"][0], request=request, role="office_manager")
+    request_sign_off(actor=people["rpo"], request=request, role="regional_privacy_officer")
+    request_sign_off(actor=people["counsel"][0], request=request, role="general_counsel")
     releasers = [people["rpo"], people["counsel"][1]]
-    results = run_together(2, lambda i: services.request_release(actor=releasers[i], request=request))
+    results = run_together(2, lambda i: request_release(actor=releasers[i], request=request))
     assert sum(isinstance(r, Release) for r in results) == 1, results
     assert Release.objects.count() == 1 and AccountingEntry.objects.count() == 1

@@ -6,8 +6,9 @@ import pytest
 from django.utils import timezone
 
 from frontdesk.disclosures.catalog import SystemActor
+from frontdesk.disclosures.expiry import requests_expire, sign_offs_expire
 from frontdesk.disclosures.models import DisclosureRequest, RequestStatus, SignOff
-from frontdesk.disclosures.services import request_sign_off, requests_expire, sign_offs_expire
+from frontdesk.disclosures.signing import request_sign_off
 from frontdesk.ledger.models import LedgerEvent
 
 from .conftest import release, sign, take_in

@@ -6,10 +6,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from frontdesk.disclosures import services
 from frontdesk.disclosures.catalog import CatalogError, SystemActor, catalog_load, catalog_parse, rules_from_entries
 from frontdesk.disclosures.categories import RELEASABLE
 from frontdesk.disclosures.engine import engine_in_force, forget_engines
+from frontdesk.disclosures.expiry import evidence_wait, requests_refuse_without_evidence
 from frontdesk.disclosures.models import DisclosureRequest, Release
 from frontdesk.disclosures.policy import Facts, day_number
 from frontdesk.ledger.models import LedgerEvent
@@ -175,8 +175,8 @@ def test_a_request_citing_an_authority_waits_for_its_documents_then_is_refused(c
     assert waiting["status"] == "needs_evidence" and waiting["closed_reason"] == ""
     received_at = DisclosureRequest.objects.get(public_id=waiting["id"]).received_at
 
-    assert services.requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=29)) == 0
-    assert services.requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=30)) == 1
+    assert requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=29)) == 0
+    assert requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=30)) == 1
     closed = DisclosureRequest.objects.get(public_id=waiting["id"])
     assert closed.status == "refused" and closed.closed_reason == "evidence_not_received"
     assert DisclosureRequest.objects.get(public_id=with_letter["id"]).status == "awaiting_signoff"
@@ -186,21 +186,21 @@ def test_a_request_citing_an_authority_waits_for_its_documents_then_is_refused(c
     # Closed means closed: no document, sign-off or release afterwards.
     late = post(clients["clerk"], f"/requests/{waiting['id']}/evidence", evidence("written_request_agency_head"))
     assert late.status_code == 409
-    assert services.requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=60)) == 0
+    assert requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=60)) == 0
 
 
 def test_the_evidence_wait_is_a_setting(catalog, clients, appointment, settings):
     settings.FRONTDESK_EVIDENCE_WAIT_DAYS = 5
     waiting = take_in(clients["clerk"], evidence=[])
     received_at = DisclosureRequest.objects.get(public_id=waiting["id"]).received_at
-    assert services.requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=5)) == 1
+    assert requests_refuse_without_evidence(actor=SCHEDULER, now=received_at + dt.timedelta(days=5)) == 1
 
 
 def test_the_scheduler_runs_the_refusal(catalog, clients, appointment):
     from frontdesk.jobs.schedule import JOBS_BY_NAME, job_run
 
     waiting = take_in(clients["clerk"], evidence=[])
-    later = timezone.now() + services.evidence_wait() + dt.timedelta(hours=1)
+    later = timezone.now() + evidence_wait() + dt.timedelta(hours=1)
     run = job_run(JOBS_BY_NAME["requests_refuse_without_evidence"], now=later)
     assert run.outcome == "succeeded" and run.counts == {"refused": 1}
     assert DisclosureRequest.objects.get(public_id=waiting["id"]).status == "refused"
@@ -271,14 +271,14 @@ def test_the_engine_applies_the_thirty_days_whatever_the_stored_date_says():
 
 
 def test_the_confirm_button_is_the_services_answer(catalog, clients, staff, appointment):
-    from frontdesk.disclosures import services
     from frontdesk.disclosures.models import DisclosureRequest
+    from frontdesk.disclosures.signer_position import position_confirm_refusal
 
     # A manager who took the request in may sign others off, but never confirm what they typed in; the
     # page used to offer them the button anyway.
     received = take_in(clients["manager"], confirm=False)
     found = DisclosureRequest.objects.get(public_id=received["id"])
     for who, expected in (("manager", "intake_clerk_cannot_confirm"), ("manager2", None), ("rpo", None)):
-        refusal = services.position_confirm_refusal(staff[who], found, found.requester_position)
+        refusal = position_confirm_refusal(staff[who], found, found.requester_position)
         assert (refusal.code if refusal else None) == expected, who
-        assert services.position_confirm_refusal(staff[who], found, "deputy_agency_head") is not None
+        assert position_confirm_refusal(staff[who], found, "deputy_agency_head") is not None

@@ -24,12 +24,13 @@ LAST_QUARTER = (2026, 3)
 
 
 def _make_requests(staff, count, *, agency_type, status, received):
-    from frontdesk.disclosures import services
+    from frontdesk.disclosures.inputs import RequestDetails, SubjectDetails
+    from frontdesk.disclosures.intake import request_receive
 
     for _ in range(count):
-        request = services.request_receive(
+        request = request_receive(
             actor=staff["clerk"],
-            details=services.RequestDetails(
+            details=RequestDetails(
                 channel="mail",
                 requester_agency="Agency",
                 requester_official="Head",
@@ -39,7 +40,7 @@ def _make_requests(staff, count, *, agency_type, status, received):
                 purpose="other",
                 categories=("identity",),
             ),
-            subjects=[services.SubjectDetails(last_name="Doe", date_of_birth=dt.date(1980, 1, 1))],
+            subjects=[SubjectDetails(last_name="Doe", date_of_birth=dt.date(1980, 1, 1))],
             now=received,
         )
         DisclosureRequest.objects.filter(pk=request.pk).update(status=status)

@@ -225,11 +225,11 @@ def test_an_outsider_cannot_drop_and_is_on_the_ledger(catalog, clients, staff, t
     received = take_in(clients["clerk"], subjects=[ANA, BEN])
     ben_id = subject_ids(clients["clerk"], received["id"])[1]
     from frontdesk.core.errors import PermissionDenied
-    from frontdesk.disclosures import services
+    from frontdesk.disclosures.intake import subject_drop
 
     found = DisclosureRequest.objects.get()
     with pytest.raises(PermissionDenied):
-        services.subject_drop(actor=staff["clerk2"], request=found, subject_id=ben_id, reason="Not mine")
+        subject_drop(actor=staff["clerk2"], request=found, subject_id=ben_id, reason="Not mine")
     event = LedgerEvent.objects.get(type="disclosures.request.subject_drop.refused")
     assert event.event["refs"] == {"request": received["id"], "reason": "not_an_editor"}
     assert not RequestSubject.objects.filter(dropped_at__isnull=False).exists()

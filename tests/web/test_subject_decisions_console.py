@@ -8,9 +8,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from frontdesk.accounts.roles import Role
-from frontdesk.disclosures import services as disclosures
 from frontdesk.disclosures.catalog import SystemActor, catalog_load
 from frontdesk.disclosures.engine import forget_engines
+from frontdesk.disclosures.inputs import EvidenceUpload, RequestDetails, SubjectDetails
+from frontdesk.disclosures.intake import request_receive
 from frontdesk.disclosures.models import AccountingEntry, DisclosureRequest, EvidenceDocument, SignOff
 from frontdesk.scheduling import services
 from frontdesk.scheduling.models import Service
@@ -45,9 +46,9 @@ def world(office):
         "manager": staff_user("manager", Role.OFFICE_MANAGER, office),
         "rpo": staff_user("rpo", Role.REGIONAL_PRIVACY_OFFICER, region=office.region),
     }
-    request = disclosures.request_receive(
+    request = request_receive(
         actor=users["clerk"],
-        details=disclosures.RequestDetails(
+        details=RequestDetails(
             channel="in_person",
             requester_agency="Acme Tenant Screening",
             requester_official="Pat Lee",
@@ -58,10 +59,10 @@ def world(office):
             categories=("appointment_schedule",),
         ),
         subjects=[
-            disclosures.SubjectDetails(first_name="Ana", last_name="Rivera", date_of_birth=date(1960, 5, 17)),
-            disclosures.SubjectDetails(first_name="Ben", last_name="Okafor", date_of_birth=date(1971, 2, 3)),
+            SubjectDetails(first_name="Ana", last_name="Rivera", date_of_birth=date(1960, 5, 17)),
+            SubjectDetails(first_name="Ben", last_name="Okafor", date_of_birth=date(1971, 2, 3)),
         ],
-        evidence=[disclosures.EvidenceUpload("identity_verified", "id-check.txt", "text/plain", b"ID checked")],
+        evidence=[EvidenceUpload("identity_verified", "id-check.txt", "text/plain", b"ID checked")],
     )
     yield {
         "request": request,

@@ -1,6 +1,6 @@
 """Turning domain objects into response dicts, shared by the public and staff routers."""
 
-from frontdesk.core.crypto import decrypt_field
+from frontdesk.core.crypto import ssn_last_four
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.availability import Slot
 from frontdesk.scheduling.models import Appointment, Person
@@ -75,8 +75,7 @@ def appointment_dict(a: Appointment) -> dict:
 
 
 def person_dict(p: Person) -> dict:
-    # Staff see the last four digits at most; the full SSN is never sent to a screen.
-    last4 = decrypt_field(p.ssn_encrypted, context="person.ssn")[-4:] if p.ssn_encrypted else None
+    last4 = ssn_last_four(p.ssn_encrypted, context="person.ssn")
     return PersonOut(
         id=str(p.public_id),
         first_name=p.first_name,

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from frontdesk.core.crypto import decrypt_field
+from frontdesk.core.crypto import ssn_last_four
 from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
 from frontdesk.offices.calendar import local_today
 from frontdesk.scheduling import policies, selectors, services
@@ -473,7 +473,7 @@ def people(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "person": p,
-            "ssn_last4": decrypt_field(p.ssn_encrypted, context="person.ssn")[-4:] if p.ssn_encrypted else "",
+            "ssn_last4": ssn_last_four(p.ssn_encrypted, context="person.ssn") or "",
         }
         for p in (found or [])
     ]

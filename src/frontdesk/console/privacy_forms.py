@@ -5,8 +5,8 @@ from django import forms
 
 from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
+from frontdesk.disclosures.inputs import POSITION_NOT_LISTED
 from frontdesk.disclosures.models import RestrictionKind
-from frontdesk.disclosures.services import POSITION_NOT_LISTED
 from frontdesk.disclosures.vocabulary import (
     UPLOAD_EVIDENCE_CHOICES,
     AgencyType,

@@ -15,10 +15,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.core.errors import DomainError
-from frontdesk.disclosures import policies, selectors, services
+from frontdesk.disclosures import policies, selectors
 from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import category_label
 from frontdesk.disclosures.decision import RequestDecision
+from frontdesk.disclosures.inputs import EvidenceUpload, RequestDetails, RestrictionDetails, SubjectDetails
+from frontdesk.disclosures.intake import evidence_add, request_receive, subject_drop
 from frontdesk.disclosures.models import (
     AuthorityCatalog,
     CatalogEntry,
@@ -28,6 +30,11 @@ from frontdesk.disclosures.models import (
     SignOffDecision,
 )
 from frontdesk.disclosures.packet import packet_pdf
+from frontdesk.disclosures.release import request_release
+from frontdesk.disclosures.restrictions import restriction_save
+from frontdesk.disclosures.selectors import position_confirmed
+from frontdesk.disclosures.signer_position import position_confirm_refusal, request_position_confirm
+from frontdesk.disclosures.signing import request_reject, request_sign_off
 from frontdesk.disclosures.transparency import transparency_report
 from frontdesk.disclosures.view import request_view
 from frontdesk.disclosures.vocabulary import CloseReason, EvidenceKind
@@ -70,13 +77,13 @@ OUTCOME_NAMES = {
 }
 
 
-def _uploads(data: dict) -> list[services.EvidenceUpload]:
+def _uploads(data: dict) -> list[EvidenceUpload]:
     uploads = []
     for suffix in ("", "_2"):
         upload = data.get(f"evidence_file{suffix}")
         if upload is not None:
             uploads.append(
-                services.EvidenceUpload(
+                EvidenceUpload(
                     kind=data[f"evidence_kind{suffix}"],
                     filename=upload.name[:120],
                     content_type=upload.content_type or "application/octet-stream",
@@ -93,7 +100,7 @@ def outside_request(request: HttpRequest) -> HttpResponse:
     form = OutsideRequestForm(request.POST or None, request.FILES or None)
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
-        details = services.RequestDetails(
+        details = RequestDetails(
             channel=data["channel"],
             requester_agency=data["requester_agency"],
             requester_component=data["requester_component"],
@@ -112,15 +119,13 @@ def outside_request(request: HttpRequest) -> HttpResponse:
             records_to=data["records_to"],
             requester_position=data["requester_position"],
         )
-        subject = services.SubjectDetails(
+        subject = SubjectDetails(
             last_name=data["subject_last_name"],
             first_name=data["subject_first_name"],
             date_of_birth=data.get("subject_date_of_birth"),
         )
         try:
-            received = services.request_receive(
-                actor=request.user, details=details, subjects=[subject], evidence=_uploads(data)
-            )
+            received = request_receive(actor=request.user, details=details, subjects=[subject], evidence=_uploads(data))
         except DomainError as error:
             field = {"subjects": "subject_last_name", "evidence": "evidence_file"}.get(error.field or "", error.field)
             form.add_domain_error(error, field=field)
@@ -263,7 +268,7 @@ def _position_context(user, found) -> dict:
     titles = {p.code: p.title for p in positions_in_force()}
     listed = {p.code for p in positions_in_force(found.agency_type)}
     code = found.requester_position
-    confirmed = services.position_confirmed(found)
+    confirmed = position_confirmed(found)
     return {
         "code": code,
         "title": titles.get(code, "another position, not listed" if code else "not stated"),
@@ -272,7 +277,7 @@ def _position_context(user, found) -> dict:
         "confirmed_by": found.position_confirmed_by.get_username() if confirmed else "",
         "confirmed_at": found.position_confirmed_at if confirmed else None,
         # The service's own answer: shown exactly when confirming would succeed.
-        "can_confirm": services.position_confirm_refusal(user, found, code) is None,
+        "can_confirm": position_confirm_refusal(user, found, code) is None,
     }
 
 
@@ -281,9 +286,7 @@ def privacy_position_confirm(request: HttpRequest, request_id) -> HttpResponse:
     """A second official confirms, from the letter on file, that its signer holds the listed position."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="position_confirm")
     try:
-        services.request_position_confirm(
-            actor=request.user, request=found, position=request.POST.get("position", "")[:60]
-        )
+        request_position_confirm(actor=request.user, request=found, position=request.POST.get("position", "")[:60])
     except DomainError as error:
         messages.error(request, error.message)
     else:
@@ -302,13 +305,13 @@ def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action=ACTIONS[action])
     try:
         if action == "sign":
-            services.request_sign_off(actor=request.user, request=found, role=role, note=note)
+            request_sign_off(actor=request.user, request=found, role=role, note=note)
             messages.success(request, f"Signed off as {ROLE_NAMES.get(role, role).lower()}.")
         elif action == "reject":
-            services.request_reject(actor=request.user, request=found, role=role, reason=note)
+            request_reject(actor=request.user, request=found, role=role, reason=note)
             messages.success(request, "Rejected. Nothing can be released for this request.")
         else:
-            release = services.request_release(actor=request.user, request=found)
+            release = request_release(actor=request.user, request=found)
             messages.success(
                 request, f"Released, and the accounting entries are written ({release.subjects_released} subject(s))."
             )
@@ -386,7 +389,7 @@ def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
     form_submit(
         request,
         form,
-        lambda data: services.evidence_add(
+        lambda data: evidence_add(
             actor=request.user, request=found, upload=_uploads(data)[0], subject_id=data["evidence_subject"] or None
         ),
         done="Document filed. Any sign-offs given before it must be given again.",
@@ -398,14 +401,14 @@ def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
 
 @require_POST
 def privacy_subject_drop(request: HttpRequest, request_id, subject_id) -> HttpResponse:
-    """Take one person out of a request (disclosures.services.subject_drop): never released, and the
+    """Take one person out of a request (disclosures.subject_drop): never released, and the
     sign-offs already given keep counting for the others."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="subject_drop")
     form = SubjectDropForm(request.POST)
     form_submit(
         request,
         form,
-        lambda data: services.subject_drop(
+        lambda data: subject_drop(
             actor=request.user, request=found, subject_id=str(subject_id), reason=data["reason"]
         ),
         done="Dropped. That person will not be released; the sign-offs given still count.",
@@ -418,13 +421,13 @@ def privacy_subject_drop(request: HttpRequest, request_id, subject_id) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def privacy_restrictions(request: HttpRequest) -> HttpResponse:
     """Court orders and statutes that forbid disclosure. Counsel records them; they override every
-    authority from the moment they are saved (disclosures.services.restriction_save)."""
+    authority from the moment they are saved (disclosures.restriction_save)."""
     can_record = policies.can_record_restriction(request.user)
     form = RestrictionForm(request.POST or None) if can_record else None
     if form is not None and form.is_bound and form.is_valid():
         data = form.cleaned_data
         recipients, agencies = form.scope_input()
-        details = services.RestrictionDetails(
+        details = RestrictionDetails(
             kind=data["kind"],
             title=data["title"],
             citation=data["citation"],
@@ -436,7 +439,7 @@ def privacy_restrictions(request: HttpRequest) -> HttpResponse:
             effective_until=data["effective_until"],
         )
         try:
-            saved = services.restriction_save(actor=request.user, details=details)
+            saved = restriction_save(actor=request.user, details=details)
         except DomainError as error:
             form.add_domain_error(error)
         else:

@@ -76,5 +76,11 @@ def decrypt_field(token: str, *, context: str) -> str:
     raise ValueError("No configured key can decrypt this value (was a key retired too early?).")
 
 
+def ssn_last_four(ssn_encrypted: str, *, context: str) -> str | None:
+    """The last four digits of an encrypted SSN, the most of it any screen shows (the full number is never
+    sent to one); None when no SSN is held. `context` is the column's encryption context."""
+    return decrypt_field(ssn_encrypted, context=context)[-4:] if ssn_encrypted else None
+
+
 def mask_ssn(ssn: str) -> str:
     return f"***-**-{normalize_ssn(ssn)[-4:]}"

@@ -84,7 +84,7 @@ def access_alerts_compute(
     ).values_list("event", flat=True)
     for event in check_ins.iterator():
         checked_in.update(event.get("subjects", []))
-    findings: list[tuple[str, str, int, dict]] = []
+    findings: list[tuple[str, str, int, dict[str, Any]]] = []
     limit = _threshold()
     for who, people in viewed.items():
         unmatched = sorted(people - checked_in)

@@ -8,6 +8,7 @@ is a no-op; loading a changed file under an old version number is refused.
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ class SystemActor:
 
     def __init__(self, name: str) -> None:
         self._name = f"system:{name}"
-        self._frontdesk_roles: set = set()
+        self._frontdesk_roles: set[Role] = set()
 
     def get_username(self) -> str:
         return self._name
@@ -100,14 +101,14 @@ def _date(value: Any, where: str, *, required: bool = True) -> dt.date | None:
     raise _fail(where, f"{value!r} is not a date (YYYY-MM-DD).")
 
 
-def _text(entry: dict, key: str, where: str, *, required: bool = True, limit: int = 2000) -> str:
+def _text(entry: dict[str, Any], key: str, where: str, *, required: bool = True, limit: int = 2000) -> str:
     value = entry.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
         raise _fail(where, f"'{key}' must be text of at most {limit} characters.")
     return value.strip()
 
 
-def _words(value: Any, allowed: set[str] | frozenset[str], where: str, key: str, *, any_ok: bool) -> list | None:
+def _words(value: Any, allowed: set[str] | frozenset[str], where: str, key: str, *, any_ok: bool) -> list[str] | None:
     if any_ok and value == "any":
         return None
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -121,7 +122,7 @@ def _words(value: Any, allowed: set[str] | frozenset[str], where: str, key: str,
     return sorted(value)
 
 
-def _common(entry: dict, where: str, keys: set[str], kinds: set[str]) -> dict[str, Any]:
+def _common(entry: dict[str, Any], where: str, keys: set[str], kinds: set[str]) -> dict[str, Any]:
     unknown = sorted(set(entry) - keys)
     if unknown:
         raise _fail(where, f"unknown keys {unknown}.")
@@ -154,7 +155,7 @@ def _common(entry: dict, where: str, keys: set[str], kinds: set[str]) -> dict[st
     }
 
 
-def _authority(entry: dict, where: str, system: str) -> dict[str, Any]:
+def _authority(entry: dict[str, Any], where: str, system: str) -> dict[str, Any]:
     row = _common(entry, where, AUTHORITY_KEYS, AUTHORITY_KINDS)
     row["effect"] = Effect.PERMIT
     row["purposes"] = _words(entry.get("purposes"), set(Purpose.values), where, "purposes", any_ok=True)
@@ -201,7 +202,7 @@ def routine_use_in_force_from(published_on: dt.date) -> dt.date:
     return published_on + dt.timedelta(days=ROUTINE_USE_NOTICE_DAYS)
 
 
-def _publication(entry: dict, where: str, row: dict[str, Any]) -> dt.date | None:
+def _publication(entry: dict[str, Any], where: str, row: dict[str, Any]) -> dt.date | None:
     published = _date(entry.get("published_on"), f"{where} published_on", required=False)
     if row["kind"] != "routine_use":
         if published is not None:
@@ -266,16 +267,30 @@ def positions_parse(value: Any) -> list[Position]:
     return positions
 
 
+def catalog_latest() -> AuthorityCatalog | None:
+    """The catalog in force: the newest one loaded (a catalog is never edited, only superseded)."""
+    return AuthorityCatalog.objects.order_by("-id").first()
+
+
+def entries_in_force(codes: Iterable[str]) -> dict[str, CatalogEntry]:
+    """The catalog in force's entries for these authority and restriction codes, by code."""
+    catalog = catalog_latest()
+    wanted = set(codes)
+    if catalog is None or not wanted:
+        return {}
+    return {e.code: e for e in CatalogEntry.objects.filter(catalog=catalog, code__in=wanted)}
+
+
 def positions_in_force(agency_type: str | None = None) -> list[Position]:
     """The positions the catalog in force lists, for one agency type or all."""
-    catalog = AuthorityCatalog.objects.order_by("-id").only("document").first()
+    catalog = catalog_latest()
     if catalog is None:
         return []
     listed = positions_parse(catalog.document.get("requesting_positions"))
     return [p for p in listed if agency_type is None or agency_type in p.agency_types]
 
 
-def _restriction(entry: dict, where: str, system: str) -> dict[str, Any]:
+def _restriction(entry: dict[str, Any], where: str, system: str) -> dict[str, Any]:
     row = _common(entry, where, RESTRICTION_KEYS, RESTRICTION_KINDS)
     row["effect"] = Effect.FORBID
     agencies = entry.get("agencies") or []
@@ -334,7 +349,7 @@ def catalog_parse(text: str) -> ParsedCatalog:
     return parsed
 
 
-def _rule(entry: dict[str, Any], *, catalog_start: dt.date) -> PermitRule | ForbidRule:
+def _rule(entry: Mapping[str, Any], *, catalog_start: dt.date) -> PermitRule | ForbidRule:
     # An entry decides nothing before its catalog version takes effect, whatever the law's own date.
     start = max(entry["effective_from"], catalog_start)
     if entry.get("published_on") is not None:  # the engine applies (e)(11) whatever the stored dates say
@@ -363,7 +378,11 @@ def _rule(entry: dict[str, Any], *, catalog_start: dt.date) -> PermitRule | Forb
 
 
 def rules_from_entries(
-    entries: list[dict[str, Any]], *, label: str, catalog_start: dt.date = dt.date.min, extra_forbids=()
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    label: str,
+    catalog_start: dt.date = dt.date.min,
+    extra_forbids: tuple[ForbidRule, ...] = (),
 ) -> RuleSet:
     """Rules for the entries that decide for this system (others are kept for the record only)."""
     rules = [_rule(e, catalog_start=catalog_start) for e in entries if e["applies_here"]]

@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 from .categories import RELEASABLE, category_label
 from .policy import Facts, PermitRule, RuleSet, Verdict
@@ -48,7 +49,7 @@ class CategoryDecision:
     reason: str = ""
     unmet_requirements: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
@@ -57,7 +58,7 @@ def _closest(
     candidates: Iterable[str],
     missing: Callable[[PermitRule], frozenset[str]],
     on_file: Callable[[PermitRule], int] = lambda rule: 0,
-):
+) -> tuple[str, tuple[str, ...]]:
     """The candidate authority that needs the least to go through, and what it needs. Ties go to the one
     the requester's own documents point at (most of its evidence on file), then by id."""
     best: tuple[int, int, str, frozenset[str]] | None = None
@@ -135,7 +136,9 @@ def _unmet_requirements(evaluate: Evaluator, rules: RuleSet, facts: Facts, categ
     """A refusal when an authority would cover the category with the documents the requester filed, but
     the request fails a requirement of its shape (portion, signer). The documents only we record (a
     position confirmation) are assumed, so the refusal does not wait on our own steps."""
-    unmet = {name: wanted for name, (wanted, _) in REQUIREMENT_FACTS.items() if getattr(facts, name) != wanted}
+    unmet: dict[str, Any] = {
+        name: wanted for name, (wanted, _) in REQUIREMENT_FACTS.items() if getattr(facts, name) != wanted
+    }
     if not unmet:
         return None
     cured = replace(facts, **unmet, evidence=facts.evidence | RECORDED_EVIDENCE, signed_roles=ALL_ROLES)
@@ -184,7 +187,7 @@ class SubjectDecision:
     def approved(self) -> list[CategoryDecision]:
         return [c for c in self.categories if c.outcome == Outcome.APPROVED]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "subject": self.subject,
             "position": self.position,
@@ -219,7 +222,7 @@ class RequestDecision:
     def for_subject(self, subject: str) -> SubjectDecision | None:
         return next((s for s in self.subjects if s.subject == subject), None)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         # Every person's decision is inside the hash a sign-off records: signers are tied to who gets what.
         return {
             "status": self.status,

@@ -14,6 +14,7 @@ demo user who holds the role, and every step is on the ledger.
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -21,10 +22,10 @@ from django.utils import timezone
 
 from frontdesk.scheduling.models import ACTIVE_STATUSES, Appointment
 
-from . import services
-from .catalog import SystemActor, catalog_load
-from .models import AuthorityCatalog, DisclosureRequest, Restriction
-from .services import EvidenceUpload, RequestDetails, RestrictionDetails, SubjectDetails
+from . import intake, release, restrictions, signer_position, signing
+from .catalog import SystemActor, catalog_latest, catalog_load
+from .inputs import EvidenceUpload, RequestDetails, RestrictionDetails, SubjectDetails
+from .models import DisclosureRequest, Restriction
 
 # The demo's office and the usernames `frontdesk demo` gives its staff (see its command).
 OFFICE = "001"
@@ -108,12 +109,12 @@ def _b7_details(agency: str, official: str, case: str, today: dt.date) -> Reques
 
 
 def demo_release(
-    *, users: tuple, agency: tuple[str, str], case: str, subject: SubjectDetails, now: dt.datetime
+    *, users: tuple[Any, ...], agency: tuple[str, str], case: str, subject: SubjectDetails, now: dt.datetime
 ) -> DisclosureRequest:
     """A written (b)(7) request about an indicted person, from intake to release: the position
     confirmed, three sign-offs, then the release (also what the failover drill releases under load)."""
     clerk, manager, privacy, counsel = users
-    released = services.request_receive(
+    released = intake.request_receive(
         actor=clerk,
         details=_b7_details(*agency, case, timezone.localdate(now)),
         subjects=[subject],
@@ -123,20 +124,20 @@ def demo_release(
         ],
         now=now - dt.timedelta(hours=9),
     )
-    services.request_position_confirm(
+    signer_position.request_position_confirm(
         actor=privacy, request=released, position="agency_head", now=now - dt.timedelta(hours=8, minutes=30)
     )
     for user, role in ((manager, "office_manager"), (privacy, "regional_privacy_officer")):
-        services.request_sign_off(actor=user, request=released, role=role, now=now - dt.timedelta(hours=8))
-    services.request_sign_off(actor=counsel, request=released, role="general_counsel", now=now - dt.timedelta(hours=7))
-    services.request_release(actor=privacy, request=released, now=now - dt.timedelta(hours=6))
+        signing.request_sign_off(actor=user, request=released, role=role, now=now - dt.timedelta(hours=8))
+    signing.request_sign_off(actor=counsel, request=released, role="general_counsel", now=now - dt.timedelta(hours=7))
+    release.request_release(actor=privacy, request=released, now=now - dt.timedelta(hours=6))
     return released
 
 
 def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
     """Put the authority catalog in force if none is, then add the demo requests once."""
     now = now or timezone.now()
-    catalog = AuthorityCatalog.objects.first()  # newest first: the version in force
+    catalog = catalog_latest()
     if catalog is None:
         catalog = catalog_load(actor=SystemActor("demo"))
     if DisclosureRequest.objects.exists():
@@ -162,7 +163,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
         )
 
         # 2. Awaiting sign-off: the office manager has signed; the privacy officer and counsel have not.
-        waiting = services.request_receive(
+        waiting = intake.request_receive(
             actor=clerk,
             details=_b7_details("Maine State Police", "Col. Rebecca Perkins", "MSP-26-1187", today),
             subjects=[subjects[1]],
@@ -172,16 +173,14 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
             ],
             now=now - dt.timedelta(hours=8),
         )
-        services.request_position_confirm(
+        signer_position.request_position_confirm(
             actor=privacy, request=waiting, position="agency_head", now=now - dt.timedelta(hours=7)
         )
-        services.request_sign_off(
-            actor=manager, request=waiting, role="office_manager", now=now - dt.timedelta(hours=6)
-        )
+        signing.request_sign_off(actor=manager, request=waiting, role="office_manager", now=now - dt.timedelta(hours=6))
 
         # 3. Refused as informal: an officer at the counter asks when someone's appointment is, citing no
         # authority and filing nothing. The rules close it at intake; the clerk hands over the notice.
-        services.request_receive(
+        intake.request_receive(
             actor=clerk,
             details=RequestDetails(
                 channel="in_person",
@@ -200,7 +199,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
         )
 
         # 4. Rejected: a program-fraud request the general counsel refused.
-        fraud = services.request_receive(
+        fraud = intake.request_receive(
             actor=clerk,
             details=RequestDetails(
                 channel="email",
@@ -220,7 +219,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
             evidence=[_letter("Request for records, program integrity review", ["Signed: the Director"])],
             now=now - dt.timedelta(hours=7),
         )
-        services.request_reject(
+        signing.request_reject(
             actor=counsel,
             request=fraud,
             role="general_counsel",
@@ -230,7 +229,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
 
         # 5. Restricted: general counsel records a court order; an immigration agency's request meets it.
         if not Restriction.objects.filter(citation=COURT_ORDER_CITATION).exists():
-            services.restriction_save(
+            restrictions.restriction_save(
                 actor=counsel,
                 details=RestrictionDetails(
                     kind="court_order",
@@ -243,7 +242,7 @@ def demo_requests_ensure(*, now: dt.datetime | None = None) -> DemoRequests:
                 ),
                 now=now - dt.timedelta(hours=3),
             )
-        services.request_receive(
+        intake.request_receive(
             actor=clerk,
             details=RequestDetails(
                 channel="fax",

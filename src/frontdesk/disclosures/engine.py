@@ -7,6 +7,7 @@ loaded catalog there are no permits at all, so everything is denied.
 
 import threading
 from collections import OrderedDict
+from typing import Any
 
 from django.db.models import Count, Max, Sum
 
@@ -14,7 +15,9 @@ from .catalog import compile_rules, rules_from_entries
 from .models import AuthorityCatalog, CatalogEntry, Restriction
 from .policy import CedarEngine, ForbidRule, day_number
 
-_CACHE: OrderedDict[tuple, CedarEngine] = OrderedDict()
+# The catalog in force (id, version) and the restrictions' count, last change and versions summed.
+Fingerprint = tuple[Any, ...]
+_CACHE: OrderedDict[Fingerprint, CedarEngine] = OrderedDict()
 _CACHE_SIZE = 4
 _LOCK = threading.Lock()
 
@@ -31,13 +34,13 @@ def restriction_rule(restriction: Restriction) -> ForbidRule:
     )
 
 
-def _fingerprint() -> tuple:
+def _fingerprint() -> Fingerprint:
     catalog = AuthorityCatalog.objects.order_by("-id").values_list("id", "version").first()
     stats = Restriction.objects.aggregate(n=Count("id"), last=Max("updated_at"), versions=Sum("version"))
     return (catalog, stats["n"], stats["last"], stats["versions"])
 
 
-def _build(fingerprint: tuple) -> CedarEngine:
+def _build(fingerprint: Fingerprint) -> CedarEngine:
     catalog_row = fingerprint[0]
     entries = []
     label = "no catalog loaded"

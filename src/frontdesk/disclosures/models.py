@@ -1,12 +1,13 @@
 """Disclosure requests, the authorities and restrictions that decide them, sign-offs, releases and the
 Privacy Act (c) accounting.
 
-Status fields change only through `services.py` (the declared state machine there). Accounting entries
+Status fields change only through `lifecycle.py` (the declared state machine there). Accounting entries
 are append-only in the database (guards.py, migration 0002); releases and their packets are never
 changed once written.
 """
 
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -15,6 +16,9 @@ from django.db.models import Q
 from frontdesk.ledger.models import LedgerEvent
 
 from .vocabulary import AgencyType, Channel, CloseReason, CrimeClass, EvidenceKind, Purpose, SubjectStatus
+
+if TYPE_CHECKING:
+    from .scope import RestrictionScope
 
 
 class Effect(models.TextChoices):
@@ -109,7 +113,7 @@ class Restriction(models.Model):
         return f"{self.code} v{self.version}"
 
     @property
-    def scope(self):
+    def scope(self) -> "RestrictionScope":
         """Whom it binds (scope.restriction_scope: the one reading of recipients and agencies)."""
         from .scope import restriction_scope
 
@@ -228,6 +232,8 @@ class RequestSubject(models.Model):
 
 
 EVIDENCE_CONTEXT = "disclosures.evidence.content"
+# The encryption context of a named person's SSN (RequestSubject.ssn_encrypted).
+SUBJECT_SSN_CONTEXT = "disclosures.subject.ssn"
 
 
 class EvidenceDocument(models.Model):

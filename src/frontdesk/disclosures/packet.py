@@ -9,6 +9,7 @@ The PDF renders the same JSON for people; the JSON is the authoritative copy.
 
 import datetime as dt
 import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,14 +20,25 @@ from django.conf import settings
 from django.db.models import Model
 
 from frontdesk.core.crypto import decrypt_field
+from frontdesk.offices.models import Office
 from frontdesk.scheduling.models import Appointment, Person, WalkIn
 
 from .categories import APPOINTMENT, PERSON, WALK_IN, categories_of
+from .models import Release
 
 FORMAT = "frontdesk.disclosure-release/1"
 
+# The encryption context of a release's stored packet (Release.packet_encrypted).
+PACKET_CONTEXT = "disclosures.release.packet"
 
-def _office(office) -> dict:
+
+def packet_body(release: Release) -> dict[str, Any]:
+    """The packet body as released (decrypted); callers record the read."""
+    body: dict[str, Any] = json.loads(decrypt_field(release.packet_encrypted, context=PACKET_CONTEXT))
+    return body
+
+
+def _office(office: Office) -> dict[str, Any]:
     return {
         "code": office.code,
         "name": office.name,
@@ -37,7 +49,7 @@ def _office(office) -> dict:
     }
 
 
-def _local(moment: dt.datetime | None, zone) -> str | None:
+def _local(moment: dt.datetime | None, zone: dt.tzinfo) -> str | None:
     return None if moment is None else moment.astimezone(zone).isoformat()
 
 
@@ -154,11 +166,11 @@ def packet_sign_offs(approvals: Iterable[Any]) -> list[dict[str, str]]:
     ]
 
 
-def body_sha256(body: dict) -> str:
+def body_sha256(body: dict[str, Any]) -> str:
     return hashlib.sha256(rfc8785.dumps(body)).hexdigest()
 
 
-def with_ledger(body: dict, *, event_id: int, commitment: bytes, index: int | None) -> dict:
+def with_ledger(body: dict[str, Any], *, event_id: int, commitment: bytes, index: int | None) -> dict[str, Any]:
     """The packet as handed over: the hashed body, and where its release event sits on the ledger.
 
     The event's leaf index is given by the ledger's sequencer after the release commits, so a packet
@@ -189,7 +201,7 @@ def _flatten(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def packet_pdf(packet: dict) -> bytes:
+def packet_pdf(packet: dict[str, Any]) -> bytes:
     """A readable rendering of the packet (fpdf2). Without a Unicode font, characters outside Latin-1
     are replaced; the JSON packet is the authoritative copy."""
     from fpdf import FPDF

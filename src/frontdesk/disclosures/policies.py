@@ -10,6 +10,7 @@ them to decide which buttons to show (NIST AC-3, AC-5 separation of duties, AC-6
 
 from typing import Any
 
+from frontdesk.accounts.models import StaffProfile
 from frontdesk.accounts.roles import Role, user_roles
 
 from .models import TERMINAL_STATUSES, DisclosureRequest, Release
@@ -25,7 +26,7 @@ INTAKE_ROLES = frozenset(
 )
 
 
-def _profile(user: Any):
+def _profile(user: Any) -> StaffProfile | None:
     return getattr(user, "staff_profile", None)
 
 
@@ -40,7 +41,8 @@ def _manages_office(user: Any, request: DisclosureRequest) -> bool:
         return False
     if request.office_id is not None:
         return profile.office_id == request.office_id
-    return request.region is not None and profile.office.region == request.region
+    # office_id is set, so office is never None here; the check is for the type checker.
+    return request.region is not None and profile.office is not None and profile.office.region == request.region
 
 
 def _privacy_officer_of_region(user: Any, request: DisclosureRequest) -> bool:

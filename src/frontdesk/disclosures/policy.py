@@ -27,6 +27,7 @@ import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from cedarpy import Decision, Entities, PolicySet, Schema, is_authorized, validate_policies
 
@@ -119,7 +120,7 @@ class Facts:
     signed_roles: frozenset[str] = frozenset()
     today: int = 0
 
-    def context(self) -> dict:
+    def context(self) -> dict[str, Any]:
         return {
             "agency": self.agency,
             "purpose": self.purpose,
@@ -148,9 +149,14 @@ class RuleSet:
     label: str = ""
     by_id: dict[str, PermitRule | ForbidRule] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def every(self) -> tuple[PermitRule | ForbidRule, ...]:
+        """The permits, then the forbids."""
+        return (*self.permits, *self.forbids)
+
     def __post_init__(self) -> None:
         ids: dict[str, PermitRule | ForbidRule] = {}
-        for rule in (*self.permits, *self.forbids):
+        for rule in self.every:
             if rule.id in ids:
                 raise PolicyError(f"Two rules share the id {rule.id!r}.")
             ids[rule.id] = rule
@@ -235,20 +241,18 @@ def _recipient_applies(rule: PermitRule | ForbidRule, agency_type: str) -> bool:
     return isinstance(rule, ForbidRule) and bool(rule.agencies)
 
 
-def entities_json(rules: RuleSet, agency_types: Iterable[str], categories: Iterable[str]) -> list[dict]:
+def entities_json(rules: RuleSet, agency_types: Iterable[str], categories: Iterable[str]) -> list[dict[str, Any]]:
     """Agency types and categories, each a member of the rule groups that name it."""
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for agency_type in sorted(agency_types):
         parents = [
             {"type": "Recipients", "id": r.id}
-            for r in (*rules.permits, *rules.forbids)
+            for r in rules.every
             if r.recipients is not None and agency_type in r.recipients
         ]
         rows.append({"uid": {"type": "AgencyType", "id": agency_type}, "attrs": {}, "parents": parents})
     for category in sorted(categories):
-        parents = [
-            {"type": "Coverage", "id": r.id} for r in (*rules.permits, *rules.forbids) if category in r.categories
-        ]
+        parents = [{"type": "Coverage", "id": r.id} for r in rules.every if category in r.categories]
         rows.append({"uid": {"type": "DataCategory", "id": category}, "attrs": {}, "parents": parents})
     return rows
 
@@ -262,7 +266,7 @@ class CedarEngine:
         self.categories = frozenset(categories)
         self._texts: dict[str, str] = {r.id: permit_text(r) for r in rules.permits}
         self._texts.update({r.id: forbid_text(r) for r in rules.forbids})
-        self.text = "\n\n".join(self._texts[r.id] for r in (*rules.permits, *rules.forbids))
+        self.text = "\n\n".join(self._texts[r.id] for r in rules.every)
         self.sha256 = hashlib.sha256(self.text.encode()).hexdigest()
         self.schema = Schema.from_str(SCHEMA_TEXT)
         if self.text:

@@ -21,8 +21,8 @@ from frontdesk.ledger.models import LedgerEvent
 from frontdesk.ledger.proof import ProofPending, event_proof
 from frontdesk.ledger.services import event_append
 
+from .accounting import ACCOUNTING_EVENT
 from .models import AccountingEntry
-from .services import ACCOUNTING_EVENT
 
 PROOF_TOKEN_SALT = "frontdesk.disclosures.accounting-proof"  # noqa: S105 (a signing namespace, not a secret)
 PROOF_TOKEN_TTL = dt.timedelta(minutes=15)

@@ -7,11 +7,12 @@
   explicitly (the API's `recipients: []`, the console's "only the kinds and agencies chosen").
 
 Named agencies never narrow a restriction that binds every recipient, so saving that combination is
-refused (services.restriction_save) rather than guessed at.
+refused (restrictions.restriction_save) rather than guessed at.
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from .policy import agency_key
 from .vocabulary import AgencyType
@@ -38,7 +39,7 @@ class RestrictionScope:
         parts += list(self.agencies)
         return "Only: " + "; ".join(parts) if parts else "Nobody (name agency types or agencies)"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "every_recipient": self.every_recipient,
             "agency_types": list(self.agency_types),

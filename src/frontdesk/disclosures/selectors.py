@@ -11,10 +11,12 @@ What each audience sees:
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from frontdesk.accounts.roles import Role, user_roles
 from frontdesk.core.crypto import pseudonym
@@ -26,6 +28,10 @@ from frontdesk.scheduling.selectors import appointment_find
 from frontdesk.scheduling.services import subject_of
 
 from . import policies
+from .catalog import catalog_latest, positions_in_force
+from .categories import RELEASABLE
+from .decision import RequestDecision
+from .engine import engine_in_force
 from .models import (
     AccessAlert,
     AccountingEntry,
@@ -35,10 +41,14 @@ from .models import (
     EvidenceDocument,
     Release,
     Restriction,
+    SignOff,
 )
-from .packet import with_ledger
+from .packet import packet_body, with_ledger
+from .policy import Facts, agency_key, day_number
 from .proofs import with_proof_tokens
-from .services import packet_body
+from .signoffs import SignOffStanding, counting_approvals, sign_off_standings
+from .subject_decisions import FiledDocument, NamedSubject, decide_subjects
+from .vocabulary import RECORDED_EVIDENCE, EvidenceKind, Portion, SignerPosition
 
 REQUEST_NOT_FOUND = "No disclosure request with that id that you can see."
 
@@ -75,7 +85,7 @@ def request_list(*, actor: Any, status: str = "") -> QuerySet[DisclosureRequest]
     return requests.order_by("-received_at", "-id")
 
 
-def _record_read(*, actor: Any, kind: str, purpose: str, subjects: list[str], refs: dict) -> None:
+def _record_read(*, actor: Any, kind: str, purpose: str, subjects: list[str], refs: dict[str, Any]) -> None:
     with transaction.atomic():
         event_append(type=f"records.{kind}.viewed", actor=actor, purpose=purpose, subjects=subjects, refs=refs)
 
@@ -174,7 +184,7 @@ def release_get(*, actor: Any, release_id: str) -> Release:
     return release
 
 
-def release_packet(*, actor: Any, release: Release, purpose: str = "") -> dict:
+def release_packet(*, actor: Any, release: Release, purpose: str = "") -> dict[str, Any]:
     """The packet as handed over, with its ledger reference. Reading it is a recorded read."""
     if not policies.can_see_release_details(actor, release):
         raise NotFound("No release with that id that you can see.", code="release_not_found")
@@ -245,7 +255,7 @@ def restriction_list(*, actor: Any) -> QuerySet[Restriction]:
 def catalog_in_force(*, actor: Any) -> tuple[AuthorityCatalog | None, list[CatalogEntry]]:
     if not policies.can_read_catalog(actor):
         raise PermissionDenied("Sign in as staff to read the authority catalog.")
-    catalog = AuthorityCatalog.objects.order_by("-id").first()
+    catalog = catalog_latest()
     return catalog, list(CatalogEntry.objects.filter(catalog=catalog).order_by("id")) if catalog else []
 
 
@@ -259,3 +269,98 @@ def alert_list(*, actor: Any, since: dt.datetime | None = None) -> QuerySet[Acce
     if since is not None:
         alerts = alerts.filter(window_end__gte=since)
     return alerts.order_by("-window_start", "kind", "actor")
+
+
+# --- The decision in force (reads only) ------------------------------------------------------------
+
+
+def _valid_approvals(request: DisclosureRequest, now: dt.datetime) -> list[SignOff]:
+    """Approvals that count now (disclosures.signoffs decides; nothing here re-derives it)."""
+    return counting_approvals(sign_off_standings(request, now=now))
+
+
+def request_portion(request: DisclosureRequest) -> str:
+    """Particular, or blanket: every releasable category, or no records period (5 U.S.C. 552a(b)(7) asks
+    for "the particular portion desired"; EOUSA: no blanket requests for all records about a person)."""
+    if set(request.categories) >= RELEASABLE or request.records_from is None or request.records_to is None:
+        return Portion.BLANKET
+    return Portion.PARTICULAR
+
+
+def _listed_position(request: DisclosureRequest) -> bool:
+    code = request.requester_position
+    return bool(code) and code in {p.code for p in positions_in_force(request.agency_type)}
+
+
+def request_signer_position(request: DisclosureRequest) -> str:
+    if not request.requester_position:
+        return SignerPosition.NONE
+    return SignerPosition.LISTED if _listed_position(request) else SignerPosition.UNLISTED
+
+
+def position_confirmed(request: DisclosureRequest) -> bool:
+    """A second official confirmed the position now entered, and the catalog in force still lists it."""
+    return (
+        request.position_confirmed_at is not None
+        and request.position_confirmed_as == request.requester_position
+        and _listed_position(request)
+    )
+
+
+def request_facts(
+    request: DisclosureRequest, *, now: dt.datetime, standings: Sequence[SignOffStanding] | None = None
+) -> Facts:
+    """The request's facts; `evidence` is every kind on file, which request_decide replaces per person."""
+    approvals = counting_approvals(standings) if standings is not None else _valid_approvals(request, now)
+    evidence = frozenset(request.evidence.values_list("kind", flat=True)) - RECORDED_EVIDENCE
+    if position_confirmed(request):
+        evidence |= {EvidenceKind.REQUESTER_POSITION_CONFIRMED.value}
+    return Facts(
+        agency_type=request.agency_type,
+        agency=agency_key(request.requester_agency),
+        purpose=request.purpose,
+        crime_class=request.crime_class,
+        subject_status=request.subject_status,
+        portion=request_portion(request),
+        signer_position=request_signer_position(request),
+        evidence=evidence,
+        signed_roles=frozenset(a.role for a in approvals),
+        today=day_number(timezone.localdate(now)),
+    )
+
+
+def request_decide(
+    request: DisclosureRequest,
+    *,
+    now: dt.datetime | None = None,
+    standings: Sequence[SignOffStanding] | None = None,
+) -> RequestDecision:
+    """The decision the policy in force gives this request now (reads only): one per person named, on
+    the documents that count for that person, and the request's status derived from them
+    (subject_decisions.py, ADR 0013). `standings`, when given, are this request's sign-offs as judged
+    at `now` (disclosures.signoffs)."""
+    now = now or timezone.now()
+    engine = engine_in_force()
+    subjects = [
+        NamedSubject(id=str(s.public_id), position=s.position, dropped=s.dropped_at is not None)
+        for s in request.subjects.order_by("position")
+    ]
+    documents = [
+        FiledDocument(kind=kind, subject=str(subject) if subject else None)
+        for kind, subject in request.evidence.values_list("kind", "subject__public_id")
+        if kind not in RECORDED_EVIDENCE
+    ]
+    if position_confirmed(request):
+        # A recorded fact about the asking, not a person: it counts for everyone named (ADR 0014).
+        documents.append(FiledDocument(kind=EvidenceKind.REQUESTER_POSITION_CONFIRMED.value))
+    return decide_subjects(
+        engine.evaluate,
+        engine.rules,
+        request_facts(request, now=now, standings=standings),
+        request.categories,
+        subjects,
+        documents,
+        policy_sha256=engine.sha256,
+        rules_label=engine.rules.label,
+        may_permit=engine.may_permit,
+    )

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from .models import DisclosureRequest, SignOff, SignOffDecision
 from .policies import signoff_roles_held
@@ -54,7 +55,7 @@ class SignOffStanding:
         return self.live and self.is_approval and not self.counts
 
 
-def _still_works_here(user) -> bool:
+def _still_works_here(user: Any) -> bool:
     return bool(user.is_active) and getattr(user, "staff_profile", None) is not None
 
 

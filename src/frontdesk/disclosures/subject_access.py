@@ -184,13 +184,14 @@ def access_code_verify(*, challenge: str, code: str, now: dt.datetime | None = N
         elif rows[0].attempts >= MAX_ATTEMPTS:
             reason = "too_many_attempts"
         else:
+            assert key is not None  # rows are only read for a challenge that parsed
             AccessCode.objects.filter(challenge=key).update(attempts=F("attempts") + 1)
             opened = [r for r in rows if r.person_id is not None and code_matches(r.code_hash, _context(key), code)]
             if not opened:
                 reason = "code_wrong"
             else:
                 AccessCode.objects.filter(challenge=key).update(used_at=now)
-                people = [r.person_id for r in opened]
+                people = [r.person_id for r in opened if r.person_id is not None]
                 entries = list(
                     AccountingEntry.objects.filter(person_id__in=people, subject_may_see=True).order_by(
                         "-disclosed_at", "-id"
@@ -200,7 +201,7 @@ def access_code_verify(*, challenge: str, code: str, now: dt.datetime | None = N
                     type="records.accounting.viewed",
                     actor=None,
                     purpose="self_service",
-                    subjects=sorted({subject_of(r.person) for r in opened}),
+                    subjects=sorted({subject_of(r.person) for r in opened if r.person is not None}),
                     refs={
                         "entries": len(entries),
                         "verified_by": "access_code",

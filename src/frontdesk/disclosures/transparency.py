@@ -16,6 +16,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -28,7 +29,7 @@ from .models import DisclosureRequest, RequestStatus
 from .vocabulary import AgencyType
 
 DEFAULT_THRESHOLD = 10
-OUTCOMES = {
+OUTCOMES: dict[str, str] = {
     RequestStatus.RELEASED: "released",
     RequestStatus.REJECTED: "rejected",
     RequestStatus.DENIED: "denied",
@@ -54,7 +55,7 @@ class Cell:
     count: int | None  # None: suppressed
     display: str
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"key": self.key, "label": self.label, "count": self.count, "display": self.display}
 
 
@@ -69,7 +70,7 @@ class Report:
     total: Cell
     tables: dict[str, list[Cell]] = field(default_factory=dict)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "year": self.year,
             "quarter": self.quarter,

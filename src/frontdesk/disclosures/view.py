@@ -1,7 +1,7 @@
 """One answer to "where does this request stand, and what may this person do with it now" (ADR 0012).
 
 `request_view` is what the API's request output, the console's request page and the tests read. It
-decides nothing of its own: the status and the decision come from `services.request_decide`, whether
+decides nothing of its own: the status and the decision come from `selectors.request_decide`, whether
 each sign-off counts from `signoffs.sign_off_standings`, and each allowed action from the refusal the
 service would raise (`actions`), so a button is offered exactly when pressing it would succeed.
 """
@@ -16,7 +16,7 @@ from . import actions
 from .decision import Outcome, RequestDecision
 from .engine import engine_in_force
 from .models import TERMINAL_STATUSES, DisclosureRequest
-from .services import request_decide
+from .selectors import request_decide
 from .signoffs import SignOffStanding, sign_off_standings
 from .vocabulary import SIGNOFF_ROLES
 
@@ -100,7 +100,7 @@ def request_view(*, actor: Any, request: DisclosureRequest, now: dt.datetime | N
             )
         )
     )
-    editable = actions.edit_refusal(actor, request) is None  # new evidence is an edit (services.evidence_add)
+    editable = actions.edit_refusal(actor, request) is None  # new evidence is an edit (intake.evidence_add)
     allowed = AllowedActions(
         edit=editable,
         add_evidence=editable,

@@ -76,7 +76,7 @@ class EvidenceKind(models.TextChoices):
     PROGRAM_AGREEMENT = "program_agreement", "Agreement with the benefit program that receives the records"
     OTHER_DOCUMENT = "other_document", "Another document"
     # Not a document anyone files: it is on file only while a second official's confirmation stands that
-    # the written request is signed by a position the catalog lists (services.request_position_confirm).
+    # the written request is signed by a position the catalog lists (signer_position.request_position_confirm).
     REQUESTER_POSITION_CONFIRMED = (
         "requester_position_confirmed",
         "A second official's confirmation that the written request is signed by a position the catalog lists "

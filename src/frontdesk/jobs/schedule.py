@@ -96,13 +96,13 @@ def waitlist_sweep(now: dt.datetime, last: dt.datetime | None) -> Counts:
 
 
 def sign_offs_expire(now: dt.datetime, last: dt.datetime | None) -> Counts:
-    from frontdesk.disclosures.services import sign_offs_expire as expire
+    from frontdesk.disclosures.expiry import sign_offs_expire as expire
 
     return {"requests": expire(actor=_system("scheduler"), now=now)}
 
 
 def requests_expire(now: dt.datetime, last: dt.datetime | None) -> Counts:
-    from frontdesk.disclosures.services import requests_expire as expire
+    from frontdesk.disclosures.expiry import requests_expire as expire
 
     return {"expired": expire(actor=_system("scheduler"), now=now)}
 
@@ -114,7 +114,7 @@ def role_changes_expire(now: dt.datetime, last: dt.datetime | None) -> Counts:
 
 
 def requests_refuse_without_evidence(now: dt.datetime, last: dt.datetime | None) -> Counts:
-    from frontdesk.disclosures.services import requests_refuse_without_evidence as refuse
+    from frontdesk.disclosures.expiry import requests_refuse_without_evidence as refuse
 
     return {"refused": refuse(actor=_system("scheduler"), now=now)}
 

@@ -6,8 +6,9 @@ GET /api/v1/disclosures/alerts for the privacy officer of the staff member's reg
 """
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from frontdesk.disclosures.alerts import access_alerts_compute
@@ -17,11 +18,11 @@ from frontdesk.disclosures.catalog import SystemActor
 class Command(BaseCommand):
     help = "Compute access alerts (many people viewed without check-ins; citizenship searches)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="a UTC day to check, YYYY-MM-DD (default: the last 24 hours)")
         parser.add_argument("--hours", type=int, default=24, help="window length ending now (default 24)")
 
-    def handle(self, *args, date=None, hours=24, **options):
+    def handle(self, *args: Any, date: str | None = None, hours: int = 24, **options: Any) -> None:
         now = timezone.now()
         if date:
             try:

@@ -6,9 +6,10 @@ a changed file needs a new version number. `--check` only validates.
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.core.errors import DomainError
 from frontdesk.disclosures.catalog import DEFAULT_PATH, SystemActor, catalog_load, catalog_parse
@@ -17,12 +18,14 @@ from frontdesk.disclosures.catalog import DEFAULT_PATH, SystemActor, catalog_loa
 class Command(BaseCommand):
     help = "Validate the disclosure-authority catalog and load it as the version in force."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", nargs="?", help=f"catalog YAML (default: {DEFAULT_PATH.name} in the app)")
         parser.add_argument("--check", action="store_true", help="validate only; write nothing")
         parser.add_argument("--user", help="record the load as this staff user (administrator or general counsel)")
 
-    def handle(self, *args, path=None, check=False, user=None, **options):
+    def handle(
+        self, *args: Any, path: str | None = None, check: bool = False, user: str | None = None, **options: Any
+    ) -> None:
         source = Path(path) if path else DEFAULT_PATH
         try:
             text = source.read_text(encoding="utf-8")
@@ -33,7 +36,7 @@ class Command(BaseCommand):
                 parsed = catalog_parse(text)
                 self.stdout.write(f"catalog {parsed.version}: {len(parsed.entries)} entries, valid")
                 return
-            actor = SystemActor("load_authorities")
+            actor: Any = SystemActor("load_authorities")
             if user:
                 actor = get_user_model().objects.filter(username=user).first()
                 if actor is None:

@@ -8,8 +8,9 @@ still moving, and a count that moves announces a request.
 import json
 import re
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.disclosures.transparency import report_csv, report_html, transparency_report
@@ -27,12 +28,12 @@ def parse_quarter(text: str) -> tuple[int, int]:
 class Command(BaseCommand):
     help = "Write the transparency report for a finished quarter (JSON, CSV or HTML)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--quarter", required=True, help="the quarter, e.g. 2026Q3")
         parser.add_argument("--format", choices=("json", "csv", "html"), default="json")
         parser.add_argument("--output", help="write to this file instead of standard output")
 
-    def handle(self, *args, quarter: str, format: str = "json", output: str | None = None, **options):
+    def handle(self, *args: Any, quarter: str, format: str = "json", output: str | None = None, **options: Any) -> None:
         year, number = parse_quarter(quarter)
         try:
             report = transparency_report(year=year, quarter=number)
