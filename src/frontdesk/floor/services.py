@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import translation
-from django.utils.translation import gettext as _
 
 from frontdesk.core.crypto import decrypt_field, encrypt_field
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -39,7 +38,7 @@ def _phone_sealed(phone: str) -> str:
         return ""
     digits = normalize_number(phone)
     if len(digits) != 11 or not digits.startswith("1"):
-        raise ValidationFailed(_("Enter a 10-digit US phone number, or leave it empty."), field="phone")
+        raise ValidationFailed("Enter a 10-digit US phone number, or leave it empty.", field="phone")
     return encrypt_field(digits, context=PHONE_CONTEXT)
 
 
@@ -82,7 +81,7 @@ def _issue(
             return ticket
         except IntegrityError:
             continue  # two kiosks drew the same number at once: draw again
-    raise Conflict(_("The kiosk is busy. Try again."), code="ticket_number_busy")
+    raise Conflict("The kiosk is busy. Try again.", code="ticket_number_busy")
 
 
 def ticket_issue_walk_in(
@@ -97,11 +96,11 @@ def ticket_issue_walk_in(
     """A ticket for someone without an appointment, from the office's kiosk."""
     now = now or datetime.now(UTC)
     if service is None or not service.active:
-        raise ValidationFailed(_("Choose what you came for."), field="service")
+        raise ValidationFailed("Choose what you came for.", field="service")
     if interpreter_language and not is_known(interpreter_language):
-        raise ValidationFailed(_("Choose an interpreter language from the list."), field="interpreter_language")
+        raise ValidationFailed("Choose an interpreter language from the list.", field="interpreter_language")
     if not office.hours.exists():
-        raise Conflict(_("This office does not serve walk-ins."), code="office_closed")
+        raise Conflict("This office does not serve walk-ins.", code="office_closed")
     return _issue(
         office=office,
         kind=TicketKind.WALK_IN,
@@ -131,7 +130,7 @@ def ticket_issue_for_appointment(
     if appointment.status == Status.BOOKED:
         appointment = scheduling.appointment_self_check_in(appointment=appointment, office=office, now=now)
     elif appointment.status != Status.CHECKED_IN or appointment.office_id != office.id:
-        raise Conflict(_("This appointment cannot be checked in here. Please see a clerk."), code="not_check_in")
+        raise Conflict("This appointment cannot be checked in here. Please see a clerk.", code="not_check_in")
     return _issue(
         office=office,
         kind=TicketKind.APPOINTMENT,
