@@ -132,6 +132,7 @@ def test_the_board_json_holds_numbers_windows_and_the_wait_only(web, office, cle
     state = response.json()
     assert state["now_serving"][0]["number"] == "A001" and state["now_serving"][0]["window"] == "4"
     assert set(state) == {"now_serving", "recent", "waiting", "wait_minutes"}
+    assert set(state["now_serving"][0]) == {"number", "window", "called_at", "key"}
     text = response.content.decode() + web.get(f"/offices/{office.code}/board/").content.decode()
     assert "Rivera" not in text and appointment.code not in text
 

@@ -44,6 +44,11 @@ class Called:
     window: str
     called_at: datetime
 
+    @property
+    def key(self) -> str:
+        """Tells one call from the next (a recall of the same number is a new call)."""
+        return f"{self.label}|{self.window}|{self.called_at.isoformat()}"
+
 
 @dataclass(frozen=True)
 class Board:
@@ -56,7 +61,7 @@ class Board:
 
     def as_json(self) -> dict:
         def row(c: Called) -> dict:
-            return {"number": c.label, "window": c.window, "called_at": c.called_at.isoformat()}
+            return {"number": c.label, "window": c.window, "called_at": c.called_at.isoformat(), "key": c.key}
 
         return {
             "now_serving": [row(c) for c in self.now_serving],

@@ -15,7 +15,10 @@
   var chimeOn = false;
   var audio = null;
   var failures = 0;
-  var seen = null;
+  // The calls already on screen when the page loaded: only calls after them are announced.
+  var seen = Array.prototype.map.call(document.querySelectorAll("#board-serving tr[data-key]"), function (row) {
+    return row.getAttribute("data-key");
+  });
 
   function text(name, values) {
     var out = board.getAttribute(name) || "";
@@ -57,6 +60,7 @@
     var rows = document.createDocumentFragment();
     state.now_serving.forEach(function (c) {
       var tr = document.createElement("tr");
+      tr.setAttribute("data-key", c.key);
       tr.appendChild(cell("th", c.number, "row"));
       tr.appendChild(cell("td", c.window));
       rows.appendChild(tr);
@@ -87,23 +91,20 @@
     recent.replaceChildren(items);
     document.getElementById("board-wait").textContent = minutes(state.wait_minutes);
 
-    var keys = state.now_serving.map(function (c) {
-      return c.number + "|" + c.window + "|" + c.called_at;
+    var fresh = state.now_serving.filter(function (c) {
+      return seen.indexOf(c.key) === -1;
     });
-    if (seen !== null) {
-      var fresh = state.now_serving.filter(function (c, i) {
-        return seen.indexOf(keys[i]) === -1;
-      });
-      if (fresh.length) {
-        announce.textContent = fresh
-          .map(function (c) {
-            return text("data-called-text", { __NUMBER__: c.number, __WINDOW__: c.window });
-          })
-          .join(" ");
-        chime();
-      }
+    if (fresh.length) {
+      announce.textContent = fresh
+        .map(function (c) {
+          return text("data-called-text", { __NUMBER__: c.number, __WINDOW__: c.window });
+        })
+        .join(" ");
+      chime();
     }
-    seen = keys;
+    seen = state.now_serving.map(function (c) {
+      return c.key;
+    });
   }
 
   function poll() {
