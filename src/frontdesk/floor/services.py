@@ -211,7 +211,7 @@ def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> T
         raise Conflict("Finish the ticket at this window first (served, no-show or transfer).", code="window_busy")
     with transaction.atomic():
         waiting = list(
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .filter(office=window.office, local_date=local_today(window.office, now), outcome=TicketOutcome.WAITING)
             .select_related("service")
         )
@@ -242,7 +242,7 @@ def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> T
 
 def _locked_at_window(actor, *, ticket: Ticket, window: Window) -> Ticket:
     _require(actor, window)
-    locked = Ticket.objects.select_for_update().select_related("office", "window").get(pk=ticket.pk)
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("office", "window").get(pk=ticket.pk)
     if locked.office_id != window.office_id or locked.window_id != window.id or locked.outcome != TicketOutcome.CALLED:
         raise Conflict(f"Ticket {locked.label} is not at window {window.name}.", code="not_at_window")
     return locked
