@@ -212,13 +212,14 @@ LOOKUP_POSTS = {
     "public:book-details": ("/book/details/", {"first_name": "Ana"}),
     "public:waitlist-join": ("/appointment/waitlist/", {"zip": "10007"}),
     "public:waitlist-offer": (f"/waitlist/offer/{OFFER}/", {"code": "QRTU-VWXY"}),
+    "public:floor-check-in": ("/offices/A01/kiosk/check-in/", {"code": "QRTU-VWXY"}),
     "api:waitlist_join": ("/api/v1/waitlist", {}),
     "api:waitlist_leave": ("/api/v1/waitlist/leave", {}),
     "api:waitlist_offer_read": ("/api/v1/waitlist/offer", {}),
     "api:waitlist_offer_claim": ("/api/v1/waitlist/offer/claim", {}),
     "api:waitlist_offer_decline": ("/api/v1/waitlist/offer/decline", {}),
 }
-URL_ARGS = {"public:waitlist-offer": {"offer_id": OFFER}}
+URL_ARGS = {"public:waitlist-offer": {"offer_id": OFFER}, "public:floor-check-in": {"code": "A01"}}
 
 
 def test_every_public_look_up_is_listed():

@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     audit_views,
     auth_views,
+    floor_views,
     manage_views,
     office_views,
     privacy_views,
@@ -28,6 +29,9 @@ urlpatterns = [
     path("appointments/reschedule/", office_views.appointment_reschedule, name="appointment-reschedule"),
     path("waitlist/add/", waitlist_views.waitlist_add, name="waitlist-add"),
     path("queue/", office_views.queue, name="queue"),
+    path("floor/", floor_views.floor, name="floor"),
+    path("floor/window/", floor_views.floor_window, name="floor-window"),
+    path("floor/act/", floor_views.floor_act, name="floor-act"),
     path("queue/add/", office_views.queue_add, name="queue-add"),
     path("queue/update/", office_views.queue_update, name="queue-update"),
     path("book/", office_views.book, name="book"),

@@ -152,6 +152,13 @@ def housekeeping(now: dt.datetime, last: dt.datetime | None) -> Counts:
     return {"task_results": tasks, "job_runs": runs, "idempotency_keys": keys}
 
 
+def floor_contacts_purge(now: dt.datetime, last: dt.datetime | None) -> Counts:
+    """Phone numbers left at an office's kiosk are kept for the day only."""
+    from frontdesk.floor.services import ticket_contacts_purge
+
+    return {"phone_numbers_forgotten": ticket_contacts_purge(now=now)}
+
+
 MINUTE = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -171,6 +178,7 @@ JOBS: tuple[Job, ...] = (
     ),
     Job("access_alerts", DAY, "Access alerts for each whole UTC day", access_alerts),
     Job("sessions_clear", DAY, "Delete expired sessions", sessions_clear),
+    Job("floor_contacts_purge", HOUR, "Forget phone numbers left on tickets of earlier days", floor_contacts_purge),
     Job("housekeeping", DAY, "Forget old task results, job runs and idempotency keys", housekeeping),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}

@@ -18,6 +18,12 @@ BY_CODE = {
     "appointment_started": _(
         "This appointment's time has passed, so it can no longer be changed online. Call the office."
     ),
+    "other_office": _("This appointment is at another office. Please see a clerk."),
+    "phone_appointment": _("This appointment is by phone: we will call you. Please see a clerk."),
+    "not_check_in_time": _("Check-in opens two hours before the appointment and closes when it ends."),
+    "not_check_in": _("This appointment cannot be checked in here. Please see a clerk."),
+    "office_closed": _("This office does not serve walk-ins. Please see a clerk."),
+    "ticket_number_busy": _("The kiosk is busy. Try again."),
     "access_code_wrong": _("That code is not right. Check it and try again."),
     "access_code_expired": _("That code has expired or was already used. Ask for a new code."),
     "access_code_locked": _("That code was entered wrong too many times. Ask for a new code."),

@@ -25,6 +25,7 @@ from .errors import wait_message
 LOOKUPS = frozenset(
     {
         "public:appointment-find",
+        "public:floor-check-in",
         "public:accounting",
         "public:book-details",
         "public:waitlist-join",

@@ -4,7 +4,7 @@ Every name here has an access rule in frontdesk/console/access.py (deny by defau
 
 from django.urls import path
 
-from . import reply_views, views, waitlist_views
+from . import floor_views, reply_views, views, waitlist_views
 
 app_name = "public"
 
@@ -12,6 +12,12 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("offices/", views.offices, name="offices"),
     path("offices/<str:code>/", views.office, name="office"),
+    path("offices/<str:code>/kiosk/", floor_views.kiosk, name="floor-kiosk"),
+    path("offices/<str:code>/kiosk/check-in/", floor_views.kiosk_check_in, name="floor-check-in"),
+    path("offices/<str:code>/kiosk/walk-in/", floor_views.kiosk_walk_in, name="floor-walk-in"),
+    path("offices/<str:code>/kiosk/tickets/<uuid:ticket_id>/", floor_views.kiosk_ticket, name="floor-ticket"),
+    path("offices/<str:code>/board/", floor_views.board, name="floor-board"),
+    path("offices/<str:code>/board.json", floor_views.board_state, name="floor-board-state"),
     path("book/", views.book_service, name="book-service"),
     path("book/options/", views.book_options, name="book-options"),
     path("book/time/", views.book_time, name="book-time"),

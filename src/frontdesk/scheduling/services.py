@@ -22,6 +22,7 @@ from .availability import Need, bookable_time_check, resources_for_slot
 from .codes import new_code
 from .models import (
     Appointment,
+    Mode,
     Person,
     Relationship,
     ResourceHold,
@@ -372,6 +373,31 @@ def appointment_check_in(*, actor, appointment: Appointment, now: datetime | Non
         event="scheduling.appointment.checked_in",
         now=now,
         purpose="check_in",
+    )
+
+
+def appointment_self_check_in(*, appointment: Appointment, office: Office, now: datetime | None = None) -> Appointment:
+    """A person checks themselves in at the office's kiosk, after proving who they are (`appointment_find`).
+
+    The same window as the counter's check-in (two hours before until the end), in person only, and only
+    at the office the appointment is at; it lands on the clerk's day exactly like the counter's check-in.
+    """
+    now = now or datetime.now(UTC)
+    if appointment.office_id != office.id:
+        raise Conflict("This appointment is at another office.", code="other_office")
+    if appointment.mode != Mode.IN_PERSON:
+        raise Conflict("This appointment is by phone; we will call you.", code="phone_appointment")
+    if appointment.status == Status.BOOKED and not policies.check_in_open(appointment, now):
+        raise Conflict(
+            "Check-in opens two hours before the appointment and closes when it ends.", code="not_check_in_time"
+        )
+    return _transition(
+        actor=None,
+        appointment=appointment,
+        to=Status.CHECKED_IN,
+        event="scheduling.appointment.checked_in",
+        now=now,
+        purpose="self_service",
     )
 
 

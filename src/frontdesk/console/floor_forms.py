@@ -1,0 +1,45 @@
+"""The calling console's forms: shape only; the floor services decide."""
+
+from django import forms
+
+from frontdesk.public.fields import UswdsForm
+from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
+from frontdesk.scheduling.models import Service
+
+ACTIONS = ("call", "recall", "served", "no_show", "transfer")
+
+
+class WindowForm(UswdsForm):
+    name = forms.CharField(label="Window", max_length=20, help_text="As the board shows it, for example 3 or 12B.")
+    service_codes = forms.MultipleChoiceField(
+        label="Services this window serves",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Choose none to serve every service.",
+    )
+    languages = forms.MultipleChoiceField(
+        label="Interpreter languages available here",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=[(tag, names[0]) for tag, names in INTERPRETER_LANGUAGES.items()],
+    )
+    accessible = forms.BooleanField(label="Accessible window (lowered counter, room for a wheelchair)", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["service_codes"].choices = [(s.code, s.name_en) for s in Service.objects.filter(active=True)]
+
+
+class FloorActionForm(forms.Form):
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    ticket = forms.UUIDField(required=False)
+    # For a transfer: "window:<name>" or "service:<code>".
+    to = forms.CharField(max_length=60, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") not in (None, "call") and not data.get("ticket"):
+            raise forms.ValidationError("Name the ticket.")
+        if data.get("action") == "transfer" and ":" not in (data.get("to") or ""):
+            raise forms.ValidationError("Choose a window or a service to transfer to.")
+        return data

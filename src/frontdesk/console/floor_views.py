@@ -1,0 +1,145 @@
+"""Calling the office's merged queue from a window: open a window (what it serves), call the next ticket,
+recall, transfer, and close it served or no-show. The order is the floor app's rule; these views translate."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from frontdesk.core.errors import DomainError, ValidationFailed
+from frontdesk.floor import selectors, services
+from frontdesk.floor.models import Window
+from frontdesk.scheduling.models import Service
+
+from .floor_forms import FloorActionForm, WindowForm
+from .office_views import no_office, staff_office
+
+SESSION_WINDOW = "fd_floor_window"
+
+
+def _window(request: HttpRequest, office) -> Window | None:
+    window_id = request.session.get(SESSION_WINDOW)
+    return Window.objects.filter(pk=window_id, office=office, open=True).first() if window_id else None
+
+
+@require_GET
+def floor(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    return _floor_page(request, office)
+
+
+def _floor_page(request: HttpRequest, office, *, form: WindowForm | None = None, status: int = 200) -> HttpResponse:
+    window = _window(request, office)
+    initial = (
+        {
+            "name": window.name,
+            "service_codes": window.service_codes,
+            "languages": window.languages,
+            "accessible": window.accessible,
+        }
+        if window
+        else None
+    )
+    context = {
+        "office": office,
+        "window": window,
+        "window_form": form or WindowForm(initial=initial),
+        "at_window": services.ticket_at_window(actor=request.user, window=window) if window else None,
+        "rows": selectors.floor_queue(actor=request.user, office=office, window=window),
+        "other_windows": [w for w in selectors.windows_of(office=office) if w.open and w != window],
+        "services": Service.objects.filter(active=True),
+        "wait_minutes": selectors.estimated_wait_minutes(office=office),
+    }
+    return render(request, "console/floor.html", context, status=status)
+
+
+@require_POST
+def floor_window(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    if request.POST.get("close"):
+        window = _window(request, office)
+        if window is not None:
+            services.window_save(
+                actor=request.user,
+                office=office,
+                name=window.name,
+                service_codes=window.service_codes,
+                languages=window.languages,
+                accessible=window.accessible,
+                open=False,
+            )
+        request.session.pop(SESSION_WINDOW, None)
+        messages.success(request, "Window closed.")
+        return redirect("console:floor")
+    form = WindowForm(request.POST)
+    if not form.is_valid():
+        return _floor_page(request, office, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        window = services.window_save(
+            actor=request.user,
+            office=office,
+            name=data["name"],
+            service_codes=data["service_codes"],
+            languages=data["languages"],
+            accessible=data["accessible"],
+        )
+    except DomainError as error:
+        form.add_domain_error(error)
+        return _floor_page(request, office, form=form, status=error.status)
+    request.session[SESSION_WINDOW] = window.pk
+    messages.success(request, f"You are at window {window.name}.")
+    return redirect("console:floor")
+
+
+@require_POST
+def floor_act(request: HttpRequest) -> HttpResponse:
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    window = _window(request, office)
+    if window is None:
+        messages.error(request, "Open a window first.")
+        return redirect("console:floor")
+    form = FloorActionForm(request.POST)
+    if not form.is_valid():
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return render(request, "console/problem.html", {"message": message}, status=400)
+    data = form.cleaned_data
+    try:
+        note = _act(request, office, window, data)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _floor_page(request, office, status=error.status)
+    messages.success(request, note)
+    return redirect("console:floor")
+
+
+def _act(request: HttpRequest, office, window: Window, data: dict) -> str:
+    actor = request.user
+    if data["action"] == "call":
+        called = services.ticket_call_next(actor=actor, window=window)
+        return (
+            f"Called {called.label} to window {window.name}." if called else "Nobody waiting that this window serves."
+        )
+    ticket = services.ticket_of_office(actor=actor, office=office, public_id=str(data["ticket"]))
+    if data["action"] == "recall":
+        ticket = services.ticket_recall(actor=actor, ticket=ticket, window=window)
+        return f"Called {ticket.label} again."
+    if data["action"] in ("served", "no_show"):
+        ticket = services.ticket_finish(actor=actor, ticket=ticket, window=window, outcome=data["action"])
+        return f"{ticket.label}: {ticket.get_outcome_display().lower()}."
+    kind, _, ref = data["to"].partition(":")
+    to_window = Window.objects.filter(office=office, name=ref).first() if kind == "window" else None
+    to_service = Service.objects.filter(code=ref, active=True).first() if kind == "service" else None
+    if to_window is None and to_service is None:
+        raise ValidationFailed("Choose a window or a service from the list.", field="to")
+    ticket = services.ticket_transfer(
+        actor=actor, ticket=ticket, window=window, to_window=to_window, to_service=to_service
+    )
+    where = f"window {to_window.name}" if to_window else f"the queue for {to_service.name_en}"
+    return f"{ticket.label} sent to {where}."

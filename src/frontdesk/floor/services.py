@@ -1,0 +1,362 @@
+"""Every write on the office floor: issuing tickets, windows, calling, recalling, transferring, closing.
+
+Each service runs in one transaction and appends its ledger event in it. Floor events carry only the
+office, the kind of ticket, counts and durations: no ticket number, no confirmation code, no person, so
+the ledger shows how the floor ran and never who stood in it.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import translation
+
+from frontdesk.core.crypto import decrypt_field, encrypt_field
+from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from frontdesk.ledger.services import event_append
+from frontdesk.offices.calendar import local_today
+from frontdesk.offices.models import Office
+from frontdesk.scheduling import services as scheduling
+from frontdesk.scheduling.languages import is_known
+from frontdesk.scheduling.models import Appointment, Service, Status
+from frontdesk.scheduling.sms import normalize_number, sms_backend
+
+from . import policies
+from .models import OPEN_OUTCOMES, Ticket, TicketKind, TicketOutcome, Window
+from .selectors import as_waiting, serves_of
+
+logger = logging.getLogger(__name__)
+
+PHONE_CONTEXT = "floor.ticket.phone"
+NUMBER_ATTEMPTS = 4
+
+
+def _phone_sealed(phone: str) -> str:
+    """The number as stored: encrypted, bound to its column. US numbers only (10 digits, or 11 with a 1)."""
+    if not phone.strip():
+        return ""
+    digits = normalize_number(phone)
+    if len(digits) != 11 or not digits.startswith("1"):
+        raise ValidationFailed("Enter a 10-digit US phone number, or leave it empty.", field="phone")
+    return encrypt_field(digits, context=PHONE_CONTEXT)
+
+
+def _issue(
+    *,
+    office: Office,
+    kind: str,
+    service: Service,
+    now: datetime,
+    appointment: Appointment | None = None,
+    interpreter_language: str = "",
+    accessible: bool = False,
+    phone_encrypted: str = "",
+) -> Ticket:
+    today = local_today(office, now)
+    for _attempt in range(NUMBER_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                last = Ticket.objects.filter(office=office, local_date=today).aggregate(n=Max("number"))["n"] or 0
+                ticket = Ticket.objects.create(
+                    office=office,
+                    local_date=today,
+                    number=last + 1,
+                    kind=kind,
+                    service=service,
+                    appointment=appointment,
+                    due_at=appointment.starts_at if appointment else None,
+                    interpreter_language=interpreter_language,
+                    accessible=accessible,
+                    issued_at=now,
+                    phone_encrypted=phone_encrypted,
+                )
+                waiting = Ticket.objects.filter(office=office, local_date=today, outcome=TicketOutcome.WAITING).count()
+                event_append(
+                    type="floor.ticket.issued",
+                    actor=None,
+                    purpose="self_service",
+                    refs={"office": office.code, "kind": kind, "waiting": waiting},
+                )
+            return ticket
+        except IntegrityError:
+            continue  # two kiosks drew the same number at once: draw again
+    raise Conflict("The kiosk is busy. Try again.", code="ticket_number_busy")
+
+
+def ticket_issue_walk_in(
+    *,
+    office: Office,
+    service: Service | None,
+    interpreter_language: str = "",
+    accessible: bool = False,
+    phone: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """A ticket for someone without an appointment, from the office's kiosk."""
+    now = now or datetime.now(UTC)
+    if service is None or not service.active:
+        raise ValidationFailed("Choose what you came for.", field="service")
+    if interpreter_language and not is_known(interpreter_language):
+        raise ValidationFailed("Choose an interpreter language from the list.", field="interpreter_language")
+    if not office.hours.exists():
+        raise Conflict("This office does not serve walk-ins.", code="office_closed")
+    return _issue(
+        office=office,
+        kind=TicketKind.WALK_IN,
+        service=service,
+        now=now,
+        interpreter_language=interpreter_language,
+        accessible=accessible,
+        phone_encrypted=_phone_sealed(phone),
+    )
+
+
+def ticket_issue_for_appointment(
+    *, office: Office, appointment: Appointment, accessible: bool = False, phone: str = "", now: datetime | None = None
+) -> Ticket:
+    """A ticket for an appointment holder who proved who they are (`scheduling.selectors.appointment_find`).
+
+    Checks them in on the clerk's day through the scheduling service (same window, same ledger event as
+    the counter's check-in). Asking twice gives the same ticket, so a double tap never queues anyone twice.
+    """
+    now = now or datetime.now(UTC)
+    phone_encrypted = _phone_sealed(phone)
+    existing = Ticket.objects.filter(
+        office=office, appointment=appointment, local_date=local_today(office, now), outcome__in=OPEN_OUTCOMES
+    ).first()
+    if existing is not None:
+        return existing
+    if appointment.status == Status.BOOKED:
+        appointment = scheduling.appointment_self_check_in(appointment=appointment, office=office, now=now)
+    elif appointment.status != Status.CHECKED_IN or appointment.office_id != office.id:
+        raise Conflict("This appointment cannot be checked in here. Please see a clerk.", code="not_check_in")
+    return _issue(
+        office=office,
+        kind=TicketKind.APPOINTMENT,
+        service=appointment.service,
+        now=now,
+        appointment=appointment,
+        interpreter_language=appointment.interpreter_language,
+        accessible=accessible,
+        phone_encrypted=phone_encrypted,
+    )
+
+
+def window_save(
+    *,
+    actor,
+    office: Office,
+    name: str,
+    service_codes: list[str],
+    languages: list[str],
+    accessible: bool,
+    open: bool = True,
+) -> Window:
+    """Open (or change) a window and say what it serves. Front-line staff of the office only."""
+    if not policies.can_call_tickets(actor, office):
+        raise PermissionDenied("Only staff of this office can run its windows.")
+    name = name.strip()
+    if not name or len(name) > 20:
+        raise ValidationFailed("Name the window in 1 to 20 characters, for example 3.", field="name")
+    known = set(Service.objects.filter(code__in=service_codes, active=True).values_list("code", flat=True))
+    if set(service_codes) - known:
+        raise ValidationFailed("Choose services from the list.", field="service_codes")
+    if any(not is_known(tag) for tag in languages):
+        raise ValidationFailed("Choose interpreter languages from the list.", field="languages")
+    with transaction.atomic():
+        window, _created = Window.objects.select_for_update().get_or_create(office=office, name=name)
+        window.service_codes = sorted(set(service_codes))
+        window.languages = sorted(set(languages))
+        window.accessible = accessible
+        window.open = open
+        window.save()
+        event_append(
+            type="floor.window.opened" if open else "floor.window.closed",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"office": office.code, "services": len(window.service_codes), "languages": len(window.languages)},
+        )
+    return window
+
+
+def _require(actor, window: Window) -> None:
+    if not policies.can_call_tickets(actor, window.office):
+        raise PermissionDenied("Only staff of this office can call its tickets.")
+
+
+def _text_when_called(ticket: Ticket, window: Window) -> None:
+    """Text the person, if they left a number, that their number is called; then forget the number."""
+    if not ticket.phone_encrypted:
+        return
+    number = decrypt_field(ticket.phone_encrypted, context=PHONE_CONTEXT)
+    ticket.phone_encrypted = ""
+    ticket.texted_at = datetime.now(UTC)
+    with translation.override("en"):
+        body = f"Social Security office: number {ticket.label}, please go to window {window.name} now."
+    # Sent after the call commits: a rolled-back call must not send anyone to a window.
+    transaction.on_commit(lambda: sms_backend().send(to=number, body=body))
+
+
+def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> Ticket | None:
+    """Call the next ticket this window can serve, by the one queue rule (`policies.next_ticket`).
+
+    Locks the day's waiting tickets first, so two windows pressing at once never call the same person.
+    """
+    now = now or datetime.now(UTC)
+    _require(actor, window)
+    if not window.open:
+        raise Conflict("Open the window before calling.", code="window_closed")
+    if Ticket.objects.filter(window=window, outcome=TicketOutcome.CALLED).exists():
+        raise Conflict("Finish the ticket at this window first (served, no-show or transfer).", code="window_busy")
+    with transaction.atomic():
+        waiting = list(
+            Ticket.objects.select_for_update(of=("self",))
+            .filter(office=window.office, local_date=local_today(window.office, now), outcome=TicketOutcome.WAITING)
+            .select_related("service")
+        )
+        chosen = policies.next_ticket([as_waiting(t) for t in waiting], serves_of(window), now)
+        if chosen is None:
+            return None
+        ticket = next(t for t in waiting if t.pk == chosen.key)
+        ticket.outcome = TicketOutcome.CALLED
+        ticket.window = window
+        ticket.called_at = ticket.called_at or now
+        ticket.last_called_at = now
+        ticket.calls += 1
+        _text_when_called(ticket, window)
+        ticket.save()
+        event_append(
+            type="floor.ticket.called",
+            actor=actor,
+            purpose="run_schedule",
+            refs={
+                "office": window.office.code,
+                "kind": ticket.kind,
+                "waited_seconds": int((now - ticket.issued_at).total_seconds()),
+                "still_waiting": len(waiting) - 1,
+            },
+        )
+    return ticket
+
+
+def _locked_at_window(actor, *, ticket: Ticket, window: Window) -> Ticket:
+    _require(actor, window)
+    locked = Ticket.objects.select_for_update(of=("self",)).select_related("office", "window").get(pk=ticket.pk)
+    if locked.office_id != window.office_id or locked.window_id != window.id or locked.outcome != TicketOutcome.CALLED:
+        raise Conflict(f"Ticket {locked.label} is not at window {window.name}.", code="not_at_window")
+    return locked
+
+
+def ticket_recall(*, actor, ticket: Ticket, window: Window, now: datetime | None = None) -> Ticket:
+    """Call the same number again (the board shows it again at the top)."""
+    now = now or datetime.now(UTC)
+    with transaction.atomic():
+        ticket = _locked_at_window(actor, ticket=ticket, window=window)
+        ticket.last_called_at = now
+        ticket.calls += 1
+        ticket.save(update_fields=["last_called_at", "calls"])
+        event_append(
+            type="floor.ticket.recalled",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"office": window.office.code, "kind": ticket.kind, "calls": ticket.calls},
+        )
+    return ticket
+
+
+def ticket_transfer(
+    *,
+    actor,
+    ticket: Ticket,
+    window: Window,
+    to_window: Window | None = None,
+    to_service: Service | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Send a called ticket to another window (called there at once) or back to the queue for another
+    service, keeping its place (its issue time and appointment time still count)."""
+    now = now or datetime.now(UTC)
+    if (to_window is None) == (to_service is None):
+        raise ValidationFailed("Transfer to one window or to one service.", field="to")
+    with transaction.atomic():
+        ticket = _locked_at_window(actor, ticket=ticket, window=window)
+        if to_window is not None:
+            if to_window.office_id != window.office_id or not to_window.open or to_window.pk == window.pk:
+                raise ValidationFailed("Choose another open window of this office.", field="to")
+            if Ticket.objects.filter(window=to_window, outcome=TicketOutcome.CALLED).exists():
+                raise Conflict(f"Window {to_window.name} is serving someone.", code="window_busy")
+            ticket.window = to_window
+            ticket.last_called_at = now
+            ticket.calls += 1
+            target = "window"
+        else:
+            assert to_service is not None
+            if not to_service.active:
+                raise ValidationFailed("Choose an active service.", field="to")
+            ticket.service = to_service
+            ticket.window = None
+            ticket.outcome = TicketOutcome.WAITING
+            target = "service"
+        ticket.save()
+        event_append(
+            type="floor.ticket.transferred",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"office": window.office.code, "kind": ticket.kind, "to": target},
+        )
+    return ticket
+
+
+def ticket_finish(*, actor, ticket: Ticket, window: Window, outcome: str, now: datetime | None = None) -> Ticket:
+    """Close a called ticket: served (an appointment holder's appointment is completed too) or no-show
+    (nobody came to the window after the calls)."""
+    now = now or datetime.now(UTC)
+    if outcome not in (TicketOutcome.SERVED, TicketOutcome.NO_SHOW):
+        raise ValidationFailed("Mark the ticket served or no-show.", field="outcome")
+    with transaction.atomic():
+        ticket = _locked_at_window(actor, ticket=ticket, window=window)
+        ticket.outcome = outcome
+        ticket.served_at = now
+        ticket.phone_encrypted = ""
+        ticket.save()
+        if outcome == TicketOutcome.SERVED and ticket.appointment_id is not None:
+            appointment = Appointment.objects.select_related("office").get(pk=ticket.appointment_id)
+            if appointment.status == Status.CHECKED_IN:
+                scheduling.appointment_complete(actor=actor, appointment=appointment, now=now)
+        called = ticket.called_at or now
+        event_append(
+            type=f"floor.ticket.{outcome}",
+            actor=actor,
+            purpose="run_schedule",
+            refs={
+                "office": window.office.code,
+                "kind": ticket.kind,
+                "waited_seconds": int((called - ticket.issued_at).total_seconds()),
+                "at_window_seconds": int((now - called).total_seconds()),
+            },
+        )
+    return ticket
+
+
+def ticket_at_window(*, actor, window: Window) -> Ticket | None:
+    _require(actor, window)
+    return Ticket.objects.filter(window=window, outcome=TicketOutcome.CALLED).select_related("service").first()
+
+
+def ticket_of_office(*, actor, office: Office, public_id: str) -> Ticket:
+    if not policies.can_call_tickets(actor, office):
+        raise PermissionDenied("Only staff of this office can change its tickets.")
+    ticket = Ticket.objects.filter(office=office, public_id=public_id).first()
+    if ticket is None:
+        raise NotFound("No such ticket at your office.", code="ticket_not_found")
+    return ticket
+
+
+def ticket_contacts_purge(*, now: datetime | None = None) -> int:
+    """Forget every phone number left on a ticket of an earlier day (numbers are kept for the day only).
+
+    Compared with a day earlier than UTC's, so no office's "today" (any zone) loses its numbers early."""
+    now = now or datetime.now(UTC)
+    cutoff = (now - timedelta(days=1)).date()
+    return Ticket.objects.filter(local_date__lt=cutoff).exclude(phone_encrypted="").update(phone_encrypted="")

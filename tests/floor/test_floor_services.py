@@ -1,0 +1,187 @@
+"""Tickets, windows and calls: the floor's services, their ledger events (counts and times only) and
+what they refuse."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from frontdesk.accounts.roles import Role
+from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
+from frontdesk.floor import selectors, services
+from frontdesk.floor.models import Ticket, TicketKind, TicketOutcome
+from frontdesk.ledger.models import LedgerEvent
+from frontdesk.scheduling.models import Status
+from frontdesk.scheduling.sms import MemorySmsBackend
+from tests.factories import OfficeFactory, staff_user
+
+pytestmark = pytest.mark.django_db
+
+
+def window(clerk, office, name="1", **kwargs):
+    return services.window_save(
+        actor=clerk,
+        office=office,
+        name=name,
+        service_codes=kwargs.get("service_codes", []),
+        languages=kwargs.get("languages", []),
+        accessible=kwargs.get("accessible", False),
+    )
+
+
+def test_walk_in_tickets_are_numbered_per_office_and_day(office, service):
+    first = services.ticket_issue_walk_in(office=office, service=service)
+    second = services.ticket_issue_walk_in(office=office, service=service)
+    assert (first.number, second.number) == (1, 2)
+    assert second.label == "W002" and second.kind == TicketKind.WALK_IN
+    assert second.outcome == TicketOutcome.WAITING and second.issued_at is not None
+
+
+def test_an_appointment_ticket_checks_the_person_in_once(office, make_appointment):
+    appt = make_appointment()
+    ticket = services.ticket_issue_for_appointment(office=office, appointment=appt)
+    appt.refresh_from_db()
+    assert appt.status == Status.CHECKED_IN and appt.checked_in_at is not None
+    assert ticket.kind == TicketKind.APPOINTMENT and ticket.due_at == appt.starts_at and ticket.label == "A001"
+    again = services.ticket_issue_for_appointment(office=office, appointment=appt)
+    assert again.pk == ticket.pk and Ticket.objects.count() == 1
+    assert LedgerEvent.objects.filter(type="scheduling.appointment.checked_in").count() == 1
+
+
+def test_an_appointment_elsewhere_or_too_early_gets_no_ticket(office, make_appointment):
+    other = OfficeFactory(code="F02")
+    with pytest.raises(Conflict):
+        services.ticket_issue_for_appointment(office=other, appointment=make_appointment())
+    with pytest.raises(Conflict):
+        services.ticket_issue_for_appointment(office=office, appointment=make_appointment(timedelta(hours=5)))
+    with pytest.raises(Conflict):
+        services.ticket_issue_for_appointment(office=office, appointment=make_appointment(mode="phone"))
+    assert Ticket.objects.count() == 0
+
+
+def test_the_phone_number_is_stored_encrypted_and_checked(office, service):
+    ticket = services.ticket_issue_walk_in(office=office, service=service, phone="(212) 555-0100")
+    assert ticket.phone_encrypted and "5550100" not in ticket.phone_encrypted
+    with pytest.raises(ValidationFailed) as refused:
+        services.ticket_issue_walk_in(office=office, service=service, phone="555")
+    assert refused.value.field == "phone"
+    assert Ticket.objects.count() == 1
+
+
+def test_calling_follows_the_rule_texts_and_forgets_the_number(
+    office, clerk, service, make_appointment, django_capture_on_commit_callbacks
+):
+    walk = services.ticket_issue_walk_in(office=office, service=service, phone="2125550100")
+    appt_ticket = services.ticket_issue_for_appointment(office=office, appointment=make_appointment(timedelta(0)))
+    at = window(clerk, office)
+    called = services.ticket_call_next(actor=clerk, window=at)
+    assert called.pk == appt_ticket.pk  # due now: before the walk-in who came first
+    with pytest.raises(Conflict):
+        services.ticket_call_next(actor=clerk, window=at)  # finish the one at the window first
+    services.ticket_finish(actor=clerk, ticket=called, window=at, outcome=TicketOutcome.SERVED)
+    called.refresh_from_db()
+    assert called.served_at and called.called_at and called.outcome == TicketOutcome.SERVED
+    assert called.appointment.status == Status.COMPLETED
+    with django_capture_on_commit_callbacks(execute=True):
+        second = services.ticket_call_next(actor=clerk, window=at)
+    assert second.pk == walk.pk
+    second.refresh_from_db()
+    assert second.phone_encrypted == "" and second.texted_at is not None
+    assert MemorySmsBackend.outbox[-1]["to"] == "12125550100"
+    assert "W001" in MemorySmsBackend.outbox[-1]["body"] and "window 1" in MemorySmsBackend.outbox[-1]["body"]
+
+
+def test_floor_events_carry_no_person_no_code_no_number(office, clerk, service, make_appointment):
+    appt = make_appointment(timedelta(0), last_name="Zzyzx")
+    ticket = services.ticket_issue_for_appointment(office=office, appointment=appt, phone="2125550100")
+    at, other = window(clerk, office), window(clerk, office, name="2")
+    services.ticket_call_next(actor=clerk, window=at)
+    services.ticket_recall(actor=clerk, ticket=ticket, window=at)
+    services.ticket_transfer(actor=clerk, ticket=ticket, window=at, to_window=other)
+    services.ticket_finish(actor=clerk, ticket=ticket, window=other, outcome=TicketOutcome.NO_SHOW)
+    events = list(LedgerEvent.objects.filter(type__startswith="floor."))
+    types = {e.type for e in events}
+    assert {"floor.ticket.issued", "floor.ticket.called", "floor.ticket.recalled"} <= types
+    assert {"floor.ticket.transferred", "floor.ticket.no_show", "floor.window.opened"} <= types
+    for event in events:
+        text = json.dumps(event.event)
+        assert event.event["subjects"] == []
+        for secret in (appt.code, "Zzyzx", "Ana", "5550100", ticket.label, str(ticket.public_id), str(appt.public_id)):
+            assert secret not in text
+    called = next(e for e in events if e.type == "floor.ticket.called")
+    assert set(called.event["refs"]) == {"office", "kind", "waited_seconds", "still_waiting"}
+
+
+def test_windows_call_only_what_they_serve(office, clerk, service):
+    asl = services.ticket_issue_walk_in(office=office, service=service, interpreter_language="ase")
+    plain_window = window(clerk, office)
+    assert services.ticket_call_next(actor=clerk, window=plain_window) is None
+    asl_window = window(clerk, office, name="2", languages=["ase"])
+    assert services.ticket_call_next(actor=clerk, window=asl_window).pk == asl.pk
+
+
+def test_two_windows_never_call_the_same_ticket(office, clerk, service):
+    services.ticket_issue_walk_in(office=office, service=service)
+    first = services.ticket_call_next(actor=clerk, window=window(clerk, office))
+    second = services.ticket_call_next(actor=clerk, window=window(clerk, office, name="2"))
+    assert first is not None and second is None
+
+
+def test_transfer_to_a_service_keeps_the_place(office, clerk, service):
+    from frontdesk.scheduling.models import Service
+
+    other_service = Service.objects.filter(active=True).exclude(pk=service.pk).first()
+    ticket = services.ticket_issue_walk_in(office=office, service=service)
+    at = window(clerk, office)
+    services.ticket_call_next(actor=clerk, window=at)
+    moved = services.ticket_transfer(actor=clerk, ticket=ticket, window=at, to_service=other_service)
+    assert moved.outcome == TicketOutcome.WAITING and moved.window is None and moved.service == other_service
+    assert moved.issued_at == ticket.issued_at and moved.called_at is not None
+
+
+def test_only_this_offices_front_line_staff_run_the_floor(office, clerk, service):
+    at = window(clerk, office)
+    services.ticket_issue_walk_in(office=office, service=service)
+    elsewhere = staff_user("elsewhere", Role.COUNTER_CLERK, OfficeFactory(code="F09"))
+    auditor = staff_user("auditor", Role.AUDITOR)
+    for actor in (elsewhere, auditor):
+        with pytest.raises(PermissionDenied):
+            services.ticket_call_next(actor=actor, window=at)
+        with pytest.raises(PermissionDenied):
+            window(actor, office, name="9")
+    assert Ticket.objects.filter(outcome=TicketOutcome.CALLED).count() == 0
+
+
+def test_finishing_needs_a_known_outcome_and_the_right_window(office, clerk, service):
+    ticket = services.ticket_issue_walk_in(office=office, service=service)
+    at, other = window(clerk, office), window(clerk, office, name="2")
+    services.ticket_call_next(actor=clerk, window=at)
+    with pytest.raises(ValidationFailed):
+        services.ticket_finish(actor=clerk, ticket=ticket, window=at, outcome="waiting")
+    with pytest.raises(Conflict):
+        services.ticket_finish(actor=clerk, ticket=ticket, window=other, outcome=TicketOutcome.SERVED)
+    ticket.refresh_from_db()
+    assert ticket.outcome == TicketOutcome.CALLED and ticket.served_at is None
+
+
+def test_numbers_are_forgotten_after_the_day(office, service):
+    ticket = services.ticket_issue_walk_in(office=office, service=service, phone="2125550100")
+    assert services.ticket_contacts_purge() == 0
+    Ticket.objects.filter(pk=ticket.pk).update(local_date=ticket.local_date - timedelta(days=2))
+    assert services.ticket_contacts_purge() == 1
+    ticket.refresh_from_db()
+    assert ticket.phone_encrypted == ""
+
+
+def test_the_board_shows_numbers_windows_and_the_wait(office, clerk, service):
+    for _ in range(3):
+        services.ticket_issue_walk_in(office=office, service=service)
+    at = window(clerk, office, name="7")
+    called = services.ticket_call_next(actor=clerk, window=at)
+    board = selectors.board_get(office=office)
+    assert [(c.label, c.window) for c in board.now_serving] == [(called.label, "7")]
+    assert board.waiting == 2
+    assert board.wait_minutes == round(2 * service.duration_minutes / 1)
+    services.ticket_finish(actor=clerk, ticket=called, window=at, outcome=TicketOutcome.SERVED)
+    assert [c.label for c in selectors.board_get(office=office).recent] == [called.label]
+    assert datetime.now(UTC) - board.now_serving[0].called_at < timedelta(minutes=5)

@@ -1,0 +1,204 @@
+"""The office floor on the web: the kiosk (no JavaScript needed), the board and its JSON, the calling console."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from frontdesk.floor import services
+from frontdesk.floor.models import Ticket, TicketOutcome, Window
+from frontdesk.scheduling.codes import new_code
+from frontdesk.scheduling.models import Appointment, Person, Service, Status
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def service(db) -> Service:
+    return next(s for s in Service.objects.filter(active=True).order_by("code") if "in_person" in s.modes)
+
+
+@pytest.fixture
+def appointment(office, service):
+    person = Person.objects.create(
+        first_name="Ana", last_name="Rivera", last_name_key="rivera", date_of_birth=date(1960, 5, 17)
+    )
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=15)
+    return Appointment.objects.create(
+        code=new_code(),
+        person=person,
+        office=office,
+        service=service,
+        mode="in_person",
+        starts_at=starts,
+        ends_at=starts + timedelta(minutes=30),
+    )
+
+
+def check_in_data(appointment, **changes):
+    return {
+        "code": appointment.code,
+        "last_name": "Rivera",
+        "dob_month": "5",
+        "dob_day": "17",
+        "dob_year": "1960",
+        "phone": "",
+    } | changes
+
+
+@pytest.mark.parametrize("prefix", ["", "/es"])
+def test_kiosk_pages_open_in_both_languages_without_javascript(web, office, prefix):
+    for page in ("kiosk/", "kiosk/check-in/", "kiosk/walk-in/", "board/"):
+        response = web.get(f"{prefix}/offices/{office.code}/{page}")
+        assert response.status_code == 200, page
+        assert "<script>" not in response.content.decode()  # no inline script: the CSP allows none
+    spanish = web.get(f"{prefix}/offices/{office.code}/kiosk/").content.decode()
+    assert ("Tengo una cita" in spanish) == (prefix == "/es")
+
+
+def test_a_walk_in_gets_a_numbered_ticket_and_an_estimated_wait(web, office, service):
+    response = web.post(f"/offices/{office.code}/kiosk/walk-in/", {"service": service.code, "phone": "212 555 0100"})
+    ticket = Ticket.objects.get()
+    assert response.status_code == 302 and str(ticket.public_id) in response["Location"]
+    page = web.get(response["Location"]).content.decode()
+    assert "W001" in page and "about" in page
+    assert ticket.phone_encrypted and "0100" not in ticket.phone_encrypted
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({}, "This field is required"),
+        ({"service": "no-such-service"}, "Select a valid choice"),
+        ({"service": "__SERVICE__", "phone": "12"}, "10-digit US phone number"),
+        ({"service": "__SERVICE__", "interpreter_language": "xx"}, "Select a valid choice"),
+    ],
+)
+def test_kiosk_walk_in_refuses_bad_input_with_a_message_and_writes_nothing(web, office, service, data, message):
+    data = {k: (service.code if v == "__SERVICE__" else v) for k, v in data.items()}
+    response = web.post(f"/offices/{office.code}/kiosk/walk-in/", data)
+    assert 400 <= response.status_code < 500
+    assert message in response.content.decode()
+    assert Ticket.objects.count() == 0
+
+
+def test_an_appointment_holder_checks_in_at_the_kiosk(web, office, appointment):
+    response = web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment))
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CHECKED_IN
+    page = web.get(response["Location"]).content.decode()
+    assert "A001" in page and "Rivera" not in page and "Ana" not in page and appointment.code not in page
+    # Nothing is remembered on the shared screen: the site's "your appointment" page knows nobody.
+    assert web.get("/appointment/").status_code == 302
+
+
+def test_a_wrong_verification_gets_no_ticket_and_the_usual_answer(web, office, appointment):
+    response = web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment, last_name="Smith"))
+    assert response.status_code == 404
+    assert "We found no appointment with that code" in response.content.decode()
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_kiosk_check_in_is_limited_like_every_public_look_up(web, office, appointment, settings):
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
+    for _ in range(2):
+        web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment, last_name="Smith"))
+    response = web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment))
+    assert response.status_code == 429 and response["Retry-After"]
+    assert Ticket.objects.count() == 0
+
+
+def test_kiosk_forms_need_the_csrf_token(office, service):
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(f"/offices/{office.code}/kiosk/walk-in/", {"service": service.code})
+    assert response.status_code == 403 and Ticket.objects.count() == 0
+
+
+def test_an_unknown_office_is_404(web):
+    assert web.get("/offices/ZZ9/kiosk/").status_code == 404
+    assert web.get("/offices/ZZ9/board.json").status_code == 404
+
+
+def test_the_board_json_holds_numbers_windows_and_the_wait_only(web, office, clerk, service, appointment):
+    services.ticket_issue_for_appointment(office=office, appointment=appointment)
+    window = services.window_save(
+        actor=clerk, office=office, name="4", service_codes=[], languages=[], accessible=False
+    )
+    services.ticket_call_next(actor=clerk, window=window)
+    response = web.get(f"/offices/{office.code}/board.json")
+    assert response.status_code == 200 and "no-store" in response["Cache-Control"]
+    state = response.json()
+    assert state["now_serving"][0]["number"] == "A001" and state["now_serving"][0]["window"] == "4"
+    assert set(state) == {"now_serving", "recent", "waiting", "wait_minutes"}
+    assert set(state["now_serving"][0]) == {"number", "window", "called_at", "key"}
+    text = response.content.decode() + web.get(f"/offices/{office.code}/board/").content.decode()
+    assert "Rivera" not in text and appointment.code not in text
+
+
+def test_the_board_refreshes_itself_without_javascript(web, office):
+    page = web.get(f"/offices/{office.code}/board/").content.decode()
+    assert '<noscript><meta http-equiv="refresh"' in page
+
+
+# --- The calling console --------------------------------------------------------------------------
+
+
+def test_calling_from_a_window(clerk_web, office, service):
+    services.ticket_issue_walk_in(office=office, service=service)
+    assert clerk_web.get("/console/floor/").status_code == 200
+    opened = clerk_web.post("/console/floor/window/", {"name": "3", "service_codes": [], "languages": ["ase"]})
+    assert opened.status_code == 302
+    called = clerk_web.post("/console/floor/act/", {"action": "call"})
+    assert called.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.outcome == TicketOutcome.CALLED and ticket.window.name == "3"
+    page = clerk_web.get("/console/floor/").content.decode()
+    assert 'id="at-window-number">W001' in page
+    clerk_web.post("/console/floor/act/", {"action": "recall", "ticket": str(ticket.public_id)})
+    clerk_web.post("/console/floor/act/", {"action": "served", "ticket": str(ticket.public_id)})
+    ticket.refresh_from_db()
+    assert ticket.calls == 2 and ticket.outcome == TicketOutcome.SERVED and ticket.served_at
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        ({"action": "explode"}, 400),
+        ({"action": "served"}, 400),
+        ({"action": "served", "ticket": "not-a-uuid"}, 400),
+        ({"action": "transfer", "ticket": "00000000-0000-0000-0000-000000000000"}, 400),
+        ({"action": "served", "ticket": "00000000-0000-0000-0000-000000000000"}, 404),
+    ],
+)
+def test_calling_refuses_bad_input_with_a_4xx(clerk_web, office, data, status):
+    clerk_web.post("/console/floor/window/", {"name": "3"})
+    response = clerk_web.post("/console/floor/act/", data)
+    assert response.status_code == status
+    assert response.content.strip()
+
+
+def test_a_window_needs_a_name(clerk_web, office):
+    response = clerk_web.post("/console/floor/window/", {"name": ""})
+    assert response.status_code == 400 and "This field is required" in response.content.decode()
+    assert Window.objects.count() == 0
+
+
+def test_calling_is_for_front_line_staff_only(office, auditor, service):
+    from tests.web.auth import verified_login
+
+    services.ticket_issue_walk_in(office=office, service=service)
+    assert Client().get("/console/floor/").status_code == 302  # to sign-in
+    audit = verified_login(Client(), auditor)
+    assert audit.get("/console/floor/").status_code == 403
+    assert audit.post("/console/floor/act/", {"action": "call"}).status_code == 403
+    assert Ticket.objects.get().outcome == TicketOutcome.WAITING
+
+
+def test_console_actions_need_the_csrf_token(clerk, office):
+    from tests.web.auth import verified_login
+
+    strict = verified_login(Client(enforce_csrf_checks=True), clerk)
+    assert strict.post("/console/floor/window/", {"name": "3"}).status_code == 403
+    assert Window.objects.count() == 0
