@@ -2,9 +2,9 @@
 
 from django import forms
 
-from frontdesk.public.fields import UswdsForm
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 from frontdesk.scheduling.models import Service
+from frontdesk.web.fields import UswdsForm
 
 ACTIONS = ("call", "recall", "served", "no_show", "transfer")
 

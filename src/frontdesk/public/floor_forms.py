@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.scheduling.models import Service
 from frontdesk.scheduling.sms import normalize_number
+from frontdesk.web.fields import UswdsForm
 
-from .fields import UswdsForm
 from .forms import FindForm, interpreter_choices
 
 PHONE_HELP = _("Optional. We text you when your number is called, then delete the number. US numbers only.")
