@@ -140,4 +140,4 @@ def test_utilisation_is_booked_time_against_rostered_time(manager_web, office, c
     # The office fixture has two agents and one interpreter, 9:00 to 16:00 on weekdays.
     page = manager_web.get("/console/dashboard/", {"start": "2027-03-15", "end": "2027-03-15"}).content.decode()
     # Two agents x 7 hours = 14 rostered hours; 30 minutes booked (two 15-minute appointments): 4%.
-    assert '<th scope="row">Staff</th><td>0</td><td>14</td><td>4%</td>' in page
+    assert '<th scope="row">Staff</th><td>0.5</td><td>14.0</td><td>4%</td>' in page

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 
 from frontdesk.core.errors import DomainError
 from frontdesk.public.fields import UswdsForm
+from frontdesk.stats.buckets import bucket_short
 from frontdesk.stats.policies import dashboard_reach
 from frontdesk.stats.selectors import MAX_DAYS, Dashboard, dashboard_get
 
@@ -52,7 +53,9 @@ def _charts(board: Dashboard) -> list[Chart]:
         stacked_bars(
             id="chart-waits",
             title="People by time waited in the office",
-            categories=[label for label, _ in board.wait_histogram],
+            categories=[
+                f"{bucket_short(i)} min" if i == 0 else bucket_short(i) for i in range(len(board.wait_histogram))
+            ],
             series=[("People", [n for _, n in board.wait_histogram])],
         ),
     ]

@@ -26,6 +26,11 @@ def bucket_label(index: int) -> str:
     return f"{low} to {BOUNDS_MINUTES[index]} minutes"
 
 
+def bucket_short(index: int) -> str:
+    """A chart's axis label: the bucket's upper bound ("<15"), or "120+" for the open one."""
+    return f"{BOUNDS_MINUTES[-1]}+" if index >= LAST else f"<{BOUNDS_MINUTES[index]}"
+
+
 def percentile_minutes(counts: Mapping[int, int], q: float) -> int | None:
     """The upper bound (minutes) of the bucket holding the q-th percentile; None for no waits, and
     BOUNDS_MINUTES[-1] with `open` meaning "or more" for the last bucket."""

@@ -65,6 +65,14 @@ class Utilisation:
     capacity_minutes: int
 
     @property
+    def held_hours(self) -> float:
+        return round(self.held_minutes / 60, 1)
+
+    @property
+    def capacity_hours(self) -> float:
+        return round(self.capacity_minutes / 60, 1)
+
+    @property
     def percent(self) -> int | None:
         return round(100 * self.held_minutes / self.capacity_minutes) if self.capacity_minutes else None
 
