@@ -8,7 +8,7 @@ transaction: when a booking rolls back, so does its count.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from django.db import connection
 
@@ -88,7 +88,7 @@ def record_appointment_booked(appointment: Appointment) -> None:
 
 
 def record_appointment_moved(
-    appointment: Appointment, *, from_office_id: int, from_starts_at: datetime, from_zone
+    appointment: Appointment, *, from_office_id: int, from_starts_at: datetime, from_zone: tzinfo
 ) -> None:
     """A reschedule: the old day loses the appointment and the new day gains it (one statement)."""
     old_day = from_starts_at.astimezone(from_zone).date()
