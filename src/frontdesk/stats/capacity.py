@@ -42,13 +42,19 @@ def capacity_minutes(office_ids: Iterable[int], start: date, end: date) -> dict[
         Q(office_id__in=ids) | Q(office__isnull=True), date__gte=start, date__lte=end
     ).values_list("office_id", "date"):
         closed[office_id].add(day)
-    holidays = {d for d in _days(start, end) if federal_holiday(d)} | closed[None]
+    # Open weekdays in the period, counted once; an office's own closures are taken off its copy.
+    open_days = [d for d in _days(start, end) if not federal_holiday(d) and d not in closed[None]]
+    common: dict[int, int] = defaultdict(int)
+    for day in open_days:
+        common[day.weekday()] += 1
     weekdays_by_office: dict[int, dict[int, int]] = {}
     for office_id in ids:
-        counts: dict[int, int] = defaultdict(int)
-        for day in _days(start, end):
-            if day not in holidays and day not in closed[office_id]:
-                counts[day.weekday()] += 1
+        counts = common
+        own = closed.get(office_id)
+        if own:
+            counts = defaultdict(int, common)
+            for day in own & set(open_days):
+                counts[day.weekday()] -= 1
         weekdays_by_office[office_id] = counts
     for resource_id, office_id, kind in Resource.objects.filter(
         office_id__in=ids, active=True, kind__in=KINDS
