@@ -32,6 +32,7 @@ run: install
 	$(PY) manage.py import_offices
 	$(PY) manage.py load_authorities
 	$(PY) manage.py demo
+	$(PY) manage.py stats_rebuild  # the demo's bookings are bulk-loaded: count them for the dashboards
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
 	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer, the
 	@# scheduler and the two witnesses; it restarts any that dies, and Ctrl-C stops them all

@@ -113,6 +113,23 @@ GOALS = [
     *_ledger_goals("postgresql", "PostgreSQL"),
     Goal("frontdesk faster than django-appointment (30 days)", _in("dja", "ratio"), 50, True, "x"),
     Goal("Failover drill: acknowledged writes lost", _in("failover", "lost"), 0, False, ""),
+    *(
+        Goal(
+            f"Regional dashboard p95, {label} (national counters)",
+            lambda r, v=vendor: next(
+                (
+                    run["worst_regional_p95_ms"]
+                    for run in r.get("dashboard", {}).get("runs", [])
+                    if run["database"] == v
+                ),
+                None,
+            ),
+            500,
+            False,
+            " ms",
+        )
+        for vendor, label in (("sqlite", "SQLite"), ("postgresql", "PostgreSQL"))
+    ),
 ]
 
 

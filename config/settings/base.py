@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "frontdesk.api",
     "frontdesk.jobs",
     "frontdesk.floor",
+    "frontdesk.stats",
     # The web: public site and staff console (docs/adr/0006-web-stack.md).
     "django_otp",
     "django_otp.plugins.otp_totp",

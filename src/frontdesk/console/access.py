@@ -22,6 +22,7 @@ from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
 from frontdesk.core.purposes import PURPOSES
 from frontdesk.ledger.refusals import refusal_record
 from frontdesk.scheduling.policies import OFFICE_DAY_ROLES
+from frontdesk.stats.policies import DASHBOARD_ROLES
 
 WEB_NAMESPACES = ("public", "console")
 
@@ -60,6 +61,8 @@ AUDITOR = Rule("auditors", roles=frozenset({Role.AUDITOR}))
 STAFF_ADMIN = Rule("administrators", roles=frozenset({Role.ADMINISTRATOR}))
 # Every role either reaches the API (and issues its own tokens) or is the administrator (who oversees them).
 API_TOKENS = Rule("staff members who hold a role", roles=frozenset(Role))
+# Which office or region each may open is stats.policies' answer (docs/adr/0031).
+DASHBOARDS = Rule("office managers and regional privacy officers", roles=DASHBOARD_ROLES)
 RESTRICTIONS = Rule(
     "counsel, privacy officers, office managers and auditors",
     roles=frozenset({Role.GENERAL_COUNSEL, Role.REGIONAL_PRIVACY_OFFICER, Role.OFFICE_MANAGER, Role.AUDITOR}),
@@ -119,6 +122,8 @@ RULES: dict[str, Rule] = {
     "console:book-details": OFFICE_DAY,
     "console:people": OFFICE_DAY,
     "console:outside-request": OFFICE_DAY,
+    "console:dashboard": DASHBOARDS,
+    "console:dashboard-csv": DASHBOARDS,
     "console:office": OFFICE_MANAGER,
     "console:office-hours": OFFICE_MANAGER,
     "console:office-closure-add": OFFICE_MANAGER,

@@ -35,7 +35,13 @@ SECTIONS: list[tuple[str, list[Link]]] = [
             ),
         ],
     ),
-    ("Your office", [Link("console:office", "Office setup", "Hours, closures, staff members and interpreters.")]),
+    (
+        "Your office",
+        [
+            Link("console:office", "Office setup", "Hours, closures, staff members and interpreters."),
+            Link("console:dashboard", "Dashboard", "Visits, waits, no-shows, utilisation and outside requests."),
+        ],
+    ),
     (
         "Privacy office",
         [

@@ -5,6 +5,7 @@ from django.urls import path
 from . import (
     audit_views,
     auth_views,
+    dashboard_views,
     floor_views,
     manage_views,
     office_views,
@@ -38,6 +39,8 @@ urlpatterns = [
     path("book/details/", office_views.book_details, name="book-details"),
     path("people/", office_views.people, name="people"),
     path("outside-request/", privacy_views.outside_request, name="outside-request"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/csv/", dashboard_views.dashboard_csv, name="dashboard-csv"),
     path("office/", manage_views.office, name="office"),
     path("office/hours/", manage_views.office_hours, name="office-hours"),
     path("office/closures/add/", manage_views.office_closure_add, name="office-closure-add"),

@@ -94,14 +94,17 @@ def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _display(count: int, limit: int) -> Cell:
+def count_shown(count: int, limit: int) -> Cell:
+    """One count as published: itself, or "fewer than 10" (the managers' dashboards use this rule too)."""
     return Cell("", "", count, str(count)) if count >= limit else Cell("", "", None, f"fewer than {limit}")
 
 
-def _table(counts: dict[str, int], labels: dict[str, str], limit: int, *, partition: bool) -> list[Cell]:
+def counts_table(counts: dict[str, int], labels: dict[str, str], limit: int, *, partition: bool) -> list[Cell]:
+    """A table of counts as published: small cells hidden and, in a table that adds up to its total
+    (`partition`), enough others hidden that subtraction reveals nothing small. Used by the dashboards too."""
     cells = []
     for key in sorted(counts, key=lambda k: (-counts[k], k)):
-        shown = _display(counts[key], limit)
+        shown = count_shown(counts[key], limit)
         cells.append(Cell(key, labels.get(key, key), shown.count, shown.display))
     if partition:
         _suppress_complement(cells, counts, limit)
@@ -186,12 +189,12 @@ def tables_of(counted: list[Counted], limit: int) -> tuple[Cell, dict[str, list[
         by_outcome[request.outcome] = by_outcome.get(request.outcome, 0) + 1
         for code in request.authorities:
             by_authority[code] = by_authority.get(code, 0) + 1
-    total = _display(len(counted), limit)
+    total = count_shown(len(counted), limit)
     total.key, total.label = "total", "All requests"
     return total, {
-        "by_agency_type": _table(by_type, dict(AgencyType.choices), limit, partition=True),
-        "by_authority": _table(by_authority, {"none": "No authority applied"}, limit, partition=False),
-        "by_outcome": _table(by_outcome, OUTCOME_LABELS, limit, partition=True),
+        "by_agency_type": counts_table(by_type, dict(AgencyType.choices), limit, partition=True),
+        "by_authority": counts_table(by_authority, {"none": "No authority applied"}, limit, partition=False),
+        "by_outcome": counts_table(by_outcome, OUTCOME_LABELS, limit, partition=True),
     }
 
 

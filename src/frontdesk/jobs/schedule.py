@@ -136,6 +136,13 @@ def sessions_clear(now: dt.datetime, last: dt.datetime | None) -> Counts:
     return {"deleted": deleted}
 
 
+def next_available(now: dt.datetime, last: dt.datetime | None) -> Counts:
+    """Measure the first open time of each service at each office, for the managers' dashboards."""
+    from frontdesk.stats.rebuild import next_available_refresh
+
+    return {"measured": next_available_refresh(now=now)}
+
+
 def housekeeping(now: dt.datetime, last: dt.datetime | None) -> Counts:
     """Forget finished task results, job runs and idempotency records older than their retention."""
     from django_tasks.base import TaskResultStatus
@@ -176,6 +183,7 @@ JOBS: tuple[Job, ...] = (
         "Refuse disclosure requests with no document past the evidence wait",
         requests_refuse_without_evidence,
     ),
+    Job("next_available", HOUR, "Measure the wait for the next available appointment", next_available),
     Job("access_alerts", DAY, "Access alerts for each whole UTC day", access_alerts),
     Job("sessions_clear", DAY, "Delete expired sessions", sessions_clear),
     Job("floor_contacts_purge", HOUR, "Forget phone numbers left on tickets of earlier days", floor_contacts_purge),

@@ -16,6 +16,8 @@ from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
+from frontdesk.stats import services as stats
+from frontdesk.stats.models import WaitKind
 
 from . import policies
 from .availability import Need, bookable_time_check, resources_for_slot
@@ -211,6 +213,7 @@ def appointment_book(
             booked_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         _place(appointment, need, now=now)
+        stats.record_appointment_booked(appointment)
         subjects = [subject_of(subject)] + ([subject_of(companion_person)] if companion_person else [])
         event_append(
             type="scheduling.appointment.booked",
@@ -269,6 +272,7 @@ def appointment_reschedule(
         bookable_time_check(office=target_office, need=need, starts_at=starts_at, now=now)
         old = {"starts_at": appointment.starts_at.isoformat(), "office": appointment.office.code}
         freed = (appointment.starts_at, appointment.office_id)
+        from_zone = appointment.office.zone
         _release(appointment)
         appointment.office = target_office
         appointment.mode = need.mode
@@ -277,6 +281,9 @@ def appointment_reschedule(
         appointment.reschedule_count += 1
         appointment.save()
         _place(appointment, need, now=now, ignore_own=True)
+        stats.record_appointment_moved(
+            appointment, from_office_id=freed[1], from_starts_at=freed[0], from_zone=from_zone
+        )
         event_append(
             type="scheduling.appointment.rescheduled",
             actor=actor,
@@ -319,6 +326,7 @@ def _transition(*, actor, appointment: Appointment, to: str, event: str, now: da
         if to in stamp:
             setattr(appointment, stamp[to], now)
         appointment.save()
+        stats.record_appointment_status(appointment, to=to, now=now)
         if to in (Status.CANCELLED, Status.NO_SHOW, Status.COMPLETED):
             _release(appointment)  # frees staff early for walk-ins
         if to == Status.CANCELLED:
@@ -455,6 +463,7 @@ def walk_in_add(
             arrived_at=now,
             created_by=actor,
         )
+        stats.record_walk_in(office_id=office.id, day=today, service_id=service.id)
         event_append(
             type="scheduling.walk_in.added",
             actor=actor,
@@ -490,6 +499,13 @@ def walk_in_update(*, actor, walk_in: WalkIn, to: str, now: datetime | None = No
         if to in (WalkInStatus.SERVED, WalkInStatus.LEFT):
             walk_in.finished_at = now
         walk_in.save()
+        if to == WalkInStatus.SERVED and walk_in.called_at is not None:
+            stats.record_office_wait(
+                office_id=walk_in.office_id,
+                day=walk_in.local_date,
+                seconds=(walk_in.called_at - walk_in.arrived_at).total_seconds(),
+                kind=WaitKind.WALK_IN,
+            )
         event_append(
             type=f"scheduling.walk_in.{to}",
             actor=actor,

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StatsConfig(AppConfig):
+    name = "frontdesk.stats"
+    label = "stats"
+    verbose_name = "Office statistics for the managers' dashboards"

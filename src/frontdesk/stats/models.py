@@ -1,0 +1,87 @@
+"""Daily counters per office, kept up to date as appointments and tickets change (docs/adr/0031).
+
+The dashboards read these tables, never the appointments themselves: a regional dashboard over 90
+days sums a few thousand rows instead of hundreds of thousands of appointments. Only `services.py`
+writes them (one upsert per change) and `rebuild.py` recomputes them from scratch.
+"""
+
+from django.db import models
+
+from frontdesk.offices.models import Office
+from frontdesk.scheduling.models import Service
+
+
+class OfficeDayStats(models.Model):
+    """What happened at one office on one local day for one service.
+
+    `booked` counts appointments for that day that are not cancelled (a booking adds one, a cancellation
+    or a move to another day takes it away again); the minutes are the staff and interpreter time those
+    appointments hold, the numerator of utilisation.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    booked = models.IntegerField(default=0)
+    cancelled = models.IntegerField(default=0)
+    checked_in = models.IntegerField(default=0)
+    no_shows = models.IntegerField(default=0)
+    walk_ins = models.IntegerField(default=0)
+    staff_minutes = models.IntegerField(default=0)
+    interpreter_minutes = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "day", "service"], name="stats_office_day_service")]
+        indexes = [models.Index(fields=["day", "office"], name="stats_day_office")]
+
+    def __str__(self) -> str:
+        return f"stats {self.office_id} {self.day} {self.service_id}"
+
+
+class WaitKind(models.TextChoices):
+    APPOINTMENT = "appointment", "Appointments"
+    WALK_IN = "walk_in", "Walk-ins"
+
+
+class OfficeDayWait(models.Model):
+    """How many people waited a given time (a histogram bucket) at one office on one local day.
+
+    A percentile cannot be summed across offices and days, a histogram can: p50 and p90 of a region
+    over a month come from adding the buckets' counts (buckets.py names the bounds).
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    kind = models.CharField(max_length=12, choices=WaitKind.choices)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "day", "kind", "bucket"], name="stats_wait_office_day_bucket")
+        ]
+        indexes = [models.Index(fields=["day", "office"], name="stats_wait_day_office")]
+
+    def __str__(self) -> str:
+        return f"wait {self.office_id} {self.day} {self.kind} {self.bucket}"
+
+
+class NextAvailable(models.Model):
+    """The first bookable in-person time for a service at an office, as last measured by the job.
+
+    Searching availability for every office and service on each view would cost seconds; an hourly job
+    measures it (services.next_available_refresh) and the dashboards read the last measurement.
+    `first_start` empty: nothing open within the service's booking horizon.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    measured_at = models.DateTimeField()
+    first_start = models.DateTimeField(null=True, blank=True)
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "service"], name="stats_next_available_once")]
+
+    def __str__(self) -> str:
+        return f"next available {self.office_id} {self.service_id}"
