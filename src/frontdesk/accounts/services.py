@@ -21,9 +21,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -32,6 +32,7 @@ from frontdesk.ledger.services import event_append
 from frontdesk.offices.models import Office
 
 from . import policies
+from .actors import SystemActor
 from .mfa import mfa_satisfied
 from .models import ApiToken, RoleChange, RoleChangeKind, RoleChangeStatus, StaffProfile
 from .roles import EXCLUSIVE_ROLES, ROLE_LABELS, ROLE_SCOPE, Role, Scope, roles_forget, user_roles
@@ -60,21 +61,6 @@ OFFICE_ROLES = frozenset(role for role, scope in ROLE_SCOPE.items() if scope == 
 def pending_lifetime() -> dt.timedelta:
     """How long a privileged grant waits for its second administrator before it expires."""
     return dt.timedelta(hours=int(getattr(settings, "FRONTDESK_ROLE_CHANGE_PENDING_HOURS", DEFAULT_PENDING_HOURS)))
-
-
-class ShellActor:
-    """The operator at a shell (the first-administrator bootstrap): named on the ledger, holding no role."""
-
-    is_authenticated = True
-    is_active = True
-    pk = None
-
-    def __init__(self, name: str) -> None:
-        self._name = f"system:{name}"
-        self._frontdesk_roles: set[Role] = set()
-
-    def get_username(self) -> str:
-        return self._name
 
 
 # --- Checks ---------------------------------------------------------------------------------------
@@ -149,8 +135,9 @@ def _check_fits(target: Any, role: Role, office: Office | None, region: int | No
         )
     profile = StaffProfile.objects.filter(user=target).select_related("office").first()
     holds_office_role = bool(held & OFFICE_ROLES)
-    if role in OFFICE_ROLES and holds_office_role and profile and profile.office_id != office.id:
-        where = profile.office.code if profile.office_id else "another office"
+    at = office if role in OFFICE_ROLES else None  # `_scope` gave every office role its office
+    if at is not None and holds_office_role and profile and profile.office_id != at.id:
+        where = profile.office.code if profile.office is not None else "another office"
         raise Conflict(
             f"{name} works at office {where}. A person's office roles are at one office: "
             "revoke them there before granting roles here.",
@@ -158,17 +145,16 @@ def _check_fits(target: Any, role: Role, office: Office | None, region: int | No
             field="office",
         )
     officer_region = profile.region if profile and Role.REGIONAL_PRIVACY_OFFICER in held else None
-    if role in OFFICE_ROLES and officer_region is not None and officer_region != office.region:
+    if at is not None and officer_region is not None and officer_region != at.region:
         raise Conflict(
-            f"{name} is the privacy officer of region {officer_region}; office {office.code} is in region "
-            f"{office.region}.",
+            f"{name} is the privacy officer of region {officer_region}; office {at.code} is in region {at.region}.",
             code="other_region",
             field="office",
         )
-    officer_elsewhere = profile is not None and profile.office_id and profile.office.region != region
-    if role == Role.REGIONAL_PRIVACY_OFFICER and holds_office_role and officer_elsewhere:
+    home = profile.office if profile is not None else None
+    if role == Role.REGIONAL_PRIVACY_OFFICER and holds_office_role and home is not None and home.region != region:
         raise Conflict(
-            f"{name} works at office {profile.office.code} in region {profile.office.region}: a privacy "
+            f"{name} works at office {home.code} in region {home.region}: a privacy "
             "officer who also works at an office looks after that office's region.",
             code="other_region",
             field="region",
@@ -196,7 +182,7 @@ def _settle_profile(target: Any, office: Office | None = None, region: int | Non
     if held & OFFICE_ROLES:
         if office is not None:
             profile.office = office
-        profile.region = profile.office.region if profile.office_id else profile.region
+        profile.region = profile.office.region if profile.office is not None else profile.region
     else:
         profile.office = None
         if Role.REGIONAL_PRIVACY_OFFICER in held:
@@ -218,7 +204,7 @@ def _refs(change: RoleChange, **extra: str | int | bool | None) -> dict[str, str
         "change": str(change.public_id),
         "target": change.target.get_username(),
         "role": change.role,
-        "office": change.office.code if change.office_id else None,
+        "office": change.office.code if change.office is not None else None,
         "region": change.region,
         # The reason stays in the history (free text may name people); the ledger pins its exact words.
         "reason_sha256": hashlib.sha256(change.reason.encode()).hexdigest(),
@@ -264,6 +250,7 @@ def role_grant(
                 raise Conflict(
                     "A grant of this role to this person is already waiting for approval.", code="already_pending"
                 )
+            expires_at = now + pending_lifetime()
             change = RoleChange(
                 kind=RoleChangeKind.GRANT,
                 status=RoleChangeStatus.PENDING if privileged else RoleChangeStatus.APPLIED,
@@ -274,7 +261,7 @@ def role_grant(
                 reason=reason,
                 requested_by=actor,
                 requested_at=now,
-                expires_at=now + pending_lifetime() if privileged else None,
+                expires_at=expires_at if privileged else None,
             )
             try:
                 with transaction.atomic():
@@ -288,7 +275,7 @@ def role_grant(
                     type="accounts.role.requested",
                     actor=actor,
                     purpose=PURPOSE,
-                    refs=_refs(change, expires_at=change.expires_at.isoformat()),
+                    refs=_refs(change, expires_at=expires_at.isoformat()),
                 )
             else:
                 _grant_apply(target, role, office, region)
@@ -432,7 +419,7 @@ def role_changes_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
     return sum(_expire(change, actor, now) for change in due)
 
 
-def _administrators(*, locked: bool = False):
+def _administrators(*, locked: bool = False) -> "QuerySet[User]":
     """Active administrators. `locked` first locks the administrator group's row, so that two
     revocations (or two bootstraps) at once cannot both see another administrator (or none)."""
     if locked:
@@ -450,7 +437,7 @@ def administrator_bootstrap(*, target: Any, reason: str, operator: str) -> RoleC
     with two, the console's two-person rule works and the shell is refused. The ledger event names the
     shell operator (`system:<operator>`) as its actor."""
     reason = _reason(reason)
-    actor = ShellActor(operator)
+    actor = SystemActor(operator)
     now = timezone.now()
     refs = _refusal_refs(target, Role.ADMINISTRATOR)
     with refusals_recorded(action="accounts.role.bootstrap", actor=actor, purpose=PURPOSE, refs=refs):  # noqa: SIM117
