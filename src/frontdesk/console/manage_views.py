@@ -1,6 +1,7 @@
 """An office manager's pages: hours, closures, staff members and interpreters (office_services.py)."""
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dates import WEEKDAYS
@@ -9,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontdesk.core.errors import DomainError
 from frontdesk.offices import services as office_services
 from frontdesk.offices.calendar import local_today
-from frontdesk.offices.models import Closure, Resource, ResourceKind
+from frontdesk.offices.models import Closure, Office, Resource, ResourceKind
 from frontdesk.offices.services import closure_save
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 
@@ -21,7 +22,7 @@ def _language_names(tags: list[str]) -> str:
     return ", ".join("English" if t == "en" else INTERPRETER_LANGUAGES.get(t, (t,))[0] for t in tags)
 
 
-def _page(request: HttpRequest, office, **forms) -> HttpResponse:
+def _page(request: HttpRequest, office: Office, **forms: Form) -> HttpResponse:
     hours = {h.weekday: h for h in office.hours.all()}
     resources = list(
         Resource.objects.filter(office=office, kind__in=office_services.MANAGED_KINDS).order_by("kind", "name")

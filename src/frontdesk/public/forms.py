@@ -1,6 +1,10 @@
 """Public forms. They check shape only; availability and booking rules live in the scheduling services."""
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.errors import ValidationFailed
@@ -20,7 +24,7 @@ RELATIONSHIPS = [
 ]
 
 
-def interpreter_choices(language: str) -> list[tuple[str, str]]:
+def interpreter_choices(language: str) -> list[tuple[str, str | Promise]]:
     spanish = language.startswith("es")
     spoken = sorted(
         ((tag, names[1] if spanish else names[0]) for tag, names in INTERPRETER_LANGUAGES.items() if tag != "ase"),
@@ -59,10 +63,10 @@ class OptionsForm(UswdsForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, modes: list[tuple[str, str]], language: str, **kwargs) -> None:
+    def __init__(self, *args: Any, modes: Sequence[tuple[str, str]], language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = modes
-        self.fields["interpreter"].choices = interpreter_choices(language)
+        cast(forms.ChoiceField, self.fields["mode"]).choices = modes
+        cast(forms.ChoiceField, self.fields["interpreter"]).choices = interpreter_choices(language)
 
 
 class DetailsForm(UswdsForm):
@@ -87,7 +91,7 @@ class DetailsForm(UswdsForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    def __init__(self, *args, companion: bool, phone_required: bool, **kwargs) -> None:
+    def __init__(self, *args: Any, companion: bool, phone_required: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.companion = companion
         self.fields["phone"].required = phone_required
@@ -104,8 +108,9 @@ class DetailsForm(UswdsForm):
                 css = "usa-select" if isinstance(widget, forms.Select) else "usa-input"
                 widget.attrs["class"] = css
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         if self.companion:
             data["companion_date_of_birth"] = clean_birth_date(self, "companion_dob")
@@ -132,8 +137,9 @@ class FindForm(UswdsForm):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
 
@@ -155,8 +161,9 @@ class AccessCodeRequestForm(UswdsForm):
         widget=forms.RadioSelect,
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
 

@@ -15,7 +15,8 @@ closing time. Data is loaded a week at a time, only until enough slots are found
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 from django.db import connection
 
@@ -156,7 +157,7 @@ def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
     Each row has `shifts`: {weekday: [(starts, ends), ...]}, empty for a resource that works the
     office's hours.
     """
-    by_id: dict[int, dict] = {}
+    by_id: dict[int, dict[str, Any]] = {}
     for row in (
         Resource.objects.filter(office_id__in=office_ids, active=True)
         .order_by()
@@ -172,7 +173,8 @@ def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
             "shifts__ends",
         )
     ):
-        weekday, starts, ends = row.pop("shifts__weekday"), row.pop("shifts__starts"), row.pop("shifts__ends")
+        # values() gives plain dicts; django-stubs types them as TypedDicts whose keys cannot be popped.
+        weekday, starts, ends = row.pop("shifts__weekday"), row.pop("shifts__starts"), row.pop("shifts__ends")  # type: ignore[misc]
         resource = by_id.setdefault(row["id"], row | {"shifts": defaultdict(list)})
         if weekday is not None:
             resource["shifts"][weekday].append((starts, ends))
@@ -361,7 +363,7 @@ def _check_range(start: date, end: date) -> None:
         raise ValidationFailed(f"Search at most {MAX_RANGE_DAYS} days at a time.", field="end")
 
 
-def _check_window(start: date, latest: int, zone) -> None:
+def _check_window(start: date, latest: int, zone: tzinfo) -> None:
     """A search that starts after the booking window is a question with a clear answer, not "fully
     booked": say where the window ends."""
     last_day = datetime.fromtimestamp(latest, UTC).astimezone(zone).date()
