@@ -14,6 +14,7 @@ closing time. Data is loaded a week at a time, only until enough slots are found
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -93,7 +94,7 @@ class BusyTimes:
     ends: list[int] = field(default_factory=list)
 
     @classmethod
-    def of(cls, intervals: list[tuple[int, int]]) -> "BusyTimes":
+    def of(cls, intervals: Iterable[tuple[int, int]]) -> "BusyTimes":
         busy = cls()
         for start, end in sorted(intervals):
             if busy.ends and start <= busy.ends[-1]:
@@ -108,6 +109,21 @@ class BusyTimes:
         if i >= 0 and self.ends[i] > start:
             return False
         return i + 1 >= len(self.starts) or self.starts[i + 1] >= end
+
+    def add(self, start: int, end: int) -> None:
+        """Mark [start, end) busy; the caller has checked that it is free (so the pairs stay disjoint)."""
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+    def within(self, start: int, end: int) -> int:
+        """Seconds of [start, end) that are busy."""
+        i = max(bisect_right(self.starts, start) - 1, 0)
+        total = 0
+        while i < len(self.starts) and self.starts[i] < end:
+            total += max(0, min(end, self.ends[i]) - max(start, self.starts[i]))
+            i += 1
+        return total
 
 
 _EPOCH = {
