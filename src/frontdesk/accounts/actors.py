@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
 
+from frontdesk.core.errors import PermissionDenied
+
 if TYPE_CHECKING:
     from .roles import Role
 
@@ -42,3 +44,11 @@ def staff_user(actor: Actor) -> User | None:
     """The staff member behind an actor, to record as who booked or added something; None for the public
     and for the system, which no user-pointing column can name."""
     return actor if isinstance(actor, User) and actor.is_authenticated else None
+
+
+def acting_user(actor: Actor) -> User:
+    """The staff member acting, for a row that names who did it. The service has already checked the
+    actor's role, and only a signed-in user holds one, so anyone else is refused here too."""
+    if not isinstance(actor, User):
+        raise PermissionDenied("Only a signed-in staff member can do that.")
+    return actor

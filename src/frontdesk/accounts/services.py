@@ -32,7 +32,7 @@ from frontdesk.ledger.services import event_append
 from frontdesk.offices.models import Office
 
 from . import policies
-from .actors import SystemActor
+from .actors import Actor, SystemActor, acting_user
 from .mfa import mfa_satisfied
 from .models import ApiToken, RoleChange, RoleChangeKind, RoleChangeStatus, StaffProfile
 from .roles import EXCLUSIVE_ROLES, ROLE_LABELS, ROLE_SCOPE, Role, Scope, roles_forget, user_roles
@@ -104,7 +104,7 @@ def _refuse(refusal: tuple[str, str] | None) -> None:
         raise PermissionDenied(message, code=code)
 
 
-def _require_administrator(actor: Any, target: Any) -> None:
+def _require_administrator(actor: Actor, target: Any) -> None:
     if not policies.can_administer_roles(actor):
         raise PermissionDenied("Only an administrator changes staff roles.", code="not_administrator")
     if not policies.can_change_roles_of(actor, target):
@@ -221,7 +221,7 @@ def _refusal_refs(target: Any, role: Role | str) -> dict[str, str | int | bool |
 
 def role_grant(
     *,
-    actor: Any,
+    actor: Actor,
     target: Any,
     role: Role | str,
     reason: str,
@@ -259,7 +259,7 @@ def role_grant(
                 office=office,
                 region=region,
                 reason=reason,
-                requested_by=actor,
+                requested_by=acting_user(actor),
                 requested_at=now,
                 expires_at=expires_at if privileged else None,
             )
@@ -283,7 +283,7 @@ def role_grant(
     return change
 
 
-def _expire(change: RoleChange, actor: Any, now: dt.datetime) -> bool:
+def _expire(change: RoleChange, actor: Actor, now: dt.datetime) -> bool:
     """Close one pending change past its time (its own transaction, so it stands when a refusal follows)."""
     with transaction.atomic():
         locked = RoleChange.objects.select_for_update(of=("self",)).select_related("target", "office").get(pk=change.pk)
@@ -297,7 +297,7 @@ def _expire(change: RoleChange, actor: Any, now: dt.datetime) -> bool:
     return True
 
 
-def _refuse_if_expired(change: RoleChange, actor: Any, now: dt.datetime) -> None:
+def _refuse_if_expired(change: RoleChange, actor: Actor, now: dt.datetime) -> None:
     """Expire the change if its time is up, committed before the refusal that follows (outside the
     caller's transaction: the expiry stands although the decision is refused)."""
     if _expire(change, actor, now):
@@ -317,7 +317,7 @@ def _pending(change: RoleChange, now: dt.datetime) -> RoleChange:
     return locked
 
 
-def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | None = None) -> RoleChange:
+def role_change_approve(*, actor: Actor, change: RoleChange, now: dt.datetime | None = None) -> RoleChange:
     """A second administrator approves a pending grant, which then takes effect (AC-5 two-person rule).
 
     The grant is checked again against the person's roles now: they may have changed while it waited."""
@@ -333,7 +333,7 @@ def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | No
             _check_fits(target, role, change.office, change.region)
             _grant_apply(target, role, change.office, change.region)
             change.status = RoleChangeStatus.APPLIED
-            change.decided_by = actor
+            change.decided_by = acting_user(actor)
             change.decided_at = now
             change.save(update_fields=["status", "decided_by", "decided_at"])
             event_append(type="accounts.role.approved", actor=actor, purpose=PURPOSE, refs=_refs(change))
@@ -341,7 +341,7 @@ def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | No
     return change
 
 
-def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.datetime | None = None) -> RoleChange:
+def role_change_reject(*, actor: Actor, change: RoleChange, reason: str, now: dt.datetime | None = None) -> RoleChange:
     """Turn down a pending grant, with a reason; nothing changes for the person. The requester may
     withdraw their own request this way; the person it is for may not decide it."""
     now = now or timezone.now()
@@ -353,7 +353,7 @@ def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.d
         with transaction.atomic():
             change = _pending(change, now)
             change.status = RoleChangeStatus.REJECTED
-            change.decided_by = actor
+            change.decided_by = acting_user(actor)
             change.decided_at = now
             change.decision_reason = reason
             change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
@@ -367,7 +367,7 @@ def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.d
 
 
 def role_revoke(
-    *, actor: Any, target: Any, role: Role | str, reason: str, now: dt.datetime | None = None
+    *, actor: Actor, target: Any, role: Role | str, reason: str, now: dt.datetime | None = None
 ) -> RoleChange:
     """Take a role away at once, privileged or not (AC-2(3): removing access does not wait for a second
     person). The person's next request already runs without it. The last administrator stays."""
@@ -401,7 +401,7 @@ def role_revoke(
                 office=profile.office if profile and scope == Scope.OFFICE else None,
                 region=profile.region if profile and scope in (Scope.OFFICE, Scope.REGION) else None,
                 reason=reason,
-                requested_by=actor,
+                requested_by=acting_user(actor),
                 requested_at=now,
                 decided_at=now,
             )
@@ -412,7 +412,7 @@ def role_revoke(
     return change
 
 
-def role_changes_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
+def role_changes_expire(*, actor: Actor, now: dt.datetime | None = None) -> int:
     """Expire every pending grant past its time (the scheduler runs this hourly); returns how many."""
     now = now or timezone.now()
     due = RoleChange.objects.filter(status=RoleChangeStatus.PENDING, expires_at__lte=now).order_by("pk")
@@ -510,7 +510,7 @@ def _token_days(days: Any) -> int:
 
 def api_token_issue(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     scopes: Any,
     days: int = DEFAULT_TOKEN_DAYS,
@@ -546,9 +546,10 @@ def api_token_issue(
             )
         name = _token_name(name)
         days = _token_days(days)
+        owner = acting_user(actor)
         with transaction.atomic():
-            _lock(actor)  # one person's issues one at a time, so the live count holds
-            live = ApiToken.objects.filter(owner=actor, revoked_at__isnull=True, expires_at__gt=now).count()
+            _lock(owner)  # one person's issues one at a time, so the live count holds
+            live = ApiToken.objects.filter(owner=owner, revoked_at__isnull=True, expires_at__gt=now).count()
             if live >= MAX_LIVE_TOKENS:
                 raise Conflict(
                     f"You have {live} live tokens, the most one person may hold; revoke one you no longer use.",
@@ -556,7 +557,7 @@ def api_token_issue(
                 )
             raw, prefix = token_new()
             token = ApiToken.objects.create(
-                owner=actor,
+                owner=owner,
                 name=name,
                 scopes=[s.value for s in chosen],
                 prefix=prefix,
@@ -573,7 +574,7 @@ def api_token_issue(
     return token, raw
 
 
-def api_token_revoke(*, actor: Any, token_id: str, now: dt.datetime | None = None) -> ApiToken:
+def api_token_revoke(*, actor: Actor, token_id: str, now: dt.datetime | None = None) -> ApiToken:
     """Revoke a token at once: its owner, or an administrator (anyone's). It stops working on its next call."""
     now = now or timezone.now()
     try:
@@ -597,7 +598,7 @@ def api_token_revoke(*, actor: Any, token_id: str, now: dt.datetime | None = Non
             if token.revoked_at is not None:
                 raise Conflict("This token is already revoked.", code="already_revoked")
             token.revoked_at = now
-            token.revoked_by = actor
+            token.revoked_by = acting_user(actor)
             token.save(update_fields=["revoked_at", "revoked_by"])
             event_append(type="accounts.api_token.revoked", actor=actor, purpose=TOKEN_PURPOSE, refs=_token_refs(token))
     return token
