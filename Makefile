@@ -102,3 +102,4 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	@# The layers: surfaces, the shared web kit, the domain apps (docs/adr/0025-layers.md).
 	$(VENV)/bin/lint-imports --no-logo
+	$(VENV)/bin/mypy src/frontdesk config

@@ -8,6 +8,7 @@ Every number can be changed from the environment without editing this file.
 
 import multiprocessing
 import os
+from typing import Any
 
 _cores = multiprocessing.cpu_count()
 
@@ -55,7 +56,7 @@ control_socket_disable = True
 forwarded_allow_ips = "127.0.0.1,::1"
 
 
-def pre_fork(server, worker):
+def pre_fork(server: Any, worker: Any) -> None:
     """Close any database connection the master opened while loading, before a worker inherits it:
     two processes talking over one connection would corrupt it."""
     from django.db import connections

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from dj_database_url import DBConfig
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -165,7 +166,7 @@ def _multi_host(url: str) -> tuple[str, str, str]:
     return f"{scheme}://{first}/{path}", ",".join(names), ",".join(ports)
 
 
-def database_from_url(url: str) -> dict:
+def database_from_url(url: str) -> DBConfig:
     hosts = None
     if url.startswith(("postgres://", "postgresql://")) and "," in url.split("/")[2]:
         url, *hosts = _multi_host(url)
@@ -185,7 +186,7 @@ def database_from_url(url: str) -> dict:
     return config
 
 
-def database_owner_from_url(url: str, app: dict) -> dict | None:
+def database_owner_from_url(url: str, app: DBConfig) -> DBConfig | None:
     """The schema owner's connection for `migrate` (PostgreSQL only; docs/adr/0008-database-roles.md).
 
     DATABASE_URL stays the application's connection; only the role (and its password) differ."""
@@ -214,11 +215,11 @@ def database_owner_from_url(url: str, app: dict) -> dict | None:
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'frontdesk.sqlite3'}"))}
 
 
-def replicas_from_urls(urls: str, primary: dict) -> dict[str, dict]:
+def replicas_from_urls(urls: str, primary: DBConfig) -> dict[str, DBConfig]:
     """Hot standbys for reads that tolerate lag (docs/adr/0021-read-replicas.md), as `replica_N` aliases.
 
     DATABASE_REPLICA_URLS holds their URLs separated by spaces; unset, everything reads the primary."""
-    replicas = {}
+    replicas: dict[str, DBConfig] = {}
     for number, url in enumerate(urls.split(), start=1):
         replica = database_from_url(url)
         if primary["ENGINE"] != "django.db.backends.postgresql" or replica["ENGINE"] != primary["ENGINE"]:
@@ -254,7 +255,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
 # USWDS 3, precompiled (`npm ci` puts it in node_modules; no Sass build). Only what pages load is served.
 USWDS_DIST = BASE_DIR / "node_modules" / "@uswds" / "uswds" / "dist"
 STATICFILES_DIRS = [(f"uswds/{part}", USWDS_DIST / part) for part in ("css", "js", "fonts", "img")]

@@ -10,15 +10,17 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .actors import Actor
+
 DEVICE_NAME = "Authenticator app"
 
 
-def mfa_required(user: AbstractBaseUser) -> bool:
+def mfa_required(user: Actor) -> bool:
     """Whether this user must pass a second factor before any staff page or staff API call."""
     return True
 
 
-def mfa_satisfied(user: AbstractBaseUser) -> bool:
+def mfa_satisfied(user: Actor) -> bool:
     """Signed in with every factor the user's roles demand."""
     if not getattr(user, "is_authenticated", False):
         return False

@@ -11,6 +11,7 @@ forms and buttons to show. The reasons are in docs/adr/0015-staff-role-administr
 
 from typing import Any
 
+from .actors import Actor
 from .mfa import mfa_satisfied
 from .models import ApiToken, RoleChange, RoleChangeStatus
 from .roles import PRIVILEGED_ROLES, Role, user_roles
@@ -25,17 +26,17 @@ def is_privileged(role: Role) -> bool:
     return role in PRIVILEGED_ROLES
 
 
-def can_administer_roles(user: Any) -> bool:
+def can_administer_roles(user: Actor) -> bool:
     """Sees the staff list, the pending changes and the history; may ask for changes."""
     return Role.ADMINISTRATOR in user_roles(user)
 
 
-def can_change_roles_of(actor: Any, target: Any) -> bool:
+def can_change_roles_of(actor: Actor, target: Any) -> bool:
     """May grant a role to, or revoke one from, this person: an administrator, and not themselves."""
     return can_administer_roles(actor) and not same_person(actor, target)
 
 
-def approval_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
+def approval_refusal(actor: Actor, change: RoleChange) -> tuple[str, str] | None:
     """Why this administrator may not approve the change, as (code, sentence); None when they may.
     The change's state (waiting, in time) is the service's to check, under a lock."""
     if not can_administer_roles(actor):
@@ -47,7 +48,7 @@ def approval_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
     return None
 
 
-def rejection_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
+def rejection_refusal(actor: Actor, change: RoleChange) -> tuple[str, str] | None:
     """Why this administrator may not reject (or, as its requester, withdraw) the change; None when they may."""
     if not can_administer_roles(actor):
         return ("not_administrator", "Only an administrator rejects role changes.")
@@ -56,19 +57,19 @@ def rejection_refusal(actor: Any, change: RoleChange) -> tuple[str, str] | None:
     return None
 
 
-def can_approve_role_change(actor: Any, change: RoleChange) -> bool:
+def can_approve_role_change(actor: Actor, change: RoleChange) -> bool:
     """The second administrator: not the one who asked, and not the person whose roles change."""
     return change.status == RoleChangeStatus.PENDING and approval_refusal(actor, change) is None
 
 
-def can_reject_role_change(actor: Any, change: RoleChange) -> bool:
+def can_reject_role_change(actor: Actor, change: RoleChange) -> bool:
     return change.status == RoleChangeStatus.PENDING and rejection_refusal(actor, change) is None
 
 
 # --- API tokens (docs/adr/0019-api-tokens.md) -----------------------------------------------------
 
 
-def token_scopes_grantable(user: Any) -> frozenset[TokenScope]:
+def token_scopes_grantable(user: Actor) -> frozenset[TokenScope]:
     """The scopes this person's roles reach now: what a token of theirs may be issued with, and used for."""
     if not getattr(user, "is_active", False):
         return frozenset()
@@ -81,17 +82,17 @@ def token_scopes_grantable(user: Any) -> frozenset[TokenScope]:
     return frozenset(scopes)
 
 
-def can_issue_api_token(user: Any) -> bool:
+def can_issue_api_token(user: Actor) -> bool:
     """Signed in past MFA (never on a token's strength) with a role that reaches the API."""
     return mfa_satisfied(user) and bool(token_scopes_grantable(user))
 
 
-def can_oversee_api_tokens(user: Any) -> bool:
+def can_oversee_api_tokens(user: Actor) -> bool:
     """Sees and revokes everyone's tokens: the administrator, who decides who may reach what."""
     return Role.ADMINISTRATOR in user_roles(user)
 
 
-def can_revoke_api_token(actor: Any, token: ApiToken) -> bool:
+def can_revoke_api_token(actor: Actor, token: ApiToken) -> bool:
     return same_person(actor, token.owner) or can_oversee_api_tokens(actor)
 
 

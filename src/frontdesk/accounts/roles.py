@@ -6,6 +6,8 @@ region, or the whole nation. The administrator configures the system and never r
 
 from enum import StrEnum
 
+from .actors import Actor, SystemActor
+
 
 class Role(StrEnum):
     COUNTER_CLERK = "counter_clerk"
@@ -58,7 +60,7 @@ PRIVILEGED_ROLES = frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSE
 EXCLUSIVE_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 
 
-def user_roles(user) -> set[Role]:
+def user_roles(user: Actor) -> set[Role]:
     """The user's roles, read from the database once per request.
 
     The cache lives on the user object, and the authentication middleware loads a new one for every
@@ -67,21 +69,23 @@ def user_roles(user) -> set[Role]:
     """
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return set()
-    cached = getattr(user, "_frontdesk_roles", None)
+    cached: set[Role] | None = getattr(user, "_frontdesk_roles", None)
     if cached is None:
+        if isinstance(user, SystemActor):  # carries its own (empty) set; here for the type checker
+            return set()
         names = set(user.groups.values_list("name", flat=True))
         cached = {role for role in Role if role.value in names}
-        user._frontdesk_roles = cached
+        setattr(user, "_frontdesk_roles", cached)  # noqa: B010  (a per-request cache the User model does not declare)
     return cached
 
 
-def roles_forget(user) -> None:
+def roles_forget(user: Actor) -> None:
     """Drop the per-request cache, so a role just granted or revoked counts on this object too."""
     if user is not None:
         user.__dict__.pop("_frontdesk_roles", None)
 
 
-def primary_role(user) -> str:
+def primary_role(user: Actor) -> str:
     """The role to record on a ledger event: the most privileged role the user holds."""
     roles = user_roles(user)
     for role in reversed(list(Role)):
@@ -90,7 +94,7 @@ def primary_role(user) -> str:
     return "public" if user is None or not getattr(user, "is_authenticated", False) else "staff"
 
 
-def actor_descriptor(user) -> tuple[str, str]:
+def actor_descriptor(user: Actor) -> tuple[str, str]:
     """(actor id, role) for audit records: staff by username, the public as 'public'."""
     if user is None or not getattr(user, "is_authenticated", False):
         return ("public", "public")

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from frontdesk.core.errors import NotFound, PermissionDenied
 
 from . import policies
+from .actors import Actor, acting_user
 from .models import ApiToken, RoleChange, RoleChangeStatus, StaffProfile
 from .roles import ROLE_LABELS, ROLE_SCOPE, Role, Scope
 from .tokens import TokenScope
@@ -23,12 +25,12 @@ from .tokens import TokenScope
 MAX_QUERY = 150
 
 
-def _require_administrator(actor: Any) -> None:
+def _require_administrator(actor: Actor) -> None:
     if not policies.can_administer_roles(actor):
         raise PermissionDenied("Only an administrator sees staff roles.", code="not_administrator")
 
 
-def staff_list(*, actor: Any, query: str = "", office_code: str = "") -> QuerySet:
+def staff_list(*, actor: Actor, query: str = "", office_code: str = "") -> QuerySet:
     """Staff accounts by username, optionally narrowed by part of a username and by office code."""
     _require_administrator(actor)
     users = (
@@ -43,7 +45,7 @@ def staff_list(*, actor: Any, query: str = "", office_code: str = "") -> QuerySe
     return users
 
 
-def staff_get(*, actor: Any, username: str) -> Any:
+def staff_get(*, actor: Actor, username: str) -> Any:
     _require_administrator(actor)
     user = (
         get_user_model()
@@ -76,7 +78,7 @@ def place_of(role: Role, profile: StaffProfile | None) -> str:
     return "national" if scope == Scope.NATION else "system"
 
 
-def roles_held(user: Any) -> list[HeldRole]:
+def roles_held(user: User) -> list[HeldRole]:
     """The person's roles in the order of Role, each with where it applies (none while switched off,
     as `user_roles` says). Uses prefetched groups and a select_related profile when the caller has them."""
     if not user.is_active:
@@ -90,7 +92,7 @@ def roles_held(user: Any) -> list[HeldRole]:
     ]
 
 
-def role_changes_pending(*, actor: Any, now: dt.datetime | None = None) -> QuerySet:
+def role_changes_pending(*, actor: Actor, now: dt.datetime | None = None) -> QuerySet:
     """Grants waiting for a second administrator and still in time, oldest first."""
     _require_administrator(actor)
     now = now or timezone.now()
@@ -101,7 +103,7 @@ def role_changes_pending(*, actor: Any, now: dt.datetime | None = None) -> Query
     )
 
 
-def role_change_get(*, actor: Any, public_id: Any) -> RoleChange:
+def role_change_get(*, actor: Actor, public_id: Any) -> RoleChange:
     _require_administrator(actor)
     change = (
         RoleChange.objects.select_related("target", "office", "requested_by", "decided_by")
@@ -113,7 +115,7 @@ def role_change_get(*, actor: Any, public_id: Any) -> RoleChange:
     return change
 
 
-def role_change_history(*, actor: Any, target: Any = None, query: str = "") -> QuerySet:
+def role_change_history(*, actor: Actor, target: Any = None, query: str = "") -> QuerySet:
     """Every change, newest first; for one person, or for usernames containing `query`."""
     _require_administrator(actor)
     changes = RoleChange.objects.select_related("target", "office", "requested_by", "decided_by").order_by(
@@ -151,7 +153,7 @@ class StaffRoles:
     grantable: list[tuple[str, str]]
 
 
-def pending_views(actor: Any, changes: Any) -> list[PendingChange]:
+def pending_views(actor: Actor, changes: Any) -> list[PendingChange]:
     views = []
     for change in changes:
         refusal = policies.approval_refusal(actor, change)
@@ -167,7 +169,7 @@ def pending_views(actor: Any, changes: Any) -> list[PendingChange]:
     return views
 
 
-def staff_roles_get(*, actor: Any, username: str, now: dt.datetime | None = None) -> StaffRoles:
+def staff_roles_get(*, actor: Actor, username: str, now: dt.datetime | None = None) -> StaffRoles:
     person = staff_get(actor=actor, username=username)
     held = roles_held(person)
     pending = role_changes_pending(actor=actor, now=now).filter(target=person)
@@ -208,12 +210,12 @@ def _token_status(token: ApiToken, now: dt.datetime) -> str:
     return "live" if token.expires_at > now else "expired"
 
 
-def api_tokens_get(*, actor: Any, now: dt.datetime | None = None, limit: int = 200) -> ApiTokens:
+def api_tokens_get(*, actor: Actor, now: dt.datetime | None = None, limit: int = 200) -> ApiTokens:
     now = now or timezone.now()
     oversees = policies.can_oversee_api_tokens(actor)
     tokens = ApiToken.objects.select_related("owner", "revoked_by").order_by("-created_at")
     if not oversees:
-        tokens = tokens.filter(owner=actor)
+        tokens = tokens.filter(owner=acting_user(actor))
     rows = []
     for token in tokens[:limit]:
         status = _token_status(token, now)

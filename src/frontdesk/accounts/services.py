@@ -21,9 +21,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -32,6 +32,7 @@ from frontdesk.ledger.services import event_append
 from frontdesk.offices.models import Office
 
 from . import policies
+from .actors import Actor, SystemActor, acting_user
 from .mfa import mfa_satisfied
 from .models import ApiToken, RoleChange, RoleChangeKind, RoleChangeStatus, StaffProfile
 from .roles import EXCLUSIVE_ROLES, ROLE_LABELS, ROLE_SCOPE, Role, Scope, roles_forget, user_roles
@@ -60,21 +61,6 @@ OFFICE_ROLES = frozenset(role for role, scope in ROLE_SCOPE.items() if scope == 
 def pending_lifetime() -> dt.timedelta:
     """How long a privileged grant waits for its second administrator before it expires."""
     return dt.timedelta(hours=int(getattr(settings, "FRONTDESK_ROLE_CHANGE_PENDING_HOURS", DEFAULT_PENDING_HOURS)))
-
-
-class ShellActor:
-    """The operator at a shell (the first-administrator bootstrap): named on the ledger, holding no role."""
-
-    is_authenticated = True
-    is_active = True
-    pk = None
-
-    def __init__(self, name: str) -> None:
-        self._name = f"system:{name}"
-        self._frontdesk_roles: set[Role] = set()
-
-    def get_username(self) -> str:
-        return self._name
 
 
 # --- Checks ---------------------------------------------------------------------------------------
@@ -118,7 +104,7 @@ def _refuse(refusal: tuple[str, str] | None) -> None:
         raise PermissionDenied(message, code=code)
 
 
-def _require_administrator(actor: Any, target: Any) -> None:
+def _require_administrator(actor: Actor, target: Any) -> None:
     if not policies.can_administer_roles(actor):
         raise PermissionDenied("Only an administrator changes staff roles.", code="not_administrator")
     if not policies.can_change_roles_of(actor, target):
@@ -149,8 +135,9 @@ def _check_fits(target: Any, role: Role, office: Office | None, region: int | No
         )
     profile = StaffProfile.objects.filter(user=target).select_related("office").first()
     holds_office_role = bool(held & OFFICE_ROLES)
-    if role in OFFICE_ROLES and holds_office_role and profile and profile.office_id != office.id:
-        where = profile.office.code if profile.office_id else "another office"
+    at = office if role in OFFICE_ROLES else None  # `_scope` gave every office role its office
+    if at is not None and holds_office_role and profile and profile.office_id != at.id:
+        where = profile.office.code if profile.office is not None else "another office"
         raise Conflict(
             f"{name} works at office {where}. A person's office roles are at one office: "
             "revoke them there before granting roles here.",
@@ -158,17 +145,16 @@ def _check_fits(target: Any, role: Role, office: Office | None, region: int | No
             field="office",
         )
     officer_region = profile.region if profile and Role.REGIONAL_PRIVACY_OFFICER in held else None
-    if role in OFFICE_ROLES and officer_region is not None and officer_region != office.region:
+    if at is not None and officer_region is not None and officer_region != at.region:
         raise Conflict(
-            f"{name} is the privacy officer of region {officer_region}; office {office.code} is in region "
-            f"{office.region}.",
+            f"{name} is the privacy officer of region {officer_region}; office {at.code} is in region {at.region}.",
             code="other_region",
             field="office",
         )
-    officer_elsewhere = profile is not None and profile.office_id and profile.office.region != region
-    if role == Role.REGIONAL_PRIVACY_OFFICER and holds_office_role and officer_elsewhere:
+    home = profile.office if profile is not None else None
+    if role == Role.REGIONAL_PRIVACY_OFFICER and holds_office_role and home is not None and home.region != region:
         raise Conflict(
-            f"{name} works at office {profile.office.code} in region {profile.office.region}: a privacy "
+            f"{name} works at office {home.code} in region {home.region}: a privacy "
             "officer who also works at an office looks after that office's region.",
             code="other_region",
             field="region",
@@ -196,7 +182,7 @@ def _settle_profile(target: Any, office: Office | None = None, region: int | Non
     if held & OFFICE_ROLES:
         if office is not None:
             profile.office = office
-        profile.region = profile.office.region if profile.office_id else profile.region
+        profile.region = profile.office.region if profile.office is not None else profile.region
     else:
         profile.office = None
         if Role.REGIONAL_PRIVACY_OFFICER in held:
@@ -218,7 +204,7 @@ def _refs(change: RoleChange, **extra: str | int | bool | None) -> dict[str, str
         "change": str(change.public_id),
         "target": change.target.get_username(),
         "role": change.role,
-        "office": change.office.code if change.office_id else None,
+        "office": change.office.code if change.office is not None else None,
         "region": change.region,
         # The reason stays in the history (free text may name people); the ledger pins its exact words.
         "reason_sha256": hashlib.sha256(change.reason.encode()).hexdigest(),
@@ -235,7 +221,7 @@ def _refusal_refs(target: Any, role: Role | str) -> dict[str, str | int | bool |
 
 def role_grant(
     *,
-    actor: Any,
+    actor: Actor,
     target: Any,
     role: Role | str,
     reason: str,
@@ -264,6 +250,7 @@ def role_grant(
                 raise Conflict(
                     "A grant of this role to this person is already waiting for approval.", code="already_pending"
                 )
+            expires_at = now + pending_lifetime()
             change = RoleChange(
                 kind=RoleChangeKind.GRANT,
                 status=RoleChangeStatus.PENDING if privileged else RoleChangeStatus.APPLIED,
@@ -272,9 +259,9 @@ def role_grant(
                 office=office,
                 region=region,
                 reason=reason,
-                requested_by=actor,
+                requested_by=acting_user(actor),
                 requested_at=now,
-                expires_at=now + pending_lifetime() if privileged else None,
+                expires_at=expires_at if privileged else None,
             )
             try:
                 with transaction.atomic():
@@ -288,7 +275,7 @@ def role_grant(
                     type="accounts.role.requested",
                     actor=actor,
                     purpose=PURPOSE,
-                    refs=_refs(change, expires_at=change.expires_at.isoformat()),
+                    refs=_refs(change, expires_at=expires_at.isoformat()),
                 )
             else:
                 _grant_apply(target, role, office, region)
@@ -296,7 +283,7 @@ def role_grant(
     return change
 
 
-def _expire(change: RoleChange, actor: Any, now: dt.datetime) -> bool:
+def _expire(change: RoleChange, actor: Actor, now: dt.datetime) -> bool:
     """Close one pending change past its time (its own transaction, so it stands when a refusal follows)."""
     with transaction.atomic():
         locked = RoleChange.objects.select_for_update(of=("self",)).select_related("target", "office").get(pk=change.pk)
@@ -310,7 +297,7 @@ def _expire(change: RoleChange, actor: Any, now: dt.datetime) -> bool:
     return True
 
 
-def _refuse_if_expired(change: RoleChange, actor: Any, now: dt.datetime) -> None:
+def _refuse_if_expired(change: RoleChange, actor: Actor, now: dt.datetime) -> None:
     """Expire the change if its time is up, committed before the refusal that follows (outside the
     caller's transaction: the expiry stands although the decision is refused)."""
     if _expire(change, actor, now):
@@ -330,7 +317,7 @@ def _pending(change: RoleChange, now: dt.datetime) -> RoleChange:
     return locked
 
 
-def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | None = None) -> RoleChange:
+def role_change_approve(*, actor: Actor, change: RoleChange, now: dt.datetime | None = None) -> RoleChange:
     """A second administrator approves a pending grant, which then takes effect (AC-5 two-person rule).
 
     The grant is checked again against the person's roles now: they may have changed while it waited."""
@@ -346,7 +333,7 @@ def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | No
             _check_fits(target, role, change.office, change.region)
             _grant_apply(target, role, change.office, change.region)
             change.status = RoleChangeStatus.APPLIED
-            change.decided_by = actor
+            change.decided_by = acting_user(actor)
             change.decided_at = now
             change.save(update_fields=["status", "decided_by", "decided_at"])
             event_append(type="accounts.role.approved", actor=actor, purpose=PURPOSE, refs=_refs(change))
@@ -354,7 +341,7 @@ def role_change_approve(*, actor: Any, change: RoleChange, now: dt.datetime | No
     return change
 
 
-def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.datetime | None = None) -> RoleChange:
+def role_change_reject(*, actor: Actor, change: RoleChange, reason: str, now: dt.datetime | None = None) -> RoleChange:
     """Turn down a pending grant, with a reason; nothing changes for the person. The requester may
     withdraw their own request this way; the person it is for may not decide it."""
     now = now or timezone.now()
@@ -366,7 +353,7 @@ def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.d
         with transaction.atomic():
             change = _pending(change, now)
             change.status = RoleChangeStatus.REJECTED
-            change.decided_by = actor
+            change.decided_by = acting_user(actor)
             change.decided_at = now
             change.decision_reason = reason
             change.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
@@ -380,7 +367,7 @@ def role_change_reject(*, actor: Any, change: RoleChange, reason: str, now: dt.d
 
 
 def role_revoke(
-    *, actor: Any, target: Any, role: Role | str, reason: str, now: dt.datetime | None = None
+    *, actor: Actor, target: Any, role: Role | str, reason: str, now: dt.datetime | None = None
 ) -> RoleChange:
     """Take a role away at once, privileged or not (AC-2(3): removing access does not wait for a second
     person). The person's next request already runs without it. The last administrator stays."""
@@ -414,7 +401,7 @@ def role_revoke(
                 office=profile.office if profile and scope == Scope.OFFICE else None,
                 region=profile.region if profile and scope in (Scope.OFFICE, Scope.REGION) else None,
                 reason=reason,
-                requested_by=actor,
+                requested_by=acting_user(actor),
                 requested_at=now,
                 decided_at=now,
             )
@@ -425,14 +412,14 @@ def role_revoke(
     return change
 
 
-def role_changes_expire(*, actor: Any, now: dt.datetime | None = None) -> int:
+def role_changes_expire(*, actor: Actor, now: dt.datetime | None = None) -> int:
     """Expire every pending grant past its time (the scheduler runs this hourly); returns how many."""
     now = now or timezone.now()
     due = RoleChange.objects.filter(status=RoleChangeStatus.PENDING, expires_at__lte=now).order_by("pk")
     return sum(_expire(change, actor, now) for change in due)
 
 
-def _administrators(*, locked: bool = False):
+def _administrators(*, locked: bool = False) -> "QuerySet[User]":
     """Active administrators. `locked` first locks the administrator group's row, so that two
     revocations (or two bootstraps) at once cannot both see another administrator (or none)."""
     if locked:
@@ -450,7 +437,7 @@ def administrator_bootstrap(*, target: Any, reason: str, operator: str) -> RoleC
     with two, the console's two-person rule works and the shell is refused. The ledger event names the
     shell operator (`system:<operator>`) as its actor."""
     reason = _reason(reason)
-    actor = ShellActor(operator)
+    actor = SystemActor(operator)
     now = timezone.now()
     refs = _refusal_refs(target, Role.ADMINISTRATOR)
     with refusals_recorded(action="accounts.role.bootstrap", actor=actor, purpose=PURPOSE, refs=refs):  # noqa: SIM117
@@ -523,7 +510,7 @@ def _token_days(days: Any) -> int:
 
 def api_token_issue(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     scopes: Any,
     days: int = DEFAULT_TOKEN_DAYS,
@@ -559,9 +546,10 @@ def api_token_issue(
             )
         name = _token_name(name)
         days = _token_days(days)
+        owner = acting_user(actor)
         with transaction.atomic():
-            _lock(actor)  # one person's issues one at a time, so the live count holds
-            live = ApiToken.objects.filter(owner=actor, revoked_at__isnull=True, expires_at__gt=now).count()
+            _lock(owner)  # one person's issues one at a time, so the live count holds
+            live = ApiToken.objects.filter(owner=owner, revoked_at__isnull=True, expires_at__gt=now).count()
             if live >= MAX_LIVE_TOKENS:
                 raise Conflict(
                     f"You have {live} live tokens, the most one person may hold; revoke one you no longer use.",
@@ -569,7 +557,7 @@ def api_token_issue(
                 )
             raw, prefix = token_new()
             token = ApiToken.objects.create(
-                owner=actor,
+                owner=owner,
                 name=name,
                 scopes=[s.value for s in chosen],
                 prefix=prefix,
@@ -586,7 +574,7 @@ def api_token_issue(
     return token, raw
 
 
-def api_token_revoke(*, actor: Any, token_id: str, now: dt.datetime | None = None) -> ApiToken:
+def api_token_revoke(*, actor: Actor, token_id: str, now: dt.datetime | None = None) -> ApiToken:
     """Revoke a token at once: its owner, or an administrator (anyone's). It stops working on its next call."""
     now = now or timezone.now()
     try:
@@ -610,7 +598,7 @@ def api_token_revoke(*, actor: Any, token_id: str, now: dt.datetime | None = Non
             if token.revoked_at is not None:
                 raise Conflict("This token is already revoked.", code="already_revoked")
             token.revoked_at = now
-            token.revoked_by = actor
+            token.revoked_by = acting_user(actor)
             token.save(update_fields=["revoked_at", "revoked_by"])
             event_append(type="accounts.api_token.revoked", actor=actor, purpose=TOKEN_PURPOSE, refs=_token_refs(token))
     return token

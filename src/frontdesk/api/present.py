@@ -1,16 +1,18 @@
 """Turning domain objects into response dicts, shared by the public and staff routers."""
 
+from typing import Any
+
 from frontdesk.core.crypto import ssn_last_four
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.availability import Slot
 from frontdesk.scheduling.models import Appointment, Person
 
-from .schemas import AppointmentOut, OfficeOut, PersonOut, SlotOut, StaffAppointmentOut
+from .schemas import AppointmentOut, Hours, OfficeOut, PersonOut, SlotOut, StaffAppointmentOut
 
 
-def office_dict(office: Office, distance_miles: float | None = None) -> dict:
+def office_dict(office: Office, distance_miles: float | None = None) -> dict[str, Any]:
     hours = [
-        {"weekday": h.weekday, "opens": h.opens.strftime("%H:%M"), "closes": h.closes.strftime("%H:%M")}
+        Hours(weekday=h.weekday, opens=h.opens.strftime("%H:%M"), closes=h.closes.strftime("%H:%M"))
         for h in office.hours.all()
     ]
     return OfficeOut(
@@ -29,7 +31,7 @@ def office_dict(office: Office, distance_miles: float | None = None) -> dict:
     ).model_dump(mode="json")
 
 
-def slot_dict(slot: Slot) -> dict:
+def slot_dict(slot: Slot) -> dict[str, Any]:
     return SlotOut(
         office_code=slot.office.code,
         office_name=slot.office.name,
@@ -41,7 +43,7 @@ def slot_dict(slot: Slot) -> dict:
     ).model_dump(mode="json")
 
 
-def _appointment_fields(a: Appointment) -> dict:
+def _appointment_fields(a: Appointment) -> dict[str, Any]:
     office, zone = a.office, a.office.zone
     return {
         "code": a.code,
@@ -70,11 +72,16 @@ def _appointment_fields(a: Appointment) -> dict:
     }
 
 
-def appointment_dict(a: Appointment) -> dict:
+def appointment_dict(a: Appointment) -> dict[str, Any]:
     return AppointmentOut(**_appointment_fields(a)).model_dump(mode="json")
 
 
-def person_dict(p: Person) -> dict:
+def person_dict(p: Person) -> dict[str, Any]:
+    return _person_out(p).model_dump(mode="json")
+
+
+def _person_out(p: Person) -> PersonOut:
+    # Staff see the last four digits at most; the full SSN is never sent to a screen.
     last4 = ssn_last_four(p.ssn_encrypted, context="person.ssn")
     return PersonOut(
         id=str(p.public_id),
@@ -82,12 +89,12 @@ def person_dict(p: Person) -> dict:
         last_name=p.last_name,
         date_of_birth=p.date_of_birth,
         ssn_last4=last4,
-    ).model_dump(mode="json")
+    )
 
 
-def staff_appointment_dict(a: Appointment) -> dict:
+def staff_appointment_dict(a: Appointment) -> dict[str, Any]:
     return StaffAppointmentOut(
         **_appointment_fields(a),
-        person=person_dict(a.person),
-        companion=person_dict(a.companion) if a.companion else None,
+        person=_person_out(a.person),
+        companion=_person_out(a.companion) if a.companion else None,
     ).model_dump(mode="json")

@@ -5,7 +5,7 @@ birth, sent in a POST body so none of it lands in URLs or access logs.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from axes.helpers import get_client_ip_address
@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.bounds import EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.core.replicas import reads_from_replica
@@ -28,7 +29,17 @@ from frontdesk.scheduling.throttle import client_key, lookup_throttle
 
 from .idempotency import idempotent
 from .present import appointment_dict, office_dict, slot_dict
-from .schemas import AppointmentOut, BookingIn, Error, OfficeOut, RescheduleIn, ServiceOut, SlotOut, VerifyIn
+from .schemas import (
+    AppointmentOut,
+    BookingIn,
+    Error,
+    OfficeOut,
+    PersonIn,
+    RescheduleIn,
+    ServiceOut,
+    SlotOut,
+    VerifyIn,
+)
 
 router = Router(tags=["public"])
 ERRORS = {frozenset({400, 404, 409, 422}): Error}
@@ -59,7 +70,7 @@ class OfficeListQuery(Schema):
 
 @router.get("/offices", response={200: list[OfficeOut], **ERRORS}, summary="List offices")
 @reads_from_replica
-def office_list(request: HttpRequest, filters: Query[OfficeListQuery]):
+def office_list(request: HttpRequest, filters: Query[OfficeListQuery]) -> list[dict[str, Any]]:
     offices = Office.objects.prefetch_related("hours").order_by("code")
     if filters.state:
         offices = offices.filter(state=filters.state.upper())
@@ -75,7 +86,7 @@ class NearQuery(Schema):
 
 @router.get("/offices/near", response={200: list[OfficeOut], **ERRORS}, summary="Offices near a ZIP code")
 @reads_from_replica
-def office_near(request: HttpRequest, query: Query[NearQuery]):
+def office_near(request: HttpRequest, query: Query[NearQuery]) -> list[dict[str, Any]]:
     nearby = offices_near(query.zip.strip(), query.radius_miles)[: query.limit]
     offices = Office.objects.prefetch_related("hours").in_bulk([oid for oid, _ in nearby])
     return [office_dict(offices[oid], round(miles, 1)) for oid, miles in nearby]
@@ -83,13 +94,13 @@ def office_near(request: HttpRequest, query: Query[NearQuery]):
 
 @router.get("/offices/{code}", response={200: OfficeOut, **ERRORS}, summary="One office")
 @reads_from_replica
-def office_detail(request: HttpRequest, code: str):
+def office_detail(request: HttpRequest, code: str) -> dict[str, Any]:
     return office_dict(office_by_code(code))
 
 
 @router.get("/services", response={200: list[ServiceOut], **ERRORS}, summary="What people can book")
 @reads_from_replica
-def service_list(request: HttpRequest):
+def service_list(request: HttpRequest) -> list[Service]:
     return list(Service.objects.filter(active=True).order_by("code"))
 
 
@@ -109,7 +120,7 @@ class AvailabilityQuery(Schema):
 
 @router.get("/availability", response={200: list[SlotOut], **ERRORS}, summary="Open slots, earliest first")
 @reads_from_replica
-def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
+def availability(request: HttpRequest, query: Query[AvailabilityQuery]) -> list[dict[str, Any]]:
     need = Need(
         service=service_by_code(query.service),
         mode=query.mode,
@@ -136,15 +147,15 @@ def availability(request: HttpRequest, query: Query[AvailabilityQuery]):
     return [slot_dict(s) for s in slots]
 
 
-def _details(person) -> services.PersonDetails:
+def _details(person: PersonIn) -> services.PersonDetails:
     return services.PersonDetails(**person.model_dump())
 
 
-def book(request: HttpRequest, payload: BookingIn, *, actor, scope: str) -> tuple[int, dict]:
+def book(request: HttpRequest, payload: BookingIn, *, actor: Actor, scope: str) -> tuple[int, dict[str, Any]]:
     office = office_by_code(payload.office)
     service = service_by_code(payload.service)
 
-    def action() -> dict:
+    def action() -> dict[str, Any]:
         appointment = services.appointment_book(
             actor=actor,
             office=office,
@@ -168,7 +179,7 @@ def book(request: HttpRequest, payload: BookingIn, *, actor, scope: str) -> tupl
     description="Send an Idempotency-Key header to make retries safe: a retry returns the first result. Bookings "
     "count against the per-client limit of look-ups (429 too_many_attempts, with Retry-After).",
 )
-def appointment_create(request: HttpRequest, payload: BookingIn):
+def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict[str, Any]]:
     # Here, not in the middleware's list: the staff API's booking has the same URL name, and an office's
     # clerks share one address (docs/adr/0023-fair-waitlist.md).
     lookup_throttle(client=client_key(get_client_ip_address(request) or ""))
@@ -186,14 +197,14 @@ def appointment_create(request: HttpRequest, payload: BookingIn):
         "it as one_time_code. The same holds for reschedule, cancel, ics and /disclosures/accounting/mine."
     ),
 )
-def appointment_read(request: HttpRequest, payload: VerifyIn):
+def appointment_read(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     return appointment_dict(appointment_find(**payload.model_dump()))
 
 
 @router.post(
     "/appointments/reschedule", response={200: AppointmentOut, **LOOKUP_ERRORS}, summary="Move your appointment"
 )
-def appointment_reschedule(request: HttpRequest, payload: RescheduleIn):
+def appointment_reschedule(request: HttpRequest, payload: RescheduleIn) -> dict[str, Any]:
     appointment = appointment_find(
         code=payload.code,
         last_name=payload.last_name,
@@ -208,7 +219,7 @@ def appointment_reschedule(request: HttpRequest, payload: RescheduleIn):
 
 
 @router.post("/appointments/cancel", response={200: AppointmentOut, **LOOKUP_ERRORS}, summary="Cancel your appointment")
-def appointment_cancel(request: HttpRequest, payload: VerifyIn):
+def appointment_cancel(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     appointment = appointment_find(**payload.model_dump())
     return appointment_dict(services.appointment_cancel(actor=None, appointment=appointment))
 
@@ -219,7 +230,7 @@ def appointment_cancel(request: HttpRequest, payload: VerifyIn):
     summary="Your appointment as a calendar file",
     description="Returns text/calendar (RFC 5545) with the office's time zone.",
 )
-def appointment_calendar(request: HttpRequest, payload: VerifyIn):
+def appointment_calendar(request: HttpRequest, payload: VerifyIn) -> HttpResponse:
     appointment = appointment_find(**payload.model_dump())
     response = HttpResponse(
         appointment_ics(appointment, language=appointment.person.preferred_language),
@@ -271,7 +282,7 @@ class OfferOut(Schema):
     expires_at: datetime
 
 
-def waitlist_dict(entry: WaitlistEntry) -> dict:
+def waitlist_dict(entry: WaitlistEntry) -> dict[str, Any]:
     return WaitlistOut(
         id=str(entry.public_id),
         status=entry.status,
@@ -286,7 +297,7 @@ def waitlist_dict(entry: WaitlistEntry) -> dict:
     ).model_dump(mode="json")
 
 
-def offer_dict(offer: WaitlistOffer) -> dict:
+def offer_dict(offer: WaitlistOffer) -> dict[str, Any]:
     shown = waitlist.offer_view(offer, datetime.now(UTC))
     return OfferOut(
         id=str(offer.public_id),
@@ -317,7 +328,7 @@ def _verified(payload: VerifyIn) -> Appointment:
     description="Join the waitlist for an earlier time of your booked service (one entry per person and service: "
     "409 already_waiting). " + WAITLIST_DESCRIPTION,
 )
-def waitlist_join(request: HttpRequest, payload: WaitlistIn):
+def waitlist_join(request: HttpRequest, payload: WaitlistIn) -> Status[dict[str, Any]]:
     appointment = _verified(payload)
     entry = waitlist.waitlist_join(
         actor=None,
@@ -340,7 +351,7 @@ def waitlist_join(request: HttpRequest, payload: WaitlistIn):
     summary="Leave the waitlist",
     description="You keep your appointment. " + WAITLIST_DESCRIPTION,
 )
-def waitlist_leave(request: HttpRequest, payload: VerifyIn):
+def waitlist_leave(request: HttpRequest, payload: VerifyIn) -> dict[str, Any]:
     appointment = _verified(payload)
     entry = waitlist.waitlist_active_for(appointment)
     if entry is None:
@@ -364,7 +375,7 @@ def _own_offer(payload: OfferIn) -> tuple[Appointment, WaitlistOffer]:
     summary="See a time offered to you",
     description="404 offer_not_found for an offer that is not yours. " + WAITLIST_DESCRIPTION,
 )
-def waitlist_offer_read(request: HttpRequest, payload: OfferIn):
+def waitlist_offer_read(request: HttpRequest, payload: OfferIn) -> dict[str, Any]:
     return offer_dict(_own_offer(payload)[1])
 
 
@@ -375,7 +386,7 @@ def waitlist_offer_read(request: HttpRequest, payload: OfferIn):
     description="Moves your appointment to the offered time (same code). 409 offer_closed when it was taken, "
     "refused or has expired; 409 slot_taken if the time was lost. " + WAITLIST_DESCRIPTION,
 )
-def waitlist_offer_claim(request: HttpRequest, payload: OfferIn):
+def waitlist_offer_claim(request: HttpRequest, payload: OfferIn) -> dict[str, Any]:
     appointment, offer = _own_offer(payload)
     return appointment_dict(waitlist.offer_claim(actor=None, offer_id=offer.public_id, appointment=appointment))
 
@@ -387,7 +398,7 @@ def waitlist_offer_claim(request: HttpRequest, payload: OfferIn):
     description="You keep your appointment and your place in line; the time goes to the next person. "
     + WAITLIST_DESCRIPTION,
 )
-def waitlist_offer_decline(request: HttpRequest, payload: OfferIn):
+def waitlist_offer_decline(request: HttpRequest, payload: OfferIn) -> dict[str, Any]:
     appointment, offer = _own_offer(payload)
     waitlist.offer_decline(actor=None, offer_id=offer.public_id, appointment=appointment)
     offer.refresh_from_db()

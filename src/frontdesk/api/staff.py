@@ -5,6 +5,7 @@ Every read of a person's data states a purpose and is recorded on the ledger by 
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Schema, Status
@@ -52,7 +53,7 @@ class ScheduleQuery(PurposeQuery):
     response={200: list[StaffAppointmentOut], **ERRORS},
     summary="An office's appointments for a day",
 )
-def office_schedule(request: HttpRequest, code: str, query: Query[ScheduleQuery]):
+def office_schedule(request: HttpRequest, code: str, query: Query[ScheduleQuery]) -> list[dict[str, Any]]:
     office = office_by_code(code)
     day = query.date or local_today(office)
     appointments = selectors.office_day_schedule(
@@ -62,7 +63,7 @@ def office_schedule(request: HttpRequest, code: str, query: Query[ScheduleQuery]
 
 
 @router.get("/appointments/{code}", response={200: StaffAppointmentOut, **ERRORS}, summary="One appointment")
-def appointment_detail(request: HttpRequest, code: str, query: Query[PurposeQuery]):
+def appointment_detail(request: HttpRequest, code: str, query: Query[PurposeQuery]) -> dict[str, Any]:
     appointment = selectors.appointment_get_for_staff(
         actor=request.user, code=code, purpose=query.purpose, purpose_note=query.purpose_note
     )
@@ -70,7 +71,7 @@ def appointment_detail(request: HttpRequest, code: str, query: Query[PurposeQuer
 
 
 @router.post("/appointments", response={201: AppointmentOut, **ERRORS}, summary="Book for a caller")
-def appointment_create(request: HttpRequest, payload: BookingIn):
+def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict[str, Any]]:
     return Status(*book(request, payload, actor=request.user, scope=f"staff:{request.user.pk}:appointments"))
 
 
@@ -87,7 +88,7 @@ ACTIONS = {
     response={200: StaffAppointmentOut, **ERRORS},
     summary="Check in, complete, mark a no-show, or cancel",
 )
-def appointment_action(request: HttpRequest, code: str, action: str):
+def appointment_action(request: HttpRequest, code: str, action: str) -> dict[str, Any]:
     if action not in ACTIONS:
         raise NotFound(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.", code="unknown_action")
     appointment = selectors.appointment_for_office_day(actor=request.user, code=code, action=action)
@@ -98,12 +99,12 @@ def appointment_action(request: HttpRequest, code: str, action: str):
 @router.post(
     "/persons/search", response={200: list[PersonOut], **ERRORS}, summary="Look a person up (purpose required)"
 )
-def person_search(request: HttpRequest, payload: PersonSearchIn):
+def person_search(request: HttpRequest, payload: PersonSearchIn) -> list[dict[str, Any]]:
     people = selectors.person_search(actor=request.user, **payload.model_dump())
     return [person_dict(p) for p in people]
 
 
-def _walk_in_dict(entry: selectors.QueueEntry | None, walk_in: WalkIn) -> dict:
+def _walk_in_dict(entry: selectors.QueueEntry | None, walk_in: WalkIn) -> dict[str, Any]:
     now = dt.datetime.now(dt.UTC)
     return WalkInOut(
         id=str(walk_in.public_id),
@@ -117,7 +118,7 @@ def _walk_in_dict(entry: selectors.QueueEntry | None, walk_in: WalkIn) -> dict:
 
 
 @router.post("/offices/{code}/walk-ins", response={201: WalkInOut, **ERRORS}, summary="Add a walk-in to the queue")
-def walk_in_create(request: HttpRequest, code: str, payload: WalkInIn):
+def walk_in_create(request: HttpRequest, code: str, payload: WalkInIn) -> Status[dict[str, Any]]:
     office = office_by_code(code)
     walk_in = services.walk_in_add(
         actor=request.user,
@@ -134,7 +135,7 @@ def walk_in_create(request: HttpRequest, code: str, payload: WalkInIn):
     response={200: list[WalkInOut], **ERRORS},
     summary="Today's walk-in queue with estimated waits",
 )
-def walk_in_queue(request: HttpRequest, code: str):
+def walk_in_queue(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     office = office_by_code(code)
     return [_walk_in_dict(e, e.walk_in) for e in selectors.walk_in_queue(actor=request.user, office=office)]
 
@@ -142,7 +143,7 @@ def walk_in_queue(request: HttpRequest, code: str):
 @router.post(
     "/walk-ins/{walk_in_id}/status", response={200: WalkInOut, **ERRORS}, summary="Call, serve or close a ticket"
 )
-def walk_in_status(request: HttpRequest, walk_in_id: str, payload: WalkInStatusIn):
+def walk_in_status(request: HttpRequest, walk_in_id: str, payload: WalkInStatusIn) -> dict[str, Any]:
     walk_in = WalkIn.objects.select_related("office", "service").filter(public_id=_uuid(walk_in_id)).first()
     if walk_in is None or not policies.can_run_office_day(request.user, walk_in.office):
         raise NotFound("No such ticket at your office.", code="walk_in_not_found")
@@ -158,7 +159,7 @@ def _uuid(text: str) -> uuid.UUID:
 
 
 @router.post("/offices/{code}/closures", response={201: ClosureOut, **ERRORS}, summary="Close an office for a day")
-def closure_create(request: HttpRequest, code: str, payload: ClosureIn):
+def closure_create(request: HttpRequest, code: str, payload: ClosureIn) -> Status[dict[str, Any]]:
     office = office_by_code(code)
     closure = closure_save(actor=request.user, office=office, day=payload.date, reason=payload.reason)
     return Status(201, {"office": office.code, "date": closure.date, "reason": closure.reason})

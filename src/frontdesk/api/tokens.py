@@ -14,6 +14,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 from ninja.constants import NOT_SET
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, django_auth
 
 from frontdesk.accounts import services
@@ -105,7 +106,9 @@ def scope_sentence(scope: TokenScope | None) -> str:
 class StaffRouter(Router):
     """A router whose operations (unless they set their own `auth`) take a session or a scoped token."""
 
-    def add_api_operation(self, path: str, methods: list[str], view_func: Any, *, auth: Any = NOT_SET, **kw) -> None:
+    def add_api_operation(
+        self, path: str, methods: list[str], view_func: Any, *, auth: Any = NOT_SET, **kw: Any
+    ) -> None:
         if auth is NOT_SET:
             operation_id = kw.get("operation_id") or operation_id_of(view_func)
             auth = [BearerToken(operation_id), django_auth]
@@ -116,7 +119,7 @@ class StaffRouter(Router):
         super().add_api_operation(path, methods, view_func, auth=auth, **kw)
 
 
-def security_with_scopes(schema: dict) -> dict:
+def security_with_scopes(schema: OpenAPISchema) -> OpenAPISchema:
     """Name each operation's scope in its security requirement (OpenAPI 3.1 allows role names there)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():

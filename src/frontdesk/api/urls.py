@@ -4,10 +4,13 @@ Domain errors map to responses here, in one place: each carries a machine-readab
 sentence a person can act on.
 """
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 
 from frontdesk.accounts.tokens import InsufficientScope, InvalidToken
 from frontdesk.core.errors import DomainError, TooManyAttempts
@@ -19,7 +22,7 @@ from .tokens import security_with_scopes
 
 
 class FrontdeskApi(NinjaAPI):
-    def get_openapi_schema(self, **kwargs):
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         return security_with_scopes(super().get_openapi_schema(**kwargs))
 
 
@@ -37,7 +40,7 @@ api = FrontdeskApi(
 )
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **extra) -> HttpResponse:
+def _error(request: HttpRequest, status: int, code: str, message: str, **extra: Any) -> HttpResponse:
     return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
 
 

@@ -8,6 +8,7 @@ what that person may see or change (policies.py in each domain app).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import urlencode
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.accounts.mfa import mfa_satisfied
 from frontdesk.accounts.roles import Role, user_roles
 from frontdesk.core.errors import DomainError, NotFound, PermissionDenied
@@ -34,7 +36,7 @@ class Rule:
     roles: frozenset[Role] = frozenset()  # when set, the member must hold one of these
     personal: bool = True  # shows personal data: never cached
 
-    def allows(self, user) -> bool:
+    def allows(self, user: Actor) -> bool:
         return not self.roles or bool(user_roles(user) & self.roles)
 
 
@@ -197,14 +199,20 @@ class AccessRuleMiddleware:
             add_never_cache_headers(response)
         return response
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         match = request.resolver_match
         if match is None or match.namespace not in WEB_NAMESPACES:
             return None  # the API and the ledger enforce their own (and the same test checks them)
         rule = rule_for(match.namespace, match.url_name)
         if rule is None:
             return forbidden(request)
-        request.access_rule = rule
+        request.access_rule = rule  # type: ignore[attr-defined]  # read back by __call__, with getattr
         if not rule.staff:
             return None
         user = request.user

@@ -6,16 +6,20 @@ django-axes counts failed passwords (5 per username and address, then 15 minutes
 django-otp throttles wrong codes, and five wrong codes end the attempt.
 """
 
+from typing import Any
+
 import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, authenticate, get_user_model, login, logout
+from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontdesk.accounts.mfa import (
     mfa_required,
@@ -40,14 +44,16 @@ def _next_url(request: HttpRequest, candidate: str | None) -> str:
     return reverse("console:home")
 
 
-def _pending_user(request: HttpRequest):
+def _pending_user(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
     pending = request.session.get(PENDING)
     if not pending:
-        return None, None
+        return None, {}
     return get_user_model().objects.filter(pk=pending["user"], is_active=True).first(), pending
 
 
-def _complete(request: HttpRequest, user, pending: dict, device=None) -> HttpResponse:
+def _complete(
+    request: HttpRequest, user: User, pending: dict[str, Any], device: TOTPDevice | None = None
+) -> HttpResponse:
     login(request, user, backend=pending["backend"])
     if device is not None:
         otp_login(request, device)
@@ -76,7 +82,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "console/sign_in.html", {"form": form, "next": next_url})
 
 
-def _check_code(request: HttpRequest, form: CodeForm, device, pending: dict) -> bool:
+def _check_code(request: HttpRequest, form: CodeForm, device: TOTPDevice, pending: dict[str, Any]) -> bool:
     token = form.cleaned_data["token"].strip()
     allowed, _ = device.verify_is_allowed()
     if allowed and device.verify_token(token):

@@ -1,5 +1,7 @@
 """Console forms: shape only. Services and selectors decide (STYLE.md)."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.dates import WEEKDAYS
 
@@ -56,9 +58,11 @@ class ScheduleForm(PurposeFields):
     date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
     show = forms.ChoiceField(label="Show", choices=SCHEDULE_VIEWS, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["purpose"].choices = purpose_choices("run_schedule", "check_in", "serve_appointment")
+        cast(forms.ChoiceField, self.fields["purpose"]).choices = purpose_choices(
+            "run_schedule", "check_in", "serve_appointment"
+        )
 
 
 class AppointmentFindForm(PurposeFields):
@@ -76,8 +80,9 @@ class PersonSearchForm(PurposeFields):
     last_name = forms.CharField(label="Last name", max_length=80, required=False)
     locals().update(birth_date_fields("dob", required=False))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
 
@@ -86,9 +91,12 @@ class WalkInForm(UswdsForm):
     service = forms.ChoiceField(label="Service", choices=service_choices)
     interpreter_language = forms.ChoiceField(label="Interpreter", required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["interpreter_language"].choices = [("", "None"), *interpreter_choices("en")[1:]]
+        cast(forms.ChoiceField, self.fields["interpreter_language"]).choices = [
+            ("", "None"),
+            *interpreter_choices("en")[1:],
+        ]
 
 
 class WalkInUpdateForm(forms.Form):
@@ -122,9 +130,9 @@ class StaffBookForm(UswdsForm):
         label="Companion", choices=[("", "No companion"), ("yes", "With a companion")], required=False
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["interpreter"].choices = [("", "None"), *interpreter_choices("en")[1:]]
+        cast(forms.ChoiceField, self.fields["interpreter"]).choices = [("", "None"), *interpreter_choices("en")[1:]]
 
 
 class HoursForm(UswdsForm):

@@ -2,6 +2,7 @@
 scheduling/resources.py)."""
 
 from django.contrib import messages
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.dates import WEEKDAYS
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontdesk.core.errors import DomainError
 from frontdesk.offices import services as office_services
 from frontdesk.offices.calendar import local_today
-from frontdesk.offices.models import Closure, Resource, ResourceKind
+from frontdesk.offices.models import Closure, Office, Resource, ResourceKind
 from frontdesk.offices.services import closure_save
 from frontdesk.scheduling import resources as office_resources
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
@@ -24,7 +25,7 @@ def _language_names(tags: list[str]) -> str:
     return ", ".join("English" if t == "en" else INTERPRETER_LANGUAGES.get(t, (t,))[0] for t in tags)
 
 
-def _page(request: HttpRequest, office, **forms) -> HttpResponse:
+def _page(request: HttpRequest, office: Office, **forms: Form) -> HttpResponse:
     hours = {h.weekday: h for h in office.hours.all()}
     resources = list(
         Resource.objects.filter(office=office, kind__in=office_resources.MANAGED_KINDS).order_by("kind", "name")

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from frontdesk.accounts.actors import Actor
+
 from .access import RULES
 
 
@@ -68,7 +70,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
 ]
 
 
-def sections_for(user) -> list[tuple[str, list[Link]]]:
+def sections_for(user: Actor) -> list[tuple[str, list[Link]]]:
     result = []
     for title, links in SECTIONS:
         allowed = [link for link in links if RULES[link.url_name].allows(user)]

@@ -6,17 +6,21 @@ to the ledger; every change goes through the scheduling services. These views on
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.crypto import ssn_last_four
 from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
 from frontdesk.offices.calendar import local_today
+from frontdesk.offices.models import Office
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
@@ -62,13 +66,13 @@ def _shown(appointment: Appointment, view: str) -> bool:
     return True
 
 
-def _actions(appointment, now) -> list[tuple[str, str]]:
+def _actions(appointment: Appointment, now: datetime) -> list[tuple[str, str]]:
     """The buttons for one appointment: what the services would accept now (scheduling.policies)."""
     labels = ACTION_LABELS | {"check-in": policies.check_in_label(appointment)}
     return [(action, labels[action]) for action in policies.staff_actions(appointment, now)]
 
 
-def staff_office(request: HttpRequest):
+def staff_office(request: HttpRequest) -> Office | None:
     profile = getattr(request.user, "staff_profile", None)
     return profile.office if profile is not None and profile.office_id else None
 
@@ -89,7 +93,7 @@ def _back(request: HttpRequest, target: str, fallback: str, anchor: str = "") ->
     return redirect(fallback)
 
 
-def _own_appointment(user, code: str, action: str) -> Appointment | None:
+def _own_appointment(user: Actor, code: str, action: str) -> Appointment | None:
     """The appointment behind an action button, if it is at the user's office (no personal data read)."""
     try:
         return selectors.appointment_for_office_day(actor=user, code=code, action=action)
@@ -109,7 +113,7 @@ def _language(tag: str) -> str:
     return INTERPRETER_LANGUAGES.get(tag, (tag,))[0]
 
 
-def _row(appointment: Appointment, zone, now: datetime) -> dict:
+def _row(appointment: Appointment, zone: ZoneInfo, now: datetime) -> dict[str, Any]:
     language = _language(appointment.interpreter_language) if appointment.interpreter_language else ""
     return {
         "code": appointment.code,
@@ -137,7 +141,9 @@ def _panel_list(rows: list[dict], more_href: str) -> dict:
     return {"rows": rows[:PANEL_ITEMS], "count": len(rows), "more": len(rows) - PANEL_ITEMS, "href": more_href}
 
 
-def _now_panel(appointments: list[Appointment], rows: dict[str, dict], now: datetime, query) -> dict:
+def _now_panel(
+    appointments: list[Appointment], rows: dict[str, dict[str, Any]], now: datetime, query: QueryDict
+) -> dict[str, Any]:
     """What the counter needs without scrolling: the next person to serve, who is here, which phone
     calls are due and who still needs an interpreter. A way of looking at the day, not a rule: the
     buttons come from scheduling.policies like the table's."""
@@ -330,6 +336,13 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _offered_service(code: str) -> Service:
+    service = Service.objects.filter(code=code, active=True).first()
+    if service is None:  # switched off between the form's check and this query
+        raise ValidationFailed("That service is not offered at the moment.", field="service")
+    return service
+
+
 @require_POST
 def queue_add(request: HttpRequest) -> HttpResponse:
     office = staff_office(request)
@@ -342,7 +355,7 @@ def queue_add(request: HttpRequest) -> HttpResponse:
         lambda data: services.walk_in_add(
             actor=request.user,
             office=office,
-            service=Service.objects.filter(code=data["service"], active=True).first(),
+            service=_offered_service(data["service"]),
             interpreter_language=data["interpreter_language"],
         ),
         done=lambda walk_in: f"Ticket {walk_in.ticket} added to the queue.",

@@ -1,7 +1,11 @@
 """Forms for the privacy office and for recording an outside request. Shape only: the disclosures
 services decide (default deny, sign-off rules, restrictions)."""
 
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
@@ -23,7 +27,7 @@ MAX_UPLOAD = 10 * 1024 * 1024
 EVERY_RECIPIENT, ONLY_LISTED = "every", "listed"
 
 
-def _select(choices) -> list[tuple[str, str]]:
+def _select(choices: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", "- Select -"), *choices]
 
 
@@ -81,17 +85,18 @@ class OutsideRequestForm(UswdsForm):
     )
     evidence_file_2 = forms.FileField(label="Second document", required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         listed = [(p.code, p.title) for p in positions_in_force()]
-        self.fields["requester_position"].choices = [
+        cast(forms.ChoiceField, self.fields["requester_position"]).choices = [
             ("", "- Not stated in the letter -"),
             *listed,
             (POSITION_NOT_LISTED, "Another position (officer, detective, ...)"),
         ]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["subject_date_of_birth"] = clean_birth_date(self, "subject_dob")
         for suffix in ("", "_2"):
             upload = data.get(f"evidence_file{suffix}")
@@ -165,8 +170,9 @@ class RestrictionForm(UswdsForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         named = data.get("recipients") or (data.get("agencies") or "").strip()
         if data.get("binds") == EVERY_RECIPIENT and named:
             self.add_error(
@@ -203,12 +209,12 @@ class EvidenceForm(UswdsForm):
         ),
     )
 
-    def __init__(self, *args, subjects: list[tuple[str, str]] = (), **kwargs):
+    def __init__(self, *args: Any, subjects: Sequence[tuple[str, str]] = (), **kwargs: Any) -> None:
         """`subjects`: (id, label) of the people still included in the request."""
         super().__init__(*args, **kwargs)
-        self.fields["evidence_subject"].choices = [("", "- Not about one person -"), *subjects]
+        cast(forms.ChoiceField, self.fields["evidence_subject"]).choices = [("", "- Not about one person -"), *subjects]
 
-    def clean_evidence_file(self):
+    def clean_evidence_file(self) -> UploadedFile:
         upload = self.cleaned_data["evidence_file"]
         if upload.size > MAX_UPLOAD:
             raise forms.ValidationError("The document is too large (10 MB at most).")

@@ -7,6 +7,8 @@ them, and show what they return. Reads of requests and packets are recorded by t
 
 import datetime as dt
 import json
+from typing import Any
+from uuid import UUID
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.errors import DomainError
 from frontdesk.disclosures import policies, selectors
 from frontdesk.disclosures.catalog import positions_in_force
@@ -24,6 +27,7 @@ from frontdesk.disclosures.intake import evidence_add, request_receive, subject_
 from frontdesk.disclosures.models import (
     AuthorityCatalog,
     CatalogEntry,
+    DisclosureRequest,
     Release,
     RequestStatus,
     RequestSubject,
@@ -187,12 +191,14 @@ def _subject_label(subject: RequestSubject) -> str:
     return f"{subject.position}. {subject.first_name} {subject.last_name}".replace("  ", " ")
 
 
-def _subject_rows(found, decision: RequestDecision) -> list[dict]:
+def _subject_rows(found: DisclosureRequest, decision: RequestDecision) -> list[dict[str, Any]]:
     """Each person named, with their own decision (the services' answer, shown as is)."""
     rows = []
     for subject in found.subjects.select_related("dropped_by"):
         own = decision.for_subject(str(subject.public_id))
-        own_dict = own.as_dict() if own else {"status": "dropped", "categories": [], "notes": [], "evidence": []}
+        own_dict: dict[str, Any] = (
+            own.as_dict() if own else {"status": "dropped", "categories": [], "notes": [], "evidence": []}
+        )
         rows.append(
             {
                 "subject": subject,
@@ -207,13 +213,13 @@ def _subject_rows(found, decision: RequestDecision) -> list[dict]:
     return rows
 
 
-def _evidence_form(found, *args) -> EvidenceForm:
+def _evidence_form(found: DisclosureRequest, *args: Any) -> EvidenceForm:
     included = [(str(s.public_id), _subject_label(s)) for s in found.subjects.all() if s.dropped_at is None]
     return EvidenceForm(*args, subjects=included)
 
 
 @require_GET
-def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
+def privacy_request(request: HttpRequest, request_id: UUID) -> HttpResponse:
     """The request as `request_view` answers it (status, sign-offs that count and why not, allowed
     actions): the same answer as the API's; this view decides nothing."""
     found = selectors.request_get(actor=request.user, request_id=str(request_id))
@@ -263,7 +269,7 @@ def privacy_request(request: HttpRequest, request_id) -> HttpResponse:
 ACTIONS = {"sign": "sign_off", "reject": "reject", "release": "release"}
 
 
-def _position_context(user, found) -> dict:
+def _position_context(user: Actor, found: DisclosureRequest) -> dict[str, Any]:
     """What the page says about the letter's signer, and whether this user may confirm it."""
     titles = {p.code: p.title for p in positions_in_force()}
     listed = {p.code for p in positions_in_force(found.agency_type)}
@@ -274,7 +280,7 @@ def _position_context(user, found) -> dict:
         "title": titles.get(code, "another position, not listed" if code else "not stated"),
         "listed": code in listed,
         "confirmed": confirmed,
-        "confirmed_by": found.position_confirmed_by.get_username() if confirmed else "",
+        "confirmed_by": by.get_username() if confirmed and (by := found.position_confirmed_by) else "",
         "confirmed_at": found.position_confirmed_at if confirmed else None,
         # The service's own answer: shown exactly when confirming would succeed.
         "can_confirm": position_confirm_refusal(user, found, code) is None,
@@ -282,7 +288,7 @@ def _position_context(user, found) -> dict:
 
 
 @require_POST
-def privacy_position_confirm(request: HttpRequest, request_id) -> HttpResponse:
+def privacy_position_confirm(request: HttpRequest, request_id: UUID) -> HttpResponse:
     """A second official confirms, from the letter on file, that its signer holds the listed position."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="position_confirm")
     try:
@@ -295,7 +301,7 @@ def privacy_position_confirm(request: HttpRequest, request_id) -> HttpResponse:
 
 
 @require_POST
-def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
+def privacy_request_act(request: HttpRequest, request_id: UUID) -> HttpResponse:
     form = SignOffForm(request.POST)
     target = redirect("console:privacy-request", request_id=request_id)
     if not form.is_valid():
@@ -321,7 +327,7 @@ def privacy_request_act(request: HttpRequest, request_id) -> HttpResponse:
 
 
 @require_GET
-def privacy_evidence_download(request: HttpRequest, request_id, evidence_id) -> HttpResponse:
+def privacy_evidence_download(request: HttpRequest, request_id: UUID, evidence_id: UUID) -> HttpResponse:
     """A document filed with a request, as it was received (the read is recorded by the selector)."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="evidence_read")
     document = selectors.evidence_get(actor=request.user, request=found, evidence_id=str(evidence_id))
@@ -332,7 +338,7 @@ def privacy_evidence_download(request: HttpRequest, request_id, evidence_id) -> 
 
 
 @require_GET
-def privacy_release_download(request: HttpRequest, release_id) -> HttpResponse:
+def privacy_release_download(request: HttpRequest, release_id: UUID) -> HttpResponse:
     release = selectors.release_get(actor=request.user, release_id=str(release_id))
     packet = selectors.release_packet(actor=request.user, release=release)
     if request.GET.get("format") == "json":
@@ -382,7 +388,7 @@ def privacy_alerts(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
+def privacy_evidence_add(request: HttpRequest, request_id: UUID) -> HttpResponse:
     """File another document with a request. It is an edit: sign-offs already given are voided."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="evidence_add")
     form = _evidence_form(found, request.POST, request.FILES)
@@ -400,8 +406,8 @@ def privacy_evidence_add(request: HttpRequest, request_id) -> HttpResponse:
 
 
 @require_POST
-def privacy_subject_drop(request: HttpRequest, request_id, subject_id) -> HttpResponse:
-    """Take one person out of a request (disclosures.subject_drop): never released, and the
+def privacy_subject_drop(request: HttpRequest, request_id: UUID, subject_id: UUID) -> HttpResponse:
+    """Take one person out of a request (disclosures.intake.subject_drop): never released, and the
     sign-offs already given keep counting for the others."""
     found = selectors.request_for_action(actor=request.user, request_id=str(request_id), action="subject_drop")
     form = SubjectDropForm(request.POST)

@@ -1,5 +1,7 @@
 """Forms for staff role administration: shape only; accounts.services decides (STYLE.md)."""
 
+from typing import Any, cast
+
 from django import forms
 
 from frontdesk.accounts.roles import ROLE_LABELS, Role
@@ -39,9 +41,9 @@ class RoleGrantForm(UswdsForm):
         label="Reason", max_length=MAX_REASON, help_text=REASON_HELP, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, grantable: list[tuple[str, str]] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, grantable: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, prefix="grant", **kwargs)
-        self.fields["role"].choices = role_choices(grantable)
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(grantable)
 
 
 class RoleRevokeForm(UswdsForm):
@@ -51,9 +53,9 @@ class RoleRevokeForm(UswdsForm):
         label="Reason", max_length=MAX_REASON, help_text=REASON_HELP, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, held: list[tuple[str, str]] | None = None, **kwargs) -> None:
+    def __init__(self, *args: Any, held: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, prefix="revoke", **kwargs)
-        self.fields["role"].choices = role_choices(held)
+        cast(forms.ChoiceField, self.fields["role"]).choices = role_choices(held)
 
 
 class RoleDecisionForm(UswdsForm):

@@ -1,5 +1,7 @@
 """Forms for API tokens: shape only; accounts.services decides which scopes and lifetimes are allowed."""
 
+from typing import Any, cast
+
 from django import forms
 
 from frontdesk.accounts.tokens import DEFAULT_DAYS, MAX_DAYS, MAX_NAME, SCOPE_LABELS, TokenScope
@@ -27,9 +29,11 @@ class ApiTokenIssueForm(UswdsForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "2"}),
     )
 
-    def __init__(self, *args, grantable: list[TokenScope], **kwargs) -> None:
+    def __init__(self, *args: Any, grantable: list[TokenScope], **kwargs: Any) -> None:
         super().__init__(*args, prefix="issue", **kwargs)
-        self.fields["scopes"].choices = [(s.value, f"{s.value}: {SCOPE_LABELS[s]}") for s in grantable]
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [
+            (s.value, f"{s.value}: {SCOPE_LABELS[s]}") for s in grantable
+        ]
 
 
 class ApiTokenRevokeForm(forms.Form):

@@ -1,5 +1,8 @@
 """Request hygiene shared by every surface."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import add_never_cache_headers
 
@@ -16,13 +19,13 @@ class RejectNulMiddleware:
 
     TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         raw_query = request.META.get("QUERY_STRING", "").encode()
         path = request.path.encode()
-        text_body = request.content_type.startswith(self.TEXT_BODIES)
+        text_body = (request.content_type or "").startswith(self.TEXT_BODIES)
         body = request.body if request.method in ("POST", "PUT", "PATCH") and text_body else b""
         if any(marker in part.lower() for part in (raw_query, path, body) for marker in _NUL_MARKERS):
             payload = {"code": "malformed_request", "message": "The request contains a NUL character; remove it."}
@@ -45,17 +48,23 @@ class JsonBodiesOnlyMiddleware:
 
     JSON_TYPES = ("application/json",)
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         # After URL resolution, so that an unknown address stays a 404 whatever its body.
         if not (_under_api(request) and request.method in ("POST", "PUT", "PATCH") and self._has_body(request)):
             return None
-        media_type = request.content_type.lower()
+        media_type = (request.content_type or "").lower()
         if media_type in self.JSON_TYPES or (media_type.startswith("application/") and media_type.endswith("+json")):
             return None
         said = media_type or "none"
@@ -79,7 +88,7 @@ class ApiNoStoreMiddleware:
     serve public, cacheable data set their own Cache-Control, which is left as it is.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 
 PRIMARY = "default"
@@ -69,11 +71,15 @@ def replica_reads() -> Iterator[None]:
         _tolerant.reset(token)
 
 
-def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def reads_from_replica(view: Callable[Concatenate[HttpRequest, P], R]) -> Callable[Concatenate[HttpRequest, P], R]:
     """A view whose reads tolerate lag; an unsafe request through it still reads the primary."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
         if request.method not in ("GET", "HEAD", "OPTIONS"):
             return view(request, *args, **kwargs)
         with replica_reads():
@@ -141,16 +147,16 @@ def read_alias() -> str:
 class ReplicaRouter:
     """Django's database router: reads by `read_alias`, every write and migration on the primary."""
 
-    def db_for_read(self, model, **hints) -> str:
+    def db_for_read(self, model: type[Model], **hints: Any) -> str:
         return read_alias()
 
-    def db_for_write(self, model, **hints) -> str:
+    def db_for_write(self, model: type[Model], **hints: Any) -> str:
         return PRIMARY
 
-    def allow_relation(self, obj1, obj2, **hints) -> bool:
+    def allow_relation(self, obj1: Model, obj2: Model, **hints: Any) -> bool:
         return True  # the standbys are copies of the primary: every row lives in the same database
 
-    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints) -> bool:
+    def allow_migrate(self, db: str, app_label: str, model_name: str | None = None, **hints: Any) -> bool:
         return db == PRIMARY  # standbys receive the schema by replication
 
 

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from frontdesk.accounts.actors import SystemActor
+
 from .models import JobRun, Outcome
 
 logger = logging.getLogger("frontdesk.jobs")
@@ -58,9 +60,7 @@ def runner_name() -> str:
 # --- The jobs --------------------------------------------------------------------------------------
 
 
-def _system(name: str):
-    from frontdesk.disclosures.catalog import SystemActor
-
+def _system(name: str) -> SystemActor:
     return SystemActor(name)
 
 

@@ -10,6 +10,7 @@ from datetime import date, time
 
 from django.db import transaction
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
 
@@ -17,7 +18,7 @@ from .models import Closure, Office, OfficeHours
 from .policies import can_manage_office
 
 
-def closure_save(*, actor, office: Office, day: date, reason: str) -> Closure:
+def closure_save(*, actor: Actor, office: Office, day: date, reason: str) -> Closure:
     """Close an office for a day (weather, training). Existing appointments stay for staff to move."""
     if not can_manage_office(actor, office):
         raise PermissionDenied("Only the office's manager can close it for a day.")
@@ -27,12 +28,12 @@ def closure_save(*, actor, office: Office, day: date, reason: str) -> Closure:
     return closure
 
 
-def _require_manager(actor, office: Office) -> None:
+def _require_manager(actor: Actor, office: Office) -> None:
     if not can_manage_office(actor, office):
         raise PermissionDenied("Only this office's manager can change its setup.")
 
 
-def office_hours_set(*, actor, office: Office, weekday: int, opens: time | None, closes: time | None) -> None:
+def office_hours_set(*, actor: Actor, office: Office, weekday: int, opens: time | None, closes: time | None) -> None:
     """Set one weekday's opening hours (local time), or close the office that weekday (both None).
 
     Existing appointments stay where they are; staff move them if the new hours leave them outside."""
@@ -44,7 +45,7 @@ def office_hours_set(*, actor, office: Office, weekday: int, opens: time | None,
     if opens is not None and closes is not None and not opens < closes:
         raise ValidationFailed("The office must open before it closes.", field="closes")
     with transaction.atomic():
-        if opens is None:
+        if opens is None or closes is None:  # both or neither, checked above
             OfficeHours.objects.filter(office=office, weekday=weekday).delete()
         else:
             OfficeHours.objects.update_or_create(
@@ -62,7 +63,7 @@ def office_hours_set(*, actor, office: Office, weekday: int, opens: time | None,
         )
 
 
-def closure_remove(*, actor, office: Office, day: date) -> None:
+def closure_remove(*, actor: Actor, office: Office, day: date) -> None:
     """Reopen a day closed by the office (national closures and federal holidays stay)."""
     _require_manager(actor, office)
     with transaction.atomic():

@@ -1,5 +1,8 @@
 """Public forms. They check shape only; availability and booking rules live in the scheduling services."""
 
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -40,10 +43,10 @@ class OptionsForm(UswdsForm):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, modes: list[tuple[str, str]], language: str, **kwargs) -> None:
+    def __init__(self, *args: Any, modes: Sequence[tuple[str, str]], language: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = modes
-        self.fields["interpreter"].choices = interpreter_choices(language)
+        cast(forms.ChoiceField, self.fields["mode"]).choices = modes
+        cast(forms.ChoiceField, self.fields["interpreter"]).choices = interpreter_choices(language)
 
 
 class FindForm(UswdsForm):
@@ -66,8 +69,9 @@ class FindForm(UswdsForm):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
 
@@ -89,8 +93,9 @@ class AccessCodeRequestForm(UswdsForm):
         widget=forms.RadioSelect,
     )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
 

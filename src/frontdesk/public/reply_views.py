@@ -58,11 +58,12 @@ def _headings() -> dict[str, tuple[str, str, str]]:
 
 
 def _done_message(action: str) -> str:
-    return {
+    messages: dict[str, str] = {
         ReplyAction.CONFIRM: _("Thank you. Your appointment is confirmed."),
         ReplyAction.CANCEL: _("Your appointment is cancelled."),
         ReplyAction.STOP: _("You will get no more reminders by email."),
-    }.get(action, "")
+    }
+    return messages.get(action, "")
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,7 @@ live in `appointment_find`, which every look-up by code goes through.
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from axes.helpers import get_client_ip_address
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -71,7 +72,13 @@ class LookupThrottleMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs) -> HttpResponse | None:
+    def process_view(
+        self,
+        request: HttpRequest,
+        view_func: Callable[..., HttpResponse],
+        view_args: tuple[Any, ...],
+        view_kwargs: dict[str, Any],
+    ) -> HttpResponse | None:
         match = request.resolver_match
         if request.method != "POST" or match is None or match.view_name not in LOOKUPS:
             return None

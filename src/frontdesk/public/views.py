@@ -6,6 +6,7 @@ the JSON API, and turn domain errors into form errors in the visitor's language 
 
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -279,7 +280,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
     return render(request, "public/book_details.html", context)
 
 
-def _appointment_context(appointment) -> dict:
+def _appointment_context(appointment: Appointment) -> dict[str, Any]:
     office = appointment.office
     return {
         "appointment": appointment,

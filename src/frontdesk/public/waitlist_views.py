@@ -6,6 +6,8 @@ in a message is useless to anyone but the person. Rules are `scheduling.waitlist
 """
 
 from datetime import UTC, datetime, time
+from typing import Any, cast
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -18,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from frontdesk.core.errors import DomainError
 from frontdesk.offices.geo import zip_normalize
 from frontdesk.scheduling import waitlist
-from frontdesk.scheduling.models import Mode, OfferStatus, WaitlistOffer
+from frontdesk.scheduling.models import Appointment, Mode, OfferStatus, WaitlistOffer
 from frontdesk.web import booking
 from frontdesk.web.fields import UswdsForm
 
@@ -87,9 +89,9 @@ class WaitlistForm(UswdsForm):
         initial=time(17).isoformat(),
     )
 
-    def __init__(self, *args, modes: list[str], **kwargs) -> None:
+    def __init__(self, *args: Any, modes: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mode"].choices = [(m, mode_label(m)) for m in modes]
+        cast(forms.ChoiceField, self.fields["mode"]).choices = [(m, mode_label(m)) for m in modes]
 
     def clean_zip(self) -> str:
         try:
@@ -98,7 +100,7 @@ class WaitlistForm(UswdsForm):
             raise forms.ValidationError(_("Enter a ZIP code with 5 digits, for example 20001.")) from None
 
 
-def _modes(appointment) -> list[str]:
+def _modes(appointment: Appointment) -> list[str]:
     service = appointment.service
     return [m for m in Mode.values if m in service.modes and not (m == Mode.PHONE and service.in_person_required)]
 
@@ -148,7 +150,7 @@ def waitlist_join(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def waitlist_offer(request: HttpRequest, offer_id) -> HttpResponse:
+def waitlist_offer(request: HttpRequest, offer_id: UUID) -> HttpResponse:
     offer = WaitlistOffer.objects.select_related("entry", "office", "entry__service").filter(public_id=offer_id).first()
     if offer is None:
         raise Http404

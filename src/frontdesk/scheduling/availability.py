@@ -14,8 +14,10 @@ closing time. Data is loaded a week at a time, only until enough slots are found
 
 from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any
 
 from django.db import connection
 
@@ -92,7 +94,7 @@ class BusyTimes:
     ends: list[int] = field(default_factory=list)
 
     @classmethod
-    def of(cls, intervals: list[tuple[int, int]]) -> "BusyTimes":
+    def of(cls, intervals: Iterable[tuple[int, int]]) -> "BusyTimes":
         busy = cls()
         for start, end in sorted(intervals):
             if busy.ends and start <= busy.ends[-1]:
@@ -107,6 +109,21 @@ class BusyTimes:
         if i >= 0 and self.ends[i] > start:
             return False
         return i + 1 >= len(self.starts) or self.starts[i + 1] >= end
+
+    def add(self, start: int, end: int) -> None:
+        """Mark [start, end) busy; the caller has checked that it is free (so the pairs stay disjoint)."""
+        i = bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
+
+    def within(self, start: int, end: int) -> int:
+        """Seconds of [start, end) that are busy."""
+        i = max(bisect_right(self.starts, start) - 1, 0)
+        total = 0
+        while i < len(self.starts) and self.starts[i] < end:
+            total += max(0, min(end, self.ends[i]) - max(start, self.starts[i]))
+            i += 1
+        return total
 
 
 _EPOCH = {
@@ -156,7 +173,7 @@ def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
     Each row has `shifts`: {weekday: [(starts, ends), ...]}, empty for a resource that works the
     office's hours.
     """
-    by_id: dict[int, dict] = {}
+    by_id: dict[int, dict[str, Any]] = {}
     for row in (
         Resource.objects.filter(office_id__in=office_ids, active=True)
         .order_by()
@@ -172,7 +189,8 @@ def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
             "shifts__ends",
         )
     ):
-        weekday, starts, ends = row.pop("shifts__weekday"), row.pop("shifts__starts"), row.pop("shifts__ends")
+        # values() gives plain dicts; django-stubs types them as TypedDicts whose keys cannot be popped.
+        weekday, starts, ends = row.pop("shifts__weekday"), row.pop("shifts__starts"), row.pop("shifts__ends")  # type: ignore[misc]
         resource = by_id.setdefault(row["id"], row | {"shifts": defaultdict(list)})
         if weekday is not None:
             resource["shifts"][weekday].append((starts, ends))
@@ -361,7 +379,7 @@ def _check_range(start: date, end: date) -> None:
         raise ValidationFailed(f"Search at most {MAX_RANGE_DAYS} days at a time.", field="end")
 
 
-def _check_window(start: date, latest: int, zone) -> None:
+def _check_window(start: date, latest: int, zone: tzinfo) -> None:
     """A search that starts after the booking window is a question with a clear answer, not "fully
     booked": say where the window ends."""
     last_day = datetime.fromtimestamp(latest, UTC).astimezone(zone).date()

@@ -4,7 +4,12 @@ Durations and modes follow common field-office practice; which services must be 
 the agency's rules (original documents for a card; noncitizen eligibility reviews).
 """
 
-SERVICES: list[dict] = [
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Service
+
+SERVICES: list[dict[str, Any]] = [
     {
         "code": "new_benefit_application",
         "name_en": "Apply for retirement, survivors or disability benefits",
@@ -114,8 +119,10 @@ SERVICES: list[dict] = [
 SKILLS = sorted({s["required_skill"] for s in SERVICES})
 
 
-def catalog_sync(service_model) -> None:
-    """Create or update every catalog service (used by the data migration and after test flushes)."""
+def catalog_sync(service_model: "type[Service]") -> None:
+    """Create or update every catalog service (used by the data migration and after test flushes).
+
+    The migration passes its historical model, which has the same fields as `Service`."""
     for entry in SERVICES:
         fields = {k: v for k, v in entry.items() if k != "code"}
         service_model.objects.update_or_create(code=entry["code"], defaults=fields)

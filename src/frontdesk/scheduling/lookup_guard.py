@@ -135,7 +135,7 @@ def _issue(guard: LookupGuard, key: str, appointment: Appointment | None, now: d
     guard.unlock_attempts = 0
     guard.sent_that_day += 1
     contact = contact_on_file(appointment) if appointment is not None else None
-    if contact is None:
+    if appointment is None or contact is None:
         return
     event_append(
         type="scheduling.lookup.code_sent",

@@ -3,6 +3,8 @@ pages use them to decide which actions to show (AC-3, AC-6)."""
 
 from datetime import datetime, timedelta
 
+from frontdesk.accounts.actors import Actor
+from frontdesk.accounts.models import StaffProfile
 from frontdesk.accounts.roles import ROLE_SCOPE, SCHEDULE_ROLES, Scope, user_roles
 from frontdesk.offices.models import Office
 
@@ -12,7 +14,7 @@ CHECK_IN_EARLY = timedelta(hours=2)
 NO_SHOW_GRACE = timedelta(minutes=15)
 
 
-def _profile(user):
+def _profile(user: Actor) -> StaffProfile | None:
     return getattr(user, "staff_profile", None)
 
 
@@ -22,7 +24,7 @@ def _profile(user):
 OFFICE_DAY_ROLES = SCHEDULE_ROLES
 
 
-def office_scope_ids(user) -> tuple[Scope, int | None]:
+def office_scope_ids(user: Actor) -> tuple[Scope, int | None]:
     """The widest schedule scope among the user's office-day roles, with its office or region."""
     roles = user_roles(user) & OFFICE_DAY_ROLES
     profile = _profile(user)
@@ -35,7 +37,7 @@ def office_scope_ids(user) -> tuple[Scope, int | None]:
     return (Scope.NONE, None)
 
 
-def can_view_office_schedule(user, office: Office) -> bool:
+def can_view_office_schedule(user: Actor, office: Office) -> bool:
     scope, ref = office_scope_ids(user)
     if scope == Scope.OFFICE:
         return office.id == ref
@@ -44,7 +46,7 @@ def can_view_office_schedule(user, office: Office) -> bool:
     return False
 
 
-def can_run_office_day(user, office: Office) -> bool:
+def can_run_office_day(user: Actor, office: Office) -> bool:
     """Check-in, walk-ins, no-shows, booking for a caller: the office's own front-line staff only."""
     profile = _profile(user)
     return bool(user_roles(user) & OFFICE_DAY_ROLES) and profile is not None and profile.office_id == office.id

@@ -117,7 +117,9 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
     moved = appointment is not None and appointment.starts_at != datetime.fromisoformat(starts_at)
     if appointment is None or appointment.status != Status.BOOKED or moved:
         return "skipped"
-    sent, already, stopped = [], [], []
+    sent: list[str] = []
+    already: list[str] = []
+    stopped: list[str] = []
     for channel, address in (("email", appointment.person.email), ("sms", appointment.person.phone)):
         if not address:
             continue

@@ -349,13 +349,12 @@ def reply_link_use(*, token: str, now: datetime | None = None) -> ReplyLink:
                 )
             link.used_at = now
     except DomainError as error:
-        appointment = found.appointment if found else None
-        _refuse(appointment, "link", found.action if found else "", error.code)
+        _refuse(found.appointment if found else None, "link", found.action if found else "", error.code)
         raise
     return link
 
 
-REPLY_MARKERS = {ReplyAction.CONFIRM: "Confirmed by reply", ReplyAction.CANCEL: "Cancelled by reply"}
+REPLY_MARKERS: dict[str, str] = {ReplyAction.CONFIRM: "Confirmed by reply", ReplyAction.CANCEL: "Cancelled by reply"}
 
 
 def reply_markers(appointments: list[Appointment]) -> dict[int, str]:

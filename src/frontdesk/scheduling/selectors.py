@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import transaction
 from django.db.models import QuerySet
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.accounts.roles import Scope
 from frontdesk.core.crypto import InvalidSsn, ssn_lookup_hash
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -50,12 +51,12 @@ def appointment_find(*, code: str, last_name: str, date_of_birth: date, one_time
     )
     if normalized:
         lookup_guard_check(normalized=normalized, appointment=appointment, matches=matches, one_time_code=one_time_code)
-    if not matches:
+    if not matches or appointment is None:
         raise NotFound(NOT_FOUND, code="appointment_not_found")
     return appointment
 
 
-def _record_read(*, actor, kind: str, purpose: str, people: list[Person], refs: dict) -> None:
+def _record_read(*, actor: Actor, kind: str, purpose: str, people: list[Person], refs: dict) -> None:
     with transaction.atomic():
         event_append(
             type=f"records.{kind}.viewed",
@@ -66,7 +67,9 @@ def _record_read(*, actor, kind: str, purpose: str, people: list[Person], refs: 
         )
 
 
-def office_day_schedule(*, actor, office: Office, day: date, purpose: str, purpose_note: str = "") -> list[Appointment]:
+def office_day_schedule(
+    *, actor: Actor, office: Office, day: date, purpose: str, purpose_note: str = ""
+) -> list[Appointment]:
     """One office's appointments on a local date, for its own front-line staff."""
     recorded = require_purpose(purpose, purpose_note)
     if not policies.can_view_office_schedule(actor, office):
@@ -96,7 +99,7 @@ def _by_code(normalized: str | None) -> Appointment | None:
     return Appointment.objects.select_related(*related).filter(code=normalized).first()
 
 
-def appointment_get_for_staff(*, actor, code: str, purpose: str, purpose_note: str = "") -> Appointment:
+def appointment_get_for_staff(*, actor: Actor, code: str, purpose: str, purpose_note: str = "") -> Appointment:
     recorded = require_purpose(purpose, purpose_note)
     normalized = normalize_code(code)
     with refusals_recorded(action="records.appointment", actor=actor, purpose=recorded, refs=code_asked(normalized)):
@@ -115,7 +118,7 @@ def appointment_get_for_staff(*, actor, code: str, purpose: str, purpose_note: s
     return appointment
 
 
-def appointment_for_office_day(*, actor, code: str, action: str) -> Appointment:
+def appointment_for_office_day(*, actor: Actor, code: str, action: str) -> Appointment:
     """The appointment a front-line action (check-in, cancel...) names, when it is at the actor's office.
 
     Reads no personal data; a code that is missing or at another office is refused alike, and recorded."""
@@ -129,18 +132,18 @@ def appointment_for_office_day(*, actor, code: str, action: str) -> Appointment:
     return appointment
 
 
-def _people_in_scope(actor) -> QuerySet[Person]:
+def _people_in_scope(actor: Actor) -> QuerySet[Person]:
     scope, ref = policies.office_scope_ids(actor)
-    if scope == Scope.OFFICE:
+    if scope == Scope.OFFICE and ref is not None:
         return Person.objects.filter(appointments__office_id=ref).distinct()
-    if scope == Scope.REGION:
+    if scope == Scope.REGION and ref is not None:
         return Person.objects.filter(appointments__office__region=ref).distinct()
     raise PermissionDenied("Your role does not look people up.")
 
 
 def person_search(
     *,
-    actor,
+    actor: Actor,
     purpose: str,
     purpose_note: str = "",
     ssn: str = "",
@@ -183,7 +186,7 @@ class QueueEntry:
         return max(0, int((self.estimated_start - now).total_seconds() // 60))
 
 
-def walk_in_queue(*, actor, office: Office, now: datetime | None = None) -> list[QueueEntry]:
+def walk_in_queue(*, actor: Actor, office: Office, now: datetime | None = None) -> list[QueueEntry]:
     """Today's waiting walk-ins with an estimated start, merged with the day's booked appointments.
 
     Each waiting ticket, in arrival order, takes the earliest gap long enough for its service in the

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
+from frontdesk.accounts.actors import Actor, staff_user
 from frontdesk.core.bounds import EARLIEST_BIRTH
 from frontdesk.core.crypto import InvalidSsn, encrypt_field, pseudonym, ssn_lookup_hash
 from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -163,7 +164,7 @@ def _offer_to_waitlist(
 
 def appointment_book(
     *,
-    actor,
+    actor: Actor,
     office: Office,
     service: Service,
     mode: str,
@@ -210,7 +211,7 @@ def appointment_book(
             starts_at=starts_at,
             ends_at=starts_at + timedelta(minutes=service.duration_minutes),
             interpreter_language=interpreter_language,
-            booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            booked_by=staff_user(actor),
         )
         _place(appointment, need, now=now)
         stats.record_appointment_booked(appointment)
@@ -238,14 +239,14 @@ def _lock(appointment: Appointment) -> Appointment:
     return Appointment.objects.select_for_update().select_related("office", "service").get(pk=appointment.pk)
 
 
-def _authorize_change(actor, appointment: Appointment) -> None:
+def _authorize_change(actor: Actor, appointment: Appointment) -> None:
     if getattr(actor, "is_authenticated", False) and not policies.can_run_office_day(actor, appointment.office):
         raise PermissionDenied("You can change appointments only at your own office.")
 
 
 def appointment_reschedule(
     *,
-    actor,
+    actor: Actor,
     appointment: Appointment,
     starts_at: datetime,
     mode: str | None = None,
@@ -300,7 +301,7 @@ def appointment_reschedule(
     return appointment
 
 
-def _require_not_started(actor, appointment: Appointment, now: datetime) -> None:
+def _require_not_started(actor: Actor, appointment: Appointment, now: datetime) -> None:
     """The person (not staff) may change an appointment only before its time (policies.can_self_change)."""
     if not getattr(actor, "is_authenticated", False) and not policies.can_self_change(appointment, now):
         raise Conflict(
@@ -309,7 +310,9 @@ def _require_not_started(actor, appointment: Appointment, now: datetime) -> None
         )
 
 
-def _transition(*, actor, appointment: Appointment, to: str, event: str, now: datetime, purpose: str) -> Appointment:
+def _transition(
+    *, actor: Actor, appointment: Appointment, to: str, event: str, now: datetime, purpose: str
+) -> Appointment:
     with transaction.atomic():
         appointment = _lock(appointment)
         _authorize_change(actor, appointment)
@@ -322,7 +325,11 @@ def _transition(*, actor, appointment: Appointment, to: str, event: str, now: da
                 code="invalid_transition",
             )
         appointment.status = to
-        stamp = {Status.CHECKED_IN: "checked_in_at", Status.COMPLETED: "completed_at", Status.CANCELLED: "cancelled_at"}
+        stamp: dict[str, str] = {
+            Status.CHECKED_IN: "checked_in_at",
+            Status.COMPLETED: "completed_at",
+            Status.CANCELLED: "cancelled_at",
+        }
         if to in stamp:
             setattr(appointment, stamp[to], now)
         appointment.save()
@@ -347,7 +354,7 @@ def _transition(*, actor, appointment: Appointment, to: str, event: str, now: da
     return appointment
 
 
-def appointment_cancel(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+def appointment_cancel(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """Cancel and release every held resource at once."""
     now = now or datetime.now(UTC)
     purpose = "book_for_person" if getattr(actor, "is_authenticated", False) else "self_service"
@@ -361,12 +368,12 @@ def appointment_cancel(*, actor, appointment: Appointment, now: datetime | None 
     )
 
 
-def _require_staff(actor, appointment: Appointment) -> None:
+def _require_staff(actor: Actor, appointment: Appointment) -> None:
     if not policies.can_run_office_day(actor, appointment.office):
         raise PermissionDenied("Only staff of this office can do that.")
 
 
-def appointment_check_in(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+def appointment_check_in(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """Check a person in on the day, from two hours before their time until it ends."""
     now = now or datetime.now(UTC)
     _require_staff(actor, appointment)
@@ -409,7 +416,7 @@ def appointment_self_check_in(*, appointment: Appointment, office: Office, now: 
     )
 
 
-def appointment_complete(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+def appointment_complete(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
     now = now or datetime.now(UTC)
     _require_staff(actor, appointment)
     return _transition(
@@ -422,7 +429,7 @@ def appointment_complete(*, actor, appointment: Appointment, now: datetime | Non
     )
 
 
-def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+def appointment_mark_no_show(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
     """Mark a no-show, allowed from fifteen minutes after the start time."""
     now = now or datetime.now(UTC)
     _require_staff(actor, appointment)
@@ -440,7 +447,7 @@ def appointment_mark_no_show(*, actor, appointment: Appointment, now: datetime |
 
 def walk_in_add(
     *,
-    actor,
+    actor: Actor,
     office: Office,
     service: Service,
     interpreter_language: str = "",
@@ -461,7 +468,7 @@ def walk_in_add(
             number=last + 1,
             interpreter_language=interpreter_language,
             arrived_at=now,
-            created_by=actor,
+            created_by=staff_user(actor),
         )
         stats.record_walk_in(office_id=office.id, day=today, service_id=service.id)
         event_append(
@@ -473,7 +480,7 @@ def walk_in_add(
     return walk_in
 
 
-WALK_IN_TRANSITIONS = {
+WALK_IN_TRANSITIONS: dict[str, set[WalkInStatus]] = {
     WalkInStatus.WAITING: {WalkInStatus.CALLED, WalkInStatus.LEFT},
     WalkInStatus.CALLED: {WalkInStatus.SERVED, WalkInStatus.LEFT, WalkInStatus.WAITING},
     WalkInStatus.SERVED: set(),
@@ -481,7 +488,7 @@ WALK_IN_TRANSITIONS = {
 }
 
 
-def walk_in_update(*, actor, walk_in: WalkIn, to: str, now: datetime | None = None) -> WalkIn:
+def walk_in_update(*, actor: Actor, walk_in: WalkIn, to: str, now: datetime | None = None) -> WalkIn:
     now = now or datetime.now(UTC)
     if to not in WalkInStatus.values:
         raise ValidationFailed(f"Status must be one of {', '.join(WalkInStatus.values)}.", field="status")

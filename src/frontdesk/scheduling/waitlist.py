@@ -23,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django_ratelimit.core import get_usage
 
+from frontdesk.accounts.actors import Actor, staff_user
 from frontdesk.core.errors import Conflict, DomainError, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_today
@@ -88,7 +89,7 @@ def person_throttle(person_id: int) -> None:
         )
 
 
-def _purpose(actor) -> str:
+def _purpose(actor: Actor) -> str:
     return "book_for_person" if getattr(actor, "is_authenticated", False) else "self_service"
 
 
@@ -112,7 +113,9 @@ class Wishes:
             raise ValidationFailed("The earliest time must be before the latest time.", field="latest")
 
 
-def waitlist_join(*, actor, appointment: Appointment, wishes: Wishes, now: datetime | None = None) -> WaitlistEntry:
+def waitlist_join(
+    *, actor: Actor, appointment: Appointment, wishes: Wishes, now: datetime | None = None
+) -> WaitlistEntry:
     """Put the holder of a booked appointment on the waitlist for an earlier time of the same service.
 
     The person (after a verified look-up) or a clerk of the appointment's office (on the phone with the
@@ -146,7 +149,7 @@ def waitlist_join(*, actor, appointment: Appointment, wishes: Wishes, now: datet
                 weekdays=sorted(set(wishes.weekdays)),
                 earliest_time=wishes.earliest,
                 latest_time=wishes.latest,
-                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+                created_by=staff_user(actor),
                 created_at=now,
             )
             event_append(
@@ -167,7 +170,9 @@ def waitlist_active_for(appointment: Appointment) -> WaitlistEntry | None:
     return WaitlistEntry.objects.filter(appointment=appointment, status__in=WAITLIST_ACTIVE).first()
 
 
-def waitlist_withdraw(*, actor, entry: WaitlistEntry, now: datetime | None = None, why: str = "withdrawn") -> None:
+def waitlist_withdraw(
+    *, actor: Actor, entry: WaitlistEntry, now: datetime | None = None, why: str = "withdrawn"
+) -> None:
     """Take an entry off the waitlist; an open offer it had is withdrawn and its time passed on."""
     now = now or datetime.now(UTC)
     with transaction.atomic():
@@ -331,7 +336,9 @@ def _expire_if_due(offer_id: UUID | str, now: datetime) -> None:
         offers_expire(now=now, only=due.pk)
 
 
-def offer_claim(*, actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> Appointment:
+def offer_claim(
+    *, actor: Actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None
+) -> Appointment:
     """Take an offered time: the person's booking moves to it, in one transaction with the offer's close.
 
     `appointment` must come from a verified look-up (`selectors.appointment_find`) or from staff of its
@@ -404,7 +411,7 @@ def _back_in_line(entry: WaitlistEntry) -> None:
         entry.save(update_fields=["status"])
 
 
-def offer_decline(*, actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> None:
+def offer_decline(*, actor: Actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> None:
     """Refuse an offered time: the person keeps their booking and their place; the time goes to the next."""
     now = now or datetime.now(UTC)
     _expire_if_due(offer_id, now)

@@ -8,6 +8,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.http import HttpRequest, QueryDict
 from django.utils.http import urlencode
@@ -65,7 +66,7 @@ class Choice:
             raise ValidationFailed("Choose a service.", field="service")
         return Need(service=self.service, mode=self.mode, interpreter_language=self.interpreter)
 
-    def params(self, **changes) -> dict[str, str]:
+    def params(self, **changes: Any) -> dict[str, str]:
         choice = replace(self, **changes) if changes else self
         params = {
             "office": choice.office.code if choice.office else "",
@@ -77,7 +78,7 @@ class Choice:
         }
         return {k: v for k, v in params.items() if v}
 
-    def query(self, **changes) -> str:
+    def query(self, **changes: Any) -> str:
         return urlencode(self.params(**changes))
 
 

@@ -5,9 +5,11 @@ aria-describedby and aria-invalid, and listed again in the page's error summary.
 """
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.dates import MONTHS
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.bounds import EARLIEST_BIRTH, LATEST_DATE
@@ -24,7 +26,7 @@ class UswdsForm(forms.Form):
 
     template_name_div = "frontdesk/form_fields.html"
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
@@ -69,7 +71,7 @@ class UswdsForm(forms.Form):
                 if prefix in seen_dates:
                     continue
                 seen_dates.add(prefix)
-                label = _("Date of birth")
+                label: str | Promise = _("Date of birth")
             else:
                 label = bound.label
             for error in bound.errors:
@@ -86,7 +88,7 @@ class UswdsForm(forms.Form):
         self.mark_invalid(field)
 
 
-def month_choices() -> list[tuple[str, str]]:
+def month_choices() -> list[tuple[str, str | Promise]]:
     return [("", _("- Select -"))] + [(str(n), name) for n, name in MONTHS.items()]
 
 

@@ -1,6 +1,9 @@
 """The console's header menu, shown by role (navigation.py) with a sign-out button."""
 
+from typing import Any
+
 from django import template
+from django.template.context import Context
 
 from frontdesk.accounts.mfa import mfa_satisfied
 
@@ -20,7 +23,7 @@ MENU = (
 
 
 @register.inclusion_tag("console/menu.html", takes_context=True)
-def console_menu(context) -> dict:
+def console_menu(context: Context) -> dict[str, Any]:
     request = context["request"]
     user = request.user
     links = []

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             "accounting (DATABASE_URL)."
         )
 
-    def _admin_connection(self, app_db: dict) -> Any:
+    def _admin_connection(self, app_db: dict[str, Any]) -> Any:
         url = os.environ.get("DATABASE_ADMIN_URL", "")
         admin_db = dict(app_db)
         if url:

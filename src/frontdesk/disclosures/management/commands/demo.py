@@ -12,11 +12,12 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from frontdesk.accounts.models import StaffProfile
@@ -90,10 +91,10 @@ def write_signins(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
 class Command(BaseCommand):
     help = "Demo data for `make run`: resources everywhere, a light booking load, demo staff sign-ins."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--signins", default=None, help="Where to keep the sign-ins (default var/demo-signins.txt)")
 
-    def handle(self, *args, signins=None, **options):
+    def handle(self, *args: Any, signins: str | None = None, **options: Any) -> None:
         started = time.perf_counter()
         offices = {o.code: o for o in Office.objects.all()}
         missing = [code for code in BOOKED_OFFICES if code not in offices]

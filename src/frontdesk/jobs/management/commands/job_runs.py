@@ -29,12 +29,12 @@ class Command(BaseCommand):
                 line = self._line(status.latest) if status.latest else f"{status.job.name:<18} never run"
                 self.stdout.write(line + ("  (late)" if status.late and status.latest else ""))
             return
-        runs = JobRun.objects.all()
+        query = JobRun.objects.all()
         if options["job"]:
-            runs = runs.filter(job=options["job"])
+            query = query.filter(job=options["job"])
         if options["failed"]:
-            runs = runs.filter(outcome__in=[Outcome.FAILED, Outcome.ABANDONED])
-        runs = list(runs.order_by("-started_at", "-id")[: options["limit"]])
+            query = query.filter(outcome__in=[Outcome.FAILED, Outcome.ABANDONED])
+        runs = list(query.order_by("-started_at", "-id")[: options["limit"]])
         if not runs:
             self.stdout.write("No runs recorded.")
             return

@@ -21,8 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["list"]:
-            for job in JOBS:
-                self.stdout.write(f"{job.name:<20} every {job.every}  {job.description}")
+            for listed in JOBS:
+                self.stdout.write(f"{listed.name:<20} every {listed.every}  {listed.description}")
             return
         if options["run"]:
             job = JOBS_BY_NAME.get(options["run"])

@@ -5,7 +5,9 @@ the converted layout. Without SOURCE it loads the copy shipped in the repository
 (src/frontdesk/offices/data/, provenance and sha256 in PROVENANCE.md beside it), after checking its checksum.
 """
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.core.errors import DomainError
 from frontdesk.core.progress_output import add_progress_argument, command_progress
@@ -16,11 +18,11 @@ from frontdesk.offices.geo import forget_positions
 class Command(BaseCommand):
     help = "Load the field office directory (path or URL; default: the copy shipped in the repository)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("source", nargs="?", help=f"CSV path or URL, e.g. {PUBLISHER_URL} (default: shipped copy)")
         add_progress_argument(parser)
 
-    def handle(self, *args, source=None, **options):
+    def handle(self, *args: Any, source: str | None = None, **options: Any) -> None:
         try:
             text = load_source(source)
             with command_progress(self, options) as progress:

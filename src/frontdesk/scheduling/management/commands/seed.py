@@ -6,8 +6,9 @@ offices first (`frontdesk import_offices`).
 
 import time
 from datetime import UTC, date, datetime
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from frontdesk.core.progress_output import add_progress_argument, command_progress
 from frontdesk.offices.models import Office
@@ -17,7 +18,7 @@ from frontdesk.scheduling.seeding import SeedOptions, overlapping_holds, seed_of
 class Command(BaseCommand):
     help = "Staff every office and book about 70% of the next 60 days (benchmark data; no ledger events)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--offices", type=int, default=None, help="Only the first N offices by code (default all)")
         parser.add_argument("--regions", default="", help="Only offices in these regions, e.g. 1,2,3")
         parser.add_argument("--days", type=int, default=60, help="Days to book from --start (default 60)")
@@ -29,17 +30,17 @@ class Command(BaseCommand):
         parser.add_argument("--verify", action="store_true", help="Afterwards count overlapping holds (one query)")
         add_progress_argument(parser)
 
-    def handle(self, *args, **options):
-        offices = Office.objects.order_by("code")
+    def handle(self, *args: Any, **options: Any) -> None:
+        query = Office.objects.order_by("code")
         if options["regions"]:
             try:
                 regions = [int(r) for r in options["regions"].split(",") if r.strip()]
             except ValueError:
                 raise CommandError("--regions takes region numbers, e.g. 1,2,3") from None
-            offices = offices.filter(region__in=regions)
+            query = query.filter(region__in=regions)
         if options["offices"] is not None:
-            offices = offices[: options["offices"]]
-        offices = list(offices)
+            query = query[: options["offices"]]
+        offices = list(query)
         if not offices:
             raise CommandError("No offices to seed: run `frontdesk import_offices` first.")
         if not 0 <= options["fill"] <= 1 or options["days"] < 1:
