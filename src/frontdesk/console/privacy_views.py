@@ -414,9 +414,7 @@ def privacy_subject_drop(request: HttpRequest, request_id: UUID, subject_id: UUI
     form_submit(
         request,
         form,
-        lambda data: subject_drop(
-            actor=request.user, request=found, subject_id=str(subject_id), reason=data["reason"]
-        ),
+        lambda data: subject_drop(actor=request.user, request=found, subject_id=str(subject_id), reason=data["reason"]),
         done="Dropped. That person will not be released; the sign-offs given still count.",
         errors="messages",
         invalid="Give the reason for dropping this person (at most 500 characters).",

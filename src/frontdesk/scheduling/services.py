@@ -17,10 +17,8 @@ from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
-from frontdesk.stats import services as stats
-from frontdesk.stats.models import WaitKind
 
-from . import policies
+from . import policies, signals
 from .availability import Need, bookable_time_check, resources_for_slot
 from .codes import new_code
 from .models import (
@@ -214,7 +212,7 @@ def appointment_book(
             booked_by=staff_user(actor),
         )
         _place(appointment, need, now=now)
-        stats.record_appointment_booked(appointment)
+        signals.appointment_booked.send(sender=Appointment, appointment=appointment)
         subjects = [subject_of(subject)] + ([subject_of(companion_person)] if companion_person else [])
         event_append(
             type="scheduling.appointment.booked",
@@ -282,8 +280,12 @@ def appointment_reschedule(
         appointment.reschedule_count += 1
         appointment.save()
         _place(appointment, need, now=now, ignore_own=True)
-        stats.record_appointment_moved(
-            appointment, from_office_id=freed[1], from_starts_at=freed[0], from_zone=from_zone
+        signals.appointment_moved.send(
+            sender=Appointment,
+            appointment=appointment,
+            from_office_id=freed[1],
+            from_starts_at=freed[0],
+            from_zone=from_zone,
         )
         event_append(
             type="scheduling.appointment.rescheduled",
@@ -333,7 +335,7 @@ def _transition(
         if to in stamp:
             setattr(appointment, stamp[to], now)
         appointment.save()
-        stats.record_appointment_status(appointment, to=to, now=now)
+        signals.appointment_status_changed.send(sender=Appointment, appointment=appointment, to=to, now=now)
         if to in (Status.CANCELLED, Status.NO_SHOW, Status.COMPLETED):
             _release(appointment)  # frees staff early for walk-ins
         if to == Status.CANCELLED:
@@ -470,7 +472,7 @@ def walk_in_add(
             arrived_at=now,
             created_by=staff_user(actor),
         )
-        stats.record_walk_in(office_id=office.id, day=today, service_id=service.id)
+        signals.walk_in_added.send(sender=WalkIn, office_id=office.id, day=today, service_id=service.id)
         event_append(
             type="scheduling.walk_in.added",
             actor=actor,
@@ -507,11 +509,12 @@ def walk_in_update(*, actor: Actor, walk_in: WalkIn, to: str, now: datetime | No
             walk_in.finished_at = now
         walk_in.save()
         if to == WalkInStatus.SERVED and walk_in.called_at is not None:
-            stats.record_office_wait(
+            signals.office_wait_measured.send(
+                sender=WalkIn,
                 office_id=walk_in.office_id,
                 day=walk_in.local_date,
                 seconds=(walk_in.called_at - walk_in.arrived_at).total_seconds(),
-                kind=WaitKind.WALK_IN,
+                kind="walk_in",
             )
         event_append(
             type=f"scheduling.walk_in.{to}",
