@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger import merkle, notes
-from frontdesk.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEvent, LedgerTile, LedgerTree
+from frontdesk.ledger.models import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEvent,
+    LedgerLeaf,
+    LedgerPending,
+    LedgerTile,
+    LedgerTree,
+)
 from frontdesk.ledger.policies import Quorum, can_read_ledger_events, witness_quorum
 from frontdesk.ledger.witness_client import WitnessConfig, parse_witnesses
 
@@ -24,6 +32,11 @@ from frontdesk.ledger.witness_client import WitnessConfig, parse_witnesses
 def tree_size() -> int:
     """How many events have been sequenced into the tree."""
     return LedgerTree.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+
+
+def pending_count() -> int:
+    """How many committed events wait for the sequencer to give them an index."""
+    return LedgerPending.objects.count()
 
 
 def checkpoint_list() -> list[LedgerCheckpoint]:
@@ -46,9 +59,9 @@ def entries_read(tile_index: int, width: int) -> bytes | None:
         return None
     first = tile_index * merkle.TILE_WIDTH
     commitments = list(
-        LedgerEvent.objects.filter(index__gte=first, index__lt=first + width)
+        LedgerLeaf.objects.filter(index__gte=first, index__lt=first + width)
         .order_by("index")
-        .values_list("commitment", flat=True)
+        .values_list("event__commitment", flat=True)
     )
     if len(commitments) != width:
         return None

@@ -283,10 +283,11 @@ def database_records(page: int = 20000, *, progress: Task = SILENT_TASK) -> Iter
 
     # The database compares the JSON copy with the canonical text, so Python parses only rows that
     # differ (SQLite stores the copy as canonical text; PostgreSQL compares jsonb values).
-    same = "event = canonical::jsonb" if connection.vendor == "postgresql" else "event = canonical"
+    same = "e.event = e.canonical::jsonb" if connection.vendor == "postgresql" else "e.event = e.canonical"
     query = (
-        "SELECT leaf_index, canonical, salt, CASE WHEN {same} THEN NULL ELSE event END, commitment "
-        "FROM ledger_event WHERE leaf_index > %s ORDER BY leaf_index LIMIT %s"
+        "SELECT l.leaf_index, e.canonical, e.salt, CASE WHEN {same} THEN NULL ELSE e.event END, e.commitment "
+        "FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id "
+        "WHERE l.leaf_index > %s ORDER BY l.leaf_index LIMIT %s"
     )
     after = -1
     while True:
