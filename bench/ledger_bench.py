@@ -180,12 +180,41 @@ def insert_backlog(count: int) -> float:
                 ("records.person.viewed", moment, canonical, canonical, salt, sha(salt + canonical.encode()).digest())
             )
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) "
-                "VALUES (%s, %s, %s, %s, %s, %s)",
-                rows,
-            )
+            # Event rows and their places in the pending queue, as event_append writes them.
+            if connection.vendor == "postgresql":
+                copy_backlog(cursor, rows)
+            else:
+                first = _next_event_id(cursor)
+                cursor.executemany(
+                    "INSERT INTO ledger_event (id, type, time, event, canonical, salt, commitment) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [(first + n, *row) for n, row in enumerate(rows)],
+                )
+                cursor.executemany(
+                    "INSERT INTO ledger_pending (event_id, commitment) VALUES (%s, %s)",
+                    [(first + n, row[-1]) for n, row in enumerate(rows)],
+                )
     return time.perf_counter() - start
+
+
+def _next_event_id(cursor) -> int:
+    cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM ledger_event")
+    return cursor.fetchone()[0]
+
+
+def copy_backlog(cursor, rows: list[tuple]) -> None:
+    """PostgreSQL: COPY the event rows (ids taken from the table's sequence) and their queue rows."""
+    cursor.execute(
+        "SELECT nextval(pg_get_serial_sequence('ledger_event', 'id')) FROM generate_series(1, %s)", [len(rows)]
+    )
+    ids = [row[0] for row in cursor.fetchall()]
+    raw = cursor.cursor  # the psycopg cursor under Django's wrapper
+    with raw.copy("COPY ledger_event (id, type, time, event, canonical, salt, commitment) FROM STDIN") as copy:
+        for event_id, row in zip(ids, rows, strict=True):
+            copy.write_row((event_id, *row))
+    with raw.copy("COPY ledger_pending (event_id, commitment) FROM STDIN") as copy:
+        for event_id, row in zip(ids, rows, strict=True):
+            copy.write_row((event_id, row[-1]))
 
 
 def bench_replay(args: argparse.Namespace) -> dict:
