@@ -177,3 +177,10 @@ def test_bundle_with_last_entry_removed_is_named(history, tmp_path):
     with gzip.open(bundle, "wt") as handle:
         handle.write("\n".join(lines[:-1]) + "\n")
     assert "first bad index 299" in verify_fails("--bundle", str(bundle))
+
+
+def test_event_dropped_from_the_pending_queue_is_named(history, without_guards):
+    with transaction.atomic():
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    sql("DELETE FROM ledger_pending")
+    assert "1 stored events are neither in the log nor waiting" in verify_fails()

@@ -10,6 +10,7 @@ the damage to the entries after the last good checkpoint, and that bound is what
 """
 
 import base64
+import bisect
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -98,6 +99,7 @@ def verify(
     verifier: notes.Verifier,
     origin: str | None = None,
     upper_tile: Callable[[int, int], bytes | None] | None = None,
+    published_tile: Callable[[int], bytes | None] | None = None,
 ) -> Report:
     """Check every record, then every checkpoint. `published(i)` is the published leaf hash i."""
     report = Report(checkpoints=len(checkpoints))
@@ -140,31 +142,60 @@ def verify(
     emit = tile_check.emit if tile_check else None
     sha256 = hashlib.sha256
     expected = 0
-    for index, canonical, salt, event, stored_commitment in records:
-        if index != expected:
-            if index < expected:
-                report.add(index, "entry appears twice or out of order")
+    checkpoint_sizes = sorted(sizes)
+    width = merkle.TILE_WIDTH
+    for block in _tile_blocks(records):
+        # The common case, a whole tile at a time: indices in place, the JSON copy already found equal,
+        # every commitment and published leaf as recomputed, no checkpoint inside the tile. Hashes are
+        # computed in list comprehensions and compared as whole lists; anything else takes the
+        # entry-by-entry path below, which names what is wrong.
+        first = expected
+        if (
+            published_tree is None
+            and len(block) == width
+            and not first % width
+            and block[0][0] == first
+            and block[-1][0] == first + width - 1
+            and not _checkpoint_inside(checkpoint_sizes, first, first + width)
+        ):
+            commitments = [sha256(record[2] + record[1]).digest() for record in block]
+            leaves = [sha256(b"\x00" + commitment).digest() for commitment in commitments]
+            if (
+                [record[0] for record in block] == list(range(first, first + width))
+                and all(record[3] is None for record in block)
+                and commitments == [record[4] for record in block]
+                and _published_match(leaves, first, published, published_tile)
+            ):
+                event_tree.append_subtree(merkle.subtree_hash(leaves), merkle.TILE_HEIGHT, emit)
+                expected = first + width
+                if expected in sizes:
+                    event_roots[expected] = published_roots[expected] = event_tree.root()
                 continue
-            report.add(expected, f"entries {expected} to {index - 1} are missing")
-            for missing in range(expected, index):
-                # Keep both trees aligned by index, so later entries and checkpoints are judged fairly.
-                feed(missing, MISSING, published(missing) or MISSING)
-            expected = index
-        commitment = sha256(salt + canonical).digest()
-        if stored_commitment is not None and stored_commitment != commitment:
-            report.add(index, "the stored event or salt does not match its commitment")
-        if event is not None and _decoded(event) != _decoded(canonical):
-            report.add(index, "the event column differs from the canonical event")
-        leaf = sha256(b"\x00" + commitment).digest()
-        stored_leaf = published(index)
-        if stored_leaf is None:
-            report.add(index, "no published leaf hash for this entry")
-            stored_leaf = leaf
-        expected += 1
-        if published_tree is None and stored_leaf == leaf and expected not in sizes:
-            event_tree.append(leaf, emit, leaves=False)  # the common case, kept short
-        else:
-            feed(index, leaf, stored_leaf)
+        for index, canonical, salt, event, stored_commitment in block:
+            if index != expected:
+                if index < expected:
+                    report.add(index, "entry appears twice or out of order")
+                    continue
+                report.add(expected, f"entries {expected} to {index - 1} are missing")
+                for missing in range(expected, index):
+                    # Keep both trees aligned by index, so later entries and checkpoints are judged fairly.
+                    feed(missing, MISSING, published(missing) or MISSING)
+                expected = index
+            commitment = sha256(salt + canonical).digest()
+            if stored_commitment is not None and stored_commitment != commitment:
+                report.add(index, "the stored event or salt does not match its commitment")
+            if event is not None and _decoded(event) != _decoded(canonical):
+                report.add(index, "the event column differs from the canonical event")
+            leaf = sha256(b"\x00" + commitment).digest()
+            stored_leaf = published(index)
+            if stored_leaf is None:
+                report.add(index, "no published leaf hash for this entry")
+                stored_leaf = leaf
+            expected += 1
+            if published_tree is None and stored_leaf == leaf and expected not in sizes:
+                event_tree.append(leaf, emit, leaves=False)  # the common case, kept short
+            else:
+                feed(index, leaf, stored_leaf)
     report.size = expected
 
     previous_good = 0
@@ -197,6 +228,37 @@ def verify(
             f"{report.size - report.verified_size} entries after the latest checkpoint are not signed yet."
         )
     return report
+
+
+def _tile_blocks(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """Records in runs that end at each tile boundary (index 255, 511, ...) or after 256 records."""
+    block: list[Record] = []
+    last = merkle.TILE_WIDTH - 1
+    for record in records:
+        block.append(record)
+        if record[0] & last == last or len(block) > last:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _checkpoint_inside(sizes: list[int], start: int, end: int) -> bool:
+    """Whether a checkpoint size falls strictly between start and end (its root needs a partial tile)."""
+    at = bisect.bisect_right(sizes, start)
+    return at < len(sizes) and sizes[at] < end
+
+
+def _published_match(
+    leaves: list[bytes],
+    first: int,
+    published: Callable[[int], bytes | None],
+    published_tile: Callable[[int], bytes | None] | None,
+) -> bool:
+    if published_tile is not None:
+        data = published_tile(first >> merkle.TILE_HEIGHT)
+        return data is not None and data[: len(leaves) * merkle.HASH_SIZE] == b"".join(leaves)
+    return [published(index) for index in range(first, first + len(leaves))] == leaves
 
 
 def _decoded(value: Any) -> Any:
@@ -266,6 +328,7 @@ def database_report(
         report = verify(
             records=database_records(progress=task),
             published=leaves.leaf,
+            published_tile=leaves.get,
             checkpoints=checkpoints,
             verifier=verifier,
             origin=settings.FRONTDESK_LEDGER_ORIGIN,
@@ -274,7 +337,20 @@ def database_report(
     state_size = tree_size()
     if state_size > report.size:
         report.add(report.size, f"the tree holds {state_size} entries but only {report.size} events are stored")
+    dropped = _events_outside_the_log(state_size)
+    if dropped > 0:
+        report.add(report.size, f"{dropped} stored events are neither in the log nor waiting for an index")
     return report
+
+
+def _events_outside_the_log(size: int) -> int:
+    """Events that have no leaf and no place in the pending queue (a queue row deleted by hand)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT count(*) FROM ledger_event) - (SELECT count(*) FROM ledger_pending)")
+        (queued_or_logged,) = cursor.fetchone()
+    return int(queued_or_logged) - size
 
 
 def database_records(page: int = 20000, *, progress: Task = SILENT_TASK) -> Iterator[Record]:
