@@ -46,7 +46,8 @@ def test_print_shows_one_reviewable_transaction_and_connects_to_nothing(postgres
     assert "pg_advisory_xact_lock" in script
     assert 'CREATE ROLE "fd_owner"' in script and 'CREATE ROLE "fd_app"' in script
     assert 'ALTER ROLE "fd_app" LOGIN NOSUPERUSER' in script
-    assert 'GRANT UPDATE (leaf_index) ON TABLE public."ledger_event" TO "fd_app"' in script
+    assert 'GRANT UPDATE (hashes) ON TABLE public."ledger_tile" TO "fd_app"' in script
+    assert 'GRANT DELETE ON TABLE public."ledger_pending" TO "fd_app"' in script
     assert 'GRANT SELECT, INSERT ON TABLE public."disclosures_accounting_entry"' not in script  # one per line
     assert 'GRANT INSERT ON TABLE public."disclosures_accounting_entry" TO "fd_app"' in script
     assert 'REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM "fd_app"' in script
