@@ -115,6 +115,12 @@ def test_the_guarded_tables_match_the_guards():
     from frontdesk.disclosures import guards as accounting
     from frontdesk.ledger import guards as ledger
 
-    assert set(ledger.APP_PRIVILEGES) == set(ledger.LEDGER_TABLES)
-    assert set(db_roles.GUARDED) == {*ledger.LEDGER_TABLES, accounting.TABLE, "django_migrations"}
-    assert all("DELETE" not in rights and "TRUNCATE" not in rights for rights in db_roles.GUARDED.values())
+    assert set(ledger.APP_PRIVILEGES) == {*ledger.LEDGER_TABLES, ledger.QUEUE_TABLE}
+    assert set(db_roles.GUARDED) == {*ledger.LEDGER_TABLES, ledger.QUEUE_TABLE, accounting.TABLE, "django_migrations"}
+    # Only the pending queue may be emptied (by the sequencer); nothing may be truncated.
+    assert all(
+        "DELETE" not in rights and "TRUNCATE" not in rights
+        for table, rights in db_roles.GUARDED.items()
+        if table != ledger.QUEUE_TABLE
+    )
+    assert db_roles.GUARDED[ledger.QUEUE_TABLE] == ("SELECT", "INSERT", "DELETE")

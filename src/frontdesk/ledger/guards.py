@@ -106,6 +106,8 @@ SQLITE_TRIGGERS = [
 SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
 
 LEDGER_TABLES = ["ledger_event", "ledger_leaf", "ledger_tile", "ledger_tree", "ledger_checkpoint"]
+# The queue of events waiting for an index: the one ledger table the application deletes from.
+QUEUE_TABLE = "ledger_pending"
 # Tables whose rows may not be updated at all (one C-level trigger each on PostgreSQL).
 NEVER_UPDATED = ["ledger_event", "ledger_leaf", "ledger_pending", "ledger_checkpoint"]
 
@@ -288,5 +290,6 @@ def _wrap_flush(connection: BaseDatabaseWrapper) -> None:
         finally:
             connection._frontdesk_ledger_flushing = False  # type: ignore[attr-defined]
 
-    ops.execute_sql_flush = execute_sql_flush
-    ops._frontdesk_ledger_wrapped = True
+    # Replacing the bound method on this connection's operations object, not the class.
+    setattr(ops, "execute_sql_flush", execute_sql_flush)  # noqa: B010
+    setattr(ops, "_frontdesk_ledger_wrapped", True)  # noqa: B010

@@ -28,7 +28,8 @@ class LedgerEventManager(models.Manager["LedgerEvent"]):
     query, so `filter(index=...)`, `order_by("index")` and `values_list("index")` keep working."""
 
     def get_queryset(self) -> models.QuerySet["LedgerEvent"]:
-        return super().get_queryset().annotate(index=F("leaf__index"))
+        # django-stubs sees the annotation collide with the `index` property that it fills.
+        return super().get_queryset().annotate(index=F("leaf__index"))  # type: ignore[no-redef]
 
 
 class LedgerEvent(models.Model):

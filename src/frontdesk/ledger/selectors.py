@@ -125,14 +125,14 @@ def default_tree_size() -> int:
 def event_list(*, actor: Any, type_prefix: str = "") -> QuerySet[LedgerEvent]:
     """Sequenced events, newest first, optionally of types starting with `type_prefix` (auditors only)."""
     _require_auditor(actor)
-    events = LedgerEvent.objects.filter(index__isnull=False).order_by("-index")
+    events = LedgerEvent.objects.filter(leaf__isnull=False).order_by("-leaf__index")
     return events.filter(type__startswith=type_prefix) if type_prefix else events
 
 
 def event_get(*, actor: Any, index: int) -> LedgerEvent:
     """The event behind a leaf index, with its salt (auditors only)."""
     _require_auditor(actor)
-    event = LedgerEvent.objects.filter(index=index).first()
+    event = LedgerEvent.objects.filter(leaf__index=index).first()
     if event is None:
         raise NotFound(f"No ledger entry has index {index}.", code="no_such_entry")
     return event

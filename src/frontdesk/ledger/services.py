@@ -117,7 +117,7 @@ def event_append(
     subject_list, ref_dict = _validated(type, purpose, subjects, refs)
     actor_id, role = actor_descriptor(actor)
     now = timezone.now()
-    event = {
+    event: dict[str, Any] = {
         "type": type,
         "time": _utc_text(now),
         "actor": actor_id,
@@ -145,9 +145,7 @@ def event_append(
             cursor.execute(_INSERT_EVENT_SQLITE, [type, stored_time, text, text, salt, commitment])
             pk = cursor.lastrowid
             cursor.execute(_INSERT_PENDING_SQLITE, [pk, commitment])
-    row = LedgerEvent(
-        id=pk, index=None, type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment
-    )
+    row = LedgerEvent(id=pk, type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment)
     row._state.adding = False
     row._state.db = connection.alias
     _sequence_after_commit()
@@ -168,7 +166,7 @@ _INSERT_PENDING_SQLITE = "INSERT INTO ledger_pending (event_id, commitment) VALU
 def _sequence_after_commit() -> None:
     """Ask for one sequencer run after the outermost transaction commits (once, however many events)."""
     pending = connection.run_on_commit
-    if any(func is _run_sequencer_quietly for _sids, func, _robust in pending):
+    if any(entry[1] is _run_sequencer_quietly for entry in pending):
         return
     transaction.on_commit(_run_sequencer_quietly, robust=True)
 

@@ -200,25 +200,25 @@ def verify(
 
     previous_good = 0
     previous: notes.Checkpoint | None = None
-    for checkpoint, parsed in opened:
-        if parsed is None:
+    for checkpoint, signed in opened:
+        if signed is None:
             continue
-        if previous is not None and parsed.size < previous.size:
-            report.add(None, f"{checkpoint.label}: size {parsed.size} is smaller than an earlier checkpoint's")
-        previous = parsed
-        if parsed.size > report.size:
-            report.add(report.size, f"{checkpoint.label} covers {parsed.size} entries; entry {report.size} is missing")
+        if previous is not None and signed.size < previous.size:
+            report.add(None, f"{checkpoint.label}: size {signed.size} is smaller than an earlier checkpoint's")
+        previous = signed
+        if signed.size > report.size:
+            report.add(report.size, f"{checkpoint.label} covers {signed.size} entries; entry {report.size} is missing")
             continue
-        if event_roots.get(parsed.size) == parsed.root:
-            previous_good = max(previous_good, parsed.size)
-            report.verified_size = max(report.verified_size, parsed.size)
+        if event_roots.get(signed.size) == signed.root:
+            previous_good = max(previous_good, signed.size)
+            report.verified_size = max(report.verified_size, signed.size)
             continue
-        if published_roots.get(parsed.size) == parsed.root and first_difference is not None:
+        if published_roots.get(signed.size) == signed.root and first_difference is not None:
             report.add(first_difference, "this entry was changed, removed or moved since it was published")
         else:
             report.add(
                 previous_good,
-                f"{checkpoint.label} does not match entries {previous_good} to {parsed.size - 1}, "
+                f"{checkpoint.label} does not match entries {previous_good} to {signed.size - 1}, "
                 "and the published hashes were rewritten as well",
             )
     if first_difference is not None and not any(p.index == first_difference for p in report.problems):
