@@ -80,8 +80,11 @@ def _ledger_goals(vendor: str, label: str) -> list[Goal]:
         ),
         Goal(f"Ledger bulk replay, {label}", _ledger(vendor, "bulk_replay", "entries_per_s"), 100_000, True, "/s"),
         Goal(
-            f"Ledger verify of 10 M entries (extrapolated), {label}",
-            _ledger(vendor, "verify", "extrapolated_seconds_for_10M"),
+            f"Ledger verify of 10 M entries (extrapolated unless run at 10 M), {label}",
+            lambda r: (
+                dig(r.get("ledger", {}), vendor, "verify", "seconds_for_10M")
+                or dig(r.get("ledger", {}), vendor, "verify", "extrapolated_seconds_for_10M")
+            ),
             60,
             False,
             " s",

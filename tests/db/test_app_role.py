@@ -23,6 +23,7 @@ from tests.factories import OfficeFactory, person, staff_resource
 
 ACCOUNTING = "disclosures_accounting_entry"
 GUARDED = [*guards.LEDGER_TABLES, ACCOUNTING]
+KEY_COLUMN = {"ledger_leaf": "leaf_index"}  # the tables without an id column
 GUARD_FUNCTIONS = [
     "ledger_refuse",
     "ledger_refuse_truncate",
@@ -119,8 +120,12 @@ def test_guarded_tables_grant_only_what_the_triggers_allow(roles, db):
         return [name for (name,) in rows]
 
     assert {table: rights(table) for table in GUARDED} == {table: {"SELECT", "INSERT"} for table in GUARDED}
+    # The pending queue is the one ledger table the application deletes from (the sequencer empties it).
+    assert rights("ledger_pending") == {"SELECT", "INSERT", "DELETE"}
+    assert updatable("ledger_pending") == []
     assert {table: updatable(table) for table in GUARDED} == {
-        "ledger_event": ["leaf_index"],
+        "ledger_event": [],
+        "ledger_leaf": [],
         "ledger_tile": ["hashes"],
         "ledger_tree": ["frontier", "size"],
         "ledger_checkpoint": [],
@@ -156,7 +161,7 @@ def test_the_triggers_cannot_be_disabled_dropped_or_taken_over(app_login, table)
         f"ALTER TABLE {table} OWNER TO CURRENT_USER",
         f"CREATE TRIGGER sneak BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION ledger_refuse()",
         f"DELETE FROM {table}",  # noqa: S608
-        f"UPDATE {table} SET id = id",  # noqa: S608
+        f"UPDATE {table} SET {KEY_COLUMN.get(table, 'id')} = {KEY_COLUMN.get(table, 'id')}",  # noqa: S608
     ):
         assert refused(app_login, statement).sqlstate == PRIVILEGE, statement
 
@@ -222,6 +227,9 @@ def test_ledger_rows_cannot_be_deleted_or_rewritten_by_the_application(app_role,
         "DELETE FROM ledger_event",
         "UPDATE ledger_event SET event = '{}'::jsonb",
         "UPDATE ledger_event SET canonical = ''",
+        "DELETE FROM ledger_leaf",
+        "UPDATE ledger_leaf SET leaf_index = leaf_index + 1000",
+        "UPDATE ledger_pending SET commitment = ''",
         "DELETE FROM ledger_tile",
         "UPDATE ledger_tile SET level = level + 1",
         "DELETE FROM ledger_tree",
@@ -232,7 +240,6 @@ def test_ledger_rows_cannot_be_deleted_or_rewritten_by_the_application(app_role,
         assert refused_here(statement) == PRIVILEGE, statement
     # The columns it may update, it may update only as the guards allow.
     for statement in (
-        "UPDATE ledger_event SET leaf_index = leaf_index + 1000",
         "UPDATE ledger_tile SET hashes = substring(hashes FROM 1 FOR 32)",
         "UPDATE ledger_tree SET size = size - 1",
     ):

@@ -46,7 +46,8 @@ def test_print_shows_one_reviewable_transaction_and_connects_to_nothing(postgres
     assert "pg_advisory_xact_lock" in script
     assert 'CREATE ROLE "fd_owner"' in script and 'CREATE ROLE "fd_app"' in script
     assert 'ALTER ROLE "fd_app" LOGIN NOSUPERUSER' in script
-    assert 'GRANT UPDATE (leaf_index) ON TABLE public."ledger_event" TO "fd_app"' in script
+    assert 'GRANT UPDATE (hashes) ON TABLE public."ledger_tile" TO "fd_app"' in script
+    assert 'GRANT DELETE ON TABLE public."ledger_pending" TO "fd_app"' in script
     assert 'GRANT SELECT, INSERT ON TABLE public."disclosures_accounting_entry"' not in script  # one per line
     assert 'GRANT INSERT ON TABLE public."disclosures_accounting_entry" TO "fd_app"' in script
     assert 'REVOKE TRUNCATE, REFERENCES, TRIGGER ON ALL TABLES IN SCHEMA public FROM "fd_app"' in script
@@ -114,6 +115,12 @@ def test_the_guarded_tables_match_the_guards():
     from frontdesk.disclosures import guards as accounting
     from frontdesk.ledger import guards as ledger
 
-    assert set(ledger.APP_PRIVILEGES) == set(ledger.LEDGER_TABLES)
-    assert set(db_roles.GUARDED) == {*ledger.LEDGER_TABLES, accounting.TABLE, "django_migrations"}
-    assert all("DELETE" not in rights and "TRUNCATE" not in rights for rights in db_roles.GUARDED.values())
+    assert set(ledger.APP_PRIVILEGES) == {*ledger.LEDGER_TABLES, ledger.QUEUE_TABLE}
+    assert set(db_roles.GUARDED) == {*ledger.LEDGER_TABLES, ledger.QUEUE_TABLE, accounting.TABLE, "django_migrations"}
+    # Only the pending queue may be emptied (by the sequencer); nothing may be truncated.
+    assert all(
+        "DELETE" not in rights and "TRUNCATE" not in rights
+        for table, rights in db_roles.GUARDED.items()
+        if table != ledger.QUEUE_TABLE
+    )
+    assert db_roles.GUARDED[ledger.QUEUE_TABLE] == ("SELECT", "INSERT", "DELETE")

@@ -68,7 +68,10 @@ def test_audit_names_an_entry_changed_by_one_byte(db, signing_key, tmp_path, fet
     append(300)
     checkpoint_create()
     assert run(fetch, tmp_path / "first").size == 300
-    sql("UPDATE ledger_event SET commitment = %s WHERE leaf_index = 100", [bytes([7]) + bytes(31)])
+    sql(
+        "UPDATE ledger_event SET commitment = %s WHERE id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 100)",
+        [bytes([7]) + bytes(31)],
+    )
     with pytest.raises(audit.AuditFailed) as failure:
         run(fetch, tmp_path)
     assert str(failure.value).startswith(
@@ -86,7 +89,10 @@ def test_audit_catches_an_entry_and_its_leaf_rewritten_together(db, signing_key,
     append(300)
     checkpoint_create()
     forged = bytes([9]) * 32
-    sql("UPDATE ledger_event SET commitment = %s WHERE leaf_index = 100", [forged])
+    sql(
+        "UPDATE ledger_event SET commitment = %s WHERE id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 100)",
+        [forged],
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT hashes FROM ledger_tile WHERE level = 0 AND tile_index = 0")
         tile = bytearray(cursor.fetchone()[0])

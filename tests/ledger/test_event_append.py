@@ -4,7 +4,7 @@ from django.db import DatabaseError, transaction
 from django.db.transaction import TransactionManagementError
 
 from frontdesk.core.crypto import pseudonym
-from frontdesk.ledger.models import LedgerEvent
+from frontdesk.ledger.models import LedgerEvent, LedgerLeaf
 from frontdesk.ledger.services import commitment_of, event_append, ledger_sequence
 
 PERSON = pseudonym("person", "4d4b1e1c-0000-4000-8000-000000000001")
@@ -112,8 +112,10 @@ def test_database_refuses_update_and_delete(db):
     ledger_sequence()
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEvent.objects.filter(pk=row.pk).update(type="records.person.edited")
+    with pytest.raises(DatabaseError), transaction.atomic():  # the leaf index lives in ledger_leaf
+        LedgerLeaf.objects.filter(event_id=row.pk).update(index=5)
     with pytest.raises(DatabaseError), transaction.atomic():
-        LedgerEvent.objects.filter(pk=row.pk).update(index=5)
+        LedgerLeaf.objects.filter(event_id=row.pk).delete()
     with pytest.raises(DatabaseError), transaction.atomic():
         LedgerEvent.objects.filter(pk=row.pk).delete()
     assert LedgerEvent.objects.get(pk=row.pk).type == "records.person.viewed"
@@ -158,11 +160,11 @@ def test_only_a_whole_database_flush_empties_the_ledger(transactional_db):
     ],
 )
 def test_setting_the_index_cannot_smuggle_in_another_change(db, change):
-    """The one allowed update (NULL -> leaf index) is refused when any other column changes with it."""
+    """An event row is never updated, not even while it waits for its index (which lives in ledger_leaf)."""
     with transaction.atomic():
         row = event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
     with pytest.raises(DatabaseError), transaction.atomic():
-        LedgerEvent.objects.filter(pk=row.pk).update(index=0, **change)
+        LedgerEvent.objects.filter(pk=row.pk).update(**change)
     fresh = LedgerEvent.objects.get(pk=row.pk)
     assert fresh.index is None
     assert fresh.canonical == row.canonical

@@ -48,13 +48,26 @@ def sql(statement: str, params: list | None = None) -> None:
         cursor.execute(statement, params or [])
 
 
+def swap_leaves(a: int, b: int) -> None:
+    """Point leaf a at leaf b's event and the other way round (the leaf index lives in ledger_leaf)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT leaf_index, event_id FROM ledger_leaf WHERE leaf_index IN (%s, %s)", [a, b])
+        events = dict(cursor.fetchall())
+    sql("UPDATE ledger_leaf SET event_id = -1 WHERE leaf_index = %s", [a])
+    sql("UPDATE ledger_leaf SET event_id = %s WHERE leaf_index = %s", [events[a], b])
+    sql("UPDATE ledger_leaf SET event_id = %s WHERE leaf_index = %s", [events[b], a])
+
+
 def test_untouched_ledger_verifies(history, capsys):
     call_command("ledger", "verify")
     assert "OK: 300 entries; 3 signed checkpoints" in capsys.readouterr().out
 
 
 def test_changed_byte_in_a_stored_event_is_named(history, without_guards):
-    sql("UPDATE ledger_event SET canonical = replace(canonical, 'visit 1-23', 'visit 1-24') WHERE leaf_index = 123")
+    sql(
+        "UPDATE ledger_event SET canonical = replace(canonical, 'visit 1-23', 'visit 1-24') WHERE "
+        "id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 123)"
+    )
     assert "first bad index 123" in verify_fails()
 
 
@@ -66,7 +79,8 @@ def test_changed_event_and_recomputed_commitment_is_named(history, without_guard
     row = LedgerEvent.objects.get(index=150)
     forged = row.canonical.replace("visit 1-50", "visit 1-51")
     sql(
-        "UPDATE ledger_event SET canonical = %s, event = %s, commitment = %s WHERE leaf_index = 150",
+        "UPDATE ledger_event SET canonical = %s, event = %s, commitment = %s "
+        "WHERE id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 150)",
         [forged, json.dumps(json.loads(forged)), commitment_of(bytes(row.salt), forged.encode())],
     )
     message = verify_fails()
@@ -79,24 +93,27 @@ def test_edited_json_copy_is_named(history, without_guards):
 
     row = LedgerEvent.objects.get(index=7)
     event = dict(row.event, purpose="something else")
-    sql("UPDATE ledger_event SET event = %s WHERE leaf_index = 7", [json.dumps(event)])
+    sql(
+        "UPDATE ledger_event SET event = %s WHERE id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 7)",
+        [json.dumps(event)],
+    )
     assert "first bad index 7" in verify_fails()
 
 
 def test_deleted_last_entry_is_named(history, without_guards):
-    sql("DELETE FROM ledger_event WHERE leaf_index = 299")
+    sql("DELETE FROM ledger_event WHERE id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 299)")
+    sql("DELETE FROM ledger_leaf WHERE leaf_index = 299")
     assert "first bad index 299" in verify_fails("--no-sequence")
 
 
 def test_deleted_middle_entry_is_named(history, without_guards):
-    sql("DELETE FROM ledger_event WHERE leaf_index = 42")
+    sql("DELETE FROM ledger_event WHERE id = (SELECT event_id FROM ledger_leaf WHERE leaf_index = 42)")
+    sql("DELETE FROM ledger_leaf WHERE leaf_index = 42")
     assert "first bad index 42" in verify_fails()
 
 
 def test_swapped_entries_are_named(history, without_guards):
-    sql("UPDATE ledger_event SET leaf_index = -1 WHERE leaf_index = 50")
-    sql("UPDATE ledger_event SET leaf_index = 50 WHERE leaf_index = 250")
-    sql("UPDATE ledger_event SET leaf_index = 250 WHERE leaf_index = -1")
+    swap_leaves(50, 250)
     assert "first bad index 50" in verify_fails()
 
 
@@ -106,9 +123,7 @@ def test_rewritten_events_and_tiles_are_bounded_by_the_last_good_checkpoint(hist
     from frontdesk.ledger.models import LedgerEvent
 
     a, b = LedgerEvent.objects.get(index=120), LedgerEvent.objects.get(index=130)
-    sql("UPDATE ledger_event SET leaf_index = -1 WHERE leaf_index = 120")
-    sql("UPDATE ledger_event SET leaf_index = 120 WHERE leaf_index = 130")
-    sql("UPDATE ledger_event SET leaf_index = 130 WHERE leaf_index = -1")
+    swap_leaves(120, 130)
     tile = bytearray(LedgerTile.objects.get(level=0, tile_index=0).hashes)
     tile[120 * 32 : 121 * 32] = leaf_hash(bytes(b.commitment))
     tile[130 * 32 : 131 * 32] = leaf_hash(bytes(a.commitment))
@@ -162,3 +177,10 @@ def test_bundle_with_last_entry_removed_is_named(history, tmp_path):
     with gzip.open(bundle, "wt") as handle:
         handle.write("\n".join(lines[:-1]) + "\n")
     assert "first bad index 299" in verify_fails("--bundle", str(bundle))
+
+
+def test_event_dropped_from_the_pending_queue_is_named(history, without_guards):
+    with transaction.atomic():
+        event_append(type="records.person.viewed", actor=None, subjects=[PERSON])
+    sql("DELETE FROM ledger_pending")
+    assert "1 stored events are neither in the log nor waiting" in verify_fails()

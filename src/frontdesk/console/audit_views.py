@@ -37,7 +37,7 @@ def audit(request: HttpRequest) -> HttpResponse:
         "tree_size": selectors.tree_size(),
         "latest": latest,
         "checkpoints": LedgerCheckpoint.objects.count(),
-        "unsequenced": LedgerEvent.objects.filter(index__isnull=True).count(),
+        "unsequenced": selectors.pending_count(),
         "recent": LedgerCheckpoint.objects.order_by("-id")[:5],
         "jobs": job_status_list(),
     }
@@ -53,7 +53,7 @@ def audit_events(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("type", "").strip()[:100]
     if kind:
         events = events.filter(type__startswith=kind)
-    page = Paginator(events.only("index", "type", "time", "event"), PAGE).get_page(request.GET.get("page"))
+    page = Paginator(events.only("type", "time", "event"), PAGE).get_page(request.GET.get("page"))
     types = LedgerEvent.objects.values_list("type", flat=True).distinct().order_by("type")
     context = {"page": page, "kind": kind, "types": list(types)}
     return render(request, "console/audit_events.html", context)

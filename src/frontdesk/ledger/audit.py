@@ -37,7 +37,8 @@ def http_get(url: str) -> bytes | None:
     request = urllib.request.Request(url, headers={"User-Agent": "frontdesk-ledger-audit/1"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - scheme checked above
-            return response.read()
+            body: bytes = response.read()
+            return body
     except urllib.error.HTTPError as error:
         if error.code == 404:
             return None

@@ -120,7 +120,7 @@ class CosignerKey:
             Ed25519PublicKey.from_public_bytes(self.public_key).verify(line.raw[12:], signed_message(text, timestamp))
         except (InvalidSignature, ValueError) as error:
             raise NoteError(f"The cosignature by {self.name} does not verify.") from error
-        return timestamp
+        return int(timestamp)
 
 
 @dataclass(frozen=True)

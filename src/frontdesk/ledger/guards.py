@@ -1,8 +1,9 @@
 """Database guards that make the ledger tables append-only (triggers on PostgreSQL and SQLite).
 
 What the triggers allow, table by table:
-- ledger_event: INSERT; UPDATE only to give an unsequenced row its leaf index (NULL -> value, every
-  other column unchanged); never DELETE.
+- ledger_event: INSERT only (since migration 0007 the leaf index lives in ledger_leaf).
+- ledger_leaf: INSERT only: the sequencer's record that leaf N is event E.
+- ledger_pending: INSERT and DELETE (the queue of events waiting for an index); never UPDATE.
 - ledger_tile: INSERT; UPDATE only to extend a partial tile (the old hashes stay a prefix); never DELETE.
 - ledger_tree: the sequencer's one-row state may only grow.
 - ledger_checkpoint: INSERT only.
@@ -20,6 +21,7 @@ triggers: they stop mistakes and the application role, the signed checkpoints st
 (docs/adr/0002-ledger-merkle-log.md).
 """
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,12 +40,20 @@ SQLITE_INSTALL = [
     """,
     f"""
     CREATE TRIGGER ledger_event_refuse_update BEFORE UPDATE ON ledger_event
-    WHEN NOT (
-        OLD.leaf_index IS NULL AND NEW.leaf_index IS NOT NULL AND NEW.id = OLD.id
-        AND NEW.type IS OLD.type AND NEW.time IS OLD.time AND NEW.event IS OLD.event
-        AND NEW.canonical IS OLD.canonical AND NEW.salt IS OLD.salt AND NEW.commitment IS OLD.commitment
-    )
     BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_event rows cannot be changed'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_leaf_refuse_delete BEFORE DELETE ON ledger_leaf
+    WHEN NOT {SQLITE_FLUSH_FUNCTION}()
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_leaf rows cannot be deleted'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_leaf_refuse_update BEFORE UPDATE ON ledger_leaf
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_leaf rows cannot be changed'); END
+    """,
+    f"""
+    CREATE TRIGGER ledger_pending_refuse_update BEFORE UPDATE ON ledger_pending
+    BEGIN SELECT RAISE(ABORT, '{REFUSED}: ledger_pending rows cannot be changed'); END
     """,
     f"""
     CREATE TRIGGER ledger_tile_refuse_delete BEFORE DELETE ON ledger_tile
@@ -83,6 +93,9 @@ SQLITE_INSTALL = [
 SQLITE_TRIGGERS = [
     "ledger_event_refuse_delete",
     "ledger_event_refuse_update",
+    "ledger_leaf_refuse_delete",
+    "ledger_leaf_refuse_update",
+    "ledger_pending_refuse_update",
     "ledger_tile_refuse_delete",
     "ledger_tile_extend_only",
     "ledger_tree_refuse_delete",
@@ -92,7 +105,11 @@ SQLITE_TRIGGERS = [
 ]
 SQLITE_UNINSTALL = [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_TRIGGERS]
 
-LEDGER_TABLES = ["ledger_event", "ledger_tile", "ledger_tree", "ledger_checkpoint"]
+LEDGER_TABLES = ["ledger_event", "ledger_leaf", "ledger_tile", "ledger_tree", "ledger_checkpoint"]
+# The queue of events waiting for an index: the one ledger table the application deletes from.
+QUEUE_TABLE = "ledger_pending"
+# Tables whose rows may not be updated at all (one C-level trigger each on PostgreSQL).
+NEVER_UPDATED = ["ledger_event", "ledger_leaf", "ledger_pending", "ledger_checkpoint"]
 
 # The flush escape on PostgreSQL, for a BEFORE TRUNCATE trigger: the flush wrapper's transaction setting,
 # honoured only for a role with the privileges of the table's owner (the owner role, or a superuser in
@@ -106,10 +123,13 @@ POSTGRES_FLUSH_ALLOWED = f"""(
         )"""  # noqa: S608 (a constant: no input reaches it)
 
 # What the application role may do to each ledger table (frontdesk/core/db_roles.py grants exactly
-# this): append, read, and the one UPDATE per table that the triggers above let through. No DELETE,
-# no TRUNCATE; the columns named are the only ones the application may UPDATE.
+# this): append, read, and the one UPDATE per table that the triggers above let through. No DELETE
+# (but on the pending queue, which the sequencer empties), no TRUNCATE; the columns named are the
+# only ones the application may UPDATE.
 APP_PRIVILEGES: dict[str, tuple[str, ...]] = {
-    "ledger_event": ("SELECT", "INSERT", "UPDATE (leaf_index)"),
+    "ledger_event": ("SELECT", "INSERT"),
+    "ledger_leaf": ("SELECT", "INSERT"),
+    "ledger_pending": ("SELECT", "INSERT", "DELETE"),
     "ledger_tile": ("SELECT", "INSERT", "UPDATE (hashes)"),
     "ledger_tree": ("SELECT", "INSERT", "UPDATE (size, frontier)"),
     "ledger_checkpoint": ("SELECT", "INSERT"),
@@ -153,24 +173,15 @@ POSTGRES_INSTALL = [
         RAISE EXCEPTION '{REFUSED}: the tree may only grow';
     END $$
     """,
-    # The allowed update is tested in the trigger's WHEN clause (evaluated in C, no PL/pgSQL call per
-    # row: the sequencer updates every row once); anything else fires ledger_refuse. IS NOT DISTINCT
-    # FROM, not =, so that a NULL can never make the condition unknown and let a row through.
-    """CREATE TRIGGER ledger_event_guard_update BEFORE UPDATE ON ledger_event
-       FOR EACH ROW WHEN (NOT (
-           OLD.leaf_index IS NULL AND NEW.leaf_index IS NOT NULL
-           AND NEW.id IS NOT DISTINCT FROM OLD.id AND NEW.type IS NOT DISTINCT FROM OLD.type
-           AND NEW.time IS NOT DISTINCT FROM OLD.time AND NEW.event IS NOT DISTINCT FROM OLD.event
-           AND NEW.canonical IS NOT DISTINCT FROM OLD.canonical AND NEW.salt IS NOT DISTINCT FROM OLD.salt
-           AND NEW.commitment IS NOT DISTINCT FROM OLD.commitment
-       ))
-       EXECUTE FUNCTION ledger_refuse()""",
     """CREATE TRIGGER ledger_tile_guard_update BEFORE UPDATE ON ledger_tile
        FOR EACH ROW EXECUTE FUNCTION ledger_tile_extend_only()""",
     """CREATE TRIGGER ledger_tree_guard_update BEFORE UPDATE ON ledger_tree
        FOR EACH ROW EXECUTE FUNCTION ledger_tree_grow_only()""",
-    """CREATE TRIGGER ledger_checkpoint_guard_update BEFORE UPDATE ON ledger_checkpoint
-       FOR EACH ROW EXECUTE FUNCTION ledger_refuse()""",
+    *[
+        f"""CREATE TRIGGER {table}_guard_update BEFORE UPDATE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION ledger_refuse()"""
+        for table in NEVER_UPDATED
+    ],
     *[
         f"""CREATE TRIGGER {table}_guard_delete BEFORE DELETE ON {table}
             FOR EACH ROW EXECUTE FUNCTION ledger_refuse()"""
@@ -179,17 +190,16 @@ POSTGRES_INSTALL = [
     *[
         f"""CREATE TRIGGER {table}_guard_truncate BEFORE TRUNCATE ON {table}
             FOR EACH STATEMENT EXECUTE FUNCTION ledger_refuse_truncate()"""
-        for table in LEDGER_TABLES
+        for table in [*LEDGER_TABLES, "ledger_pending"]
     ],
 ]
 
 POSTGRES_UNINSTALL = [
     *[f"DROP TRIGGER IF EXISTS {table}_guard_delete ON {table}" for table in LEDGER_TABLES],
-    *[f"DROP TRIGGER IF EXISTS {table}_guard_truncate ON {table}" for table in LEDGER_TABLES],
-    "DROP TRIGGER IF EXISTS ledger_event_guard_update ON ledger_event",
+    *[f"DROP TRIGGER IF EXISTS {table}_guard_truncate ON {table}" for table in [*LEDGER_TABLES, "ledger_pending"]],
+    *[f"DROP TRIGGER IF EXISTS {table}_guard_update ON {table}" for table in NEVER_UPDATED],
     "DROP TRIGGER IF EXISTS ledger_tile_guard_update ON ledger_tile",
     "DROP TRIGGER IF EXISTS ledger_tree_guard_update ON ledger_tree",
-    "DROP TRIGGER IF EXISTS ledger_checkpoint_guard_update ON ledger_checkpoint",
     "DROP FUNCTION IF EXISTS ledger_refuse()",
     "DROP FUNCTION IF EXISTS ledger_refuse_truncate()",
     "DROP FUNCTION IF EXISTS ledger_event_sequence_only()",
@@ -206,15 +216,33 @@ def statements(vendor: str, *, install: bool) -> Sequence[str]:
     raise ImproperlyConfigured(f"No ledger guards for the {vendor} database; add triggers before using it.")
 
 
-def install(connection: BaseDatabaseWrapper) -> None:
+_ON_TABLE = re.compile(r"\bON (ledger_[a-z]+)")
+
+
+def _applicable(connection: BaseDatabaseWrapper, install: bool) -> list[str]:
+    """The statements for the tables this schema has: earlier migrations (0002, 0004, 0005) run these
+    guards before migration 0007 creates ledger_leaf and ledger_pending."""
     with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, install=True):
+        tables = set(connection.introspection.table_names(cursor))
+    result = []
+    for sql in statements(connection.vendor, install=install):
+        found = _ON_TABLE.search(sql)
+        if found is None or found.group(1) in tables:
+            result.append(sql)
+    return result
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    statements_here = _applicable(connection, True)
+    with connection.cursor() as cursor:
+        for sql in statements_here:
             cursor.execute(sql)
 
 
 def uninstall(connection: BaseDatabaseWrapper) -> None:
+    statements_here = _applicable(connection, False)
     with connection.cursor() as cursor:
-        for sql in statements(connection.vendor, install=False):
+        for sql in statements_here:
             cursor.execute(sql)
 
 
@@ -262,5 +290,6 @@ def _wrap_flush(connection: BaseDatabaseWrapper) -> None:
         finally:
             connection._frontdesk_ledger_flushing = False  # type: ignore[attr-defined]
 
-    ops.execute_sql_flush = execute_sql_flush
-    ops._frontdesk_ledger_wrapped = True
+    # Replacing the bound method on this connection's operations object, not the class.
+    setattr(ops, "execute_sql_flush", execute_sql_flush)  # noqa: B010
+    setattr(ops, "_frontdesk_ledger_wrapped", True)  # noqa: B010

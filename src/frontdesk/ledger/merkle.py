@@ -75,6 +75,25 @@ class CompactTree:
         frontier.append(node)
         self.size += 1
 
+    def append_subtree(self, node: bytes, height: int, emit: Callable[[int, int, bytes], None] | None = None) -> None:
+        """Add a complete subtree of 2**height leaves (its hash `node`) at a size that is a multiple of
+        its width: what `append` would do for each of its leaves, without the hashes inside it."""
+        if self.size & ((1 << height) - 1):
+            raise ValueError("A subtree is appended only where the tree size is a multiple of its width.")
+        width, index = 1 << height, self.size >> height
+        if emit is not None and height % TILE_HEIGHT == 0 and height:
+            emit(height // TILE_HEIGHT, index, node)
+        frontier = self.frontier
+        sha256 = hashlib.sha256
+        while index & 1:
+            node = sha256(b"\x01" + frontier.pop() + node).digest()
+            index >>= 1
+            height += 1
+            if emit is not None and height % TILE_HEIGHT == 0:
+                emit(height // TILE_HEIGHT, index, node)
+        frontier.append(node)
+        self.size += width
+
     def root(self) -> bytes:
         if not self.frontier:
             return EMPTY_ROOT
@@ -82,6 +101,16 @@ class CompactTree:
         for node in reversed(self.frontier[:-1]):
             root = node_hash(node, root)
         return root
+
+
+def subtree_hash(leaves: list[bytes]) -> bytes:
+    """MTH of a power-of-two run of leaf hashes, one level at a time (list comprehensions, no calls per node
+    beyond the hash itself)."""
+    level = leaves
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        level = [sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
+    return level[0]
 
 
 def root_of(leaves: Iterable[bytes]) -> bytes:

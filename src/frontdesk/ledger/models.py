@@ -1,14 +1,17 @@
 """The ledger's tables. Rows are appended, never changed: see guards.py and docs/adr/0002-ledger-*.md.
 
-An event row is inserted by `event_append` in the caller's transaction with no leaf index; the
-sequencer later gives committed rows gapless indices and folds their commitments into the stored tiles.
+An event row is inserted by `event_append` in the caller's transaction, together with a row in the
+pending queue; the sequencer later takes committed rows off the queue, gives them gapless indices as
+rows of the insert-only leaf table, and folds their commitments into the stored tiles. The event row
+itself is never touched again (docs/adr/0028-ledger-insert-only-leaves.md).
 """
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F
 
 
 class CanonicalJSONEncoder(json.JSONEncoder):
@@ -20,10 +23,18 @@ class CanonicalJSONEncoder(json.JSONEncoder):
         super().__init__(*args, **kwargs)
 
 
+class LedgerEventManager(models.Manager["LedgerEvent"]):
+    """Events with their leaf index (`index`, None until sequenced) read from the leaf table in the same
+    query, so `filter(index=...)`, `order_by("index")` and `values_list("index")` keep working."""
+
+    def get_queryset(self) -> models.QuerySet["LedgerEvent"]:
+        # django-stubs sees the annotation collide with the `index` property that it fills.
+        return super().get_queryset().annotate(index=F("leaf__index"))  # type: ignore[no-redef]
+
+
 class LedgerEvent(models.Model):
     """One audited action: the canonical event (RFC 8785), its salt, and the commitment the log holds."""
 
-    index = models.BigIntegerField(null=True, blank=True, unique=True, editable=False, db_column="leaf_index")
     type = models.CharField(max_length=100, db_index=True)
     time = models.DateTimeField(db_index=True)
     event = models.JSONField(encoder=CanonicalJSONEncoder)
@@ -33,15 +44,74 @@ class LedgerEvent(models.Model):
     # SHA-256(salt || canonical): the log entry; published, reveals nothing about the event.
     commitment = models.BinaryField(max_length=32)
 
+    objects = LedgerEventManager()
+
     class Meta:
         db_table = "ledger_event"
-        indexes = [
-            models.Index(fields=["id"], condition=Q(index__isnull=True), name="ledger_event_unsequenced"),
-        ]
+        base_manager_name = "objects"
+
+    _index: int | None = None
 
     def __str__(self) -> str:
         where = "unsequenced" if self.index is None else f"#{self.index}"
         return f"{self.type} {where}"
+
+    @property
+    def index(self) -> int | None:
+        """The leaf index the sequencer gave this event, or None while it waits in the queue."""
+        if self._index is None and self.pk is not None:
+            self._index = LedgerLeaf.objects.filter(event_id=self.pk).values_list("index", flat=True).first()
+        return self._index
+
+    @index.setter
+    def index(self, value: int | None) -> None:
+        self._index = value
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Iterable[str] | None = None, from_queryset: Any = None
+    ) -> None:
+        """`refresh_from_db(fields=["index"])` re-reads the leaf index (it lives in the leaf table)."""
+        if fields is not None:
+            fields = list(fields)
+            if "index" in fields:
+                self._index = None
+                fields.remove("index")
+                if not fields:
+                    return
+        super().refresh_from_db(using=using, fields=fields, from_queryset=from_queryset)
+
+
+class LedgerPending(models.Model):
+    """The queue of appended events waiting for an index: inserted with the event, deleted by the
+    sequencer in the transaction that inserts the event's leaf. Holds the commitment, so the sequencer
+    never reads the (wide) event rows."""
+
+    # No foreign-key constraint: events are never deleted (guards.py), and a constraint check per row
+    # would cost the append path; `ledger verify` counts events against leaves plus pending rows.
+    event = models.OneToOneField(
+        LedgerEvent, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    commitment = models.BinaryField(max_length=32)
+
+    class Meta:
+        db_table = "ledger_pending"
+
+    def __str__(self) -> str:
+        return f"event {self.event_id} waiting for an index"
+
+
+class LedgerLeaf(models.Model):
+    """Leaf `index` of the log is event `event`: written once by the sequencer, never changed."""
+
+    index = models.BigIntegerField(primary_key=True, db_column="leaf_index")
+    # No foreign-key constraint either (see LedgerPending); the unique index finds an event's leaf.
+    event = models.OneToOneField(LedgerEvent, on_delete=models.DO_NOTHING, db_constraint=False, related_name="leaf")
+
+    class Meta:
+        db_table = "ledger_leaf"
+
+    def __str__(self) -> str:
+        return f"leaf {self.index}: event {self.event_id}"
 
 
 class LedgerTile(models.Model):

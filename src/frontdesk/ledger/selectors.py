@@ -16,7 +16,15 @@ from django.utils import timezone
 
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger import merkle, notes
-from frontdesk.ledger.models import LedgerCheckpoint, LedgerCosignature, LedgerEvent, LedgerTile, LedgerTree
+from frontdesk.ledger.models import (
+    LedgerCheckpoint,
+    LedgerCosignature,
+    LedgerEvent,
+    LedgerLeaf,
+    LedgerPending,
+    LedgerTile,
+    LedgerTree,
+)
 from frontdesk.ledger.policies import Quorum, can_read_ledger_events, witness_quorum
 from frontdesk.ledger.witness_client import WitnessConfig, parse_witnesses
 
@@ -24,6 +32,11 @@ from frontdesk.ledger.witness_client import WitnessConfig, parse_witnesses
 def tree_size() -> int:
     """How many events have been sequenced into the tree."""
     return LedgerTree.objects.filter(pk=1).values_list("size", flat=True).first() or 0
+
+
+def pending_count() -> int:
+    """How many committed events wait for the sequencer to give them an index."""
+    return LedgerPending.objects.count()
 
 
 def checkpoint_list() -> list[LedgerCheckpoint]:
@@ -46,9 +59,9 @@ def entries_read(tile_index: int, width: int) -> bytes | None:
         return None
     first = tile_index * merkle.TILE_WIDTH
     commitments = list(
-        LedgerEvent.objects.filter(index__gte=first, index__lt=first + width)
+        LedgerLeaf.objects.filter(index__gte=first, index__lt=first + width)
         .order_by("index")
-        .values_list("commitment", flat=True)
+        .values_list("event__commitment", flat=True)
     )
     if len(commitments) != width:
         return None
@@ -112,14 +125,14 @@ def default_tree_size() -> int:
 def event_list(*, actor: Any, type_prefix: str = "") -> QuerySet[LedgerEvent]:
     """Sequenced events, newest first, optionally of types starting with `type_prefix` (auditors only)."""
     _require_auditor(actor)
-    events = LedgerEvent.objects.filter(index__isnull=False).order_by("-index")
+    events = LedgerEvent.objects.filter(leaf__isnull=False).order_by("-leaf__index")
     return events.filter(type__startswith=type_prefix) if type_prefix else events
 
 
 def event_get(*, actor: Any, index: int) -> LedgerEvent:
     """The event behind a leaf index, with its salt (auditors only)."""
     _require_auditor(actor)
-    event = LedgerEvent.objects.filter(index=index).first()
+    event = LedgerEvent.objects.filter(leaf__index=index).first()
     if event is None:
         raise NotFound(f"No ledger entry has index {index}.", code="no_such_entry")
     return event

@@ -117,7 +117,7 @@ def event_append(
     subject_list, ref_dict = _validated(type, purpose, subjects, refs)
     actor_id, role = actor_descriptor(actor)
     now = timezone.now()
-    event = {
+    event: dict[str, Any] = {
         "type": type,
         "time": _utc_text(now),
         "actor": actor_id,
@@ -131,34 +131,42 @@ def event_append(
     text = canonical.decode()
     commitment = commitment_of(salt, canonical)
     if connection.vendor == "postgresql":
-        # One plain INSERT ... RETURNING, without the ORM's per-call compile (a third of an append on
-        # PostgreSQL). jsonb parses the RFC 8785 text to the same value the JSONField would store.
+        # One round trip for the event row and its place in the queue, without the ORM's per-call
+        # compile (a third of an append on PostgreSQL). jsonb parses the RFC 8785 text to the same
+        # value the JSONField would store.
         with connection.cursor() as cursor:
             cursor.execute(_INSERT_EVENT_POSTGRESQL, [type, now, text, text, salt, commitment])
             (pk,) = cursor.fetchone()
-        row = LedgerEvent(
-            id=pk, index=None, type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment
-        )
-        row._state.adding = False
-        row._state.db = connection.alias
     else:
-        row = LedgerEvent.objects.create(
-            type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment
-        )
+        with connection.cursor() as cursor:
+            # The values the model's fields would store: naive UTC time text, the canonical text as
+            # the JSON copy (CanonicalJSONEncoder writes exactly that).
+            stored_time = connection.ops.adapt_datetimefield_value(now)
+            cursor.execute(_INSERT_EVENT_SQLITE, [type, stored_time, text, text, salt, commitment])
+            pk = cursor.lastrowid
+            cursor.execute(_INSERT_PENDING_SQLITE, [pk, commitment])
+    row = LedgerEvent(id=pk, type=type, time=now, event=event, canonical=text, salt=salt, commitment=commitment)
+    row._state.adding = False
+    row._state.db = connection.alias
     _sequence_after_commit()
     return row
 
 
 _INSERT_EVENT_POSTGRESQL = (
-    "INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) "
-    "VALUES (%s, %s, %s::jsonb, %s, %s, %s) RETURNING id"
+    "WITH event AS (INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) "
+    "VALUES (%s, %s, %s::jsonb, %s, %s, %s) RETURNING id, commitment) "
+    "INSERT INTO ledger_pending (event_id, commitment) SELECT id, commitment FROM event RETURNING event_id"
 )
+_INSERT_EVENT_SQLITE = (
+    "INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) VALUES (%s, %s, %s, %s, %s, %s)"
+)
+_INSERT_PENDING_SQLITE = "INSERT INTO ledger_pending (event_id, commitment) VALUES (%s, %s)"
 
 
 def _sequence_after_commit() -> None:
     """Ask for one sequencer run after the outermost transaction commits (once, however many events)."""
     pending = connection.run_on_commit
-    if any(func is _run_sequencer_quietly for _sids, func, _robust in pending):
+    if any(entry[1] is _run_sequencer_quietly for entry in pending):
         return
     transaction.on_commit(_run_sequencer_quietly, robust=True)
 
@@ -199,6 +207,8 @@ def _lock_tree(*, wait: bool) -> LedgerTree | None:
 def ledger_sequence(*, wait: bool = True, batch: int = SEQUENCE_BATCH) -> int:
     """Give committed events gapless leaf indices in commit order, fold them into the tiles.
 
+    Takes events off the pending queue (id order among those committed), inserts their rows in the
+    leaf table and deletes their queue rows: inserts and deletes only, no event row is rewritten.
     Runs after each commit that appended events, before every checkpoint, proof and verification,
     and from the periodic checkpoint task. With `wait=False` it returns at once when another
     sequencer holds the lock. Returns the tree size afterwards (-1 when it did not run).
@@ -209,38 +219,57 @@ def ledger_sequence(*, wait: bool = True, batch: int = SEQUENCE_BATCH) -> int:
             if tree is None:
                 return -1
             if connection.vendor == "postgresql":
-                commitments = _index_batch_postgresql(tree.size, batch)
+                commitments = _take_batch_postgresql(tree.size, batch)
             else:
-                rows = list(
-                    LedgerEvent.objects.filter(index__isnull=True)
-                    .order_by("id")
-                    .values_list("id", "commitment")[:batch]
-                )
-                if rows:
-                    _assign_indices([row_id for row_id, _ in rows], tree.size)
-                commitments = [commitment for _id, commitment in rows]
+                commitments = _take_batch_sqlite(tree.size, batch)
             if commitments:
                 _integrate(tree, commitments)
             if len(commitments) < batch:
                 return tree.size
 
 
-def _index_batch_postgresql(first_index: int, batch: int) -> list[bytes]:
-    """Give the next `batch` unsequenced rows (id order) their indices in one statement; return their
-    commitments in index order. One round trip, no id arrays sent back and forth."""
+# One statement, one snapshot: the queue rows it deletes are exactly the ones it numbers and turns
+# into leaves (a second statement could see a row that committed in between and drop it unsequenced).
+_TAKE_BATCH_POSTGRESQL = (
+    "WITH taken AS (DELETE FROM ledger_pending WHERE event_id IN "
+    "(SELECT event_id FROM ledger_pending ORDER BY event_id LIMIT %s) RETURNING event_id, commitment), "
+    "numbered AS (SELECT event_id, commitment, %s + row_number() OVER (ORDER BY event_id) - 1 AS leaf_index "
+    "FROM taken), "
+    "leaves AS (INSERT INTO ledger_leaf (leaf_index, event_id) SELECT leaf_index, event_id FROM numbered) "
+    "SELECT leaf_index, commitment FROM numbered ORDER BY leaf_index"
+)
+
+
+def _take_batch_postgresql(first_index: int, batch: int) -> list[bytes]:
+    """Number the next `batch` queued events (id order) and insert their leaves in one statement; return
+    their commitments in index order. One round trip, no id arrays sent back and forth."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "WITH batch AS (SELECT id FROM ledger_event WHERE leaf_index IS NULL ORDER BY id LIMIT %s), "
-            "numbered AS (SELECT id, %s + row_number() OVER (ORDER BY id) - 1 AS leaf_index FROM batch) "
-            "UPDATE ledger_event SET leaf_index = numbered.leaf_index FROM numbered "
-            "WHERE ledger_event.id = numbered.id RETURNING ledger_event.leaf_index, ledger_event.commitment",
-            [batch, first_index],
-        )
+        cursor.execute(_TAKE_BATCH_POSTGRESQL, [batch, first_index])
         rows = cursor.fetchall()
-    rows.sort()  # RETURNING has no defined order
     if rows and (rows[0][0] != first_index or rows[-1][0] != first_index + len(rows) - 1):
         raise RuntimeError("The sequencer's indices are not contiguous; nothing was committed.")
     return [bytes(commitment) for _index, commitment in rows]
+
+
+def _take_batch_sqlite(first_index: int, batch: int) -> list[bytes]:
+    """SQLite: the sequencer holds the database's one write lock, so every queued row is committed and
+    nothing can join the queue below the last id taken until this transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT event_id, commitment FROM ledger_pending ORDER BY event_id LIMIT %s",
+            [batch],
+        )
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        cursor.executemany(
+            "INSERT INTO ledger_leaf (leaf_index, event_id) VALUES (%s, %s)",
+            [(first_index + offset, event_id) for offset, (event_id, _c) in enumerate(rows)],
+        )
+        cursor.execute("DELETE FROM ledger_pending WHERE event_id <= %s", [rows[-1][0]])
+        if cursor.rowcount != len(rows):
+            raise RuntimeError("The pending queue changed under the sequencer; nothing was committed.")
+    return [bytes(commitment) for _id, commitment in rows]
 
 
 def _integrate(tree: LedgerTree, commitments: list[bytes]) -> None:
@@ -259,22 +288,6 @@ def _integrate(tree: LedgerTree, commitments: list[bytes]) -> None:
     _extend_tiles(additions)
     LedgerTree.objects.filter(pk=1).update(size=compact.size, frontier=compact.to_bytes())
     tree.size, tree.frontier = compact.size, compact.to_bytes()
-
-
-def _assign_indices(ids: list[int], first_index: int) -> None:
-    """SQLite: set leaf_index on the given rows (ids in order) from first_index on."""
-    indices = list(range(first_index, first_index + len(ids)))
-    with connection.cursor() as cursor:
-        chunk = 400  # two parameters a row; well under SQLite's limit of 32766 host parameters
-        for start in range(0, len(ids), chunk):
-            part = ids[start : start + chunk]
-            values = ", ".join(["(%s, %s)"] * len(part))
-            params = [value for pair in zip(part, indices[start : start + chunk], strict=True) for value in pair]
-            cursor.execute(
-                f"UPDATE ledger_event SET leaf_index = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608
-                "WHERE ledger_event.id = v.column1",
-                params,
-            )
 
 
 def _extend_tiles(additions: dict[tuple[int, int], list[bytes]]) -> None:

@@ -9,6 +9,7 @@ differ is exactly the first bad index. If P was rewritten too, the first checkpo
 the damage to the entries after the last good checkpoint, and that bound is what is named.
 """
 
+import bisect
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -98,6 +99,7 @@ def verify(
     verifier: notes.Verifier,
     origin: str | None = None,
     upper_tile: Callable[[int, int], bytes | None] | None = None,
+    published_tile: Callable[[int], bytes | None] | None = None,
 ) -> Report:
     """Check every record, then every checkpoint. `published(i)` is the published leaf hash i."""
     report = Report(checkpoints=len(checkpoints))
@@ -140,54 +142,83 @@ def verify(
     emit = tile_check.emit if tile_check else None
     sha256 = hashlib.sha256
     expected = 0
-    for index, canonical, salt, event, stored_commitment in records:
-        if index != expected:
-            if index < expected:
-                report.add(index, "entry appears twice or out of order")
+    checkpoint_sizes = sorted(sizes)
+    width = merkle.TILE_WIDTH
+    for block in _tile_blocks(records):
+        # The common case, a whole tile at a time: indices in place, the JSON copy already found equal,
+        # every commitment and published leaf as recomputed, no checkpoint inside the tile. Hashes are
+        # computed in list comprehensions and compared as whole lists; anything else takes the
+        # entry-by-entry path below, which names what is wrong.
+        first = expected
+        if (
+            published_tree is None
+            and len(block) == width
+            and not first % width
+            and block[0][0] == first
+            and block[-1][0] == first + width - 1
+            and not _checkpoint_inside(checkpoint_sizes, first, first + width)
+        ):
+            commitments = [sha256(record[2] + record[1]).digest() for record in block]
+            leaves = [sha256(b"\x00" + commitment).digest() for commitment in commitments]
+            if (
+                [record[0] for record in block] == list(range(first, first + width))
+                and all(record[3] is None for record in block)
+                and commitments == [record[4] for record in block]
+                and _published_match(leaves, first, published, published_tile)
+            ):
+                event_tree.append_subtree(merkle.subtree_hash(leaves), merkle.TILE_HEIGHT, emit)
+                expected = first + width
+                if expected in sizes:
+                    event_roots[expected] = published_roots[expected] = event_tree.root()
                 continue
-            report.add(expected, f"entries {expected} to {index - 1} are missing")
-            for missing in range(expected, index):
-                # Keep both trees aligned by index, so later entries and checkpoints are judged fairly.
-                feed(missing, MISSING, published(missing) or MISSING)
-            expected = index
-        commitment = sha256(salt + canonical).digest()
-        if stored_commitment is not None and stored_commitment != commitment:
-            report.add(index, "the stored event or salt does not match its commitment")
-        if event is not None and _decoded(event) != _decoded(canonical):
-            report.add(index, "the event column differs from the canonical event")
-        leaf = sha256(b"\x00" + commitment).digest()
-        stored_leaf = published(index)
-        if stored_leaf is None:
-            report.add(index, "no published leaf hash for this entry")
-            stored_leaf = leaf
-        expected += 1
-        if published_tree is None and stored_leaf == leaf and expected not in sizes:
-            event_tree.append(leaf, emit, leaves=False)  # the common case, kept short
-        else:
-            feed(index, leaf, stored_leaf)
+        for index, canonical, salt, event, stored_commitment in block:
+            if index != expected:
+                if index < expected:
+                    report.add(index, "entry appears twice or out of order")
+                    continue
+                report.add(expected, f"entries {expected} to {index - 1} are missing")
+                for missing in range(expected, index):
+                    # Keep both trees aligned by index, so later entries and checkpoints are judged fairly.
+                    feed(missing, MISSING, published(missing) or MISSING)
+                expected = index
+            commitment = sha256(salt + canonical).digest()
+            if stored_commitment is not None and stored_commitment != commitment:
+                report.add(index, "the stored event or salt does not match its commitment")
+            if event is not None and _decoded(event) != _decoded(canonical):
+                report.add(index, "the event column differs from the canonical event")
+            leaf = sha256(b"\x00" + commitment).digest()
+            stored_leaf = published(index)
+            if stored_leaf is None:
+                report.add(index, "no published leaf hash for this entry")
+                stored_leaf = leaf
+            expected += 1
+            if published_tree is None and stored_leaf == leaf and expected not in sizes:
+                event_tree.append(leaf, emit, leaves=False)  # the common case, kept short
+            else:
+                feed(index, leaf, stored_leaf)
     report.size = expected
 
     previous_good = 0
     previous: notes.Checkpoint | None = None
-    for checkpoint, parsed in opened:
-        if parsed is None:
+    for checkpoint, signed in opened:
+        if signed is None:
             continue
-        if previous is not None and parsed.size < previous.size:
-            report.add(None, f"{checkpoint.label}: size {parsed.size} is smaller than an earlier checkpoint's")
-        previous = parsed
-        if parsed.size > report.size:
-            report.add(report.size, f"{checkpoint.label} covers {parsed.size} entries; entry {report.size} is missing")
+        if previous is not None and signed.size < previous.size:
+            report.add(None, f"{checkpoint.label}: size {signed.size} is smaller than an earlier checkpoint's")
+        previous = signed
+        if signed.size > report.size:
+            report.add(report.size, f"{checkpoint.label} covers {signed.size} entries; entry {report.size} is missing")
             continue
-        if event_roots.get(parsed.size) == parsed.root:
-            previous_good = max(previous_good, parsed.size)
-            report.verified_size = max(report.verified_size, parsed.size)
+        if event_roots.get(signed.size) == signed.root:
+            previous_good = max(previous_good, signed.size)
+            report.verified_size = max(report.verified_size, signed.size)
             continue
-        if published_roots.get(parsed.size) == parsed.root and first_difference is not None:
+        if published_roots.get(signed.size) == signed.root and first_difference is not None:
             report.add(first_difference, "this entry was changed, removed or moved since it was published")
         else:
             report.add(
                 previous_good,
-                f"{checkpoint.label} does not match entries {previous_good} to {parsed.size - 1}, "
+                f"{checkpoint.label} does not match entries {previous_good} to {signed.size - 1}, "
                 "and the published hashes were rewritten as well",
             )
     if first_difference is not None and not any(p.index == first_difference for p in report.problems):
@@ -197,6 +228,37 @@ def verify(
             f"{report.size - report.verified_size} entries after the latest checkpoint are not signed yet."
         )
     return report
+
+
+def _tile_blocks(records: Iterable[Record]) -> Iterator[list[Record]]:
+    """Records in runs that end at each tile boundary (index 255, 511, ...) or after 256 records."""
+    block: list[Record] = []
+    last = merkle.TILE_WIDTH - 1
+    for record in records:
+        block.append(record)
+        if record[0] & last == last or len(block) > last:
+            yield block
+            block = []
+    if block:
+        yield block
+
+
+def _checkpoint_inside(sizes: list[int], start: int, end: int) -> bool:
+    """Whether a checkpoint size falls strictly between start and end (its root needs a partial tile)."""
+    at = bisect.bisect_right(sizes, start)
+    return at < len(sizes) and sizes[at] < end
+
+
+def _published_match(
+    leaves: list[bytes],
+    first: int,
+    published: Callable[[int], bytes | None],
+    published_tile: Callable[[int], bytes | None] | None,
+) -> bool:
+    if published_tile is not None:
+        data = published_tile(first >> merkle.TILE_HEIGHT)
+        return data is not None and data[: len(leaves) * merkle.HASH_SIZE] == b"".join(leaves)
+    return [published(index) for index in range(first, first + len(leaves))] == leaves
 
 
 def _decoded(value: Any) -> Any:
@@ -266,6 +328,7 @@ def database_report(
         report = verify(
             records=database_records(progress=task),
             published=leaves.leaf,
+            published_tile=leaves.get,
             checkpoints=checkpoints,
             verifier=verifier,
             origin=settings.FRONTDESK_LEDGER_ORIGIN,
@@ -274,7 +337,20 @@ def database_report(
     state_size = tree_size()
     if state_size > report.size:
         report.add(report.size, f"the tree holds {state_size} entries but only {report.size} events are stored")
+    dropped = _events_outside_the_log(state_size)
+    if dropped > 0:
+        report.add(report.size, f"{dropped} stored events are neither in the log nor waiting for an index")
     return report
+
+
+def _events_outside_the_log(size: int) -> int:
+    """Events that have no leaf and no place in the pending queue (a queue row deleted by hand)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT count(*) FROM ledger_event) - (SELECT count(*) FROM ledger_pending)")
+        (queued_or_logged,) = cursor.fetchone()
+    return int(queued_or_logged) - size
 
 
 def database_records(page: int = 20000, *, progress: Task = SILENT_TASK) -> Iterator[Record]:
@@ -283,10 +359,11 @@ def database_records(page: int = 20000, *, progress: Task = SILENT_TASK) -> Iter
 
     # The database compares the JSON copy with the canonical text, so Python parses only rows that
     # differ (SQLite stores the copy as canonical text; PostgreSQL compares jsonb values).
-    same = "event = canonical::jsonb" if connection.vendor == "postgresql" else "event = canonical"
+    same = "e.event = e.canonical::jsonb" if connection.vendor == "postgresql" else "e.event = e.canonical"
     query = (
-        "SELECT leaf_index, canonical, salt, CASE WHEN {same} THEN NULL ELSE event END, commitment "
-        "FROM ledger_event WHERE leaf_index > %s ORDER BY leaf_index LIMIT %s"
+        "SELECT l.leaf_index, e.canonical, e.salt, CASE WHEN {same} THEN NULL ELSE e.event END, e.commitment "
+        "FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id "
+        "WHERE l.leaf_index > %s ORDER BY l.leaf_index LIMIT %s"
     )
     after = -1
     while True:

@@ -236,8 +236,8 @@ class Witness:
         trusted = [line for line in signatures if line.name == verifier.name and line.key_id == verifier.key_id]
         if not trusted:
             return Answer(403, "The checkpoint carries no signature by the log's trusted key.\n")
-        for line in trusted:
-            if not verifier.verify(text.encode(), line.raw[4:]):
+        for signature in trusted:
+            if not verifier.verify(text.encode(), signature.raw[4:]):
                 return Answer(403, "The log's signature on the checkpoint does not verify.\n")
         if old > checkpoint.size:
             return Answer(400, "The old size is larger than the checkpoint's size.\n")

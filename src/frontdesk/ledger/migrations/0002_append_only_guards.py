@@ -7,15 +7,11 @@ from frontdesk.ledger import guards
 
 
 def install(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        for sql in guards.statements(schema_editor.connection.vendor, install=True):
-            cursor.execute(sql)
+    guards.install(schema_editor.connection)  # only the statements for tables that exist by now
 
 
 def uninstall(apps, schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        for sql in guards.statements(schema_editor.connection.vendor, install=False):
-            cursor.execute(sql)
+    guards.uninstall(schema_editor.connection)
 
 
 class Migration(migrations.Migration):

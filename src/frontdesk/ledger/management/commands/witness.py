@@ -49,6 +49,7 @@ class Command(BaseCommand):
             raise CommandError("The witness trusts no log: give --log with the log's verifier key.", returncode=2)
         server = make_server(witness, options["host"], options["port"])
         host, port = server.server_address[:2]
+        host = host.decode() if isinstance(host, bytes) else host
         self.stdout.write(f"Witness {witness.key.text()} on http://{host}:{port}/")
         for state in witness.logs():
             self.stdout.write(f"  log {state.origin}: cosigned up to size {state.size}")
