@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from frontdesk.core.errors import DomainError
-from frontdesk.public.fields import UswdsForm
 from frontdesk.stats.buckets import bucket_short
 from frontdesk.stats.policies import dashboard_reach
 from frontdesk.stats.selectors import MAX_DAYS, Dashboard, dashboard_get
+from frontdesk.web.fields import UswdsForm
 
 from .charts import Chart, stacked_bars
 
