@@ -12,3 +12,6 @@ STORAGES = {
 # Authenticator keys are issued by an administrator (`frontdesk mfa_issue`), never self-enrolled.
 FRONTDESK_MFA_SELF_ENROLL = os.environ.get("FRONTDESK_MFA_SELF_ENROLL", "0") == "1"  # noqa: F405
 FRONTDESK_DEMO = False  # never, whatever the environment says
+# Requests append ledger events to the pending queue and never sequence it: the signer process does,
+# every few seconds, and every proof or export sequences what it needs first (docs/adr/0029).
+FRONTDESK_LEDGER_SEQUENCE_SECONDS = float(os.environ.get("FRONTDESK_LEDGER_SEQUENCE_SECONDS", "inf") or "inf")  # noqa: F405
