@@ -452,7 +452,7 @@ def slots_near(
 
 def bookable_time_check(
     *, office: Office, need: Need, starts_at: datetime, now: datetime | None = None
-) -> "OfficeWindow":
+) -> OfficeWindow:
     """Raise ValidationFailed (422, saying what is bookable) when `starts_at` is not a time this office
     offers for this service at all: too soon, past the booking window, a closed day, outside opening
     hours or off the office's grid. A bookable time that someone else holds is not this: the booking
