@@ -166,3 +166,14 @@ def signing_key(tmp_path, settings):
     settings.FRONTDESK_LEDGER_SIGNING_KEY_FILE = str(path)
     settings.FRONTDESK_LEDGER_ORIGIN = "frontdesk.test/ledger"
     return path
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_caches():
+    """Offices and services are cached per process, and a rolled-back test's codes and ids come round
+    again: a test must never meet the office a test before it cached."""
+    from frontdesk.core.reference_cache import forget_all
+
+    forget_all()
+    yield
+    forget_all()

@@ -65,6 +65,13 @@ FRONTDESK_LEDGER_WITNESSES = [
 FRONTDESK_LEDGER_WITNESS_QUORUM = int(os.environ.get("FRONTDESK_LEDGER_WITNESS_QUORUM", "0") or "0")
 FRONTDESK_LEDGER_WITNESS_MAX_AGE = int(os.environ.get("FRONTDESK_LEDGER_WITNESS_MAX_AGE", "3600") or "3600")
 FRONTDESK_LEDGER_WITNESS_TIMEOUT = float(os.environ.get("FRONTDESK_LEDGER_WITNESS_TIMEOUT", "5") or "5")
+# How often (seconds, per process) a commit that appended ledger events also sequences the tree after
+# the commit; "inf" leaves it to `ledger checkpoint --every N` (the signer) and to proofs, which
+# sequence on demand. Production sets "inf" so that no booking pays for it (docs/adr/0029).
+FRONTDESK_LEDGER_SEQUENCE_SECONDS = float(os.environ.get("FRONTDESK_LEDGER_SEQUENCE_SECONDS", "0.2") or "0.2")
+# Offices and services read per request are cached per process this many seconds (0: off);
+# saving one forgets it in that process at once (frontdesk/core/reference_cache.py, docs/adr/0029).
+FRONTDESK_REFERENCE_CACHE_SECONDS = float(os.environ.get("FRONTDESK_REFERENCE_CACHE_SECONDS", "30") or "0")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -335,7 +342,7 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL, "KEY_PREFIX": "fd"}
         if _REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "frontdesk.core.counter_cache.CounterDatabaseCache",
             "LOCATION": "frontdesk_rate_limit_cache",
             # Culling at Django's default of 300 rows would let a flood of made-up codes evict real counters.
             "OPTIONS": {"MAX_ENTRIES": 200_000},

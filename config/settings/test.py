@@ -40,7 +40,7 @@ if not FRONTDESK_READ_REPLICAS:  # noqa: F405
 # Rate-limit counters in the test database, whatever REDIS_URL the environment has: each xdist worker has
 # its own database, and every test's rollback (or flush) resets them. The limits stay on, as in production.
 CACHES["ratelimit"] = {  # noqa: F405
-    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "BACKEND": "frontdesk.core.counter_cache.CounterDatabaseCache",
     "LOCATION": "frontdesk_rate_limit_cache",
     "OPTIONS": {"MAX_ENTRIES": 200_000},
 }

@@ -19,12 +19,14 @@ from frontdesk.core.errors import NotFound, ValidationFailed
 from frontdesk.core.replicas import reads_from_replica
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.geo import offices_near
+from frontdesk.offices.lookups import office_with_hours
 from frontdesk.offices.models import Office
 from frontdesk.scheduling import services, waitlist
 from frontdesk.scheduling.availability import MAX_RADIUS_MILES, Need, office_slots, slots_near
 from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.models import Appointment, Service, WaitlistEntry, WaitlistOffer
 from frontdesk.scheduling.selectors import appointment_find
+from frontdesk.scheduling.service_lookup import active_service
 from frontdesk.scheduling.throttle import client_key, lookup_throttle
 
 from .idempotency import idempotent
@@ -49,14 +51,14 @@ BOOKING_ERRORS = {frozenset({400, 404, 409, 422, 429}): Error}
 
 
 def office_by_code(code: str) -> Office:
-    office = Office.objects.prefetch_related("hours").filter(code=code.strip().upper()).first()
+    office = office_with_hours(code)
     if office is None:
         raise NotFound(f"There is no office with code {code!r}.", code="office_not_found", field="office")
     return office
 
 
 def service_by_code(code: str) -> Service:
-    service = Service.objects.filter(code=code.strip().lower(), active=True).first()
+    service = active_service(code)
     if service is None:
         raise ValidationFailed(f"There is no service {code!r}; see /api/v1/services for the list.", field="service")
     return service

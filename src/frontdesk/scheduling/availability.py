@@ -468,11 +468,16 @@ def slots_near(
     return slots
 
 
-def bookable_time_check(*, office: Office, need: Need, starts_at: datetime, now: datetime | None = None) -> None:
+def bookable_time_check(
+    *, office: Office, need: Need, starts_at: datetime, now: datetime | None = None
+) -> OfficeWindow:
     """Raise ValidationFailed (422, saying what is bookable) when `starts_at` is not a time this office
     offers for this service at all: too soon, past the booking window, a closed day, outside opening
     hours or off the office's grid. A bookable time that someone else holds is not this: the booking
-    then fails with 409 "slot_taken". One rule for the API, the public site and the console."""
+    then fails with 409 "slot_taken". One rule for the API, the public site and the console.
+
+    Returns the day's window it loaded, so that a booking can choose its resources from it without
+    loading the same resources, closures and holds a second time (`resources_for_slot(window=...)`)."""
     now = now or datetime.now(UTC)
     earliest, latest = _bounds(need.service, now)
     start = _ts(starts_at)
@@ -489,6 +494,9 @@ def bookable_time_check(*, office: Office, need: Need, starts_at: datetime, now:
         )
     day = starts_at.astimezone(zone).date()
     window = OfficeWindow(office, need, day, day)
+    if not window.can_serve():
+        # No one here has the skill (or the language) at all: no time of this office is bookable for it.
+        raise ValidationFailed("This office does not offer that service with these needs.", field="office")
     starts = window.slot_starts(day)
     if not starts:
         raise ValidationFailed(f"The office is closed on {day.isoformat()}; choose another day.", field="starts_at")
@@ -500,6 +508,7 @@ def bookable_time_check(*, office: Office, need: Need, starts_at: datetime, now:
             "office time; choose one of those times.",
             field="starts_at",
         )
+    return window
 
 
 def booking_window_end(service: Service, office: Office, now: datetime | None = None) -> date:
@@ -515,15 +524,20 @@ def resources_for_slot(
     starts_at: datetime,
     now: datetime | None = None,
     ignore_appointment_id: int | None = None,
+    window: OfficeWindow | None = None,
 ) -> list[int] | None:
-    """The resources an exact slot would hold, or None if it is not open (off-grid, closed, taken)."""
+    """The resources an exact slot would hold, or None if it is not open (off-grid, closed, taken).
+
+    `window` is the day's window `bookable_time_check` returned for the same office, need and time
+    (its holds as loaded then); without one, the day is loaded here."""
     now = now or datetime.now(UTC)
     earliest, latest = _bounds(need.service, now)
     start = _ts(starts_at)
     if not earliest <= start <= latest:
         return None
     day = starts_at.astimezone(office.zone).date()
-    window = OfficeWindow(office, need, day, day, ignore_appointment_id=ignore_appointment_id)
+    if window is None or window.start != day or window.ignore_appointment_id != ignore_appointment_id:
+        window = OfficeWindow(office, need, day, day, ignore_appointment_id=ignore_appointment_id)
     if not window.can_serve():
         return None
     for s, e in window.slot_starts(day):

@@ -19,7 +19,7 @@ from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 
 from . import policies, signals
-from .availability import Need, bookable_time_check, resources_for_slot
+from .availability import Need, OfficeWindow, bookable_time_check, resources_for_slot
 from .codes import new_code
 from .models import (
     Appointment,
@@ -121,16 +121,28 @@ def _release(appointment: Appointment) -> None:
     ResourceHold.objects.filter(appointment=appointment, active=True).update(active=False)
 
 
-def _place(appointment: Appointment, need: Need, *, now: datetime, ignore_own: bool = False) -> None:
+def _place(
+    appointment: Appointment,
+    need: Need,
+    *,
+    now: datetime,
+    ignore_own: bool = False,
+    window: OfficeWindow | None = None,
+) -> None:
     """Hold every resource the slot needs. The database refuses an overlap (exclusion constraint or
-    trigger); when a concurrent booking wins a resource, try the slot's other free resources."""
-    for _attempt in range(BOOKING_ATTEMPTS):
+    trigger); when a concurrent booking wins a resource, try the slot's other free resources.
+
+    The first try may choose from `window`, the day `bookable_time_check` just loaded: which resources
+    look free is only a guess either way (the constraint decides), so reading the holds again inside
+    the transaction would cost a round trip and gain nothing. A retry always reads them afresh."""
+    for attempt in range(BOOKING_ATTEMPTS):
         resources = resources_for_slot(
             office=appointment.office,
             need=need,
             starts_at=appointment.starts_at,
             now=now,
             ignore_appointment_id=appointment.id if ignore_own else None,
+            window=window if attempt == 0 else None,
         )
         if resources is None:
             break
@@ -191,7 +203,7 @@ def appointment_book(
             f"Say how the companion is related: one of {', '.join(Relationship.values)}.",
             field="companion_relationship",
         )
-    bookable_time_check(office=office, need=need, starts_at=starts_at, now=now)
+    window = bookable_time_check(office=office, need=need, starts_at=starts_at, now=now)
     today = local_today(office, now)
     with transaction.atomic():
         subject = person_resolve(details=person, today=today)
@@ -211,7 +223,7 @@ def appointment_book(
             interpreter_language=interpreter_language,
             booked_by=staff_user(actor),
         )
-        _place(appointment, need, now=now)
+        _place(appointment, need, now=now, window=window)
         signals.appointment_booked.send(sender=Appointment, appointment=appointment)
         subjects = [subject_of(subject)] + ([subject_of(companion_person)] if companion_person else [])
         event_append(

@@ -1,0 +1,73 @@
+"""The rate-limit store (frontdesk.core.counter_cache): add and incr behave as Django's database cache
+says they do, in fewer statements, and counts taken at the same moment by many threads are all kept."""
+
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from frontdesk.core.counter_cache import CounterDatabaseCache
+from tests.threads import run_together
+
+
+@pytest.fixture
+def store(db):
+    cache = caches["ratelimit"]
+    assert isinstance(cache, CounterDatabaseCache)
+    return cache
+
+
+def expire(store, key):
+    table = connection.ops.quote_name(store._table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET expires = %s WHERE cache_key = %s",  # noqa: S608
+            [connection.ops.adapt_datetimefield_value(datetime(2000, 1, 1, tzinfo=UTC)), store.make_key(key)],
+        )
+
+
+def test_add_stores_only_when_absent_or_expired(store):
+    assert store.add("k", 1, 60) is True
+    assert store.add("k", 5, 60) is False
+    assert store.get("k") == 1
+    expire(store, "k")
+    assert store.add("k", 7, 60) is True
+    assert store.get("k") == 7
+
+
+def test_incr_counts_and_keeps_what_django_reads(store):
+    store.add("k", 1, 60)
+    assert store.incr("k") == 2
+    assert store.incr("k", 3) == 5
+    assert store.get("k") == 5  # Django's own get reads the same encoding
+    store.set("k", 10)
+    assert store.incr("k") == 11
+
+
+def test_incr_of_a_missing_or_expired_key_fails(store):
+    with pytest.raises(ValueError):
+        store.incr("missing")
+    store.add("k", 1, 60)
+    expire(store, "k")
+    with pytest.raises(ValueError):
+        store.incr("k")
+
+
+def test_a_try_costs_a_few_statements(store):
+    store.add("k", 1, 60)
+    with CaptureQueriesContext(connection) as queries:
+        assert store.add("k", 1, 60) is False
+        store.incr("k")
+    assert len(queries.captured_queries) <= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_counts_are_all_kept():
+    store = caches["ratelimit"]
+    store.add("together", 0, 60)
+    results = run_together(8, lambda _i: [store.incr("together") for _ in range(5)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert store.get("together") == 40
+    assert sorted(n for r in results for n in r) == list(range(1, 41))  # each count handed out once
