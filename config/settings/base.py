@@ -353,6 +353,8 @@ RATELIMIT_USE_CACHE = "ratelimit"
 # Tries per client address (all public look-ups together) and per confirmation code, "count/period".
 FRONTDESK_LOOKUP_RATE_CLIENT = os.environ.get("FRONTDESK_LOOKUP_RATE_CLIENT", "30/10m")
 FRONTDESK_LOOKUP_RATE_CODE = os.environ.get("FRONTDESK_LOOKUP_RATE_CODE", "10/10m")
+# Public bookings and moves per person (names and birth date), from any client.
+FRONTDESK_BOOKING_RATE_PERSON = os.environ.get("FRONTDESK_BOOKING_RATE_PERSON", "6/d")
 # Failed look-ups on one code before it needs a one-time code sent to the contact on file.
 FRONTDESK_LOOKUP_LOCK_AFTER = int(os.environ.get("FRONTDESK_LOOKUP_LOCK_AFTER", "5"))
 

@@ -27,7 +27,13 @@ from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.models import Appointment, Service, WaitlistEntry, WaitlistOffer
 from frontdesk.scheduling.selectors import appointment_find
 from frontdesk.scheduling.service_lookup import active_service
-from frontdesk.scheduling.throttle import client_key, lookup_throttle
+from frontdesk.scheduling.throttle import (
+    booking_person_key,
+    booking_throttle,
+    client_key,
+    lookup_throttle,
+    person_booking_key,
+)
 
 from .idempotency import idempotent
 from .present import appointment_dict, office_dict, slot_dict
@@ -158,6 +164,15 @@ def book(request: HttpRequest, payload: BookingIn, *, actor: Actor, scope: str) 
     service = service_by_code(payload.service)
 
     def action() -> dict[str, Any]:
+        if actor is None:  # the public; staff booking for a caller are not counted per person
+            lookup_person = payload.person
+            booking_throttle(
+                person=booking_person_key(
+                    first_name=lookup_person.first_name,
+                    last_name=lookup_person.last_name,
+                    date_of_birth=lookup_person.date_of_birth,
+                )
+            )
         appointment = services.appointment_book(
             actor=actor,
             office=office,
@@ -214,6 +229,7 @@ def appointment_reschedule(request: HttpRequest, payload: RescheduleIn) -> dict[
         one_time_code=payload.one_time_code,
     )
     office = office_by_code(payload.office) if payload.office else None
+    booking_throttle(person=person_booking_key(appointment.person))
     moved = services.appointment_reschedule(
         actor=None, appointment=appointment, starts_at=payload.starts_at, mode=payload.mode, office=office
     )

@@ -34,6 +34,7 @@ from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 from frontdesk.scheduling.lookup_guard import LookupLocked
 from frontdesk.scheduling.models import Appointment, Mode, Service
 from frontdesk.scheduling.selectors import appointment_find
+from frontdesk.scheduling.throttle import booking_person_key, booking_throttle, person_booking_key
 from frontdesk.web import booking
 
 from .errors import field_for, message_for
@@ -251,6 +252,11 @@ def book_details(request: HttpRequest) -> HttpResponse:
             if choice.companion and data.get("companion_date_of_birth"):
                 companion = _person(data, "companion_")
             try:
+                booking_throttle(
+                    person=booking_person_key(
+                        first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data["date_of_birth"]
+                    )
+                )
                 appointment = services.appointment_book(
                     actor=None,
                     office=choice.office,
@@ -383,6 +389,7 @@ def appointment_reschedule(request: HttpRequest) -> HttpResponse:
             error = _("Choose a new time.")
         else:
             try:
+                booking_throttle(person=person_booking_key(found.person))
                 services.appointment_reschedule(actor=None, appointment=found, starts_at=choice.start)
             except DomainError as exc:
                 error = message_for(exc)

@@ -1,4 +1,5 @@
-"""Rate limits on public look-ups: per client address and per confirmation code.
+"""Rate limits on public look-ups (per client address and per confirmation code) and on public bookings
+(per person).
 
 One rule, one function: `lookup_throttle` counts a try against every limit it falls under and raises
 `TooManyAttempts` past one. The site and the API both reach it, for the per-client limit through
@@ -13,6 +14,8 @@ the database, because a cache may be flushed or evicted (docs/adr/0018-rate-limi
 
 import ipaddress
 import math
+from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django_ratelimit.core import get_usage
@@ -20,8 +23,14 @@ from django_ratelimit.core import get_usage
 from frontdesk.core.crypto import keyed_digest
 from frontdesk.core.errors import TooManyAttempts
 
+from .names import name_key
+
+if TYPE_CHECKING:
+    from .models import Person
+
 CLIENT = "lookup.client"
 CODE = "lookup.code"
+PERSON = "booking.person"
 IPV6_PREFIX = 64  # one household or phone gets a /64; counting single IPv6 addresses would count nothing
 
 
@@ -49,6 +58,39 @@ def _count(group: str, value: str, rate: str) -> int | None:
     return max(usage["time_left"], 1) if usage["time_left"] > 0 else 60
 
 
+def _too_many(wait: int) -> TooManyAttempts:
+    minutes = math.ceil(wait / 60)
+    return TooManyAttempts(
+        f"Too many tries. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", retry_after=wait
+    )
+
+
+def booking_person_key(*, first_name: str, last_name: str, date_of_birth: date) -> str:
+    """The keyed hash a person's bookings are counted under: their names as compared everywhere
+    (`names.name_key`, so spelling variants count together) and their birth date."""
+    return keyed_digest("booking-person", f"{name_key(first_name)}|{name_key(last_name)}|{date_of_birth.isoformat()}")
+
+
+def person_booking_key(person: "Person") -> str:
+    """`booking_person_key` of a stored person (for a move of their booking)."""
+    return booking_person_key(
+        first_name=person.first_name, last_name=person.last_name, date_of_birth=person.date_of_birth
+    )
+
+
+def booking_throttle(*, person: str) -> None:
+    """Count one public booking or move of one person (their `booking_person_key`), from any client.
+
+    Past `FRONTDESK_BOOKING_RATE_PERSON` (default 6 a day) raise TooManyAttempts. A person books, changes
+    or rebooks a few times; a script that keeps grabbing times for one customer, from however many
+    addresses, is stopped here (the per-client limit stops one address grabbing for many). Staff
+    booking for a caller are not counted: they are signed in and answerable.
+    """
+    wait = _count(PERSON, person, settings.FRONTDESK_BOOKING_RATE_PERSON)
+    if wait is not None:
+        raise _too_many(wait)
+
+
 def lookup_throttle(*, client: str = "", code: str = "") -> None:
     """Count one public look-up try for a client (its `client_key`) and/or a normalized confirmation code.
 
@@ -66,7 +108,4 @@ def lookup_throttle(*, client: str = "", code: str = "") -> None:
             continue
         wait = _count(group, value, rate)
         if wait is not None:
-            minutes = math.ceil(wait / 60)
-            raise TooManyAttempts(
-                f"Too many tries. Try again in {minutes} minute{'s' if minutes != 1 else ''}.", retry_after=wait
-            )
+            raise _too_many(wait)

@@ -1,0 +1,525 @@
+"""The waitlist over a real office's week: how many freed times it refills, how much earlier people get
+in, how many offers go unanswered, and whether a scripted bot gets more than its fair share.
+
+    .venv/bin/python bench/waitlist_bench.py [--office 001] [--seed 7] [--days 7] [--join-share 0.15]
+
+One real office from the directory is seeded (`frontdesk seed`: staff, interpreters, three weeks booked
+at 85%) into a throwaway SQLite file, and the clock is moved through a week (time-machine) while:
+- about 15% of the people booked in the second and third weeks ask the waitlist for an earlier time
+  (their own days and hours), through the public API with their code, last name and birth date;
+- 12% of bookings are cancelled by their person before their day (a realistic share for government
+  offices), at a random moment, through the public API; 8% of the week's appointments are no-shows,
+  marked by a clerk 15 minutes after their time;
+- a person offered a time answers as people do: 60% take it, 15% refuse, 25% never answer (the offer
+  lapses), after a delay of about 25 minutes (exponential);
+- lapsed offers are closed every 5 minutes and passed on; the scheduler's full waitlist sweep (offers of
+  times no cancellation announced, such as times free from the start) every 6 hours. `frontdesk
+  scheduler` runs the sweep every minute; here a coarser one only makes those offers later, and keeps
+  the simulated week to minutes.
+Three runs on the same seed: the waitlist alone; the waitlist and a bot that looks for open times 5
+seconds after anything frees one (a cancellation, a no-show, a refused or lapsed offer; faster than any
+polling script) and every 15 minutes besides, from one address, and books any time it sees under
+made-up names; the bot with nobody on the
+waitlist (what a bot gets when freed times go to whoever asks first). Everything public goes through
+the real API (rate limits, verification) in-process; nothing is mocked but the clock.
+
+Writes bench/results/waitlist.json; `bench/report.py` plots it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import itertools
+import json
+import os
+import random
+import secrets
+import shutil
+import statistics
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+
+CANCEL_SHARE = 0.12
+NO_SHOW_SHARE = 0.08
+TAKE, REFUSE = 0.60, 0.15  # the rest never answer
+ANSWER_MINUTES = 25
+EXPIRE_MINUTES = 5
+SWEEP_MINUTES = 360
+BOT_EVERY_MINUTES = 15
+BOT_REACTS_SECONDS = 5
+BOT_ADDRESS = "203.0.113.66"
+
+
+@dataclass(order=True)
+class Event:
+    at: datetime
+    seq: int
+    kind: str = field(compare=False)
+    data: dict = field(compare=False, default_factory=dict)
+
+
+@dataclass
+class Tally:
+    # Each cancellation's staff member and time: (resource id, start, end). A freed time is "refilled" when
+    # someone else's booking holds that staff member in that time at the end of the run.
+    freed: list[tuple[int, datetime, datetime]] = field(default_factory=list)
+    wanted: set[int] = field(default_factory=set)  # indexes into `freed` of times offered to a waiting person
+    no_shows: int = 0
+    joined: int = 0
+    original_start: dict[int, datetime] = field(default_factory=dict)  # entry id -> booking's start at joining
+    bot_codes: set[str] = field(default_factory=set)
+    bot_polls: int = 0
+    bot_refused: Counter = field(default_factory=Counter)
+    answered: Counter = field(default_factory=Counter)
+
+
+def next_monday(today: date) -> date:
+    return today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+
+
+def prepare(workdir: Path, office_code: str, start: date, seed: int) -> Path:
+    """Migrate, import the directory, seed the office for three weeks; returns the template file."""
+    from django.core.management import call_command
+    from django.db import connections
+
+    from frontdesk.offices.models import Office
+    from frontdesk.scheduling.seeding import SeedOptions, seed_offices
+
+    call_command("migrate", verbosity=0)
+    call_command("import_offices", verbosity=0)
+    if not Office.objects.filter(code=office_code).exists():
+        raise SystemExit(f"No office {office_code} in the directory.")
+    seed_offices([Office.objects.get(code=office_code)], SeedOptions(start=start, days=21, fill=0.85, seed=seed))
+    connections.close_all()
+    template = workdir / "template.sqlite3"
+    shutil.copyfile(workdir / "sim.sqlite3", template)
+    return template
+
+
+def run(
+    *, template: Path, workdir: Path, office_code: str, start: date, days: int, seed: int, join_share: float, bot: bool
+) -> dict:
+    import time_machine
+    from django.db import connections
+    from django.test import Client
+
+    connections.close_all()
+    shutil.copyfile(template, workdir / "sim.sqlite3")
+
+    from django.contrib.auth.models import Group, User
+
+    from frontdesk.accounts.models import StaffProfile
+    from frontdesk.accounts.roles import Role
+    from frontdesk.offices.models import Office, ResourceKind
+    from frontdesk.scheduling import services, waitlist
+    from frontdesk.scheduling.models import Appointment, OfferStatus, Status, WaitlistOffer
+
+    # One stream per kind of choice, so that the three runs see the same people, cancellations and
+    # no-shows whatever the others draw (the bot's run draws no fewer cancellations than the waitlist's).
+    joins, life, answers = (random.Random(f"{seed}:{office_code}:{kind}") for kind in ("join", "life", "answer"))
+    office = Office.objects.prefetch_related("hours").get(code=office_code)
+    zone = office.zone
+    begin = datetime.combine(start, time(0), zone).astimezone(UTC)
+    end = begin + timedelta(days=days)
+    tally = Tally()
+    events: list[Event] = []
+    counter = itertools.count()
+
+    def at(when: datetime, kind: str, **data) -> None:
+        heapq.heappush(events, Event(when, next(counter), kind, data))
+
+    clerk = User.objects.create_user(username="sim-clerk", password=None)
+    clerk.groups.add(Group.objects.get_or_create(name=Role.COUNTER_CLERK.value)[0])
+    StaffProfile.objects.create(user=clerk, office=office, region=office.region)
+
+    booked = list(
+        Appointment.objects.filter(office=office, status=Status.BOOKED, starts_at__gte=begin)
+        .select_related("person", "service")
+        .order_by("starts_at")
+    )
+    addresses: dict[int, str] = {a.id: f"10.{(a.id >> 16) & 255}.{(a.id >> 8) & 255}.{a.id & 255}" for a in booked}
+
+    # Who asks the waitlist: people booked in the second and third weeks, during the first day.
+    later = [a for a in booked if a.starts_at >= begin + timedelta(days=7)]
+    for a in joins.sample(later, round(len(later) * join_share)):
+        at(begin + timedelta(minutes=joins.uniform(0, 24 * 60)), "join", appointment=a.id)
+    # Cancellations before the appointment's day; no-shows on the day.
+    for a in booked:
+        if life.random() < CANCEL_SHARE:
+            when = begin + (a.starts_at - timedelta(hours=2) - begin) * life.random()
+            if when < end:
+                at(when, "cancel", appointment=a.id)
+        elif a.starts_at < end and life.random() < NO_SHOW_SHARE:
+            at(a.starts_at + timedelta(minutes=16), "no_show", appointment=a.id)
+    tick = begin
+    while tick < end:
+        minute = int((tick - begin).total_seconds() // 60)
+        if minute % SWEEP_MINUTES == 0:
+            at(tick, "sweep")
+        elif minute % EXPIRE_MINUTES == 0:
+            at(tick, "expire")
+        if bot and minute % BOT_EVERY_MINUTES == 0:
+            at(tick + timedelta(seconds=30), "bot")
+        tick += timedelta(minutes=1)
+    services_wanted = Counter(a.service.code for a in later).most_common(1)
+    bot_service = services_wanted[0][0] if services_wanted else "NEWAPP"
+
+    people = {a.id: a for a in booked}
+    client = Client()
+    seen_offer = 0
+
+    def verify(a: Appointment) -> dict:
+        return {"code": a.code, "last_name": a.person.last_name, "date_of_birth": a.person.date_of_birth.isoformat()}
+
+    def post(path: str, body: dict, address: str):
+        return client.post(f"/api/v1{path}", json.dumps(body), content_type="application/json", REMOTE_ADDR=address)
+
+    def local_hours() -> tuple[time, time]:
+        hours = [h for h in office.hours.all()]
+        opens = min((h.opens for h in hours), default=time(9))
+        closes = max((h.closes for h in hours), default=time(16))
+        return opens, closes
+
+    opens, closes = local_hours()
+
+    with time_machine.travel(begin, tick=False) as clock:
+        hour = begin
+        while events and events[0].at < end:
+            event = heapq.heappop(events)
+            if event.at >= hour + timedelta(hours=6):
+                hour = event.at
+                print(
+                    f"  {'bot ' if bot else ''}{event.at:%a %H:%M} UTC: {len(tally.freed)} freed, "
+                    f"{tally.joined} waiting",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            clock.move_to(event.at)
+            now = event.at
+            if event.kind == "join":
+                a = people[event.data["appointment"]]
+                a.refresh_from_db()
+                if a.status != Status.BOOKED:
+                    continue
+                days_ok = sorted(joins.sample(range(5), joins.randint(2, 5)))
+                morning = joins.random() < 0.3
+                body = verify(a) | {
+                    "zip": office.zip_code,
+                    "radius_miles": 25,
+                    "mode": a.mode,
+                    "weekdays": days_ok,
+                    "earliest": opens.isoformat(),
+                    "latest": (time(12) if morning else closes).isoformat(),
+                }
+                answer = post("/waitlist", body, addresses[a.id])
+                if answer.status_code == 201:
+                    tally.joined += 1
+                    entry = a.waitlist_entries.order_by("-id").first()
+                    tally.original_start[entry.id] = a.starts_at
+            elif event.kind == "cancel":
+                a = people[event.data["appointment"]]
+                a.refresh_from_db()
+                if a.status != Status.BOOKED or a.starts_at <= now:
+                    continue
+                staff = a.holds.filter(active=True, resource__kind=ResourceKind.STAFF).values_list("resource_id")
+                held = [r for (r,) in staff]
+                if post("/appointments/cancel", verify(a), addresses[a.id]).status_code == 200:
+                    tally.freed.extend((r, a.starts_at, a.ends_at) for r in held)
+            elif event.kind == "no_show":
+                a = Appointment.objects.get(pk=event.data["appointment"])
+                if a.status == Status.BOOKED:
+                    services.appointment_mark_no_show(actor=clerk, appointment=a, now=now)
+                    tally.no_shows += 1
+            elif event.kind == "sweep":
+                waitlist.waitlist_sweep(now=now)
+            elif event.kind == "expire":
+                waitlist.offers_expire(now=now)
+            elif event.kind == "bot":
+                tally.bot_polls += 1
+                slots = client.get(
+                    "/api/v1/availability",
+                    {
+                        "office": office_code,
+                        "service": bot_service,
+                        "mode": "in_person",
+                        "start": now.astimezone(zone).date().isoformat(),
+                        "end": (now + timedelta(days=7)).astimezone(zone).date().isoformat(),
+                        "limit": 1,
+                    },
+                    REMOTE_ADDR=BOT_ADDRESS,
+                )
+                if slots.status_code != 200:
+                    tally.bot_refused[slots.status_code] += 1
+                elif slots.json():
+                    n = len(tally.bot_codes) + tally.bot_refused.total()
+                    booking = {
+                        "office": office_code,
+                        "service": bot_service,
+                        "mode": "in_person",
+                        "starts_at": slots.json()[0]["starts_at"],
+                        "person": {
+                            "first_name": "Resold",
+                            "last_name": f"Customer {chr(65 + n % 26)}",
+                            "date_of_birth": f"19{60 + n % 40}-0{1 + n % 9}-1{n % 10}",
+                        },
+                    }
+                    made = post("/appointments", booking, BOT_ADDRESS)
+                    if made.status_code == 201:
+                        tally.bot_codes.add(made.json()["code"])
+                    else:
+                        tally.bot_refused[made.status_code] += 1
+            elif event.kind == "answer":
+                offer = WaitlistOffer.objects.select_related("entry__appointment__person").get(pk=event.data["offer"])
+                if offer.status != OfferStatus.OPEN or offer.expires_at <= now:
+                    continue
+                a = offer.entry.appointment
+                body = verify(a) | {"offer": str(offer.public_id)}
+                path = "/waitlist/offer/claim" if event.data["take"] else "/waitlist/offer/decline"
+                tally.answered[(event.data["take"], post(path, body, addresses[a.id]).status_code)] += 1
+            if bot and event.kind in ("cancel", "no_show", "expire", "answer", "sweep"):
+                at(now + timedelta(seconds=BOT_REACTS_SECONDS), "bot")
+            # New offers (made by a cancellation's hand-off, a refusal, an expiry or the sweep) get an answer.
+            for offer in WaitlistOffer.objects.filter(pk__gt=seen_offer).order_by("pk"):
+                seen_offer = offer.pk
+                offered = set(offer.holds.values_list("resource_id", flat=True))
+                tally.wanted.update(
+                    i for i, (r, s, _e) in enumerate(tally.freed) if r in offered and s == offer.starts_at
+                )
+                roll = answers.random()
+                if roll >= TAKE + REFUSE:
+                    continue  # never answered: the offer lapses and the time goes on
+                delay = timedelta(minutes=answers.expovariate(1 / ANSWER_MINUTES))
+                at(offer.created_at + delay, "answer", offer=offer.pk, take=roll < TAKE)
+        clock.move_to(end)
+        waitlist.offers_expire(now=end)
+
+    return measure(tally, office_id=office.id, bot=bot, bot_service=bot_service)
+
+
+def measure(tally: Tally, *, office_id: int, bot: bool, bot_service: str) -> dict:
+    from frontdesk.scheduling.models import Appointment, OfferStatus, ResourceHold, WaitlistEntry, WaitlistOffer
+    from frontdesk.scheduling.seeding import overlapping_holds
+
+    offers = WaitlistOffer.objects.all()
+    outcome = Counter(offers.values_list("status", flat=True))
+    claimed = list(offers.filter(status=OfferStatus.CLAIMED))
+    earlier_days = [
+        (tally.original_start[o.entry_id] - o.starts_at).total_seconds() / 86400
+        for o in claimed
+        if o.entry_id in tally.original_start
+    ]
+    moved_here = {o.entry.appointment_id for o in offers.filter(status=OfferStatus.CLAIMED).select_related("entry")}
+    bot_ids = set(Appointment.objects.filter(code__in=tally.bot_codes).values_list("id", flat=True))
+    # Who holds each freed staff member's time now: someone moved from the waitlist, the bot, or nobody.
+    taker: list[str] = []
+    for resource_id, starts_at, ends_at in tally.freed:
+        holders = set(
+            ResourceHold.objects.filter(
+                resource_id=resource_id, active=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+            ).values_list("appointment_id", flat=True)
+        )
+        taker.append(
+            "waitlist" if holders & moved_here else "bot" if holders & bot_ids else "other" if holders else "empty"
+        )
+    freed = len(tally.freed)
+    refilled = taker.count("waitlist")
+    bot_took = taker.count("bot")
+    wanted = sorted(tally.wanted)
+    bot_took_wanted = sum(1 for i in wanted if taker[i] == "bot")
+    waiting_for_bot_service = WaitlistEntry.objects.filter(service__code=bot_service).count()
+    result = {
+        "overlapping_holds": overlapping_holds(),
+        "people_on_waitlist": tally.joined,
+        "freed_by_cancellation": freed,
+        "no_shows": tally.no_shows,
+        "refilled_from_waitlist": refilled,
+        "refill_share": round(refilled / freed, 3) if freed else None,
+        "freed_times_taken_otherwise": taker.count("other"),
+        "freed_times_left_empty": taker.count("empty"),
+        "median_days_earlier": round(statistics.median(earlier_days), 2) if earlier_days else None,
+        "days_earlier": sorted(round(d, 2) for d in earlier_days),
+        "offers": {
+            "made": sum(outcome.values()),
+            "taken": outcome[OfferStatus.CLAIMED],
+            "refused": outcome[OfferStatus.DECLINED],
+            "unanswered": outcome[OfferStatus.EXPIRED],
+            "withdrawn": outcome[OfferStatus.WITHDRAWN],
+            "open_at_end": outcome[OfferStatus.OPEN],
+        },
+        "answers": {f"{'take' if take else 'refuse'} {status}": n for (take, status), n in tally.answered.items()},
+        # Who got each freed time, to compare runs (not written out).
+        "_takers": {(r, s.isoformat()): t for (r, s, _e), t in zip(tally.freed, taker, strict=True)},
+    }
+    if bot:
+        fair = 1 / (waiting_for_bot_service + 1)
+        result["bot"] = {
+            "service": bot_service,
+            "looks": tally.bot_polls,
+            "bookings": len(tally.bot_codes),
+            "refused": {str(k): v for k, v in sorted(tally.bot_refused.items())},
+            "freed_times_taken": bot_took,
+            "freed_times_a_waiting_person_was_offered": len(wanted),
+            "of_those_taken_by_bot_after_every_offer_was_refused_or_lapsed": bot_took_wanted,
+            "share_of_all_freed_times": round(bot_took / freed, 3) if freed else None,
+            "fair_share": round(fair, 3),
+        }
+    return result
+
+
+def displacement(runs: dict[str, dict]) -> None:
+    """The fairness figure: of the freed times that went to waiting people when no bot ran, the share the
+    bot took when it ran (same people, same cancellations, same answers). A bot that is one more person
+    wanting a time would take about 1 in (waiting people + 1) of them; one that outruns people takes more.
+    """
+    alone = runs["waitlist"].pop("_takers")
+    for name in ("waitlist_and_bot", "bot_without_waitlist"):
+        takers = runs[name].pop("_takers")
+        wanted = [key for key, taker in alone.items() if taker == "waitlist"]
+        taken = sum(1 for key in wanted if takers.get(key) == "bot")
+        bot = runs[name]["bot"]
+        bot["times_waiting_people_got_without_the_bot"] = len(wanted)
+        bot["of_those_the_bot_took"] = taken
+        bot["share_of_wanted_times"] = round(taken / len(wanted), 3) if wanted else 0.0
+        # Nobody waits in the last run, but the same people want times: the fair share is the same.
+        bot["fair_share"] = runs["waitlist_and_bot"]["bot"]["fair_share"]
+        bot["within_fair_share"] = bot["share_of_wanted_times"] <= bot["fair_share"]
+
+
+def plot(result: dict, path: Path) -> Path | None:
+    """Three panels: what became of the freed times in each run, how many days earlier people got in, and
+    the bot's share of the times a waiting person wanted beside its fair share."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    runs = result["runs"]
+    names = {"waitlist": "waitlist", "waitlist_and_bot": "waitlist + bot", "bot_without_waitlist": "bot, no waitlist"}
+    figure, (outcome, earlier, fairness) = plt.subplots(1, 3, figsize=(16, 5))
+    labels = [names[k] for k in runs]
+    refilled = [r["refilled_from_waitlist"] for r in runs.values()]
+    by_bot = [(r.get("bot") or {}).get("freed_times_taken", 0) for r in runs.values()]
+    empty = [
+        max(0, r["freed_by_cancellation"] - a - b) for r, a, b in zip(runs.values(), refilled, by_bot, strict=True)
+    ]
+    outcome.bar(labels, refilled, label="taken from the waitlist", color="#2e8540")
+    outcome.bar(labels, by_bot, bottom=refilled, label="taken by the bot", color="#d83933")
+    outcome.bar(
+        labels,
+        empty,
+        bottom=[a + b for a, b in zip(refilled, by_bot, strict=True)],
+        label="not refilled",
+        color="#adadad",
+    )
+    outcome.set_title("Times freed by cancellation")
+    outcome.set_ylabel("freed times")
+    outcome.legend()
+    days = runs["waitlist"]["days_earlier"]
+    earlier.hist(days, bins=min(20, max(1, len(days))), color="#005ea2")
+    earlier.set_title(f"Days earlier (median {runs['waitlist']['median_days_earlier']})")
+    earlier.set_xlabel("days between the old and the new time")
+    earlier.set_ylabel("people")
+    with_list, without = runs["waitlist_and_bot"]["bot"], runs["bot_without_waitlist"]["bot"]
+    fairness.bar(
+        ["bot, with waitlist", "fair share", "bot, no waitlist"],
+        [with_list["share_of_wanted_times"], with_list["fair_share"], without["share_of_wanted_times"]],
+        color=["#d83933", "#71767a", "#d83933"],
+    )
+    fairness.set_ylim(0, 1)
+    fairness.set_title("Bot's share of the times waiting people got without it")
+    figure.suptitle(f"Waitlist over office {result['office']}'s week of {result['week_of']} (seed {result['seed']})")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--office", default="001", help="Office code from the directory (default 001)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--days", type=int, default=7, help="Days of clock to run (default a week)")
+    parser.add_argument("--join-share", type=float, default=0.15, help="Share of later bookings that ask to move")
+    parser.add_argument("--start", type=date.fromisoformat, default=None, help="A Monday (default the next one)")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="frontdesk-waitlist-sim-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'sim.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ["FRONTDESK_VAR_DIR"] = str(workdir)
+    os.environ.setdefault("FRONTDESK_LEDGER_SIGNING_KEY", secrets.token_hex(32))
+    import django
+
+    django.setup()
+    from bench.common import machine, write_result
+
+    start = args.start or next_monday(date.today())
+    try:
+        template = prepare(workdir, args.office, start, args.seed)
+        common = {
+            "template": template,
+            "workdir": workdir,
+            "office_code": args.office,
+            "start": start,
+            "days": args.days,
+            "seed": args.seed,
+        }
+        runs = {
+            "waitlist": run(**common, join_share=args.join_share, bot=False),
+            "waitlist_and_bot": run(**common, join_share=args.join_share, bot=True),
+            "bot_without_waitlist": run(**common, join_share=0.0, bot=True),
+        }
+        displacement(runs)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    result = {
+        "benchmark": "waitlist",
+        "machine": machine(),
+        "office": args.office,
+        "week_of": start.isoformat(),
+        "seed": args.seed,
+        "assumptions": {
+            "cancel_share": CANCEL_SHARE,
+            "no_show_share": NO_SHOW_SHARE,
+            "take": TAKE,
+            "refuse": REFUSE,
+            "never_answer": round(1 - TAKE - REFUSE, 2),
+            "answer_minutes_mean": ANSWER_MINUTES,
+            "join_share": args.join_share,
+            "bot_looks_every_minutes": BOT_EVERY_MINUTES,
+            "bot_looks_after_any_change_seconds": BOT_REACTS_SECONDS,
+        },
+        "runs": runs,
+    }
+    path = write_result("waitlist", result)
+    picture = plot(result, path.with_suffix(".png"))
+    w = runs["waitlist"]
+    b = runs["waitlist_and_bot"]["bot"]
+    n = runs["bot_without_waitlist"]["bot"]
+    print(
+        f"waitlist: {w['refilled_from_waitlist']}/{w['freed_by_cancellation']} freed times refilled "
+        f"({w['refill_share']}), median {w['median_days_earlier']} days earlier, "
+        f"{w['offers']['unanswered']} of {w['offers']['made']} offers unanswered"
+    )
+    print(
+        f"bot: took {b['of_those_the_bot_took']} of the {b['times_waiting_people_got_without_the_bot']} times "
+        f"waiting people got without it ({b['share_of_wanted_times']}; fair share {b['fair_share']}); "
+        f"with nobody waiting it took {n['share_of_all_freed_times']} of all freed times"
+    )
+    print(f"wrote {path.relative_to(ROOT)}" + (f" and {picture.relative_to(ROOT)}" if picture else ""))
+    if any(r["overlapping_holds"] for r in runs.values()):
+        raise SystemExit("A resource was held twice during the simulation.")
+
+
+if __name__ == "__main__":
+    main()
