@@ -123,8 +123,8 @@ def run(
     from frontdesk.scheduling.models import Appointment, OfferStatus, Status, WaitlistOffer
 
     # One stream per kind of choice, so that the three runs see the same people, cancellations and
-    # no-shows whatever the others draw (the bot's run draws no fewer cancellations than the waitlist's).
-    joins, life, answers = (random.Random(f"{seed}:{office_code}:{kind}") for kind in ("join", "life", "answer"))
+    # no-shows whatever the others draw.
+    joins, life = (random.Random(f"{seed}:{office_code}:{kind}") for kind in ("join", "life"))
     office = Office.objects.prefetch_related("hours").get(code=office_code)
     zone = office.zone
     begin = datetime.combine(start, time(0), zone).astimezone(UTC)
@@ -293,6 +293,8 @@ def run(
                 tally.wanted.update(
                     i for i, (r, s, _e) in enumerate(tally.freed) if r in offered and s == offer.starts_at
                 )
+                # A person offered a given time answers the same way in every run, whatever else happened.
+                answers = random.Random(f"{seed}:{office_code}:answer:{offer.entry_id}:{offer.starts_at.isoformat()}")
                 roll = answers.random()
                 if roll >= TAKE + REFUSE:
                     continue  # never answered: the offer lapses and the time goes on
@@ -357,6 +359,13 @@ def measure(tally: Tally, *, office_id: int, bot: bool, bot_service: str) -> dic
         "answers": {f"{'take' if take else 'refuse'} {status}": n for (take, status), n in tally.answered.items()},
         # Who got each freed time, to compare runs (not written out).
         "_takers": {(r, s.isoformat()): t for (r, s, _e), t in zip(tally.freed, taker, strict=True)},
+        "_offers_at": {
+            (r, s.isoformat()): sorted(
+                offers.filter(starts_at=s, holds__resource_id=r).values_list("status", flat=True)
+            )
+            for (r, s, _e), t in zip(tally.freed, taker, strict=True)
+            if t == "bot"
+        },
     }
     if bot:
         fair = 1 / (waiting_for_bot_service + 1)
@@ -380,10 +389,16 @@ def displacement(runs: dict[str, dict]) -> None:
     wanting a time would take about 1 in (waiting people + 1) of them; one that outruns people takes more.
     """
     alone = runs["waitlist"].pop("_takers")
+    runs["waitlist"].pop("_offers_at")
     for name in ("waitlist_and_bot", "bot_without_waitlist"):
         takers = runs[name].pop("_takers")
+        offers_at = runs[name].pop("_offers_at")
         wanted = [key for key, taker in alone.items() if taker == "waitlist"]
         taken = sum(1 for key in wanted if takers.get(key) == "bot")
+        # What the waiting people had done with each of those times before the bot got it.
+        runs[name]["bot"]["before_the_bot_took_a_wanted_time"] = dict(
+            Counter(", ".join(offers_at.get(key) or ["no offer"]) for key in wanted if takers.get(key) == "bot")
+        )
         bot = runs[name]["bot"]
         bot["times_waiting_people_got_without_the_bot"] = len(wanted)
         bot["of_those_the_bot_took"] = taken

@@ -355,6 +355,8 @@ FRONTDESK_LOOKUP_RATE_CLIENT = os.environ.get("FRONTDESK_LOOKUP_RATE_CLIENT", "3
 FRONTDESK_LOOKUP_RATE_CODE = os.environ.get("FRONTDESK_LOOKUP_RATE_CODE", "10/10m")
 # Public bookings and moves per person (names and birth date), from any client.
 FRONTDESK_BOOKING_RATE_PERSON = os.environ.get("FRONTDESK_BOOKING_RATE_PERSON", "6/d")
+# New public bookings per client address (for anyone), on top of the look-up limit they also count in.
+FRONTDESK_BOOKING_RATE_CLIENT = os.environ.get("FRONTDESK_BOOKING_RATE_CLIENT", "20/d")
 # Failed look-ups on one code before it needs a one-time code sent to the contact on file.
 FRONTDESK_LOOKUP_LOCK_AFTER = int(os.environ.get("FRONTDESK_LOOKUP_LOCK_AFTER", "5"))
 

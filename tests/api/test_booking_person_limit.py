@@ -1,4 +1,4 @@
-"""Public bookings are limited per person as well as per client (issue 14, "bots do not win").
+"""Public bookings are limited per person and per client address (issue 14, "bots do not win").
 
 A script that grabs times for one customer from many addresses escapes the per-client limit; the count
 per person (names as compared everywhere, and birth date) stops it, on the site and the API together.
@@ -114,3 +114,15 @@ def test_staff_booking_for_a_caller_is_not_counted(office, api, clerk_api, limit
         assert book(free[n], f"198.51.100.{n + 1}").status_code == 201
     by_clerk = clerk_api.post("/api/v1/staff/appointments", booking(free[limit]), content_type="application/json")
     assert by_clerk.status_code == 201, by_clerk.content
+
+
+def test_one_address_booking_for_many_made_up_people_is_stopped(office, api, settings):
+    settings.FRONTDESK_BOOKING_RATE_CLIENT = "3/d"
+    free = slots(api, 5)
+    names = ["Alpha", "Bravo", "Charlie", "Delta"]
+    answers = [book(free[n], "203.0.113.66", first_name="Resold", last_name=names[n]) for n in range(4)]
+    assert [a.status_code for a in answers] == [201, 201, 201, 429]
+    assert answers[3].json()["code"] == "too_many_attempts"
+    assert Appointment.objects.count() == 3
+    # Another address is not held back by that one.
+    assert book(free[3], "198.51.100.8", first_name="Resold", last_name="Echo").status_code == 201

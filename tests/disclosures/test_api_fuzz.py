@@ -47,6 +47,8 @@ def _limits_out_of_reach(settings):
     with 429 and hide the contract under test. The limits have their own tests:
     tests/scheduling/test_lookup_limits.py."""
     settings.FRONTDESK_LOOKUP_RATE_CLIENT = "100000/1m"
+    settings.FRONTDESK_BOOKING_RATE_CLIENT = "100000/1m"
+    settings.FRONTDESK_BOOKING_RATE_PERSON = "100000/1m"
     settings.FRONTDESK_LOOKUP_RATE_CODE = "100000/1m"
     settings.FRONTDESK_LOOKUP_LOCK_AFTER = 100000
 

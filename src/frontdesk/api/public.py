@@ -164,14 +164,15 @@ def book(request: HttpRequest, payload: BookingIn, *, actor: Actor, scope: str) 
     service = service_by_code(payload.service)
 
     def action() -> dict[str, Any]:
-        if actor is None:  # the public; staff booking for a caller are not counted per person
+        if actor is None:  # the public; staff booking for a caller are not counted
             lookup_person = payload.person
             booking_throttle(
                 person=booking_person_key(
                     first_name=lookup_person.first_name,
                     last_name=lookup_person.last_name,
                     date_of_birth=lookup_person.date_of_birth,
-                )
+                ),
+                client=client_key(get_client_ip_address(request) or ""),
             )
         appointment = services.appointment_book(
             actor=actor,

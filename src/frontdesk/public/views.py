@@ -39,6 +39,7 @@ from frontdesk.web import booking
 
 from .errors import field_for, message_for
 from .forms import AccessCodeForm, AccessCodeRequestForm, DetailsForm, FindForm, OptionsForm, ZipForm
+from .throttle import client_of
 
 NEAR_MILES = (50, 150, 500)
 MAX_OFFICES = 10
@@ -255,7 +256,8 @@ def book_details(request: HttpRequest) -> HttpResponse:
                 booking_throttle(
                     person=booking_person_key(
                         first_name=data["first_name"], last_name=data["last_name"], date_of_birth=data["date_of_birth"]
-                    )
+                    ),
+                    client=client_of(request),
                 )
                 appointment = services.appointment_book(
                     actor=None,

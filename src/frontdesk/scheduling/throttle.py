@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 CLIENT = "lookup.client"
 CODE = "lookup.code"
 PERSON = "booking.person"
+BOOKING_CLIENT = "booking.client"
 IPV6_PREFIX = 64  # one household or phone gets a /64; counting single IPv6 addresses would count nothing
 
 
@@ -78,17 +79,24 @@ def person_booking_key(person: "Person") -> str:
     )
 
 
-def booking_throttle(*, person: str) -> None:
-    """Count one public booking or move of one person (their `booking_person_key`), from any client.
+def booking_throttle(*, person: str, client: str = "") -> None:
+    """Count one public booking or move of one person (their `booking_person_key`), and for a new booking
+    one from its client (`client_key`).
 
-    Past `FRONTDESK_BOOKING_RATE_PERSON` (default 6 a day) raise TooManyAttempts. A person books, changes
-    or rebooks a few times; a script that keeps grabbing times for one customer, from however many
-    addresses, is stopped here (the per-client limit stops one address grabbing for many). Staff
+    Past `FRONTDESK_BOOKING_RATE_PERSON` (default 6 a day) for the person, from any client, or
+    `FRONTDESK_BOOKING_RATE_CLIENT` (default 20 a day) new bookings from one client, for anyone, raise
+    TooManyAttempts. A person books, changes or rebooks a few times; a script that keeps grabbing times
+    for one customer from many addresses is stopped by the first, one address grabbing times for many
+    made-up people by the second (the look-up limit, 30 in 10 minutes, allows hundreds a day). Staff
     booking for a caller are not counted: they are signed in and answerable.
     """
-    wait = _count(PERSON, person, settings.FRONTDESK_BOOKING_RATE_PERSON)
-    if wait is not None:
-        raise _too_many(wait)
+    limits = ((PERSON, person, settings.FRONTDESK_BOOKING_RATE_PERSON),)
+    if client:
+        limits += ((BOOKING_CLIENT, client, settings.FRONTDESK_BOOKING_RATE_CLIENT),)
+    for group, value, rate in limits:
+        wait = _count(group, value, rate)
+        if wait is not None:
+            raise _too_many(wait)
 
 
 def lookup_throttle(*, client: str = "", code: str = "") -> None:
