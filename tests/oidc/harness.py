@@ -24,25 +24,25 @@ PORTS = range(8210, 8220)  # this project's ports for the test provider; any fre
 CLIENT_ID = "urn:gov:gsa:openidconnect.profiles:sp:sso:ssa:frontdesk-test"
 
 USERS = {
-    # proofed at IAL2, SSN verified: matched by name, birth date and SSN
+    # proofed at IAL2 with a verified SSN: matched by name, birth date and the SSN's keyed hash
+    "ana": {
+        "email": "ana@example.org",
+        "ial2": True,
+        "given_name": "Ana",
+        "family_name": "Rivera",
+        "birthdate": "1960-05-17",
+        "social_security_number": "123-45-6789",
+    },
+    # proofed at IAL2, no SSN asserted: matched only when exactly one record without an SSN fits
     "maria": {
-        "email": "maria@example.com",
+        "email": "maria@example.org",
         "ial2": True,
         "given_name": "María",
         "family_name": "García",
         "birthdate": "1980-04-02",
-        "social_security_number": "123-45-6789",
-    },
-    # proofed at IAL2, no SSN asserted: matched only when one record without an SSN fits
-    "ana": {
-        "email": "ana@example.com",
-        "ial2": True,
-        "given_name": "Ana",
-        "family_name": "Lopez",
-        "birthdate": "1991-07-15",
     },
     # never proofed: signs in at IAL1 whatever is asked
-    "sam": {"email": "sam@example.com", "ial2": False},
+    "sam": {"email": "sam@example.org", "ial2": False},
 }
 
 
