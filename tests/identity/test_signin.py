@@ -75,6 +75,11 @@ def test_ial1_sees_only_what_it_booked_while_signed_in(signin_settings, oidc_pro
     )
     page = web.get("/my/").content.decode()
     assert 'id="no-appointments"' in page and 'id="level-note"' in page
+    # The sign-out form redirects to the provider: the page's CSP lets a form go there, and nowhere else new.
+    form_action = [d for d in web.get("/my/")["Content-Security-Policy"].split(";") if "form-action" in d]
+    assert form_action == [f" form-action 'self' {oidc_provider.issuer}"] or form_action == [
+        f"form-action 'self' {oidc_provider.issuer}"
+    ]
     assert "Who we shared your information with" not in page
 
     # Booked while signed in: recorded on the account and listed, with change and cancel.

@@ -71,6 +71,15 @@ provider.proxy = false;
 async function interaction(req, res, uid, userId) {
   const details = await provider.interactionDetails(req, res);
   const { prompt, params } = details;
+  if (prompt.name === "login" && !userId) {
+    // A browser test picks the user from a list of links, as a person would fill in the login form.
+    const links = Object.keys(users)
+      .map((id) => `<li><a href="/interaction/${uid}?user=${id}">Sign in as ${id}</a></li>`)
+      .join("");
+    res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+    res.end(`<!doctype html><html lang="en"><title>Test provider</title><main><h1>Test provider</h1><ul>${links}</ul></main></html>`);
+    return;
+  }
   if (prompt.name === "login") {
     const user = users[userId];
     if (!user) {

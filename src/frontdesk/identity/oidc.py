@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from authlib.integrations.base_client.errors import OAuthError
@@ -106,6 +106,12 @@ def provider_config() -> ProviderConfig:
         key_file=getattr(settings, "FRONTDESK_OIDC_CLIENT_KEY_FILE", ""),
         timeout=float(getattr(settings, "FRONTDESK_OIDC_TIMEOUT", 10.0)),
     )
+
+
+def provider_origin() -> str:
+    """The issuer's origin (scheme, host and port), for the content security policy."""
+    parts = urlsplit(provider_config().issuer)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def enabled() -> bool:

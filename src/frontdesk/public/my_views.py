@@ -61,7 +61,11 @@ def my_account(request: HttpRequest) -> HttpResponse:
         "entries": selectors.accounting_list(account=account, level=level) if linked else None,
         "proof_minutes": int(PROOF_TOKEN_TTL.total_seconds() // 60),
     }
-    return render(request, "public/my_account.html", context)
+    response = render(request, "public/my_account.html", context)
+    # The sign-out form's answer redirects to the provider's end_session_endpoint: the CSP's form-action
+    # must allow that origin, or the browser stops the redirect (CSP 3 checks form redirects too).
+    response._csp_update = {"form-action": [oidc.provider_origin()]}  # type: ignore[attr-defined]
+    return response
 
 
 @require_POST
