@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from frontdesk.disclosures.proofs import PROOF_TOKEN_TTL
 from frontdesk.identity import oidc, selectors
-from frontdesk.identity.models import Level
+from frontdesk.identity.models import Level, PublicAccount
 from frontdesk.scheduling import policies
 
 from . import booking
@@ -26,7 +26,7 @@ ACTIONS = {
 }
 
 
-def _account(request: HttpRequest):  # type: ignore[no-untyped-def]
+def _account(request: HttpRequest) -> tuple[PublicAccount | None, str]:
     entry = signed_in_account(request)
     if entry is None:
         return None, ""
