@@ -83,7 +83,7 @@ def signin_start(request: HttpRequest) -> HttpResponse:
         return not_set_up(request)
     level = request.GET.get("level", "")
     if not level:
-        return render(request, "public/signin.html", {"signed_in": signed_in_account(request)})
+        return render(request, "public/signin.html")
     if level not in (Level.IAL1, Level.IAL2):
         return _failed(request, "unknown_level")
     try:
