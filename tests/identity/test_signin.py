@@ -11,6 +11,7 @@ from django.test import Client
 from frontdesk.identity import oidc
 from frontdesk.identity.models import AccountBooking, PublicAccount
 from frontdesk.ledger.models import LedgerEvent
+from frontdesk.scheduling.models import Appointment
 
 from .flow import callback, provider_answer, sign_in, to_provider
 
@@ -236,3 +237,22 @@ def test_a_signed_in_member_of_the_public_is_not_staff(signin_settings, oidc_pro
     assert sign_in(web, oidc_provider, "ana", "ial2").status_code == 302
     console = web.get("/console/")
     assert console.status_code == 302 and "/console/sign-in" in console["Location"]
+
+
+def test_the_code_path_and_its_limit_stay_for_everyone(signin_settings, oidc_provider, office, settings):
+    from tests.web.test_public_site import PERSON, first_start
+
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "3/10m"
+    start = first_start(Client())
+    data = {"office": "A01", "service": "direct_deposit_change", "mode": "in_person", "start": start, "token": "c"}
+    assert Client().post("/book/details/", data | PERSON).status_code == 302
+    code = Appointment.objects.get().code
+
+    web = Client()
+    assert sign_in(web, oidc_provider, "sam", "ial1").status_code == 302
+    look_up = {"code": code, "last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"}
+    found = web.post("/appointment/find/", look_up)
+    assert found.status_code == 302 and found["Location"] == "/appointment/"
+    # Signing in is no way around the per-client limit on look-ups (docs/adr/0018).
+    answers = [web.post("/appointment/find/", look_up | {"last_name": "Wrong"}).status_code for _ in range(3)]
+    assert answers[-1] == 429
