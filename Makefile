@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) -m frontdesk.core.secrets_init var/secrets.env
+	$(PY) -m frontdesk.identity.client_key $${FRONTDESK_VAR_DIR:-$(CURDIR)/var}/oidc-client-key.pem
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py init_ledger_key --verifier-file $${FRONTDESK_VAR_DIR:-$(CURDIR)/var}/ledger-verifier.key
 	@# Two local witnesses, each with its own key and state directory, trusting the log's key; the log

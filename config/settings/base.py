@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "frontdesk.jobs",
     "frontdesk.floor",
     "frontdesk.stats",
+    "frontdesk.identity",
     # The web: public site and staff console (docs/adr/0006-web-stack.md).
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -331,6 +332,14 @@ FRONTDESK_SMS_AUTH_TOKEN = os.environ.get("FRONTDESK_SMS_AUTH_TOKEN", "")
 FRONTDESK_TWILIO_ACCOUNT_SID = os.environ.get("FRONTDESK_TWILIO_ACCOUNT_SID", "")
 FRONTDESK_TWILIO_FROM_NUMBER = os.environ.get("FRONTDESK_TWILIO_FROM_NUMBER", "")
 FRONTDESK_PUBLIC_BASE_URL = os.environ.get("FRONTDESK_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Sign-in for the public with Login.gov (docs/adr/0032-public-sign-in-with-login-gov.md) ---
+# OpenID Connect, authorization code flow with PKCE and private_key_jwt. With no issuer the sign-in link is
+# hidden and its pages answer 404. The client key is a PEM file (`make run` writes a demo one to var/).
+FRONTDESK_OIDC_ISSUER = os.environ.get("FRONTDESK_OIDC_ISSUER", "").rstrip("/")
+FRONTDESK_OIDC_CLIENT_ID = os.environ.get("FRONTDESK_OIDC_CLIENT_ID", "")
+FRONTDESK_OIDC_CLIENT_KEY_FILE = os.environ.get("FRONTDESK_OIDC_CLIENT_KEY_FILE", str(VAR_DIR / "oidc-client-key.pem"))
+FRONTDESK_OIDC_TIMEOUT = float(os.environ.get("FRONTDESK_OIDC_TIMEOUT", "10") or "10")
 
 # --- Rate limits on public look-ups (docs/adr/0018-rate-limits-on-public-look-ups.md) ---
 # Counters live in a store every worker shares: the database (table made by a scheduling migration), or

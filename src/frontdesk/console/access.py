@@ -100,6 +100,13 @@ RULES: dict[str, Rule] = {
     "public:accounting-proof": PUBLIC_PERSONAL,
     "public:reply-link": PUBLIC_PERSONAL,  # a reminder's single-use link acts on one appointment
     "public:sms-inbound": SIGNED_WEBHOOK,
+    # Sign-in with Login.gov; the views answer 404 when no provider is configured.
+    "public:signin": SIGN_IN,
+    "public:signin-callback": SIGN_IN,
+    "public:signout": SIGN_IN,
+    "public:signout-done": SIGN_IN,
+    "public:my-account": PUBLIC_PERSONAL,
+    "public:my-appointment": PUBLIC_PERSONAL,
     "public:privacy": PUBLIC,
     "public:records-request-notice": PUBLIC,
     # Signing in.

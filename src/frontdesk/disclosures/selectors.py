@@ -24,6 +24,7 @@ from frontdesk.core.errors import NotFound, PermissionDenied
 from frontdesk.core.purposes import require_purpose
 from frontdesk.ledger.refusals import refusal_record
 from frontdesk.ledger.services import event_append
+from frontdesk.scheduling.models import Person
 from frontdesk.scheduling.selectors import appointment_find
 from frontdesk.scheduling.services import subject_of
 
@@ -214,14 +215,19 @@ def accounting_for_person(
     appointment = appointment_find(
         code=code, last_name=last_name, date_of_birth=date_of_birth, one_time_code=one_time_code
     )
-    person = appointment.person
+    return accounting_of_person(person=appointment.person, verified_by="appointment_code")
+
+
+def accounting_of_person(*, person: Person, verified_by: str) -> list[AccountingEntry]:
+    """The entries a person who proved who they are (`verified_by` says how) may see, with their proof
+    tokens; (b)(7) entries withheld from them are left out. A recorded read."""
     entries = list(AccountingEntry.objects.filter(person=person, subject_may_see=True).order_by("-disclosed_at", "-id"))
     _record_read(
         actor=None,
         kind="accounting",
         purpose="self_service",
         subjects=[subject_of(person)],
-        refs={"entries": len(entries), "verified_by": "appointment_code"},
+        refs={"entries": len(entries), "verified_by": verified_by},
     )
     return with_proof_tokens(entries)
 

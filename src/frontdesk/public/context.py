@@ -4,6 +4,8 @@ from django.http import HttpRequest
 from django.urls import translate_url
 from django.utils.translation import get_language
 
+from frontdesk.identity.oidc import enabled as signin_enabled
+
 LANGUAGE_NAMES = {"en": "English", "es": "Español"}
 
 
@@ -20,4 +22,9 @@ def site(request: HttpRequest) -> dict:
         # language keeps the person's place; a POST page falls back to its blank form.
         "fd_other_language_url": translate_url(request.get_full_path(), other) if public else "",
         "fd_public": public,
+        # The sign-in link shows only when a provider is configured (docs/adr/0032).
+        "fd_signin": public and signin_enabled(),
+        "fd_signed_in": public and bool(request.session.get("fd_public_account"))
+        if hasattr(request, "session")
+        else False,
     }

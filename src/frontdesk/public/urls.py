@@ -4,7 +4,7 @@ Every name here has an access rule in frontdesk/console/access.py (deny by defau
 
 from django.urls import path
 
-from . import floor_views, reply_views, views, waitlist_views
+from . import floor_views, my_views, reply_views, signin_views, views, waitlist_views
 
 app_name = "public"
 
@@ -36,6 +36,12 @@ urlpatterns = [
     path("accounting/proof/", views.accounting_proof_download, name="accounting-proof"),
     path("reply/<str:token>/", reply_views.reply_link, name="reply-link"),
     path("hooks/sms/inbound", reply_views.sms_inbound, name="sms-inbound"),
+    path("signin/", signin_views.signin_start, name="signin"),
+    path("signin/callback/", signin_views.signin_callback, name="signin-callback"),
+    path("signout/", signin_views.signout, name="signout"),
+    path("signout/done/", signin_views.signout_done, name="signout-done"),
+    path("my/", my_views.my_account, name="my-account"),
+    path("my/appointment/", my_views.my_appointment_open, name="my-appointment"),
     path("privacy/", views.privacy, name="privacy"),
     path("records-requests/", views.records_request_notice, name="records-request-notice"),
 ]

@@ -39,6 +39,7 @@ from frontdesk.web import booking
 
 from .errors import field_for, message_for
 from .forms import AccessCodeForm, AccessCodeRequestForm, DetailsForm, FindForm, OptionsForm, ZipForm
+from .signin_views import record_booking
 from .throttle import client_of
 
 NEAR_MILES = (50, 150, 500)
@@ -274,6 +275,7 @@ def book_details(request: HttpRequest) -> HttpResponse:
                 form.add_domain_error(error, message_for(error), field=field_for(error))
                 slot_taken = error.code == "slot_taken"
             else:
+                record_booking(request, appointment)
                 tokens[token] = appointment.code
                 request.session[TOKENS_KEY] = dict(list(tokens.items())[-5:])
                 booking.remember_appointment(request, appointment)
