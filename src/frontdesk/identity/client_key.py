@@ -8,6 +8,7 @@ its own key in FRONTDESK_OIDC_CLIENT_KEY_FILE; no key is ever in the repository.
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -25,7 +26,7 @@ def generate(path: Path) -> bool:
     return True
 
 
-def public_jwk(path: Path) -> dict[str, str]:
+def public_jwk(path: Path) -> dict[str, Any]:
     from joserfc.jwk import RSAKey
 
     key = RSAKey.import_key(path.read_bytes())

@@ -30,13 +30,13 @@ from joserfc.jwk import KeySet
 
 from .models import Level
 
-ACR = {
+ACR: dict[str, str] = {
     Level.IAL1: "http://idmanagement.gov/ns/assurance/ial/1",
     Level.IAL2: "http://idmanagement.gov/ns/assurance/ial/2",
 }
 LEVEL_OF_ACR = {value: key for key, value in ACR.items()}
 # IAL2 asks for the attributes matched against the agency's records (services.matching_people).
-SCOPES = {
+SCOPES: dict[str, str] = {
     Level.IAL1: "openid email",
     Level.IAL2: "openid email profile social_security_number",
 }

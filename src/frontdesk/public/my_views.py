@@ -14,8 +14,8 @@ from frontdesk.disclosures.proofs import PROOF_TOKEN_TTL
 from frontdesk.identity import oidc, selectors
 from frontdesk.identity.models import Level, PublicAccount
 from frontdesk.scheduling import policies
+from frontdesk.web import booking
 
-from . import booking
 from .signin_views import not_set_up, signed_in_account
 from .views import language, mode_label
 

@@ -90,9 +90,9 @@ def booking_throttle(*, person: str, client: str = "") -> None:
     made-up people by the second (the look-up limit, 30 in 10 minutes, allows hundreds a day). Staff
     booking for a caller are not counted: they are signed in and answerable.
     """
-    limits = ((PERSON, person, settings.FRONTDESK_BOOKING_RATE_PERSON),)
+    limits = [(PERSON, person, settings.FRONTDESK_BOOKING_RATE_PERSON)]
     if client:
-        limits += ((BOOKING_CLIENT, client, settings.FRONTDESK_BOOKING_RATE_CLIENT),)
+        limits.append((BOOKING_CLIENT, client, settings.FRONTDESK_BOOKING_RATE_CLIENT))
     for group, value, rate in limits:
         wait = _count(group, value, rate)
         if wait is not None:
