@@ -1,4 +1,4 @@
-"""Bad input gets a 4xx with a code and a message, and changes nothing (DESIGN invariant 7)."""
+"""Bad input gets a 4xx with a code and a message, and changes nothing (invariant 7 in docs/architecture.md)."""
 
 import base64
 

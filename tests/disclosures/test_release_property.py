@@ -1,6 +1,6 @@
 """Property: whatever is asked, signed and restricted, no released field belongs to a category that no
 valid authority covers for that recipient, purpose, date, evidence and sign-offs, or that a restriction
-forbids; and every release is accounted for in the same transaction (DESIGN invariants 2 and 3).
+forbids; and every release is accounted for in the same transaction (invariants 2 and 3, docs/architecture.md).
 
 The expectation is computed here straight from the catalog file, independently of the engine."""
 

@@ -1,4 +1,4 @@
-"""DESIGN.md invariant 5: any change, removal or reordering of a past entry makes verification fail,
+"""invariant 5 in docs/architecture.md: any change, removal or reordering of a past entry makes verification fail,
 naming the first bad index. The append-only triggers are dropped for each test to play the attacker."""
 
 import gzip

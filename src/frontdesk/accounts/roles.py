@@ -1,6 +1,6 @@
 """Staff roles. Each role is a Django group; what a role may do is decided in `policies` modules.
 
-Roles follow DESIGN.md's table. A role's *scope* says how far a holder sees: their own office, their
+Roles follow the table in docs/architecture.md. A role's *scope* says how far a holder sees: their own office, their
 region, or the whole nation. The administrator configures the system and never reads personal data.
 """
 
@@ -56,7 +56,7 @@ SCHEDULE_ROLES = frozenset({Role.COUNTER_CLERK, Role.TECHNICAL_EXPERT, Role.OFFI
 PRIVILEGED_ROLES = frozenset({Role.REGIONAL_PRIVACY_OFFICER, Role.GENERAL_COUNSEL, Role.AUDITOR, Role.ADMINISTRATOR})
 
 # A holder of one of these holds no other role: the administrator must never read personal data and
-# the auditor must never change anything (DESIGN.md, "Who uses it").
+# the auditor must never change anything (docs/architecture.md, "Who uses it").
 EXCLUSIVE_ROLES = frozenset({Role.AUDITOR, Role.ADMINISTRATOR})
 
 

@@ -51,7 +51,7 @@ SCOPE_LABELS = {
 }
 
 # Every scope reads or changes personal data: the administrator, who never reads personal data
-# (DESIGN.md), may hold none of them and so issues no token at all.
+# (docs/architecture.md), may hold none of them and so issues no token at all.
 PERSONAL_DATA_SCOPES = frozenset(TokenScope)
 
 # What each role can do through the API at all. A token's use needs its scope here for one of its

@@ -1,4 +1,4 @@
-"""Access alerts for the regional privacy officer (NIST AU-6 audit review; DESIGN "no informal path").
+"""Access alerts for the regional privacy officer (NIST AU-6 audit review; docs/architecture.md, "no informal path").
 
 Computed from the ledger's own read events, so they see exactly what the staff screens recorded:
 - views_without_check_in: one staff member viewed many different people (person searches, appointment

@@ -1,4 +1,4 @@
-"""Which data category each stored field belongs to (DESIGN: "every stored field maps to one").
+"""Which data category each stored field belongs to (docs/architecture.md: "every stored field maps to one").
 
 A release may hold a field only when every category of that field is approved. Most fields have one
 category; a few reveal more than their column suggests, and say so here: the reason for an

@@ -1,7 +1,7 @@
 """Recording an outside party's request: intake, edits, new evidence, and dropping a person named.
 
 Each service runs in one transaction, checks who may act (actions.py, policies.py), and appends its ledger
-event in that same transaction (DESIGN invariants 2, 3 and 7): a refused or invalid call writes nothing.
+event in that same transaction (invariants 2, 3 and 7, docs/architecture.md): a refused or invalid call writes nothing.
 An edit or new evidence after a sign-off voids every sign-off and evaluates again; dropping a person only
 narrows, so it voids nothing (ADR 0013).
 """
@@ -181,7 +181,7 @@ def request_edit(
     now: dt.datetime | None = None,
 ) -> DisclosureRequest:
     """Change a request. Any change after a sign-off voids every sign-off: the officials approved what
-    they saw, not what it became (DESIGN: "any edit after a sign-off resets the sign-offs")."""
+    they saw, not what it became (docs/architecture.md: "any edit after a sign-off resets the sign-offs")."""
     now = now or timezone.now()
     values = _clean_details(details) if details is not None else {}
     subject_rows = _clean_subjects(subjects, today=timezone.localdate(now)) if subjects is not None else None

@@ -1,6 +1,6 @@
 """The disclosure policy in Cedar: authorities become `permit` policies, restrictions `forbid` policies.
 
-Cedar's semantics are the rule we need (DESIGN invariant 2): any satisfied forbid denies, otherwise any
+Cedar's semantics are the rule we need (invariant 2 in docs/architecture.md): any satisfied forbid denies, otherwise any
 satisfied permit allows, otherwise the answer is deny. The policies that determined an answer come back
 by their `@id`, which is the catalog or restriction code, and become the decision's citations.
 

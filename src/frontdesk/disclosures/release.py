@@ -29,7 +29,7 @@ from .subject_decisions import FiledDocument, NamedSubject, counts_for
 
 
 def request_release(*, actor: Any, request: DisclosureRequest, now: dt.datetime | None = None) -> Release:
-    """Hand over the approved part of a request (DESIGN invariants 2 and 3).
+    """Hand over the approved part of a request (invariants 2 and 3, docs/architecture.md).
 
     Re-decides at this moment (expired sign-offs and new restrictions count), takes only the people whose
     own decision approves a category (ADR 0013), matches them to records, builds a packet holding each

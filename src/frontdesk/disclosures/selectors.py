@@ -1,5 +1,5 @@
 """Reads of disclosure data, each scoped to what the actor may see; reads of personal data leave a
-ledger trace with their purpose (DESIGN invariant 4).
+ledger trace with their purpose (invariant 4 in docs/architecture.md).
 
 What each audience sees:
 - the intake clerk: the requests they took in, with their decision (which never depends on records);

@@ -10,7 +10,7 @@ from frontdesk.accounts.roles import Role, user_roles
 
 
 def can_read_ledger_events(user: Any) -> bool:
-    """Only auditors read events and salts (DESIGN.md: the auditor reads the ledger; nobody changes it)."""
+    """Only auditors read events and salts (docs/architecture.md: the auditor reads the ledger; nobody changes it)."""
     return Role.AUDITOR in user_roles(user)
 
 

@@ -1,6 +1,6 @@
 """Writes to the ledger: append an event, sequence committed events into the tree, sign checkpoints.
 
-The public API for other apps is `event_append` (AU-2/AU-3 audit records, NIST SP 800-53; DESIGN.md
+The public API for other apps is `event_append` (AU-2/AU-3 audit records, NIST SP 800-53; docs/architecture.md
 invariant 4, "every read leaves a trace"). Everything else here is run by the ledger itself.
 """
 
@@ -105,7 +105,7 @@ def event_append(
 ) -> LedgerEvent:
     """Append one event in the caller's transaction (must be inside transaction.atomic; raise if not).
 
-    The event commits or rolls back with the action it records (DESIGN.md invariant 4). It gets its
+    The event commits or rolls back with the action it records (invariant 4 in docs/architecture.md). It gets its
     leaf index after commit, from the sequencer, so that indices have no gaps and concurrent writers
     never wait on one another for the whole of their transactions (docs/adr/0002-ledger-merkle-log.md).
     Subjects are pseudonyms (`frontdesk.core.crypto.pseudonym`); the ledger never sees names or SSNs.

@@ -1,7 +1,7 @@
 """Every write to appointments, people and the walk-in queue.
 
 Each service runs in one transaction, checks who may act, and appends its ledger event in that same
-transaction, so an action and its audit record commit together or not at all (DESIGN invariant 4).
+transaction, so an action and its audit record commit together or not at all (invariant 4 in docs/architecture.md).
 """
 
 from dataclasses import dataclass
@@ -185,7 +185,7 @@ def appointment_book(
     companion_relationship: str = "",
     now: datetime | None = None,
 ) -> Appointment:
-    """Book a slot, holding all of its resources at once (no double booking: DESIGN invariant 1).
+    """Book a slot, holding all of its resources at once (no double booking: invariant 1 in docs/architecture.md).
 
     Staff may book only for their own office. A companion (parent of a minor, representative) is
     recorded on the appointment beside the person it is for.
