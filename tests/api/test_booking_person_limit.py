@@ -5,13 +5,15 @@ per person (names as compared everywhere, and birth date) stops it, on the site 
 Staff booking for a caller are not counted.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
+from frontdesk.core.errors import TooManyAttempts
 from frontdesk.scheduling.models import Appointment
-from frontdesk.scheduling.throttle import booking_person_key
+from frontdesk.scheduling.throttle import booking_person_key, booking_throttle, client_key
 
 from .conftest import booking
 
@@ -126,3 +128,18 @@ def test_one_address_booking_for_many_made_up_people_is_stopped(office, api, set
     assert Appointment.objects.count() == 3
     # Another address is not held back by that one.
     assert book(free[3], "198.51.100.8", first_name="Resold", last_name="Echo").status_code == 201
+
+
+def test_a_day_limit_still_counts_tries_spread_over_the_day(db, settings):
+    """A counter keeps its window's expiry when it is incremented: with Django's own database cache every
+    increment reset the expiry to five minutes, so tries ten minutes apart were never counted past one."""
+    settings.FRONTDESK_BOOKING_RATE_CLIENT = "20/d"
+    start = datetime(2027, 3, 1, 6, tzinfo=UTC)
+    client = client_key("203.0.113.66")
+    with time_machine.travel(start, tick=False) as clock:
+        for n in range(20):
+            clock.move_to(start + timedelta(minutes=10 * n))
+            booking_throttle(person=f"made-up person {n}", client=client)
+        clock.move_to(start + timedelta(minutes=10 * 20))
+        with pytest.raises(TooManyAttempts):
+            booking_throttle(person="made-up person 20", client=client)
