@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.utils import timezone
 
-from frontdesk.accounts import services
+from frontdesk.accounts import token_services
 from frontdesk.accounts.models import ApiToken
 from frontdesk.accounts.roles import Role
 from frontdesk.accounts.tokens import (
@@ -67,7 +67,7 @@ def clerk_console(clerk):
 
 @pytest.fixture
 def clerk_token(clerk) -> str:
-    _token, raw = services.api_token_issue(
+    _token, raw = token_services.api_token_issue(
         actor=verified(clerk), name="lobby", scopes=[TokenScope.SCHEDULE_READ, TokenScope.SCHEDULE_WRITE]
     )
     return raw
@@ -115,13 +115,13 @@ def test_each_use_is_one_event_and_the_token_row_is_written_at_most_once_a_minut
     token = ApiToken.objects.get(owner=clerk)
     first = token.last_used_at
     assert first is not None
-    services.api_token_use(
+    token_services.api_token_use(
         token=token, scope=TokenScope.SCHEDULE_READ, operation="x", now=first + timedelta(seconds=30)
     )
     token.refresh_from_db()
     assert token.last_used_at == first
     later = first + timedelta(seconds=61)
-    services.api_token_use(token=token, scope=TokenScope.SCHEDULE_READ, operation="x", now=later)
+    token_services.api_token_use(token=token, scope=TokenScope.SCHEDULE_READ, operation="x", now=later)
     token.refresh_from_db()
     assert token.last_used_at == later
 
@@ -200,7 +200,7 @@ def test_an_owner_who_lost_the_role_is_refused_at_once(clerk, clerk_token):
 def test_the_token_acts_with_the_owners_current_roles_and_its_scopes(office, clerk):
     """An office manager's schedule:read token still reads only what the manager's roles reach now."""
     manager = verified(staff_user("manager", Role.OFFICE_MANAGER, office))
-    _token, raw = services.api_token_issue(actor=manager, name="m", scopes=["schedule:read"])
+    _token, raw = token_services.api_token_issue(actor=manager, name="m", scopes=["schedule:read"])
     assert read_schedule(raw).status_code == 200
     OfficeFactory(code="Z99")
     other = Client().get("/api/v1/staff/offices/Z99/schedule", {"purpose": "run_schedule"}, **bearer(raw))
@@ -246,7 +246,7 @@ def test_an_administrator_cannot_issue_a_token_that_reads_personal_data(db):
     assert response.status_code in (403, 422)
     assert not ApiToken.objects.exists()
     with pytest.raises(PermissionDenied) as refused:
-        services.api_token_issue(actor=verified(admin), name="x", scopes=["schedule:read"])
+        token_services.api_token_issue(actor=verified(admin), name="x", scopes=["schedule:read"])
     assert refused.value.code == "no_api_role"
     assert LedgerEvent.objects.filter(type="accounts.api_token.issue.refused").count() >= 1
 
@@ -262,15 +262,15 @@ def test_an_administrator_holding_another_role_by_mistake_still_reaches_no_perso
 def test_scopes_are_limited_to_what_the_roles_reach(office):
     auditor = verified(staff_user("auditor", Role.AUDITOR))
     with pytest.raises(PermissionDenied) as refused:
-        services.api_token_issue(actor=auditor, name="x", scopes=["disclosures:read", "disclosures:write"])
+        token_services.api_token_issue(actor=auditor, name="x", scopes=["disclosures:read", "disclosures:write"])
     assert refused.value.code == "scope_not_allowed" and "disclosures:write" in refused.value.message
-    token, _raw = services.api_token_issue(actor=auditor, name="x", scopes=["disclosures:read"])
+    token, _raw = token_services.api_token_issue(actor=auditor, name="x", scopes=["disclosures:read"])
     assert token.scopes == ["disclosures:read"]
 
 
 def test_a_token_is_issued_only_past_mfa(clerk):
     with pytest.raises(PermissionDenied) as refused:
-        services.api_token_issue(actor=clerk, name="x", scopes=["schedule:read"])  # no second factor
+        token_services.api_token_issue(actor=clerk, name="x", scopes=["schedule:read"])  # no second factor
     assert refused.value.code == "mfa_required"
     console = Client()
     console.force_login(clerk)  # a password alone: the console sends them to the code step
@@ -289,15 +289,15 @@ def test_lifetime_and_input_are_checked_and_nothing_is_written_on_refusal(clerk_
     assert not ApiToken.objects.exists()
     assert not LedgerEvent.objects.filter(type="accounts.api_token.issued").exists()
     with pytest.raises(ValidationFailed):
-        services.api_token_issue(actor=verified(clerk), name="x", scopes=["schedule:read"], days=91)
+        token_services.api_token_issue(actor=verified(clerk), name="x", scopes=["schedule:read"], days=91)
 
 
 def test_a_person_keeps_a_bounded_number_of_live_tokens(clerk):
     verified(clerk)
     for n in range(MAX_LIVE_TOKENS):
-        services.api_token_issue(actor=clerk, name=f"t{n}", scopes=["schedule:read"])
+        token_services.api_token_issue(actor=clerk, name=f"t{n}", scopes=["schedule:read"])
     with pytest.raises(Conflict):
-        services.api_token_issue(actor=clerk, name="one more", scopes=["schedule:read"])
+        token_services.api_token_issue(actor=clerk, name="one more", scopes=["schedule:read"])
 
 
 def test_an_administrator_sees_and_revokes_anyones_token_and_others_cannot(office, clerk, clerk_token):

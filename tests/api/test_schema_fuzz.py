@@ -152,7 +152,7 @@ def test_disclosure_api_conforms_to_its_schema_when_signed_in(case, privacy_offi
 @pytest.fixture
 def manager_token(_office_with_staff):
     """An office manager's API token with every scope (a manager's roles reach them all)."""
-    from frontdesk.accounts import services
+    from frontdesk.accounts import token_services
     from frontdesk.accounts.roles import Role
     from frontdesk.accounts.tokens import TokenScope
     from frontdesk.offices.models import Office
@@ -160,7 +160,7 @@ def manager_token(_office_with_staff):
 
     manager = staff_user("fuzz-manager", Role.OFFICE_MANAGER, Office.objects.get(code="A01"))
     manager.is_verified = lambda: True  # issued past MFA, as on the console
-    _token, raw = services.api_token_issue(actor=manager, name="fuzz", scopes=list(TokenScope))
+    _token, raw = token_services.api_token_issue(actor=manager, name="fuzz", scopes=list(TokenScope))
     return raw
 
 

@@ -17,7 +17,7 @@ from ninja.constants import NOT_SET
 from ninja.openapi.schema import OpenAPISchema
 from ninja.security import HttpBearer, django_auth
 
-from frontdesk.accounts import services
+from frontdesk.accounts import token_services
 from frontdesk.accounts.models import ApiToken
 from frontdesk.accounts.tokens import SCOPE_LABELS, TokenScope
 
@@ -85,8 +85,8 @@ class BearerToken(HttpBearer):
         super().__init__()
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken:
-        api_token = services.api_token_authenticate(raw=token.strip())
-        services.api_token_use(token=api_token, scope=self.scope, operation=self.operation_id)
+        api_token = token_services.api_token_authenticate(raw=token.strip())
+        token_services.api_token_use(token=api_token, scope=self.scope, operation=self.operation_id)
         # The services behind the operation take `actor=request.user`: the token acts as its owner.
         request.user = api_token.owner
         return api_token

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from frontdesk.accounts import selectors, services
+from frontdesk.accounts import selectors, token_services
 from frontdesk.accounts.models import ApiToken
 from frontdesk.accounts.tokens import SCOPE_LABELS, TokenScope
 from frontdesk.core.errors import DomainError
@@ -49,7 +49,7 @@ def api_token_issue(request: HttpRequest) -> HttpResponse:
         return _page(request, form=form, status=422)
     data = form.cleaned_data
     try:
-        issued = services.api_token_issue(
+        issued = token_services.api_token_issue(
             actor=request.user, name=data["name"], scopes=data["scopes"], days=data["days"]
         )
     except DomainError as error:
@@ -64,7 +64,7 @@ def api_token_revoke(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _page(request, error="Choose a token to revoke.", status=422)
     try:
-        token = services.api_token_revoke(actor=request.user, token_id=str(form.cleaned_data["token"]))
+        token = token_services.api_token_revoke(actor=request.user, token_id=str(form.cleaned_data["token"]))
     except DomainError as error:
         return _page(request, error=error.message, status=error.status)
     messages.success(request, f"Revoked {token.prefix}… ({token.name}). It stops working at once.")
