@@ -9,7 +9,7 @@ from django.core import mail
 from frontdesk.accounts.roles import Role
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, TooManyAttempts, ValidationFailed
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.scheduling import services, waitlist
+from frontdesk.scheduling import services, waitlist, waitlist_notices
 from frontdesk.scheduling.availability import Need, office_slots
 from frontdesk.scheduling.models import (
     OfferStatus,
@@ -136,7 +136,7 @@ def test_claiming_moves_the_booking_in_one_step_and_passes_the_old_time_on(offic
     # The time Ortiz gave up (the 17th, 14:00) is now offered to the next in line.
     chained = WaitlistOffer.objects.get(entry__appointment=second)
     assert chained.starts_at == at(14, day=17) and chained.reason == "rescheduled"
-    assert waitlist.appointments_from_waitlist([first.pk, second.pk]) == {first.pk}
+    assert waitlist_notices.appointments_from_waitlist([first.pk, second.pk]) == {first.pk}
     assert LedgerEvent.objects.filter(type="scheduling.waitlist.offer_claimed").count() == 1
 
 
@@ -147,8 +147,8 @@ def test_an_offer_cannot_be_taken_by_anyone_else(office, django_capture_on_commi
     join(first)
     cancel(freed, django_capture_on_commit_callbacks)
     offer = WaitlistOffer.objects.get()
-    assert waitlist.open_offer_for(first.person_id, now=NOW) == offer
-    assert waitlist.open_offer_for(stranger.person_id, now=NOW) is None
+    assert waitlist_notices.open_offer_for(first.person_id, now=NOW) == offer
+    assert waitlist_notices.open_offer_for(stranger.person_id, now=NOW) is None
     with pytest.raises(NotFound):
         waitlist.offer_claim(actor=None, offer_id=offer.public_id, appointment=stranger, now=NOW)
     stranger.refresh_from_db()

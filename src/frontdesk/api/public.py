@@ -21,7 +21,7 @@ from frontdesk.offices.calendar import local_today
 from frontdesk.offices.geo import offices_near
 from frontdesk.offices.lookups import office_with_hours
 from frontdesk.offices.models import Office
-from frontdesk.scheduling import services, waitlist
+from frontdesk.scheduling import services, waitlist, waitlist_notices
 from frontdesk.scheduling.availability import MAX_RADIUS_MILES, Need, office_slots, slots_near
 from frontdesk.scheduling.ics import appointment_ics
 from frontdesk.scheduling.models import Appointment, Service, WaitlistEntry, WaitlistOffer
@@ -317,7 +317,7 @@ def waitlist_dict(entry: WaitlistEntry) -> dict[str, Any]:
 
 
 def offer_dict(offer: WaitlistOffer) -> dict[str, Any]:
-    shown = waitlist.offer_view(offer, datetime.now(UTC))
+    shown = waitlist_notices.offer_view(offer, datetime.now(UTC))
     return OfferOut(
         id=str(offer.public_id),
         status=shown["status"],

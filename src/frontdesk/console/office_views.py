@@ -26,7 +26,7 @@ from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
 from frontdesk.scheduling.replies import reply_markers
-from frontdesk.scheduling.waitlist import appointments_from_waitlist
+from frontdesk.scheduling.waitlist_notices import appointments_from_waitlist
 from frontdesk.web import booking
 from frontdesk.web.person_forms import DetailsForm
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from frontdesk.core.errors import DomainError
 from frontdesk.offices.geo import zip_normalize
-from frontdesk.scheduling import waitlist
+from frontdesk.scheduling import waitlist, waitlist_notices
 from frontdesk.scheduling.models import Appointment, Mode, OfferStatus, WaitlistOffer
 from frontdesk.web import booking
 from frontdesk.web.fields import UswdsForm
@@ -173,7 +173,7 @@ def waitlist_offer(request: HttpRequest, offer_id: UUID) -> HttpResponse:
         else:
             return redirect("public:appointment")
         offer.refresh_from_db()
-    view = waitlist.offer_view(offer, now)
+    view = waitlist_notices.offer_view(offer, now)
     local = offer.starts_at.astimezone(offer.office.zone)
     context = _appointment_context(found) | {
         "view": view,

@@ -239,7 +239,8 @@ def _start(reply: Reply) -> str:
 def _offer(reply: Reply) -> str:
     """ "1" takes the waitlist offer texted to this number, "2" refuses it. A text from the number on file
     proves what a one-time code sent there would (docs/adr/0024-reminders-people-can-answer.md)."""
-    from .waitlist import offer_claim, offer_decline, offer_texted_to  # the waitlist moves bookings itself
+    from .waitlist import offer_claim, offer_decline  # the waitlist moves bookings itself
+    from .waitlist_notices import offer_texted_to
 
     offer = offer_texted_to(reply.sender, reply.now)
     if offer is None:
