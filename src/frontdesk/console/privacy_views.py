@@ -19,14 +19,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontdesk.accounts.actors import Actor
 from frontdesk.core.errors import DomainError
 from frontdesk.disclosures import policies, selectors
-from frontdesk.disclosures.catalog import positions_in_force
+from frontdesk.disclosures.catalog import entries_in_force, positions_in_force
 from frontdesk.disclosures.categories import category_label
 from frontdesk.disclosures.decision import RequestDecision
 from frontdesk.disclosures.inputs import EvidenceUpload, RequestDetails, RestrictionDetails, SubjectDetails
 from frontdesk.disclosures.intake import evidence_add, request_receive, subject_drop
 from frontdesk.disclosures.models import (
-    AuthorityCatalog,
-    CatalogEntry,
     DisclosureRequest,
     Release,
     RequestStatus,
@@ -159,17 +157,10 @@ def privacy_requests(request: HttpRequest) -> HttpResponse:
     return render(request, "console/privacy_requests.html", context)
 
 
-def _citations(codes: set[str]) -> dict[str, CatalogEntry]:
-    catalog = AuthorityCatalog.objects.order_by("-id").first()
-    if catalog is None or not codes:
-        return {}
-    return {e.code: e for e in CatalogEntry.objects.filter(catalog=catalog, code__in=codes)}
-
-
 def _decision_rows(decision: dict) -> list[dict]:
     categories = decision.get("categories", [])
     codes = {a for c in categories for a in (*c.get("authorities", []), *c.get("restrictions", []))}
-    cited = _citations(codes)
+    cited = entries_in_force(codes)
     return [
         {
             "label": category_label(c["category"]),
