@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.accounts.roles import Role
-from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.catalog import catalog_load
 from frontdesk.scheduling import services as scheduling
 from frontdesk.scheduling.models import Service
 from tests.factories import OfficeFactory, person, staff_resource, staff_user

@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.accounts.roles import Role
 from frontdesk.core.errors import DomainError
-from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.catalog import catalog_load
 from frontdesk.disclosures.inputs import EvidenceUpload, RequestDetails, SubjectDetails
 from frontdesk.disclosures.intake import request_receive
 from frontdesk.disclosures.models import AccountingEntry, Release, SignOff

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from frontdesk.disclosures.catalog import SystemActor
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.disclosures.expiry import requests_expire, sign_offs_expire
 from frontdesk.disclosures.models import DisclosureRequest, RequestStatus, SignOff
 from frontdesk.disclosures.signing import request_sign_off

@@ -6,7 +6,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from frontdesk.disclosures.catalog import CatalogError, SystemActor, catalog_load, catalog_parse, rules_from_entries
+from frontdesk.accounts.actors import SystemActor
+from frontdesk.disclosures.catalog import CatalogError, catalog_load, catalog_parse, rules_from_entries
 from frontdesk.disclosures.categories import RELEASABLE
 from frontdesk.disclosures.engine import engine_in_force, forget_engines
 from frontdesk.disclosures.expiry import evidence_wait, requests_refuse_without_evidence

@@ -9,9 +9,9 @@ from django.db import DatabaseError, transaction
 from django.test import Client
 from django.utils import timezone
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.core.crypto import pseudonym
 from frontdesk.disclosures.alerts import access_alerts_compute
-from frontdesk.disclosures.catalog import SystemActor
 from frontdesk.disclosures.models import AccessAlert, AccountingEntry, DisclosureRequest
 from frontdesk.disclosures.transparency import quarter_bounds, report_csv, report_html, transparency_report
 from frontdesk.ledger.models import LedgerEvent

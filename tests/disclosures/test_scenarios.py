@@ -222,7 +222,8 @@ def test_the_intake_clerk_cannot_release_and_a_rejection_ends_the_request(catalo
 def test_a_restriction_denies_tax_information_to_an_immigration_agency_even_with_every_signoff(
     clients, appointment, tmp_path
 ):
-    from frontdesk.disclosures.catalog import SystemActor, catalog_load
+    from frontdesk.accounts.actors import SystemActor
+    from frontdesk.disclosures.catalog import catalog_load
 
     from .catalogs import DHS_TAX_CATALOG
 

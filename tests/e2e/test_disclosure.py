@@ -4,8 +4,9 @@ with axe-core on every page."""
 
 import pytest
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.accounts.roles import Role
-from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.catalog import catalog_load
 from frontdesk.disclosures.engine import forget_engines
 from frontdesk.disclosures.models import AccountingEntry, DisclosureRequest
 from tests.factories import OfficeFactory, staff_resource, staff_user

@@ -9,8 +9,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.accounts.roles import Role
-from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.catalog import catalog_load
 from frontdesk.disclosures.engine import forget_engines
 from frontdesk.ledger import signing
 from frontdesk.ledger.services import checkpoint_create

@@ -185,3 +185,18 @@ def test_the_board_shows_numbers_windows_and_the_wait(office, clerk, service):
     services.ticket_finish(actor=clerk, ticket=called, window=at, outcome=TicketOutcome.SERVED)
     assert [c.label for c in selectors.board_get(office=office).recent] == [called.label]
     assert datetime.now(UTC) - board.now_serving[0].called_at < timedelta(minutes=5)
+
+
+def test_the_wait_estimate_skips_served_tickets_without_both_times(office, clerk, service):
+    """A served row missing its service time (a hand-fixed or restored row) used to count toward the three
+    served tickets the day's pace needs, leaving no durations to take the median of and the board failing.
+    Such rows are left out: the estimate falls back to the services' lengths."""
+    for _ in range(4):
+        services.ticket_issue_walk_in(office=office, service=service)
+    first_three = Ticket.objects.filter(office=office).order_by("number")[:3]
+    Ticket.objects.filter(pk__in=[t.pk for t in first_three]).update(
+        outcome=TicketOutcome.SERVED, called_at=datetime.now(UTC), served_at=None
+    )
+    board = selectors.board_get(office=office)
+    assert board.waiting == 1
+    assert board.wait_minutes == service.duration_minutes

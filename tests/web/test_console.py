@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from frontdesk.accounts.roles import Role
 from frontdesk.core.errors import DomainError
 from frontdesk.ledger.models import LedgerEvent
+from frontdesk.ledger.services import ledger_sequence
 from frontdesk.offices.models import Closure, OfficeHours, Resource
 from frontdesk.scheduling import services
 from frontdesk.scheduling.codes import new_code
@@ -247,6 +248,18 @@ def test_auditor_sees_the_ledger_and_verifies_it(auditor_web, clerk_web, office)
     assert "records.schedule.viewed" in events
     result = auditor_web.post("/console/audit/verify/").content.decode()
     assert "Verif" in result
+
+
+def test_the_event_list_filters_by_type_newest_first_for_auditors_only(auditor_web, clerk_web, office):
+    clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": "2026-01-05"})
+    clerk_web.get("/console/schedule/", {"purpose": "run_schedule", "date": "2026-01-06"})
+    ledger_sequence()  # the list shows events once they have an index
+    page = auditor_web.get("/console/audit/events/", {"type": "records.schedule"}).content.decode()
+    table = page.split('id="events"', 1)[1]
+    rows = re.findall(r'<tr><th scope="row">(\d+)</th><td>[^<]*</td><td>([^<]*)</td>', table)
+    assert len(rows) == 2 and {kind for _, kind in rows} == {"records.schedule.viewed"}
+    assert int(rows[0][0]) > int(rows[1][0])
+    assert clerk_web.get("/console/audit/events/").status_code == 403
 
 
 @pytest.mark.parametrize(

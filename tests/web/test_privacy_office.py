@@ -8,8 +8,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.accounts.roles import Role
-from frontdesk.disclosures.catalog import SystemActor, catalog_load
+from frontdesk.disclosures.catalog import catalog_load
 from frontdesk.disclosures.engine import forget_engines
 from frontdesk.disclosures.models import AccountingEntry, DisclosureRequest, SignOff
 from frontdesk.ledger.models import LedgerEvent

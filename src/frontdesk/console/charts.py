@@ -74,7 +74,7 @@ def stacked_bars(
     bars: list[Bar] = []
     labels: list[Label] = []
     for i, category in enumerate(categories):
-        base = HEIGHT - BOTTOM
+        base: float = HEIGHT - BOTTOM
         for n, (name, values) in enumerate(series):
             value = values[i]
             if value <= 0:

@@ -3,6 +3,7 @@ and the same numbers as CSV. The answer is `stats.selectors.dashboard_get`'s; th
 
 import csv
 import io
+from typing import Any
 
 from django import forms
 from django.http import HttpRequest, HttpResponse
@@ -17,6 +18,7 @@ from frontdesk.stats.selectors import MAX_DAYS, Dashboard, dashboard_get
 from frontdesk.web.fields import UswdsForm
 
 from .charts import Chart, stacked_bars
+from .office_views import staff_office
 
 
 class DashboardForm(UswdsForm):
@@ -25,8 +27,9 @@ class DashboardForm(UswdsForm):
     start = forms.DateField(label="First day", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="Last day", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self) -> dict:
-        data = super().clean() or {}
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("office") and data.get("region") is not None:
             raise forms.ValidationError("Choose an office or a region, not both.")
         return data
@@ -68,8 +71,9 @@ def _board(request: HttpRequest) -> tuple[DashboardForm, Dashboard | None, int]:
         reach = dashboard_reach(request.user)
         if reach.region is not None:
             data["region"] = str(reach.region)
-        elif reach.office_id is not None:
-            data["office"] = request.user.staff_profile.office.code
+        elif reach.office_id is not None and (office := staff_office(request)) is not None:
+            # The reach names an office only for a manager of it: the office on their own staff profile.
+            data["office"] = office.code
     form = DashboardForm(data)
     if not form.is_valid():
         return form, None, 400

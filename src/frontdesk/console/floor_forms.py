@@ -1,5 +1,7 @@
 """The calling console's forms: shape only; the floor services decide."""
 
+from typing import Any, cast
+
 from django import forms
 
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
@@ -25,9 +27,11 @@ class WindowForm(UswdsForm):
     )
     accessible = forms.BooleanField(label="Accessible window (lowered counter, room for a wheelchair)", required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service_codes"].choices = [(s.code, s.name_en) for s in Service.objects.filter(active=True)]
+        cast(forms.ChoiceField, self.fields["service_codes"]).choices = [
+            (s.code, s.name_en) for s in Service.objects.filter(active=True)
+        ]
 
 
 class FloorActionForm(forms.Form):
@@ -36,8 +40,9 @@ class FloorActionForm(forms.Form):
     # For a transfer: "window:<name>" or "service:<code>".
     to = forms.CharField(max_length=60, required=False)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") not in (None, "call") and not data.get("ticket"):
             raise forms.ValidationError("Name the ticket.")
         if data.get("action") == "transfer" and ":" not in (data.get("to") or ""):

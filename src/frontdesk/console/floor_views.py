@@ -1,6 +1,8 @@
 """Calling the office's merged queue from a window: open a window (what it serves), call the next ticket,
 recall, transfer, and close it served or no-show. The order is the floor app's rule; these views translate."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -9,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from frontdesk.core.errors import DomainError, ValidationFailed
 from frontdesk.floor import selectors, services
 from frontdesk.floor.models import Window
+from frontdesk.offices.models import Office
 from frontdesk.scheduling.models import Service
 
 from .floor_forms import FloorActionForm, WindowForm
@@ -17,7 +20,7 @@ from .office_views import no_office, staff_office
 SESSION_WINDOW = "fd_floor_window"
 
 
-def _window(request: HttpRequest, office) -> Window | None:
+def _window(request: HttpRequest, office: Office) -> Window | None:
     window_id = request.session.get(SESSION_WINDOW)
     return Window.objects.filter(pk=window_id, office=office, open=True).first() if window_id else None
 
@@ -30,7 +33,9 @@ def floor(request: HttpRequest) -> HttpResponse:
     return _floor_page(request, office)
 
 
-def _floor_page(request: HttpRequest, office, *, form: WindowForm | None = None, status: int = 200) -> HttpResponse:
+def _floor_page(
+    request: HttpRequest, office: Office, *, form: WindowForm | None = None, status: int = 200
+) -> HttpResponse:
     window = _window(request, office)
     initial = (
         {
@@ -119,7 +124,7 @@ def floor_act(request: HttpRequest) -> HttpResponse:
     return redirect("console:floor")
 
 
-def _act(request: HttpRequest, office, window: Window, data: dict) -> str:
+def _act(request: HttpRequest, office: Office, window: Window, data: dict[str, Any]) -> str:
     actor = request.user
     if data["action"] == "call":
         called = services.ticket_call_next(actor=actor, window=window)
@@ -136,10 +141,13 @@ def _act(request: HttpRequest, office, window: Window, data: dict) -> str:
     kind, _, ref = data["to"].partition(":")
     to_window = Window.objects.filter(office=office, name=ref).first() if kind == "window" else None
     to_service = Service.objects.filter(code=ref, active=True).first() if kind == "service" else None
-    if to_window is None and to_service is None:
+    if to_window is not None:
+        where = f"window {to_window.name}"
+    elif to_service is not None:
+        where = f"the queue for {to_service.name_en}"
+    else:
         raise ValidationFailed("Choose a window or a service from the list.", field="to")
     ticket = services.ticket_transfer(
         actor=actor, ticket=ticket, window=window, to_window=to_window, to_service=to_service
     )
-    where = f"window {to_window.name}" if to_window else f"the queue for {to_service.name_en}"
     return f"{ticket.label} sent to {where}."

@@ -17,6 +17,7 @@ import yaml
 from django.db import transaction
 from django.utils import timezone
 
+from frontdesk.accounts.actors import Actor, SystemActor
 from frontdesk.accounts.roles import Role, actor_descriptor, user_roles
 from frontdesk.core.errors import PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
@@ -59,20 +60,6 @@ PROVENANCES = {"law", "regulation", "agency_policy", "court_order", "published_n
 
 class CatalogError(ValidationFailed):
     code = "invalid_catalog"
-
-
-class SystemActor:
-    """The operator running a management command: named on the ledger, holding no role."""
-
-    is_authenticated = True
-    is_active = True
-
-    def __init__(self, name: str) -> None:
-        self._name = f"system:{name}"
-        self._frontdesk_roles: set[Role] = set()
-
-    def get_username(self) -> str:
-        return self._name
 
 
 @dataclass(frozen=True)
@@ -397,7 +384,7 @@ def compile_rules(rules: RuleSet) -> CedarEngine:
     return CedarEngine(rules, agency_types=AgencyType.values, categories=DataCategory.values)
 
 
-def catalog_load(*, actor: Any, path: Path | None = None, text: str | None = None) -> AuthorityCatalog:
+def catalog_load(*, actor: Actor, path: Path | None = None, text: str | None = None) -> AuthorityCatalog:
     """Store a reviewed catalog file as a new version, in force from now on (NIST PT-2: the documented
     authority to process). Ledger event disclosures.catalog.loaded carries its SHA-256."""
     if not isinstance(actor, SystemActor) and not user_roles(actor) & {Role.ADMINISTRATOR, Role.GENERAL_COUNSEL}:

@@ -20,10 +20,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.scheduling.models import ACTIVE_STATUSES, Appointment
 
 from . import intake, release, restrictions, signer_position, signing
-from .catalog import SystemActor, catalog_latest, catalog_load
+from .catalog import catalog_latest, catalog_load
 from .inputs import EvidenceUpload, RequestDetails, RestrictionDetails, SubjectDetails
 from .models import DisclosureRequest, Restriction
 

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.policies import can_run_office_day
 
@@ -77,6 +78,6 @@ def next_ticket(waiting: Sequence[Waiting], serves: Serves, now: datetime) -> Wa
     return min(eligible, key=lambda t: (claim_time(t), t.number))
 
 
-def can_call_tickets(user, office: Office) -> bool:
+def can_call_tickets(user: Actor, office: Office) -> bool:
     """Calling, recalling, transferring and closing tickets: the office's own front-line staff."""
     return can_run_office_day(user, office)

@@ -1,9 +1,10 @@
 """Reads of the office floor. Nothing here is personal: numbers, windows, times and counts."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from statistics import median
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.errors import PermissionDenied
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
@@ -71,14 +72,21 @@ class Board:
         }
 
 
-def _minutes_per_ticket(office: Office, today) -> float:
-    done = list(
-        Ticket.objects.filter(
-            office=office, local_date=today, outcome=TicketOutcome.SERVED, called_at__isnull=False
-        ).order_by("-served_at")[:PACE_SAMPLE]
-    )
-    if len(done) >= 3:
-        return max(1.0, median((t.served_at - t.called_at).total_seconds() / 60 for t in done if t.served_at))
+def _minutes_per_ticket(office: Office, today: date) -> float:
+    done = Ticket.objects.filter(
+        office=office,
+        local_date=today,
+        outcome=TicketOutcome.SERVED,
+        called_at__isnull=False,
+        served_at__isnull=False,
+    ).order_by("-served_at")[:PACE_SAMPLE]
+    minutes = [
+        (t.served_at - t.called_at).total_seconds() / 60
+        for t in done
+        if t.served_at is not None and t.called_at is not None
+    ]
+    if len(minutes) >= 3:
+        return max(1.0, median(minutes))
     durations = list(
         Ticket.objects.filter(office=office, local_date=today, outcome=TicketOutcome.WAITING).values_list(
             "service__duration_minutes", flat=True
@@ -125,7 +133,7 @@ class QueueRow:
     next_for_window: bool
 
 
-def floor_queue(*, actor, office: Office, window: Window | None, now: datetime | None = None) -> list[QueueRow]:
+def floor_queue(*, actor: Actor, office: Office, window: Window | None, now: datetime | None = None) -> list[QueueRow]:
     """The day's waiting tickets for the clerk, in arrival order, marking the one this window would call next."""
     now = now or datetime.now(UTC)
     if not policies.can_call_tickets(actor, office):

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import translation
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.crypto import decrypt_field, encrypt_field
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
@@ -145,7 +146,7 @@ def ticket_issue_for_appointment(
 
 def window_save(
     *,
-    actor,
+    actor: Actor,
     office: Office,
     name: str,
     service_codes: list[str],
@@ -180,7 +181,7 @@ def window_save(
     return window
 
 
-def _require(actor, window: Window) -> None:
+def _require(actor: Actor, window: Window) -> None:
     if not policies.can_call_tickets(actor, window.office):
         raise PermissionDenied("Only staff of this office can call its tickets.")
 
@@ -198,7 +199,7 @@ def _text_when_called(ticket: Ticket, window: Window) -> None:
     transaction.on_commit(lambda: sms_backend().send(to=number, body=body))
 
 
-def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> Ticket | None:
+def ticket_call_next(*, actor: Actor, window: Window, now: datetime | None = None) -> Ticket | None:
     """Call the next ticket this window can serve, by the one queue rule (`policies.next_ticket`).
 
     Locks the day's waiting tickets first, so two windows pressing at once never call the same person.
@@ -240,7 +241,7 @@ def ticket_call_next(*, actor, window: Window, now: datetime | None = None) -> T
     return ticket
 
 
-def _locked_at_window(actor, *, ticket: Ticket, window: Window) -> Ticket:
+def _locked_at_window(actor: Actor, *, ticket: Ticket, window: Window) -> Ticket:
     _require(actor, window)
     locked = Ticket.objects.select_for_update(of=("self",)).select_related("office", "window").get(pk=ticket.pk)
     if locked.office_id != window.office_id or locked.window_id != window.id or locked.outcome != TicketOutcome.CALLED:
@@ -248,7 +249,7 @@ def _locked_at_window(actor, *, ticket: Ticket, window: Window) -> Ticket:
     return locked
 
 
-def ticket_recall(*, actor, ticket: Ticket, window: Window, now: datetime | None = None) -> Ticket:
+def ticket_recall(*, actor: Actor, ticket: Ticket, window: Window, now: datetime | None = None) -> Ticket:
     """Call the same number again (the board shows it again at the top)."""
     now = now or datetime.now(UTC)
     with transaction.atomic():
@@ -267,7 +268,7 @@ def ticket_recall(*, actor, ticket: Ticket, window: Window, now: datetime | None
 
 def ticket_transfer(
     *,
-    actor,
+    actor: Actor,
     ticket: Ticket,
     window: Window,
     to_window: Window | None = None,
@@ -308,7 +309,7 @@ def ticket_transfer(
     return ticket
 
 
-def ticket_finish(*, actor, ticket: Ticket, window: Window, outcome: str, now: datetime | None = None) -> Ticket:
+def ticket_finish(*, actor: Actor, ticket: Ticket, window: Window, outcome: str, now: datetime | None = None) -> Ticket:
     """Close a called ticket: served (an appointment holder's appointment is completed too) or no-show
     (nobody came to the window after the calls)."""
     now = now or datetime.now(UTC)
@@ -339,12 +340,12 @@ def ticket_finish(*, actor, ticket: Ticket, window: Window, outcome: str, now: d
     return ticket
 
 
-def ticket_at_window(*, actor, window: Window) -> Ticket | None:
+def ticket_at_window(*, actor: Actor, window: Window) -> Ticket | None:
     _require(actor, window)
     return Ticket.objects.filter(window=window, outcome=TicketOutcome.CALLED).select_related("service").first()
 
 
-def ticket_of_office(*, actor, office: Office, public_id: str) -> Ticket:
+def ticket_of_office(*, actor: Actor, office: Office, public_id: str) -> Ticket:
     if not policies.can_call_tickets(actor, office):
         raise PermissionDenied("Only staff of this office can change its tickets.")
     ticket = Ticket.objects.filter(office=office, public_id=public_id).first()

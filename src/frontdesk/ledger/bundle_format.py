@@ -7,7 +7,7 @@ import base64
 import gzip
 import json
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, Literal, TextIO
 
 BUNDLE_FORMAT = "frontdesk-ledger-bundle/1"
 
@@ -16,9 +16,10 @@ BUNDLE_FORMAT = "frontdesk-ledger-bundle/1"
 BundleRecord = tuple[int, bytes, bytes, Any, bytes | None]
 
 
-def open_bundle(path: str | Path, mode: str) -> IO[Any]:
+def open_bundle(path: str | Path, mode: Literal["r", "w"]) -> TextIO:
+    """The bundle as text, to read ("r") or write ("w")."""
     if str(path).endswith(".gz"):
-        return gzip.open(path, mode + "t", encoding="utf-8")
+        return gzip.open(path, "rt" if mode == "r" else "wt", encoding="utf-8")
     return open(path, mode, encoding="utf-8")
 
 

@@ -1,5 +1,7 @@
 """The kiosk's forms: shape only. Who gets a ticket, and when, is the floor app's answer."""
 
+from typing import Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -40,12 +42,12 @@ class KioskWalkInForm(UswdsForm):
     accessible = _accessible()
     phone = _phone()
 
-    def __init__(self, *args, language: str = "en", **kwargs) -> None:
+    def __init__(self, *args: Any, language: str = "en", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["service"].choices = [
+        cast(forms.ChoiceField, self.fields["service"]).choices = [
             (s.code, s.name(language)) for s in Service.objects.filter(active=True) if "in_person" in s.modes
         ]
-        self.fields["interpreter_language"].choices = interpreter_choices(language)
+        cast(forms.ChoiceField, self.fields["interpreter_language"]).choices = interpreter_choices(language)
 
     def clean_phone(self) -> str:
         return clean_phone(self)

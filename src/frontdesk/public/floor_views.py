@@ -6,6 +6,8 @@ shows a name: tickets are numbers. The kiosk is a shared screen, so a look-up he
 in the session (unlike the site's own look-up).
 """
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +23,7 @@ from frontdesk.offices.models import Office
 from frontdesk.scheduling.lookup_guard import LookupLocked
 from frontdesk.scheduling.models import Service
 from frontdesk.scheduling.selectors import appointment_find
+from frontdesk.web.fields import UswdsForm
 
 from .errors import field_for, message_for
 from .floor_forms import KioskCheckInForm, KioskWalkInForm
@@ -38,7 +41,7 @@ def _office(code: str) -> Office:
 
 
 def _form_page(
-    request: HttpRequest, office: Office, template: str, form, *, status: int = 200, **extra
+    request: HttpRequest, office: Office, template: str, form: UswdsForm, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
     context = {"office": office, "form": form, "wait_minutes": floor_selectors.estimated_wait_minutes(office=office)}
     return render(request, template, context | extra, status=status)

@@ -8,6 +8,7 @@ appends its ledger event in that transaction (AC-6; AU-2).
 
 from django.db import transaction
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.errors import PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.models import Office, Resource, ResourceKind
@@ -20,7 +21,7 @@ SPOKEN_DEFAULT = "en"
 MANAGED_KINDS = (ResourceKind.STAFF, ResourceKind.INTERPRETER)
 
 
-def _require_manager(actor, office: Office) -> None:
+def _require_manager(actor: Actor, office: Office) -> None:
     if not can_manage_office(actor, office):
         raise PermissionDenied("Only this office's manager can change its setup.")
 
@@ -44,7 +45,7 @@ def _clean_languages(languages: list[str], *, kind: str) -> list[str]:
 
 def resource_add(
     *,
-    actor,
+    actor: Actor,
     office: Office,
     kind: str,
     name: str,
@@ -82,7 +83,7 @@ def resource_add(
 
 def resource_update(
     *,
-    actor,
+    actor: Actor,
     resource: Resource,
     active: bool | None = None,
     skills: list[str] | None = None,

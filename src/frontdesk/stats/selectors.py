@@ -8,13 +8,15 @@ suppression rule, the same function, so the dashboard and the published report h
 
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from frontdesk.accounts.actors import Actor
 from frontdesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from frontdesk.disclosures.models import DisclosureRequest, RequestStatus
 from frontdesk.disclosures.transparency import OUTCOME_LABELS, OUTCOMES, Cell, count_shown, counts_table, threshold
@@ -109,14 +111,14 @@ def period(*, start: date | None, end: date | None, today: date) -> tuple[date, 
     return start, end
 
 
-def _refuse(actor: Any, what: str, key: str, message: str) -> PermissionDenied:
+def _refuse(actor: Actor, what: str, key: str, message: str) -> PermissionDenied:
     refusal_record(action="stats.dashboard", actor=actor, reason="out_of_scope", refs={"scope": what, "key": key})
     return PermissionDenied(message)
 
 
 def dashboard_get(
     *,
-    actor: Any,
+    actor: Actor,
     office_code: str = "",
     region: int | None = None,
     start: date | None = None,
@@ -191,7 +193,7 @@ def _days(where: Q, start: date, end: date) -> tuple[list[DayRow], dict[str, int
     rows = []
     day = start
     while day <= end:
-        row = sums.get(day, {})
+        row: Mapping[str, Any] = sums.get(day, {})
         rows.append(DayRow(day, *(row.get(name) or 0 for name in DAILY)))
         day += timedelta(days=1)
     return rows, held
@@ -250,7 +252,7 @@ def _next_available(where: Q) -> tuple[list[NextAvailableRow], datetime | None]:
     return result, measured
 
 
-def _requests(requests: Any, start: date, end: date) -> tuple[Cell, list[Cell]]:
+def _requests(requests: QuerySet[DisclosureRequest], start: date, end: date) -> tuple[Cell, list[Cell]]:
     zone = timezone.get_default_timezone()
     counts: dict[str, int] = defaultdict(int)
     for status, n in (

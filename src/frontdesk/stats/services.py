@@ -54,7 +54,7 @@ def _upsert_stats(deltas: Iterable[Delta]) -> None:
     columns = ", ".join(COUNTERS)
     marks = ", ".join(["%s"] * (3 + len(COUNTERS)))
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    params: list[object] = []
+    params: list[int | str | None] = []
     for d in rows:
         params += [d.office_id, connection.ops.adapt_datefield_value(d.day), d.service_id]
         params += [d.counts.get(c, 0) for c in COUNTERS]

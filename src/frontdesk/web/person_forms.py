@@ -1,12 +1,18 @@
 """The person's details and the interpreter choice, asked for by the public booking steps and by staff
 booking at the counter. They check shape only; the scheduling services decide (STYLE.md)."""
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 
 from .fields import UswdsForm, birth_date_fields, clean_birth_date
+
+if TYPE_CHECKING:
+    # Typing only: a label may be a lazy translation (django-stubs ships this alias; not needed to run).
+    from django_stubs_ext import StrOrPromise
 
 RELATIONSHIPS = [
     ("", _("- Select -")),
@@ -19,7 +25,7 @@ RELATIONSHIPS = [
 ]
 
 
-def interpreter_choices(language: str) -> list[tuple[str, str]]:
+def interpreter_choices(language: str) -> list[tuple[str, "StrOrPromise"]]:
     spanish = language.startswith("es")
     spoken = sorted(
         ((tag, names[1] if spanish else names[0]) for tag, names in INTERPRETER_LANGUAGES.items() if tag != "ase"),
@@ -51,7 +57,7 @@ class DetailsForm(UswdsForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    def __init__(self, *args, companion: bool, phone_required: bool, **kwargs) -> None:
+    def __init__(self, *args: Any, companion: bool, phone_required: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.companion = companion
         self.fields["phone"].required = phone_required
@@ -68,8 +74,9 @@ class DetailsForm(UswdsForm):
                 css = "usa-select" if isinstance(widget, forms.Select) else "usa-input"
                 widget.attrs["class"] = css
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         if self.companion:
             data["companion_date_of_birth"] = clean_birth_date(self, "companion_dob")

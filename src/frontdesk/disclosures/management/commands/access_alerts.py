@@ -11,8 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from frontdesk.accounts.actors import SystemActor
 from frontdesk.disclosures.alerts import access_alerts_compute
-from frontdesk.disclosures.catalog import SystemActor
 
 
 class Command(BaseCommand):

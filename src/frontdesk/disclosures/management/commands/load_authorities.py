@@ -11,8 +11,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from frontdesk.accounts.actors import Actor, SystemActor
 from frontdesk.core.errors import DomainError
-from frontdesk.disclosures.catalog import DEFAULT_PATH, SystemActor, catalog_load, catalog_parse
+from frontdesk.disclosures.catalog import DEFAULT_PATH, catalog_load, catalog_parse
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                 parsed = catalog_parse(text)
                 self.stdout.write(f"catalog {parsed.version}: {len(parsed.entries)} entries, valid")
                 return
-            actor: Any = SystemActor("load_authorities")
+            actor: Actor = SystemActor("load_authorities")
             if user:
                 actor = get_user_model().objects.filter(username=user).first()
                 if actor is None:
