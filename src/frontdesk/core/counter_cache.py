@@ -35,6 +35,7 @@ CULL_EVERY = 1000
 class CounterDatabaseCache(DatabaseCache):
     def __init__(self, table: str, params: dict[str, Any]) -> None:
         super().__init__(table, params)
+        self._table: str = table  # Django's own attribute (BaseDatabaseCache), which the stubs do not declare
         self._adds = 0
         self._adds_lock = threading.Lock()
 
@@ -43,8 +44,9 @@ class CounterDatabaseCache(DatabaseCache):
 
     @staticmethod
     def _supported(connection: Any) -> bool:
-        return connection.vendor == "postgresql" or (
-            connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35)
+        return bool(
+            connection.vendor == "postgresql"
+            or (connection.vendor == "sqlite" and connection.Database.sqlite_version_info >= (3, 35))
         )
 
     def _encode(self, value: Any) -> str:
@@ -66,7 +68,9 @@ class CounterDatabaseCache(DatabaseCache):
             cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608 (a quoted table name)
             count = cursor.fetchone()[0]
             if count > self._max_entries:
-                self._cull(connection.alias, cursor, tz_now().replace(microsecond=0), count)
+                self._cull(  # type: ignore[attr-defined]  # DatabaseCache._cull, not in the stubs
+                    connection.alias, cursor, tz_now().replace(microsecond=0), count
+                )
 
     def add(self, key: str, value: Any, timeout: float | None = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
         connection = self._connection()
@@ -103,7 +107,7 @@ class CounterDatabaseCache(DatabaseCache):
                 if row is None:
                     raise ValueError(f"Key '{key}' not found.")
                 stored = row[0]
-                new_value = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301 (our own rows)
+                new_value: int = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301 (our own rows)
                 cursor.execute(swap, [self._encode(new_value), key, stored])
                 if cursor.rowcount == 1:
                     return new_value

@@ -14,7 +14,7 @@ is found at once (docs/adr/0029-a-lean-booking-path.md).
 
 import time
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +23,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 DEFAULT_SECONDS = 30.0
-_caches: list["ReferenceCache"] = []
+_caches: list["ReferenceCache[Any, Any]"] = []
 
 
 class ReferenceCache(Generic[K, V]):
