@@ -391,6 +391,11 @@ def appointment_check_in(*, actor: Actor, appointment: Appointment, now: datetim
     """Check a person in on the day, from two hours before their time until it ends."""
     now = now or datetime.now(UTC)
     _require_staff(actor, appointment)
+    return _check_in(actor=actor, appointment=appointment, now=now, purpose="check_in")
+
+
+def _check_in(*, actor: Actor, appointment: Appointment, now: datetime, purpose: str) -> Appointment:
+    """The one check-in, at the counter or the kiosk: two hours before the time until it ends."""
     if appointment.status == Status.BOOKED and not policies.check_in_open(appointment, now):
         raise Conflict(
             "Check-in opens two hours before the appointment and closes when it ends.", code="not_check_in_time"
@@ -401,7 +406,7 @@ def appointment_check_in(*, actor: Actor, appointment: Appointment, now: datetim
         to=Status.CHECKED_IN,
         event="scheduling.appointment.checked_in",
         now=now,
-        purpose="check_in",
+        purpose=purpose,
     )
 
 
@@ -416,18 +421,7 @@ def appointment_self_check_in(*, appointment: Appointment, office: Office, now: 
         raise Conflict("This appointment is at another office.", code="other_office")
     if appointment.mode != Mode.IN_PERSON:
         raise Conflict("This appointment is by phone; we will call you.", code="phone_appointment")
-    if appointment.status == Status.BOOKED and not policies.check_in_open(appointment, now):
-        raise Conflict(
-            "Check-in opens two hours before the appointment and closes when it ends.", code="not_check_in_time"
-        )
-    return _transition(
-        actor=None,
-        appointment=appointment,
-        to=Status.CHECKED_IN,
-        event="scheduling.appointment.checked_in",
-        now=now,
-        purpose="self_service",
-    )
+    return _check_in(actor=None, appointment=appointment, now=now, purpose="self_service")
 
 
 def appointment_complete(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
