@@ -10,10 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.test import Client
+from django_ratelimit.core import get_usage
 
 from frontdesk.core.errors import TooManyAttempts
 from frontdesk.scheduling.models import Appointment
-from frontdesk.scheduling.throttle import booking_person_key, booking_throttle, client_key
+from frontdesk.scheduling.throttle import BOOKING_CLIENT, booking_person_key, booking_throttle, client_key
 
 from .conftest import booking
 
@@ -134,8 +135,11 @@ def test_a_day_limit_still_counts_tries_spread_over_the_day(db, settings):
     """A counter keeps its window's expiry when it is incremented: with Django's own database cache every
     increment reset the expiry to five minutes, so tries ten minutes apart were never counted past one."""
     settings.FRONTDESK_BOOKING_RATE_CLIENT = "20/d"
-    start = datetime(2027, 3, 1, 6, tzinfo=UTC)
     client = client_key("203.0.113.66")
+    # django-ratelimit's windows are fixed and staggered by key: start where the whole run fits in one.
+    with time_machine.travel(datetime(2027, 3, 1, 6, tzinfo=UTC), tick=False):
+        usage = get_usage(None, group=BOOKING_CLIENT, key=lambda _g, _r: client, rate="20/d", increment=False)
+    start = datetime(2027, 3, 1, 6, tzinfo=UTC) + timedelta(seconds=usage["time_left"] + 1)
     with time_machine.travel(start, tick=False) as clock:
         for n in range(20):
             clock.move_to(start + timedelta(minutes=10 * n))
