@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.offices.geo import zip_normalize
-from frontdesk.web.fields import UswdsForm, birth_date_fields, clean_birth_date
+from frontdesk.web.fields import UswdsForm, birth_date_fields, clean_birth_date, name_fields
 from frontdesk.web.person_forms import DetailsForm, interpreter_choices
 
 __all__ = ["AccessCodeForm", "AccessCodeRequestForm", "DetailsForm", "FindForm", "OptionsForm", "ZipForm"]
@@ -79,12 +79,7 @@ class FindForm(UswdsForm):
 class AccessCodeRequestForm(UswdsForm):
     """Who you say you are, and where the code should go (a contact we already hold, never a new one)."""
 
-    first_name = forms.CharField(
-        label=_("First name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    locals().update(name_fields())
     locals().update(birth_date_fields("dob"))
     channel = forms.ChoiceField(
         label=_("Where should we send the code?"),

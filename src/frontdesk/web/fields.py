@@ -95,6 +95,18 @@ def month_choices() -> list[tuple[str, str | Promise]]:
 DATE_PARTS = frozenset({"month", "day", "year"})
 
 
+def name_fields() -> dict[str, forms.Field]:
+    """First and last name as the person writes them (the services derive the keys names are matched by)."""
+    return {
+        "first_name": forms.CharField(
+            label=_("First name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        ),
+        "last_name": forms.CharField(
+            label=_("Last name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        ),
+    }
+
+
 def birth_date_fields(prefix: str = "dob", *, required: bool = True) -> dict[str, forms.Field]:
     """USWDS 'memorable date': month, day and year as separate inputs (easier than a date picker)."""
     return {

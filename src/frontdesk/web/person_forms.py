@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
 
-from .fields import UswdsForm, birth_date_fields, clean_birth_date
+from .fields import UswdsForm, birth_date_fields, clean_birth_date, name_fields
 
 if TYPE_CHECKING:
     # Typing only: a label may be a lazy translation (django-stubs ships this alias; not needed to run).
@@ -36,12 +36,7 @@ def interpreter_choices(language: str) -> list[tuple[str, "StrOrPromise"]]:
 
 
 class DetailsForm(UswdsForm):
-    first_name = forms.CharField(
-        label=_("First name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
-    )
-    last_name = forms.CharField(
-        label=_("Last name"), max_length=80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
-    )
+    locals().update(name_fields())
     locals().update(birth_date_fields("dob"))
     phone = forms.CharField(
         label=_("Phone number"),
