@@ -3,6 +3,7 @@ accounting of disclosures and access alerts. Each takes a signed-in session or a
 operation's scope (api/tokens.py).
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from frontdesk.disclosures import intake, selectors
 from frontdesk.disclosures.catalog import positions_in_force
 from frontdesk.disclosures.categories import RELEASABLE, DataCategory
 from frontdesk.disclosures.inputs import RequestDetails, RestrictionDetails
+from frontdesk.disclosures.models import DisclosureRequest
 from frontdesk.disclosures.packet import packet_pdf
 from frontdesk.disclosures.release import request_release
 from frontdesk.disclosures.restrictions import restriction_save
@@ -70,6 +72,17 @@ from .schemas import (
 )
 
 router = DisclosuresRouter(tags=["disclosures"])
+
+
+def _act(
+    request: HttpRequest, request_id: str, action: str, act: Callable[[DisclosureRequest], object]
+) -> dict[str, Any]:
+    """The shape of a staff action on one request: the policy finds it for this action (or answers 404/403),
+    the service acts, and the answer is the request as it now stands."""
+    found = selectors.request_for_action(actor=request.user, request_id=request_id, action=action)
+    act(found)
+    found.refresh_from_db()
+    return request_dict(found, request.user)
 
 
 @router.get("/catalog", response={200: CatalogOut, **ERRORS}, summary="The authority catalog in force")
@@ -203,10 +216,14 @@ def evidence_create(request: HttpRequest, request_id: str, payload: EvidenceFile
     ),
 )
 def subject_drop(request: HttpRequest, request_id: str, subject_id: str, payload: SubjectDropIn) -> dict[str, Any]:
-    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="subject_drop")
-    intake.subject_drop(actor=request.user, request=found, subject_id=subject_id, reason=payload.reason)
-    found.refresh_from_db()
-    return request_dict(found, request.user)
+    return _act(
+        request,
+        request_id,
+        "subject_drop",
+        lambda found: intake.subject_drop(
+            actor=request.user, request=found, subject_id=subject_id, reason=payload.reason
+        ),
+    )
 
 
 @router.get(
@@ -247,19 +264,24 @@ def sign_off_create(request: HttpRequest, request_id: str, payload: SignOffIn) -
     ),
 )
 def position_confirmation(request: HttpRequest, request_id: str, payload: PositionConfirmIn) -> dict[str, Any]:
-    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="position_confirm")
-    confirmed = request_position_confirm(actor=request.user, request=found, position=payload.position)
-    return request_dict(confirmed, request.user)
+    return _act(
+        request,
+        request_id,
+        "position_confirm",
+        lambda found: request_position_confirm(actor=request.user, request=found, position=payload.position),
+    )
 
 
 @router.post(
     "/requests/{request_id}/rejection", response={200: RequestOut, **ERRORS}, summary="Reject a request (final)"
 )
 def request_rejection(request: HttpRequest, request_id: str, payload: RejectIn) -> dict[str, Any]:
-    found = selectors.request_for_action(actor=request.user, request_id=request_id, action="reject")
-    request_reject(actor=request.user, request=found, role=payload.role, reason=payload.reason)
-    found.refresh_from_db()
-    return request_dict(found, request.user)
+    return _act(
+        request,
+        request_id,
+        "reject",
+        lambda found: request_reject(actor=request.user, request=found, role=payload.role, reason=payload.reason),
+    )
 
 
 @router.post(
