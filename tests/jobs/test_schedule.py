@@ -145,6 +145,26 @@ def test_two_schedulers_starting_at_once_run_a_slot_once():
 
 
 @pytest.mark.django_db
+def test_housekeeping_forgets_look_up_guards_past_their_retention_and_no_lock_still_in_force():
+    from frontdesk.scheduling.lookup_guard import LOCKED_RETENTION, UNLOCKED_RETENTION
+    from frontdesk.scheduling.models import LookupGuard
+
+    now = dt.datetime.now(dt.UTC)
+    ages = {
+        "quiet-old": (None, UNLOCKED_RETENTION + dt.timedelta(hours=1)),
+        "quiet-recent": (None, UNLOCKED_RETENTION - dt.timedelta(hours=1)),
+        "locked-past-a-month": (now, UNLOCKED_RETENTION + dt.timedelta(days=1)),
+        "locked-past-a-year": (now, LOCKED_RETENTION + dt.timedelta(hours=1)),
+    }
+    for key, (locked_at, age) in ages.items():
+        guard = LookupGuard.objects.create(code_key=key, failures=2, locked_at=locked_at)
+        # updated_at is auto_now: set the age with an UPDATE that bypasses it
+        LookupGuard.objects.filter(pk=guard.pk).update(updated_at=now - age)
+    assert schedule.housekeeping(now, None)["lookup_guards"] == 2
+    assert set(LookupGuard.objects.values_list("code_key", flat=True)) == {"quiet-recent", "locked-past-a-month"}
+
+
+@pytest.mark.django_db
 def test_housekeeping_forgets_only_what_is_past_its_retention():
     from frontdesk.scheduling.models import IdempotencyRecord
 
@@ -162,7 +182,12 @@ def test_housekeeping_forgets_only_what_is_past_its_retention():
         outcome=Outcome.SUCCEEDED,
     )
     JobRun.objects.create(job="recent", slot=slot, started_at=now, outcome=Outcome.SUCCEEDED)
-    assert schedule.housekeeping(now, None) == {"task_results": 0, "job_runs": 1, "idempotency_keys": 1}
+    assert schedule.housekeeping(now, None) == {
+        "task_results": 0,
+        "job_runs": 1,
+        "idempotency_keys": 1,
+        "lookup_guards": 0,
+    }
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]
     assert list(JobRun.objects.values_list("job", flat=True)) == ["recent"]
 

@@ -144,10 +144,11 @@ def next_available(now: dt.datetime, last: dt.datetime | None) -> Counts:
 
 
 def housekeeping(now: dt.datetime, last: dt.datetime | None) -> Counts:
-    """Forget finished task results, job runs and idempotency records older than their retention."""
+    """Forget finished task results, job runs, idempotency records and look-up guards past their retention."""
     from django_tasks.base import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
+    from frontdesk.scheduling.lookup_guard import lookup_guards_forget
     from frontdesk.scheduling.models import IdempotencyRecord
 
     tasks, _ = DBTaskResult.objects.filter(
@@ -156,7 +157,8 @@ def housekeeping(now: dt.datetime, last: dt.datetime | None) -> Counts:
     ).delete()
     runs, _ = JobRun.objects.filter(started_at__lt=now - JOB_RUN_RETENTION).exclude(outcome=Outcome.RUNNING).delete()
     keys, _ = IdempotencyRecord.objects.filter(created_at__lt=now - IDEMPOTENCY_RETENTION).delete()
-    return {"task_results": tasks, "job_runs": runs, "idempotency_keys": keys}
+    guards = lookup_guards_forget(now=now)
+    return {"task_results": tasks, "job_runs": runs, "idempotency_keys": keys, "lookup_guards": guards}
 
 
 def floor_contacts_purge(now: dt.datetime, last: dt.datetime | None) -> Counts:
@@ -187,7 +189,7 @@ JOBS: tuple[Job, ...] = (
     Job("access_alerts", DAY, "Access alerts for each whole UTC day", access_alerts),
     Job("sessions_clear", DAY, "Delete expired sessions", sessions_clear),
     Job("floor_contacts_purge", HOUR, "Forget phone numbers left on tickets of earlier days", floor_contacts_purge),
-    Job("housekeeping", DAY, "Forget old task results, job runs and idempotency keys", housekeeping),
+    Job("housekeeping", DAY, "Forget old task results, job runs, idempotency keys and look-up guards", housekeeping),
 )
 JOBS_BY_NAME = {job.name: job for job in JOBS}
 

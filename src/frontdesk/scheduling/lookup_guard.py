@@ -216,3 +216,17 @@ def lookup_guard_check(
         guard.save()
     if error is not None:
         raise error
+
+
+# A guard that never locked holds only a count of failures: after a quiet month it starts again from
+# zero (the rate limits still slow a guesser down). A locked guard is kept a year, longer than any
+# appointment can be booked ahead, so forgetting it never unlocks a code that still opens a booking.
+UNLOCKED_RETENTION = dt.timedelta(days=30)
+LOCKED_RETENTION = dt.timedelta(days=365)
+
+
+def lookup_guards_forget(*, now: dt.datetime) -> int:
+    """Delete look-up guards past their retention; without this a guesser's made-up codes pile up."""
+    quiet = LookupGuard.objects.filter(locked_at__isnull=True, updated_at__lt=now - UNLOCKED_RETENTION)
+    stale = LookupGuard.objects.filter(locked_at__isnull=False, updated_at__lt=now - LOCKED_RETENTION)
+    return quiet.delete()[0] + stale.delete()[0]
