@@ -151,7 +151,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "frontdesk.public.context.site",
+                "frontdesk.web.context.site",
             ],
         },
     },

@@ -242,5 +242,5 @@ def test_the_lawful_request_notice_prints_in_english_and_spanish(client):
     text = spanish.content.decode()
     assert 'lang="es"' in text and "Cómo pedir los registros de otra persona" in text
     assert "jefe de sección" in text
-    css = (Path(__file__).resolve().parents[2] / "src/frontdesk/public/static/frontdesk/site.css").read_text()
+    css = (Path(__file__).resolve().parents[2] / "src/frontdesk/web/static/frontdesk/site.css").read_text()
     assert "@media print" in css and ".fd-notice" in css
