@@ -2,7 +2,9 @@
 
 The dashboards read these tables, never the appointments themselves: a regional dashboard over 90
 days sums a few thousand rows instead of hundreds of thousands of appointments. Only `services.py`
-writes them (one upsert per change) and `rebuild.py` recomputes them from scratch.
+writes them (one upsert per change) and `rebuild.py` recomputes them from scratch. The weekly roster
+(`OfficeWeekdayCapacity`, docs/adr/0034) is written by `capacity.py` when resources, shifts or hours
+change, and recomputed by `rebuild.py` too.
 """
 
 from django.db import models
