@@ -148,3 +148,138 @@ class Stopwatch:
 
     def __exit__(self, *exc) -> None:
         self.seconds = time.perf_counter() - self.started
+
+
+# In-process page benchmarks (web_bench.py, dashboard_bench.py): each database runs in a child process
+# (`<script> --child URL ...`) against a throwaway database, renders pages through Django's test client
+# with every middleware, and prints its result after a marker line for the parent to read.
+RESULT_MARK = "@@RESULT@@"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) of the values, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def page_child_setup(database_url: str) -> None:
+    """In a page benchmark's child: start Django on the test settings against this database."""
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def national_directory() -> list:
+    """Migrate, make a ledger key and import the national directory (1,193 offices); the offices by code."""
+    from django.core.management import call_command
+
+    from frontdesk.offices.models import Office
+
+    call_command("migrate", verbosity=0)
+    call_command("init_ledger_key", verbosity=0)
+    call_command("import_offices", verbosity=0)
+    return list(Office.objects.order_by("code"))
+
+
+def time_pages(pages: dict, requests: int, *, digits: int = 2) -> dict[str, dict]:
+    """Render each page (name: (client, url)) three times to warm up, then `requests` timed times.
+
+    Also counts the statements one rendering runs, and the time this process spent on the CPU: unlike
+    the wall-clock times, the count does not depend on the machine's load, and the CPU time less so
+    (on SQLite it includes the database's work; on PostgreSQL the server's is left out).
+    """
+    from django.db import connection
+
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):  # a wrapper stays across the connection's reopening
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    results = {}
+    for name, (client, url) in pages.items():
+        for _ in range(3):  # warm caches, as a running server would have them
+            response = client.get(url)
+            assert response.status_code == 200, (name, response.status_code)
+        statements.clear()
+        with connection.execute_wrapper(count):
+            client.get(url)
+        queries = list(statements)
+        times, cpu = [], []
+        for _ in range(requests):
+            began, began_cpu = time.perf_counter(), time.process_time()
+            client.get(url)
+            times.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.process_time() - began_cpu) * 1000)
+        results[name] = {
+            "url": url.split("?")[0],
+            "p50_ms": round(statistics.median(times), digits),
+            "p95_ms": round(percentile(times, 95), digits),
+            "p99_ms": round(percentile(times, 99), digits),
+            "max_ms": round(max(times), digits),
+            "cpu_p50_ms": round(statistics.median(cpu), digits),
+            "requests": requests,
+            "statements": len(queries),
+        }
+        line = f"p50 {results[name]['p50_ms']:7.{digits}f} ms  p95 {results[name]['p95_ms']:7.{digits}f} ms"
+        line += f"  cpu p50 {results[name]['cpu_p50_ms']:7.{digits}f} ms"
+        print(f"  {name:48s} {line}  {len(queries):3d} statements", flush=True)
+    return results
+
+
+def run_page_child(script: str, database_url: str, args: list[str]) -> dict:
+    command = [PYTHON, script, "--child", database_url, *args]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    printed, _, result = output.stdout.partition(RESULT_MARK)
+    sys.stdout.write(printed)
+    return json.loads(result)
+
+
+def throwaway_postgres(database: str) -> str | None:
+    """Create (or recreate) an empty PostgreSQL database; its URL, or None when no server answers."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(
+            PG_ADMIN_URL.replace("postgres://", "postgresql://", 1), autocommit=True, connect_timeout=3
+        )
+    except psycopg.OperationalError:
+        return None
+    admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    admin.execute(f"CREATE DATABASE {database}")
+    admin.close()
+    return pg_url(database)
+
+
+def drop_postgres(database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://", 1), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
+def page_runs(script: str, *, name: str, postgres_db: str, args: list[str], postgres: bool = True) -> list[dict]:
+    """Run a page benchmark's child on a temporary SQLite file, then on a throwaway PostgreSQL database
+    (when one answers and `postgres`), each with throwaway keys; their results in that order."""
+    import tempfile
+
+    runs = []
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ["FRONTDESK_VAR_DIR"] = scratch  # throwaway keys and the SQLite file
+        print("SQLite:", flush=True)
+        runs.append(run_page_child(script, sqlite_url(Path(scratch) / f"{name}.sqlite3"), args))
+        url = throwaway_postgres(postgres_db) if postgres else None
+        if url is None:
+            print("PostgreSQL: skipped (not reachable or --no-postgres)")
+        else:
+            print("PostgreSQL:", flush=True)
+            os.environ["FRONTDESK_VAR_DIR"] = tempfile.mkdtemp(dir=scratch)
+            try:
+                runs.append(run_page_child(script, url, args))
+            finally:
+                drop_postgres(postgres_db)
+    return runs

@@ -20,41 +20,27 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RESULT_MARK, ROOT, national_directory, page_child_setup, page_runs, time_pages
+
 RESULTS = ROOT / "bench" / "results" / "dashboard.json"
-PG_ADMIN_URL = os.environ.get("FRONTDESK_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_DB = "frontdesk_dashboard_bench"
+PG_DB = os.environ.get("FRONTDESK_BENCH_DASHBOARD_DB", "frontdesk_dashboard_bench")
 GOAL_P95_MS = 500.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
-
-
 def child(database_url: str, offices: int, requests: int) -> dict:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    import statistics
+    page_child_setup(database_url)
     from datetime import UTC, datetime, timedelta
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from frontdesk.accounts.roles import Role
-    from frontdesk.offices.models import Office
     from frontdesk.scheduling.models import Appointment
     from frontdesk.scheduling.seeding import SeedOptions, resources_ensure, seed_offices
     from frontdesk.stats.buckets import LAST
@@ -64,10 +50,7 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     from tests.web.auth import verified_login
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("init_ledger_key", verbosity=0)
-    call_command("import_offices", verbosity=0)
-    every = list(Office.objects.order_by("code"))
+    every = national_directory()
     resources_ensure(every)
     today = datetime.now(UTC).date()
     seeded = [o for o in every if o.region == 2][:offices]
@@ -79,17 +62,31 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     templates = [list(OfficeDayStats.objects.filter(office=o).values()) for o in seeded]
     seeded_ids = {o.id for o in seeded}
     rng = random.Random(1)
+    # The counters carry their office's region since docs/adr/0034; without the column (a checkout from
+    # before it, run with PYTHONPATH=<it>/src for an old-against-new comparison) the copies leave it out.
+    has_region = any(f.name == "region" for f in OfficeDayStats._meta.get_fields())
+
+    def region_of(office) -> dict:
+        return {"region": office.region} if has_region else {}
+
     rows, waits = [], []
     for n, office in enumerate(o for o in every if o.id not in seeded_ids):
         for row in templates[n % len(templates)]:
-            rows.append(OfficeDayStats(**{**row, "id": None, "office_id": office.id}))
+            rows.append(OfficeDayStats(**{**row, "id": None, "office_id": office.id, **region_of(office)}))
         for back in range(1, 29):
             for bucket in range(LAST + 1):
                 count = max(0, int(rng.gauss(30 / (bucket + 1), 4)))
                 if count:
                     day = today - timedelta(days=back)
                     waits.append(
-                        OfficeDayWait(office=office, day=day, kind=WaitKind.WALK_IN, bucket=bucket, count=count)
+                        OfficeDayWait(
+                            office=office,
+                            day=day,
+                            kind=WaitKind.WALK_IN,
+                            bucket=bucket,
+                            count=count,
+                            **region_of(office),
+                        )
                     )
         if len(rows) > 50_000:
             OfficeDayStats.objects.bulk_create(rows, batch_size=5000)
@@ -116,23 +113,7 @@ def child(database_url: str, offices: int, requests: int) -> dict:
         "region 2 (seeded offices), last four weeks": (region2, f"/console/dashboard/?region=2&{four_weeks}"),
         "one office, last four weeks": (manager, f"/console/dashboard/?office={seeded[0].code}&{four_weeks}"),
     }
-    results = {}
-    for name, (client, url) in pages.items():
-        for _ in range(3):
-            response = client.get(url)
-            assert response.status_code == 200, (name, response.status_code)
-        times = []
-        for _ in range(requests):
-            t = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - t) * 1000)
-        results[name] = {
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(percentile(times, 95), 1),
-            "max_ms": round(max(times), 1),
-            "requests": requests,
-        }
-        print(f"  {name:48s} p50 {results[name]['p50_ms']:7.1f} ms  p95 {results[name]['p95_ms']:7.1f} ms", flush=True)
+    results = time_pages(pages, requests, digits=1)
     regional = [v["p95_ms"] for k, v in results.items() if k.startswith("region")]
     return {
         "database": connection.vendor,
@@ -152,35 +133,6 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     }
 
 
-def run_child(database_url: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, __file__, "--child", database_url, "--offices", str(args.offices)]
-    command += ["--requests", str(args.requests)]
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    sys.stdout.write(output.stdout.split("@@RESULT@@")[0])
-    return json.loads(output.stdout.split("@@RESULT@@")[1])
-
-
-def postgres_database(admin_url: str) -> str | None:
-    import psycopg
-
-    url = admin_url.replace("postgres://", "postgresql://", 1)
-    try:
-        admin = psycopg.connect(url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        return None
-    admin.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-    admin.execute(f"CREATE DATABASE {PG_DB}")
-    admin.close()
-    return admin_url.rsplit("/", 1)[0] + f"/{PG_DB}"
-
-
-def drop_postgres(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--offices", type=int, default=6, help="Offices of region 2 given real appointments")
@@ -189,23 +141,12 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print("@@RESULT@@" + json.dumps(child(args.child, args.offices, args.requests)))
+        print(RESULT_MARK + json.dumps(child(args.child, args.offices, args.requests)))
         return
-    runs = []
-    with tempfile.TemporaryDirectory() as scratch:
-        os.environ["FRONTDESK_VAR_DIR"] = scratch
-        print("SQLite:", flush=True)
-        runs.append(run_child(f"sqlite:///{scratch}/dashboard-bench.sqlite3", args))
-        url = None if args.no_postgres else postgres_database(PG_ADMIN_URL)
-        if url is None:
-            print("PostgreSQL: skipped (not reachable or --no-postgres)")
-        else:
-            print("PostgreSQL:", flush=True)
-            os.environ["FRONTDESK_VAR_DIR"] = tempfile.mkdtemp(dir=scratch)
-            try:
-                runs.append(run_child(url, args))
-            finally:
-                drop_postgres(PG_ADMIN_URL)
+    child_args = ["--offices", str(args.offices), "--requests", str(args.requests)]
+    runs = page_runs(
+        __file__, name="dashboard-bench", postgres_db=PG_DB, args=child_args, postgres=not args.no_postgres
+    )
     report = {
         "benchmark": "managers' dashboards render time (server side, in-process), national counters",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},

@@ -20,37 +20,23 @@ import json
 import os
 import platform
 import re
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import RESULT_MARK, ROOT, national_directory, page_child_setup, page_runs, time_pages
+
 RESULTS = ROOT / "bench" / "results" / "web.json"
-PG_ADMIN_URL = os.environ.get("FRONTDESK_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 PG_DB = "frontdesk_web_bench"
 GOAL_P95_MS = 100.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def child(database_url: str, offices: int, requests: int) -> dict:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    page_child_setup(database_url)
     from datetime import UTC, datetime, timedelta
 
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -63,11 +49,8 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     from tests.web.auth import verified_login
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0)
-    call_command("init_ledger_key", verbosity=0)
-    call_command("import_offices", verbosity=0)
-    chosen = Office.objects.filter(region=2).order_by("code")
-    chosen = list(chosen[:offices] if offices else Office.objects.order_by("code"))
+    every = national_directory()
+    chosen = [o for o in every if o.region == 2][:offices] if offices else every
     with progress_for(sys.stderr) as progress:  # the longest part of the setup: a bar or lines on stderr
         seed_offices(chosen, SeedOptions(start=datetime.now(UTC).date(), days=60), progress=progress)
     setup_seconds = time.perf_counter() - started
@@ -115,25 +98,7 @@ def child(database_url: str, offices: int, requests: int) -> dict:
         "console: book for a caller (times)": (staff, "/console/book/?service=ssi_redetermination&mode=in_person"),
         "console: office setup": (boss, "/console/office/"),
     }
-    results = {}
-    for name, (client, url) in pages.items():
-        for _ in range(3):  # warm caches, as a running server would have them
-            response = client.get(url)
-            assert response.status_code == 200, (name, response.status_code)
-        times = []
-        for _ in range(requests):
-            began = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - began) * 1000)
-        results[name] = {
-            "url": url.split("?")[0],
-            "p50_ms": round(statistics.median(times), 2),
-            "p95_ms": round(percentile(times, 95), 2),
-            "p99_ms": round(percentile(times, 99), 2),
-            "max_ms": round(max(times), 2),
-            "requests": requests,
-        }
-        print(f"  {name:48s} p50 {results[name]['p50_ms']:7.2f} ms  p95 {results[name]['p95_ms']:7.2f} ms", flush=True)
+    results = time_pages(pages, requests, digits=2)
     worst = max(r["p95_ms"] for r in results.values())
     return {
         "database": connection.vendor,
@@ -148,35 +113,6 @@ def child(database_url: str, offices: int, requests: int) -> dict:
     }
 
 
-def run_child(database_url: str, args: argparse.Namespace) -> dict:
-    command = [sys.executable, __file__, "--child", database_url, "--offices", str(args.offices)]
-    command += ["--requests", str(args.requests)]
-    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    sys.stdout.write(output.stdout.split("@@RESULT@@")[0])
-    return json.loads(output.stdout.split("@@RESULT@@")[1])
-
-
-def postgres_database(admin_url: str):
-    import psycopg
-
-    url = admin_url.replace("postgres://", "postgresql://", 1)
-    try:
-        admin = psycopg.connect(url, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        return None
-    admin.execute(f"DROP DATABASE IF EXISTS {PG_DB}")
-    admin.execute(f"CREATE DATABASE {PG_DB}")
-    admin.close()
-    return admin_url.rsplit("/", 1)[0] + f"/{PG_DB}"
-
-
-def drop_postgres(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1), autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--offices", type=int, default=60, help="Offices of region 2 to seed (0: every office)")
@@ -185,25 +121,10 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        result = child(args.child, args.offices, args.requests)
-        print("@@RESULT@@" + json.dumps(result))
+        print(RESULT_MARK + json.dumps(child(args.child, args.offices, args.requests)))
         return
-
-    runs = []
-    with tempfile.TemporaryDirectory() as scratch:
-        os.environ["FRONTDESK_VAR_DIR"] = scratch  # throwaway keys and the SQLite file
-        print("SQLite:", flush=True)
-        runs.append(run_child(f"sqlite:///{scratch}/web-bench.sqlite3", args))
-        url = None if args.no_postgres else postgres_database(PG_ADMIN_URL)
-        if url is None:
-            print("PostgreSQL: skipped (not reachable or --no-postgres)")
-        else:
-            print("PostgreSQL:", flush=True)
-            os.environ["FRONTDESK_VAR_DIR"] = tempfile.mkdtemp(dir=scratch)
-            try:
-                runs.append(run_child(url, args))
-            finally:
-                drop_postgres(PG_ADMIN_URL)
+    child_args = ["--offices", str(args.offices), "--requests", str(args.requests)]
+    runs = page_runs(__file__, name="web-bench", postgres_db=PG_DB, args=child_args, postgres=not args.no_postgres)
     report = {
         "benchmark": "web page render time (server side, in-process)",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},

@@ -51,12 +51,12 @@ def busy_day(office, clerk):
 
 def snapshot() -> tuple[set, set]:
     stats = {
-        (r.office_id, r.day, r.service_id, r.booked, r.cancelled, r.checked_in, r.no_shows, r.walk_ins,
+        (r.office_id, r.region, r.day, r.service_id, r.booked, r.cancelled, r.checked_in, r.no_shows, r.walk_ins,
          r.staff_minutes, r.interpreter_minutes)
         for r in OfficeDayStats.objects.all()
         if any((r.booked, r.cancelled, r.checked_in, r.no_shows, r.walk_ins, r.staff_minutes, r.interpreter_minutes))
     }  # fmt: skip
-    waits = {(w.office_id, w.day, w.kind, w.bucket, w.count) for w in OfficeDayWait.objects.all() if w.count}
+    waits = {(w.office_id, w.region, w.day, w.kind, w.bucket, w.count) for w in OfficeDayWait.objects.all() if w.count}
     return stats, waits
 
 

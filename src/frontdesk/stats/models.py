@@ -2,7 +2,9 @@
 
 The dashboards read these tables, never the appointments themselves: a regional dashboard over 90
 days sums a few thousand rows instead of hundreds of thousands of appointments. Only `services.py`
-writes them (one upsert per change) and `rebuild.py` recomputes them from scratch.
+writes them (one upsert per change) and `rebuild.py` recomputes them from scratch. The weekly roster
+(`OfficeWeekdayCapacity`, docs/adr/0034) is written by `capacity.py` when resources, shifts or hours
+change, and recomputed by `rebuild.py` too.
 """
 
 from django.db import models
@@ -20,6 +22,9 @@ class OfficeDayStats(models.Model):
     """
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    # The office's region, copied so that a regional dashboard reads one index (region, day) instead of
+    # joining every counter to its office (docs/adr/0034); receivers.py keeps it when an office moves.
+    region = models.PositiveSmallIntegerField()
     day = models.DateField()
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
     booked = models.IntegerField(default=0)
@@ -32,7 +37,10 @@ class OfficeDayStats(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["office", "day", "service"], name="stats_office_day_service")]
-        indexes = [models.Index(fields=["day", "office"], name="stats_day_office")]
+        indexes = [
+            models.Index(fields=["day", "office"], name="stats_day_office"),
+            models.Index(fields=["region", "day"], name="stats_region_day"),
+        ]
 
     def __str__(self) -> str:
         return f"stats {self.office_id} {self.day} {self.service_id}"
@@ -51,6 +59,7 @@ class OfficeDayWait(models.Model):
     """
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    region = models.PositiveSmallIntegerField()  # the office's, as on OfficeDayStats
     day = models.DateField()
     kind = models.CharField(max_length=12, choices=WaitKind.choices)
     bucket = models.PositiveSmallIntegerField()
@@ -60,10 +69,37 @@ class OfficeDayWait(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["office", "day", "kind", "bucket"], name="stats_wait_office_day_bucket")
         ]
-        indexes = [models.Index(fields=["day", "office"], name="stats_wait_day_office")]
+        indexes = [
+            models.Index(fields=["day", "office"], name="stats_wait_day_office"),
+            models.Index(fields=["region", "day"], name="stats_wait_region_day"),
+        ]
 
     def __str__(self) -> str:
         return f"wait {self.office_id} {self.day} {self.kind} {self.bucket}"
+
+
+class OfficeWeekdayCapacity(models.Model):
+    """The staff and interpreter minutes an office has rostered on one weekday: utilisation's denominator.
+
+    A resource works its shifts, or the office's hours when it has none. Kept per weekday, not per date:
+    a roster is a weekly pattern, so a row changes only when shifts, resources or hours do (receivers.py
+    refreshes the office's seven rows), and a period's capacity is these minutes times the number of
+    each weekday the office is open in it (capacity.py takes holidays and closures off). Offices with
+    nothing rostered on a weekday have no row for it.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    region = models.PositiveSmallIntegerField()  # the office's, as on OfficeDayStats
+    weekday = models.PositiveSmallIntegerField()
+    staff_minutes = models.IntegerField(default=0)
+    interpreter_minutes = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["office", "weekday"], name="stats_capacity_office_weekday")]
+        indexes = [models.Index(fields=["region", "weekday"], name="stats_capacity_region")]
+
+    def __str__(self) -> str:
+        return f"capacity {self.office_id} {self.weekday}"
 
 
 class NextAvailable(models.Model):

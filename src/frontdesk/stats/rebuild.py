@@ -19,7 +19,8 @@ from frontdesk.scheduling.availability import Need, booking_window_end, office_s
 from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn, WalkInStatus
 
 from .buckets import bucket_of
-from .models import NextAvailable, OfficeDayStats, OfficeDayWait, WaitKind
+from .capacity import weekly_roster
+from .models import NextAvailable, OfficeDayStats, OfficeDayWait, OfficeWeekdayCapacity, WaitKind
 from .services import COUNTERS
 
 Key = tuple[int, date, int]
@@ -31,19 +32,21 @@ def _appointment_wait(checked_in: datetime, starts: datetime, completed: datetim
 
 
 def stats_rebuild(*, batch_size: int = 5000) -> dict[str, int]:
-    """Delete every counter and recompute it, in one transaction.
+    """Delete every counter and the weekly roster and recompute them, in one transaction.
 
     On PostgreSQL the counter tables are locked first (EXCLUSIVE: reads go on, writes wait), so a
     booking committing meanwhile is either already in the appointments read here or waits and counts
     after the rebuild; never lost, never counted twice.
     """
-    zones = {pk: ZoneInfo(tz) for pk, tz in Office.objects.values_list("id", "timezone")}
+    offices = list(Office.objects.values_list("id", "timezone", "region"))
+    zones = {pk: ZoneInfo(tz) for pk, tz, _ in offices}
+    regions = {pk: region for pk, _, region in offices}
     stats: dict[Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     waits: dict[tuple[int, date, str, int], int] = defaultdict(int)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (OfficeDayStats, OfficeDayWait):
+                for model in (OfficeDayStats, OfficeDayWait, OfficeWeekdayCapacity):
                     cursor.execute(f"LOCK TABLE {connection.ops.quote_name(model._meta.db_table)} IN EXCLUSIVE MODE")
         rows = Appointment.objects.values_list(
             "office_id",
@@ -85,17 +88,32 @@ def stats_rebuild(*, batch_size: int = 5000) -> dict[str, int]:
             stats[(office_id, day, service_id)]["walk_ins"] += 1
             if status == WalkInStatus.SERVED and called is not None:
                 waits[(office_id, day, WaitKind.WALK_IN, bucket_of((called - arrived).total_seconds()))] += 1
+        roster = weekly_roster()
         OfficeDayStats.objects.all().delete()
         OfficeDayWait.objects.all().delete()
+        OfficeWeekdayCapacity.objects.all().delete()
         OfficeDayStats.objects.bulk_create(
-            (OfficeDayStats(office_id=o, day=d, service_id=s, **counts) for (o, d, s), counts in stats.items()),
+            (
+                OfficeDayStats(office_id=o, region=regions[o], day=d, service_id=s, **counts)
+                for (o, d, s), counts in stats.items()
+            ),
             batch_size=batch_size,
         )
         OfficeDayWait.objects.bulk_create(
-            (OfficeDayWait(office_id=o, day=d, kind=k, bucket=b, count=n) for (o, d, k, b), n in waits.items()),
+            (
+                OfficeDayWait(office_id=o, region=regions[o], day=d, kind=k, bucket=b, count=n)
+                for (o, d, k, b), n in waits.items()
+            ),
             batch_size=batch_size,
         )
-    return {"appointments": appointments, "walk_ins": walk_ins, "rows": len(stats), "wait_rows": len(waits)}
+        OfficeWeekdayCapacity.objects.bulk_create(roster, batch_size=batch_size)
+    return {
+        "appointments": appointments,
+        "walk_ins": walk_ins,
+        "rows": len(stats),
+        "wait_rows": len(waits),
+        "capacity_rows": len(roster),
+    }
 
 
 def next_available_refresh(*, offices: Iterable[Office] | None = None, now: datetime | None = None) -> int:

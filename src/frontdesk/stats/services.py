@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from django.db import connection
 
+from frontdesk.offices.models import Office
 from frontdesk.scheduling.models import Appointment, Status
 
 from .buckets import bucket_of
@@ -42,6 +43,12 @@ class Delta:
         return (self.office_id, self.day, self.service_id)
 
 
+def _region() -> str:
+    """Each counter row carries its office's region (docs/adr/0034), read in the same statement: the
+    caller passes the office id once more for this placeholder."""
+    return f"(SELECT region FROM {connection.ops.quote_name(Office._meta.db_table)} WHERE id = %s)"  # noqa: S608 (a model constant)
+
+
 def _upsert_stats(deltas: Iterable[Delta]) -> None:
     # Table and column names are the model's constants (COUNTERS is checked below); values are parameters.
     rows = [d for d in deltas if any(d.counts.values())]
@@ -52,15 +59,15 @@ def _upsert_stats(deltas: Iterable[Delta]) -> None:
         raise ValueError(f"unknown counters: {sorted(unknown)}")
     table = connection.ops.quote_name(OfficeDayStats._meta.db_table)
     columns = ", ".join(COUNTERS)
-    marks = ", ".join(["%s"] * (3 + len(COUNTERS)))
+    marks = ", ".join([_region(), *["%s"] * (3 + len(COUNTERS))])
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
     params: list[int | str | None] = []
     for d in rows:
-        params += [d.office_id, connection.ops.adapt_datefield_value(d.day), d.service_id]
+        params += [d.office_id, d.office_id, connection.ops.adapt_datefield_value(d.day), d.service_id]
         params += [d.counts.get(c, 0) for c in COUNTERS]
     values = ", ".join([f"({marks})"] * len(rows))
     sql = (
-        f"INSERT INTO {table} (office_id, day, service_id, {columns}) VALUES {values} "  # noqa: S608
+        f"INSERT INTO {table} (region, office_id, day, service_id, {columns}) VALUES {values} "  # noqa: S608
         f"ON CONFLICT (office_id, day, service_id) DO UPDATE SET {updates}"
     )
     with connection.cursor() as cursor:
@@ -149,8 +156,10 @@ def record_office_wait(*, office_id: int, day: date, seconds: float, kind: str) 
         raise ValueError(f"wait kind must be one of {WaitKind.values}")
     table = connection.ops.quote_name(OfficeDayWait._meta.db_table)
     sql = (
-        f"INSERT INTO {table} (office_id, day, kind, bucket, count) VALUES (%s, %s, %s, %s, 1) "  # noqa: S608
+        f"INSERT INTO {table} (region, office_id, day, kind, bucket, count) "  # noqa: S608
+        f"VALUES ({_region()}, %s, %s, %s, %s, 1) "
         f"ON CONFLICT (office_id, day, kind, bucket) DO UPDATE SET count = {table}.count + 1"
     )
+    day_value = connection.ops.adapt_datefield_value(day)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [office_id, connection.ops.adapt_datefield_value(day), kind, bucket_of(seconds)])
+        cursor.execute(sql, [office_id, office_id, day_value, kind, bucket_of(seconds)])

@@ -20,7 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         counts = stats_rebuild()
         self.stdout.write(
-            f"Rebuilt {counts['rows']} daily rows and {counts['wait_rows']} wait rows from "
+            f"Rebuilt {counts['rows']} daily rows, {counts['wait_rows']} wait rows and "
+            f"{counts['capacity_rows']} weekly roster rows from "
             f"{counts['appointments']} appointments and {counts['walk_ins']} walk-in tickets."
         )
         if options["next_available"]:
