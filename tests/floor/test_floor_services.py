@@ -200,3 +200,35 @@ def test_the_wait_estimate_skips_served_tickets_without_both_times(office, clerk
     board = selectors.board_get(office=office)
     assert board.waiting == 1
     assert board.wait_minutes == service.duration_minutes
+
+
+def test_a_counter_check_in_issues_the_kiosk_ticket_in_one_step(office, clerk, make_appointment):
+    appt = make_appointment()
+    checked_in = services.appointment_check_in(actor=clerk, appointment=appt)
+    assert checked_in.status == Status.CHECKED_IN
+    ticket = Ticket.objects.get(appointment=appt)
+    assert ticket.kind == TicketKind.APPOINTMENT and ticket.due_at == appt.starts_at
+    issued = LedgerEvent.objects.get(type="floor.ticket.issued")
+    assert issued.event["purpose"] == "run_schedule"
+    # Checked in already: the scheduling refusal, and still one ticket.
+    with pytest.raises(Conflict):
+        services.appointment_check_in(actor=clerk, appointment=checked_in)
+    assert Ticket.objects.count() == 1
+
+
+def test_a_counter_check_in_is_for_the_offices_own_staff(office, make_appointment):
+    outsider = staff_user("outsider", Role.COUNTER_CLERK, OfficeFactory(code="F09"))
+    appt = make_appointment()
+    with pytest.raises(PermissionDenied):
+        services.appointment_check_in(actor=outsider, appointment=appt)
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_a_counter_check_in_that_cannot_number_a_ticket_checks_nobody_in(office, clerk, make_appointment, monkeypatch):
+    appt = make_appointment()
+    monkeypatch.setattr(services, "NUMBER_ATTEMPTS", 0)  # every draw of a number fails
+    with pytest.raises(Conflict):
+        services.appointment_check_in(actor=clerk, appointment=appt)
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED and Ticket.objects.count() == 0

@@ -202,3 +202,67 @@ def test_console_actions_need_the_csrf_token(clerk, office):
     strict = verified_login(Client(enforce_csrf_checks=True), clerk)
     assert strict.post("/console/floor/window/", {"name": "3"}).status_code == 403
     assert Window.objects.count() == 0
+
+
+def _ticket_fields(ticket):
+    return (ticket.kind, ticket.service_id, ticket.due_at, ticket.interpreter_language, ticket.outcome, ticket.label)
+
+
+def _check_in_at_counter(surface, client, appointment):
+    if surface == "console":
+        response = client.post(
+            "/console/appointments/action/", {"act": f"check-in:{appointment.code}", "back": "/console/schedule/"}
+        )
+        assert response.status_code == 302
+    else:
+        response = client.post(
+            f"/api/v1/staff/appointments/{appointment.code}/check-in", {}, content_type="application/json"
+        )
+        assert response.status_code == 200 and response.json()["status"] == "checked_in"
+
+
+@pytest.mark.parametrize("surface", ["console", "api"])
+def test_a_check_in_at_the_counter_queues_the_person_like_the_kiosk(surface, clerk_web, web, office, appointment):
+    _check_in_at_counter(surface, clerk_web, appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CHECKED_IN
+    at_counter = Ticket.objects.get(appointment=appointment)
+    # The same person checked in at the kiosk instead: the very same ticket, field for field.
+    Ticket.objects.all().delete()
+    Appointment.objects.filter(pk=appointment.pk).update(status=Status.BOOKED, checked_in_at=None)
+    assert web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment)).status_code == 302
+    at_kiosk = Ticket.objects.get(appointment=appointment)
+    assert _ticket_fields(at_counter) == _ticket_fields(at_kiosk)
+    assert at_counter.label == "A001" and at_counter.outcome == TicketOutcome.WAITING
+
+
+@pytest.mark.parametrize("surface", ["console", "api"])
+def test_a_counter_check_in_is_called_from_the_merged_queue(surface, clerk, clerk_web, office, appointment):
+    _check_in_at_counter(surface, clerk_web, appointment)
+    window = services.window_save(
+        actor=clerk, office=office, name="1", service_codes=[], languages=[], accessible=False
+    )
+    called = services.ticket_call_next(actor=clerk, window=window)
+    assert called is not None and called.appointment_id == appointment.pk
+
+
+@pytest.mark.parametrize("surface", ["console", "api"])
+def test_a_refused_counter_check_in_issues_no_ticket(surface, clerk_web, office, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=appointment.starts_at + timedelta(days=2), ends_at=appointment.ends_at + timedelta(days=2)
+    )
+    if surface == "console":
+        clerk_web.post("/console/appointments/action/", {"act": f"check-in:{appointment.code}"})
+    else:
+        refused = clerk_web.post(
+            f"/api/v1/staff/appointments/{appointment.code}/check-in", {}, content_type="application/json"
+        )
+        assert refused.status_code == 409
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_a_phone_appointment_checked_in_at_the_counter_gets_no_ticket(clerk_web, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(mode="phone")
+    _check_in_at_counter("api", clerk_web, appointment)
+    assert Ticket.objects.count() == 0

@@ -19,8 +19,9 @@ from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 from frontdesk.scheduling import services as scheduling
+from frontdesk.scheduling import signals
 from frontdesk.scheduling.languages import is_known
-from frontdesk.scheduling.models import Appointment, Service, Status
+from frontdesk.scheduling.models import Appointment, Mode, Service, Status
 from frontdesk.scheduling.sms import normalize_number, sms_backend
 
 from . import policies
@@ -49,6 +50,7 @@ def _issue(
     kind: str,
     service: Service,
     now: datetime,
+    actor: Actor = None,
     appointment: Appointment | None = None,
     interpreter_language: str = "",
     accessible: bool = False,
@@ -73,10 +75,13 @@ def _issue(
                     phone_encrypted=phone_encrypted,
                 )
                 waiting = Ticket.objects.filter(office=office, local_date=today, outcome=TicketOutcome.WAITING).count()
+                if kind == TicketKind.WALK_IN:
+                    # The dashboards count walk-ins per office, day and service (stats listens).
+                    signals.walk_in_added.send(sender=Ticket, office_id=office.id, day=today, service_id=service.id)
                 event_append(
                     type="floor.ticket.issued",
-                    actor=None,
-                    purpose="self_service",
+                    actor=actor,
+                    purpose="self_service" if actor is None else "run_schedule",
                     refs={"office": office.code, "kind": kind, "waiting": waiting},
                 )
             return ticket
@@ -114,34 +119,70 @@ def ticket_issue_walk_in(
 
 
 def ticket_issue_for_appointment(
-    *, office: Office, appointment: Appointment, accessible: bool = False, phone: str = "", now: datetime | None = None
+    *,
+    office: Office,
+    appointment: Appointment,
+    actor: Actor = None,
+    accessible: bool = False,
+    phone: str = "",
+    now: datetime | None = None,
 ) -> Ticket:
-    """A ticket for an appointment holder who proved who they are (`scheduling.selectors.appointment_find`).
+    """The one way an arriving appointment holder enters the merged queue: check-in and a ticket.
 
-    Checks them in on the clerk's day through the scheduling service (same window, same ledger event as
-    the counter's check-in). Asking twice gives the same ticket, so a double tap never queues anyone twice.
+    At the kiosk (`actor` None) the person proved who they are (`scheduling.selectors.appointment_find`)
+    and checks themselves in; at the counter a clerk of the office checks them in (`actor`). Either way
+    it is the scheduling check-in (same window, same ledger event), then the same ticket, in one
+    transaction. Asking twice gives the same ticket, so a double tap never queues anyone twice.
     """
     now = now or datetime.now(UTC)
+    if actor is not None and not policies.can_call_tickets(actor, office):
+        raise PermissionDenied("Only staff of this office can check people in.")
     phone_encrypted = _phone_sealed(phone)
-    existing = Ticket.objects.filter(
-        office=office, appointment=appointment, local_date=local_today(office, now), outcome__in=OPEN_OUTCOMES
-    ).first()
-    if existing is not None:
-        return existing
-    if appointment.status == Status.BOOKED:
-        appointment = scheduling.appointment_self_check_in(appointment=appointment, office=office, now=now)
-    elif appointment.status != Status.CHECKED_IN or appointment.office_id != office.id:
-        raise Conflict("This appointment cannot be checked in here. Please see a clerk.", code="not_check_in")
-    return _issue(
-        office=office,
-        kind=TicketKind.APPOINTMENT,
-        service=appointment.service,
-        now=now,
-        appointment=appointment,
-        interpreter_language=appointment.interpreter_language,
-        accessible=accessible,
-        phone_encrypted=phone_encrypted,
-    )
+    with transaction.atomic():
+        existing = Ticket.objects.filter(
+            office=office, appointment=appointment, local_date=local_today(office, now), outcome__in=OPEN_OUTCOMES
+        ).first()
+        if existing is not None:
+            return existing
+        if appointment.status == Status.BOOKED:
+            if actor is None:
+                appointment = scheduling.appointment_self_check_in(appointment=appointment, office=office, now=now)
+            else:
+                if appointment.office_id != office.id:
+                    raise Conflict("This appointment is at another office.", code="other_office")
+                appointment = scheduling.appointment_check_in(actor=actor, appointment=appointment, now=now)
+        elif appointment.status != Status.CHECKED_IN or appointment.office_id != office.id:
+            raise Conflict("This appointment cannot be checked in here. Please see a clerk.", code="not_check_in")
+        return _issue(
+            office=office,
+            kind=TicketKind.APPOINTMENT,
+            service=appointment.service,
+            now=now,
+            actor=actor,
+            appointment=appointment,
+            interpreter_language=appointment.interpreter_language,
+            accessible=accessible,
+            phone_encrypted=phone_encrypted,
+        )
+
+
+def appointment_check_in(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The counter's check-in (the clerk's day in the console, the staff API).
+
+    A person who came in for an in-person appointment gets their ticket in the merged queue exactly as
+    at the kiosk (`ticket_issue_for_appointment`); a phone appointment is only checked in (nobody is in
+    the waiting room to call). Nothing is written unless both the check-in and the ticket succeed.
+    """
+    now = now or datetime.now(UTC)
+    if appointment.mode != Mode.IN_PERSON:
+        return scheduling.appointment_check_in(actor=actor, appointment=appointment, now=now)
+    with transaction.atomic():
+        if appointment.status != Status.BOOKED:
+            # Checked in already (or closed): the scheduling service gives its refusal, as before.
+            return scheduling.appointment_check_in(actor=actor, appointment=appointment, now=now)
+        ticket = ticket_issue_for_appointment(office=appointment.office, appointment=appointment, actor=actor, now=now)
+    assert ticket.appointment is not None
+    return ticket.appointment
 
 
 def window_save(
