@@ -6,13 +6,15 @@ the ledger shows how the floor ran and never who stood in it.
 """
 
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import translation
 
-from frontdesk.accounts.actors import Actor
+from frontdesk.accounts.actors import Actor, staff_user
 from frontdesk.core.crypto import decrypt_field, encrypt_field
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
@@ -25,7 +27,7 @@ from frontdesk.scheduling.models import Appointment, Mode, Service, Status
 from frontdesk.scheduling.sms import normalize_number, sms_backend
 
 from . import policies
-from .models import OPEN_OUTCOMES, Ticket, TicketKind, TicketOutcome, Window
+from .models import OPEN_OUTCOMES, KioskDevice, Ticket, TicketKind, TicketOutcome, Window
 from .selectors import as_waiting, serves_of
 
 logger = logging.getLogger(__name__)
@@ -402,3 +404,72 @@ def ticket_contacts_purge(*, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     cutoff = (now - timedelta(days=1)).date()
     return Ticket.objects.filter(local_date__lt=cutoff).exclude(phone_encrypted="").update(phone_encrypted="")
+
+
+KIOSK_COOKIE = "fd_kiosk"
+KIOSK_SALT = "frontdesk.floor.kiosk"
+# How long an enrolled screen stays enrolled without being enrolled again (browsers keep a cookie at most
+# 400 days). Revoking ends it at once.
+KIOSK_MAX_AGE = timedelta(days=365)
+
+
+def kiosk_enrol(*, actor: Actor, office: Office, name: str, now: datetime | None = None) -> tuple[KioskDevice, str]:
+    """Enrol a screen as this office's kiosk; returns the device and the signed token its cookie holds.
+
+    The token names the device and its office, signed with the site's key (`django.core.signing`), so it
+    cannot be made up or moved to another office; it proves nothing once the device is revoked."""
+    now = now or datetime.now(UTC)
+    if not policies.can_manage_kiosks(actor, office):
+        raise PermissionDenied("Only this office's manager can enrol its kiosks.")
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise ValidationFailed("Name the kiosk in 1 to 40 characters, for example Lobby left.", field="name")
+    with transaction.atomic():
+        device = KioskDevice.objects.create(office=office, name=name, enrolled_at=now, enrolled_by=staff_user(actor))
+        event_append(
+            type="floor.kiosk.enrolled",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"office": office.code, "kiosks": KioskDevice.objects.filter(office=office, revoked_at=None).count()},
+        )
+    token = signing.dumps({"device": str(device.public_id), "office": office.code}, salt=KIOSK_SALT, compress=True)
+    return device, token
+
+
+def kiosk_revoke(*, actor: Actor, office: Office, public_id: str, now: datetime | None = None) -> KioskDevice:
+    """Revoke an enrolled kiosk: its cookie counts for nothing from the next request on."""
+    now = now or datetime.now(UTC)
+    if not policies.can_manage_kiosks(actor, office):
+        raise PermissionDenied("Only this office's manager can revoke its kiosks.")
+    with transaction.atomic():
+        device = KioskDevice.objects.select_for_update().filter(office=office, public_id=public_id).first()
+        if device is None:
+            raise NotFound("No such kiosk at your office.", code="kiosk_not_found")
+        if device.revoked_at is None:
+            device.revoked_at = now
+            device.save(update_fields=["revoked_at"])
+            event_append(
+                type="floor.kiosk.revoked",
+                actor=actor,
+                purpose="run_schedule",
+                refs={"office": office.code},
+            )
+    return device
+
+
+def kiosk_device_of(*, token: str, office: Office) -> KioskDevice | None:
+    """The enrolled, unrevoked kiosk of this office that a cookie's token names, else None (a token that is
+    forged, expired, for another office or for a revoked device is no kiosk)."""
+    if not token:
+        return None
+    try:
+        claims = signing.loads(token, salt=KIOSK_SALT, max_age=KIOSK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(claims, dict) or claims.get("office") != office.code:
+        return None
+    try:
+        device_id = uuid.UUID(str(claims.get("device")))
+    except ValueError:
+        return None
+    return KioskDevice.objects.filter(office=office, public_id=device_id, revoked_at=None).first()
