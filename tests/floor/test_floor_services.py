@@ -232,3 +232,28 @@ def test_a_counter_check_in_that_cannot_number_a_ticket_checks_nobody_in(office,
         services.appointment_check_in(actor=clerk, appointment=appt)
     appt.refresh_from_db()
     assert appt.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_walk_in_tickets_are_counted_live_and_by_the_rebuild_alike(office, clerk, service):
+    from frontdesk.stats.models import OfficeDayStats, OfficeDayWait
+    from frontdesk.stats.rebuild import stats_rebuild
+
+    start = datetime.now(UTC).replace(microsecond=0)
+    first = services.ticket_issue_walk_in(office=office, service=service, now=start)
+    services.ticket_issue_walk_in(office=office, service=service, now=start)
+    at = window(clerk, office)
+    called = services.ticket_call_next(actor=clerk, window=at, now=start + timedelta(minutes=12))
+    assert called.pk == first.pk
+    services.ticket_finish(
+        actor=clerk, ticket=called, window=at, outcome=TicketOutcome.SERVED, now=start + timedelta(minutes=20)
+    )
+
+    def counted():
+        rows = OfficeDayStats.objects.filter(office=office)
+        waits = OfficeDayWait.objects.filter(office=office, kind="walk_in")
+        return sum(r.walk_ins for r in rows), sorted((w.bucket, w.count) for w in waits)
+
+    live = counted()
+    assert live[0] == 2 and sum(n for _bucket, n in live[1]) == 1  # one served walk-in, its wait to the call
+    stats_rebuild()
+    assert counted() == live

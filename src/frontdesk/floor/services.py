@@ -369,6 +369,15 @@ def ticket_finish(*, actor: Actor, ticket: Ticket, window: Window, outcome: str,
             if appointment.status == Status.CHECKED_IN:
                 scheduling.appointment_complete(actor=actor, appointment=appointment, now=now)
         called = ticket.called_at or now
+        if outcome == TicketOutcome.SERVED and ticket.kind == TicketKind.WALK_IN:
+            # The dashboards' office wait for walk-ins: from the ticket to the first call (stats listens).
+            signals.office_wait_measured.send(
+                sender=Ticket,
+                office_id=ticket.office_id,
+                day=ticket.local_date,
+                seconds=(called - ticket.issued_at).total_seconds(),
+                kind="walk_in",
+            )
         event_append(
             type=f"floor.ticket.{outcome}",
             actor=actor,
