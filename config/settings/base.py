@@ -362,6 +362,9 @@ RATELIMIT_USE_CACHE = "ratelimit"
 # Tries per client address (all public look-ups together) and per confirmation code, "count/period".
 FRONTDESK_LOOKUP_RATE_CLIENT = os.environ.get("FRONTDESK_LOOKUP_RATE_CLIENT", "30/10m")
 FRONTDESK_LOOKUP_RATE_CODE = os.environ.get("FRONTDESK_LOOKUP_RATE_CODE", "10/10m")
+# An enrolled kiosk device (docs/adr/0035): a busy office checks in a few hundred people a day, most in
+# the morning rush; 120 tries in 10 minutes is one every 5 seconds, typing mistakes included.
+FRONTDESK_LOOKUP_RATE_KIOSK = os.environ.get("FRONTDESK_LOOKUP_RATE_KIOSK", "120/10m")
 # Public bookings and moves per person (names and birth date), from any client.
 FRONTDESK_BOOKING_RATE_PERSON = os.environ.get("FRONTDESK_BOOKING_RATE_PERSON", "6/d")
 # New public bookings per client address (for anyone), on top of the look-up limit they also count in.

@@ -200,3 +200,60 @@ def test_the_wait_estimate_skips_served_tickets_without_both_times(office, clerk
     board = selectors.board_get(office=office)
     assert board.waiting == 1
     assert board.wait_minutes == service.duration_minutes
+
+
+def test_a_counter_check_in_issues_the_kiosk_ticket_in_one_step(office, clerk, make_appointment):
+    appt = make_appointment()
+    checked_in = services.appointment_check_in(actor=clerk, appointment=appt)
+    assert checked_in.status == Status.CHECKED_IN
+    ticket = Ticket.objects.get(appointment=appt)
+    assert ticket.kind == TicketKind.APPOINTMENT and ticket.due_at == appt.starts_at
+    issued = LedgerEvent.objects.get(type="floor.ticket.issued")
+    assert issued.event["purpose"] == "run_schedule"
+    # Checked in already: the scheduling refusal, and still one ticket.
+    with pytest.raises(Conflict):
+        services.appointment_check_in(actor=clerk, appointment=checked_in)
+    assert Ticket.objects.count() == 1
+
+
+def test_a_counter_check_in_is_for_the_offices_own_staff(office, make_appointment):
+    outsider = staff_user("outsider", Role.COUNTER_CLERK, OfficeFactory(code="F09"))
+    appt = make_appointment()
+    with pytest.raises(PermissionDenied):
+        services.appointment_check_in(actor=outsider, appointment=appt)
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_a_counter_check_in_that_cannot_number_a_ticket_checks_nobody_in(office, clerk, make_appointment, monkeypatch):
+    appt = make_appointment()
+    monkeypatch.setattr(services, "NUMBER_ATTEMPTS", 0)  # every draw of a number fails
+    with pytest.raises(Conflict):
+        services.appointment_check_in(actor=clerk, appointment=appt)
+    appt.refresh_from_db()
+    assert appt.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_walk_in_tickets_are_counted_live_and_by_the_rebuild_alike(office, clerk, service):
+    from frontdesk.stats.models import OfficeDayStats, OfficeDayWait
+    from frontdesk.stats.rebuild import stats_rebuild
+
+    start = datetime.now(UTC).replace(microsecond=0)
+    first = services.ticket_issue_walk_in(office=office, service=service, now=start)
+    services.ticket_issue_walk_in(office=office, service=service, now=start)
+    at = window(clerk, office)
+    called = services.ticket_call_next(actor=clerk, window=at, now=start + timedelta(minutes=12))
+    assert called.pk == first.pk
+    services.ticket_finish(
+        actor=clerk, ticket=called, window=at, outcome=TicketOutcome.SERVED, now=start + timedelta(minutes=20)
+    )
+
+    def counted():
+        rows = OfficeDayStats.objects.filter(office=office)
+        waits = OfficeDayWait.objects.filter(office=office, kind="walk_in")
+        return sum(r.walk_ins for r in rows), sorted((w.bucket, w.count) for w in waits)
+
+    live = counted()
+    assert live[0] == 2 and sum(n for _bucket, n in live[1]) == 1  # one served walk-in, its wait to the call
+    stats_rebuild()
+    assert counted() == live

@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 
 from frontdesk.floor import services
-from frontdesk.floor.models import Ticket, TicketOutcome, Window
+from frontdesk.floor.models import KioskDevice, Ticket, TicketOutcome, Window
+from frontdesk.ledger.models import LedgerEvent
 from frontdesk.scheduling.codes import new_code
 from frontdesk.scheduling.models import Appointment, Person, Service, Status
 
@@ -202,3 +203,154 @@ def test_console_actions_need_the_csrf_token(clerk, office):
     strict = verified_login(Client(enforce_csrf_checks=True), clerk)
     assert strict.post("/console/floor/window/", {"name": "3"}).status_code == 403
     assert Window.objects.count() == 0
+
+
+def _ticket_fields(ticket):
+    return (ticket.kind, ticket.service_id, ticket.due_at, ticket.interpreter_language, ticket.outcome, ticket.label)
+
+
+def _check_in_at_counter(surface, client, appointment):
+    if surface == "console":
+        response = client.post(
+            "/console/appointments/action/", {"act": f"check-in:{appointment.code}", "back": "/console/schedule/"}
+        )
+        assert response.status_code == 302
+    else:
+        response = client.post(
+            f"/api/v1/staff/appointments/{appointment.code}/check-in", {}, content_type="application/json"
+        )
+        assert response.status_code == 200 and response.json()["status"] == "checked_in"
+
+
+@pytest.mark.parametrize("surface", ["console", "api"])
+def test_a_check_in_at_the_counter_queues_the_person_like_the_kiosk(surface, clerk_web, web, office, appointment):
+    _check_in_at_counter(surface, clerk_web, appointment)
+    appointment.refresh_from_db()
+    assert appointment.status == Status.CHECKED_IN
+    at_counter = Ticket.objects.get(appointment=appointment)
+    # The same person checked in at the kiosk instead: the very same ticket, field for field.
+    Ticket.objects.all().delete()
+    Appointment.objects.filter(pk=appointment.pk).update(status=Status.BOOKED, checked_in_at=None)
+    assert web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment)).status_code == 302
+    at_kiosk = Ticket.objects.get(appointment=appointment)
+    assert _ticket_fields(at_counter) == _ticket_fields(at_kiosk)
+    assert at_counter.label == "A001" and at_counter.outcome == TicketOutcome.WAITING
+
+
+@pytest.mark.parametrize("surface", ["console", "api"])
+def test_a_counter_check_in_is_called_from_the_merged_queue(surface, clerk, clerk_web, office, appointment):
+    _check_in_at_counter(surface, clerk_web, appointment)
+    window = services.window_save(
+        actor=clerk, office=office, name="1", service_codes=[], languages=[], accessible=False
+    )
+    called = services.ticket_call_next(actor=clerk, window=window)
+    assert called is not None and called.appointment_id == appointment.pk
+
+
+@pytest.mark.parametrize("surface", ["console", "api"])
+def test_a_refused_counter_check_in_issues_no_ticket(surface, clerk_web, office, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(
+        starts_at=appointment.starts_at + timedelta(days=2), ends_at=appointment.ends_at + timedelta(days=2)
+    )
+    if surface == "console":
+        clerk_web.post("/console/appointments/action/", {"act": f"check-in:{appointment.code}"})
+    else:
+        refused = clerk_web.post(
+            f"/api/v1/staff/appointments/{appointment.code}/check-in", {}, content_type="application/json"
+        )
+        assert refused.status_code == 409
+    appointment.refresh_from_db()
+    assert appointment.status == Status.BOOKED and Ticket.objects.count() == 0
+
+
+def test_a_phone_appointment_checked_in_at_the_counter_gets_no_ticket(clerk_web, appointment):
+    Appointment.objects.filter(pk=appointment.pk).update(mode="phone")
+    _check_in_at_counter("api", clerk_web, appointment)
+    assert Ticket.objects.count() == 0
+
+
+def _enrolled_kiosk(manager_web, office, name="Lobby left"):
+    """A browser on which the office manager enrolled the kiosk: it keeps only the kiosk cookie."""
+    response = manager_web.post("/console/floor/kiosks/", {"name": name})
+    assert response.status_code == 302
+    cookie = response.cookies[services.KIOSK_COOKIE]
+    assert cookie["httponly"] and cookie["path"] == f"/offices/{office.code}/"
+    kiosk = Client()
+    kiosk.cookies[services.KIOSK_COOKIE] = cookie.value
+    kiosk.cookies[services.KIOSK_COOKIE]["path"] = cookie["path"]
+    return kiosk, KioskDevice.objects.get(name=name)
+
+
+def _wrong_look_ups(client, office, appointment, tries):
+    """Look-ups of made-up codes (404s), so neither a code's limit nor its lock comes into it."""
+    answers = []
+    for _ in range(tries):
+        data = check_in_data(appointment, code=new_code())
+        answers.append(client.post(f"/offices/{office.code}/kiosk/check-in/", data).status_code)
+    return answers
+
+
+def test_an_enrolled_kiosk_is_limited_per_device_not_per_address(manager_web, web, office, appointment, settings):
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
+    settings.FRONTDESK_LOOKUP_RATE_KIOSK = "5/m"
+    kiosk, device = _enrolled_kiosk(manager_web, office)
+    # The kiosk (same address as the visitor below) goes past the address limit up to its own.
+    assert _wrong_look_ups(kiosk, office, appointment, 6) == [404] * 5 + [429]
+    # A visitor's browser without the cookie on the kiosk page: the per-address limit, counted apart.
+    assert _wrong_look_ups(web, office, appointment, 3) == [404, 404, 429]
+    assert LedgerEvent.objects.filter(type="floor.kiosk.enrolled").count() == 1
+    assert str(device.public_id) not in str(LedgerEvent.objects.get(type="floor.kiosk.enrolled").event)
+
+
+def test_an_enrolled_kiosk_checks_people_in_and_still_locks_a_code_after_wrong_answers(
+    manager_web, office, appointment, settings
+):
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
+    kiosk, _device = _enrolled_kiosk(manager_web, office)
+    for _ in range(settings.FRONTDESK_LOOKUP_LOCK_AFTER):
+        kiosk.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment, last_name="Smith"))
+    locked = kiosk.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment))
+    # The right answer after the wrong ones: the code is locked for everyone, kiosk or not.
+    assert locked.status_code != 302 and Ticket.objects.count() == 0
+    assert 'name="one_time_code"' in locked.content.decode()
+
+
+def test_a_revoked_or_foreign_kiosk_cookie_counts_as_a_visitor(manager_web, office, appointment, settings):
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
+    settings.FRONTDESK_LOOKUP_RATE_KIOSK = "50/m"
+    kiosk, device = _enrolled_kiosk(manager_web, office)
+    page = manager_web.get("/console/floor/kiosks/").content.decode()
+    assert "Lobby left" in page and f'value="{device.public_id}"' in page
+    assert manager_web.post("/console/floor/kiosks/", {"revoke": str(device.public_id)}).status_code == 302
+    device.refresh_from_db()
+    assert device.revoked_at is not None
+    assert _wrong_look_ups(kiosk, office, appointment, 3) == [404, 404, 429]
+    forged = Client()
+    forged.cookies[services.KIOSK_COOKIE] = "not-a-signed-token"
+    assert _wrong_look_ups(forged, office, appointment, 1) == [429]  # the same address, already spent
+
+
+def test_a_kiosk_cookie_of_another_office_is_no_kiosk_here(manager_web, office, appointment, settings):
+    from tests.factories import OfficeFactory
+
+    settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
+    settings.FRONTDESK_LOOKUP_RATE_KIOSK = "50/m"
+    other = OfficeFactory(code="B07")
+    kiosk, _ = _enrolled_kiosk(manager_web, office)
+    token = kiosk.cookies[services.KIOSK_COOKIE].value
+    assert services.kiosk_device_of(token=token, office=other) is None
+    assert services.kiosk_device_of(token=token, office=office) is not None
+    # The cookie sent to the other office's kiosk page: that office's address limit.
+    assert _wrong_look_ups(kiosk, other, appointment, 3) == [404, 404, 429]
+
+
+def test_only_the_offices_manager_enrols_kiosks(clerk_web, office):
+    assert clerk_web.get("/console/floor/kiosks/").status_code == 403
+    assert clerk_web.post("/console/floor/kiosks/", {"name": "Lobby"}).status_code == 403
+    assert KioskDevice.objects.count() == 0
+
+
+def test_a_kiosk_needs_a_name(manager_web):
+    response = manager_web.post("/console/floor/kiosks/", {"name": "  "})
+    assert response.status_code == 400 and "Name the kiosk" in response.content.decode()
+    assert KioskDevice.objects.count() == 0

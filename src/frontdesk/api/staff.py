@@ -12,6 +12,7 @@ from ninja import Query, Schema, Status
 from pydantic import Field
 
 from frontdesk.core.errors import NotFound
+from frontdesk.floor import services as floor_services
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.services import closure_save
 from frontdesk.scheduling import policies, selectors, services
@@ -76,7 +77,7 @@ def appointment_create(request: HttpRequest, payload: BookingIn) -> Status[dict[
 
 
 ACTIONS = {
-    "check-in": services.appointment_check_in,
+    "check-in": floor_services.appointment_check_in,  # and a ticket in the merged queue
     "complete": services.appointment_complete,
     "no-show": services.appointment_mark_no_show,
     "cancel": services.appointment_cancel,

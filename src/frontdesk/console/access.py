@@ -125,6 +125,7 @@ RULES: dict[str, Rule] = {
     "console:floor": OFFICE_DAY,
     "console:floor-window": OFFICE_DAY,
     "console:floor-act": OFFICE_DAY,
+    "console:floor-kiosks": OFFICE_MANAGER,
     "console:queue-add": OFFICE_DAY,
     "console:queue-update": OFFICE_DAY,
     "console:book": OFFICE_DAY,

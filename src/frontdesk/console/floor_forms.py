@@ -48,3 +48,16 @@ class FloorActionForm(forms.Form):
         if data.get("action") == "transfer" and ":" not in (data.get("to") or ""):
             raise forms.ValidationError("Choose a window or a service to transfer to.")
         return data
+
+
+class KioskForm(UswdsForm):
+    name = forms.CharField(
+        label="Name of this screen", max_length=40, required=False, help_text="Where it stands, for example Lobby left."
+    )
+    revoke = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        if not self.cleaned_data.get("revoke") and not (self.cleaned_data.get("name") or "").strip():
+            self.add_error("name", "Name the kiosk, for example Lobby left.")
+        return self.cleaned_data

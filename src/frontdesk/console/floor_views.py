@@ -3,18 +3,19 @@ recall, transfer, and close it served or no-show. The order is the floor app's r
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.core.errors import DomainError, ValidationFailed
 from frontdesk.floor import selectors, services
-from frontdesk.floor.models import Window
+from frontdesk.floor.models import KioskDevice, Window
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.models import Service
 
-from .floor_forms import FloorActionForm, WindowForm
+from .floor_forms import FloorActionForm, KioskForm, WindowForm
 from .office_views import no_office, staff_office
 
 SESSION_WINDOW = "fd_floor_window"
@@ -151,3 +152,53 @@ def _act(request: HttpRequest, office: Office, window: Window, data: dict[str, A
         actor=actor, ticket=ticket, window=window, to_window=to_window, to_service=to_service
     )
     return f"{ticket.label} sent to {where}."
+
+
+def _kiosks_page(
+    request: HttpRequest, office: Office, *, form: KioskForm | None = None, status: int = 200
+) -> HttpResponse:
+    token = request.COOKIES.get(services.KIOSK_COOKIE, "")
+    this_screen = services.kiosk_device_of(token=token, office=office)
+    context = {
+        "office": office,
+        "devices": KioskDevice.objects.filter(office=office).order_by("-enrolled_at"),
+        "this_screen": this_screen,
+        "form": form or KioskForm(),
+    }
+    return render(request, "console/floor_kiosks.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def floor_kiosks(request: HttpRequest) -> HttpResponse:
+    """The office manager enrols the screen they are using as a kiosk (a signed cookie for a year), or
+    revokes an enrolled one. Enrol on the kiosk itself, then sign out of the console there."""
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    if request.method == "GET":
+        return _kiosks_page(request, office)
+    form = KioskForm(request.POST)
+    if not form.is_valid():
+        return _kiosks_page(request, office, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        if data["revoke"]:
+            device = services.kiosk_revoke(actor=request.user, office=office, public_id=str(data["revoke"]))
+            messages.success(request, f"Kiosk {device.name} revoked: it is limited like any visitor from now on.")
+            return redirect("console:floor-kiosks")
+        device, token = services.kiosk_enrol(actor=request.user, office=office, name=data["name"])
+    except DomainError as error:
+        form.add_domain_error(error)
+        return _kiosks_page(request, office, form=form, status=error.status)
+    messages.success(request, f"This screen is now kiosk {device.name}. Sign out of the console before you leave it.")
+    response = redirect("console:floor-kiosks")
+    response.set_cookie(
+        services.KIOSK_COOKIE,
+        token,
+        max_age=int(services.KIOSK_MAX_AGE.total_seconds()),
+        path=f"/offices/{office.code}/",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

@@ -41,6 +41,7 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         "Your office",
         [
             Link("console:office", "Office setup", "Hours, closures, staff members and interpreters."),
+            Link("console:floor-kiosks", "Kiosk screens", "Enrol this screen as the office's kiosk, or revoke one."),
             Link("console:dashboard", "Dashboard", "Visits, waits, no-shows, utilisation and outside requests."),
         ],
     ),

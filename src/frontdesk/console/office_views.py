@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from frontdesk.accounts.actors import Actor
 from frontdesk.core.crypto import ssn_last_four
 from frontdesk.core.errors import DomainError, NotFound, ValidationFailed
+from frontdesk.floor import services as floor_services
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 from frontdesk.scheduling import policies, selectors, services
@@ -42,7 +43,7 @@ from .forms import (
 )
 
 ACTIONS = {
-    "check-in": (services.appointment_check_in, "Checked in"),
+    "check-in": (floor_services.appointment_check_in, "Checked in"),  # and a ticket in the merged queue
     "complete": (services.appointment_complete, "Marked complete"),
     "no-show": (services.appointment_mark_no_show, "Marked a no-show"),
     "cancel": (services.appointment_cancel, "Cancelled"),

@@ -33,6 +33,7 @@ urlpatterns = [
     path("floor/", floor_views.floor, name="floor"),
     path("floor/window/", floor_views.floor_window, name="floor-window"),
     path("floor/act/", floor_views.floor_act, name="floor-act"),
+    path("floor/kiosks/", floor_views.floor_kiosks, name="floor-kiosks"),
     path("queue/add/", office_views.queue_add, name="queue-add"),
     path("queue/update/", office_views.queue_update, name="queue-update"),
     path("book/", office_views.book, name="book"),

@@ -7,6 +7,7 @@ are measured from. A phone number left for a text is kept only encrypted, and on
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 
 from frontdesk.offices.models import Office
@@ -89,3 +90,25 @@ class Ticket(models.Model):
     def label(self) -> str:
         """What the board shows and the clerk calls out: a letter for the kind and the day's number."""
         return f"{'A' if self.kind == TicketKind.APPOINTMENT else 'W'}{self.number:03d}"
+
+
+class KioskDevice(models.Model):
+    """A screen an office manager enrolled as the office's check-in kiosk.
+
+    The device holds a signed cookie naming this row (`services.kiosk_enrol`); look-ups from it are limited
+    per device, not per address (docs/adr/0035-floor-tickets-for-every-arrival-and-kiosk-devices.md).
+    Revoking sets `revoked_at`, and the cookie counts for nothing from then on.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="kiosk_devices")
+    name = models.CharField(max_length=40)
+    enrolled_at = models.DateTimeField()
+    enrolled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["office", "enrolled_at"]
+
+    def __str__(self) -> str:
+        return f"kiosk {self.name}"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from frontdesk.accounts.actors import Actor
+from frontdesk.accounts.roles import Role, user_roles
 from frontdesk.offices.models import Office
 from frontdesk.scheduling.policies import can_run_office_day
 
@@ -81,3 +82,10 @@ def next_ticket(waiting: Sequence[Waiting], serves: Serves, now: datetime) -> Wa
 def can_call_tickets(user: Actor, office: Office) -> bool:
     """Calling, recalling, transferring and closing tickets: the office's own front-line staff."""
     return can_run_office_day(user, office)
+
+
+def can_manage_kiosks(user: Actor, office: Office) -> bool:
+    """Enrolling and revoking an office's kiosk screens: that office's manager (a kiosk device is
+    limited more loosely than a visitor's address, so enrolling one is a manager's decision)."""
+    profile = getattr(user, "staff_profile", None)
+    return Role.OFFICE_MANAGER in user_roles(user) and profile is not None and profile.office_id == office.id

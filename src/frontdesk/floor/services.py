@@ -6,25 +6,28 @@ the ledger shows how the floor ran and never who stood in it.
 """
 
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import translation
 
-from frontdesk.accounts.actors import Actor
+from frontdesk.accounts.actors import Actor, staff_user
 from frontdesk.core.crypto import decrypt_field, encrypt_field
 from frontdesk.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 from frontdesk.scheduling import services as scheduling
+from frontdesk.scheduling import signals
 from frontdesk.scheduling.languages import is_known
-from frontdesk.scheduling.models import Appointment, Service, Status
+from frontdesk.scheduling.models import Appointment, Mode, Service, Status
 from frontdesk.scheduling.sms import normalize_number, sms_backend
 
 from . import policies
-from .models import OPEN_OUTCOMES, Ticket, TicketKind, TicketOutcome, Window
+from .models import OPEN_OUTCOMES, KioskDevice, Ticket, TicketKind, TicketOutcome, Window
 from .selectors import as_waiting, serves_of
 
 logger = logging.getLogger(__name__)
@@ -49,6 +52,7 @@ def _issue(
     kind: str,
     service: Service,
     now: datetime,
+    actor: Actor = None,
     appointment: Appointment | None = None,
     interpreter_language: str = "",
     accessible: bool = False,
@@ -73,10 +77,13 @@ def _issue(
                     phone_encrypted=phone_encrypted,
                 )
                 waiting = Ticket.objects.filter(office=office, local_date=today, outcome=TicketOutcome.WAITING).count()
+                if kind == TicketKind.WALK_IN:
+                    # The dashboards count walk-ins per office, day and service (stats listens).
+                    signals.walk_in_added.send(sender=Ticket, office_id=office.id, day=today, service_id=service.id)
                 event_append(
                     type="floor.ticket.issued",
-                    actor=None,
-                    purpose="self_service",
+                    actor=actor,
+                    purpose="self_service" if actor is None else "run_schedule",
                     refs={"office": office.code, "kind": kind, "waiting": waiting},
                 )
             return ticket
@@ -114,34 +121,70 @@ def ticket_issue_walk_in(
 
 
 def ticket_issue_for_appointment(
-    *, office: Office, appointment: Appointment, accessible: bool = False, phone: str = "", now: datetime | None = None
+    *,
+    office: Office,
+    appointment: Appointment,
+    actor: Actor = None,
+    accessible: bool = False,
+    phone: str = "",
+    now: datetime | None = None,
 ) -> Ticket:
-    """A ticket for an appointment holder who proved who they are (`scheduling.selectors.appointment_find`).
+    """The one way an arriving appointment holder enters the merged queue: check-in and a ticket.
 
-    Checks them in on the clerk's day through the scheduling service (same window, same ledger event as
-    the counter's check-in). Asking twice gives the same ticket, so a double tap never queues anyone twice.
+    At the kiosk (`actor` None) the person proved who they are (`scheduling.selectors.appointment_find`)
+    and checks themselves in; at the counter a clerk of the office checks them in (`actor`). Either way
+    it is the scheduling check-in (same window, same ledger event), then the same ticket, in one
+    transaction. Asking twice gives the same ticket, so a double tap never queues anyone twice.
     """
     now = now or datetime.now(UTC)
+    if actor is not None and not policies.can_call_tickets(actor, office):
+        raise PermissionDenied("Only staff of this office can check people in.")
     phone_encrypted = _phone_sealed(phone)
-    existing = Ticket.objects.filter(
-        office=office, appointment=appointment, local_date=local_today(office, now), outcome__in=OPEN_OUTCOMES
-    ).first()
-    if existing is not None:
-        return existing
-    if appointment.status == Status.BOOKED:
-        appointment = scheduling.appointment_self_check_in(appointment=appointment, office=office, now=now)
-    elif appointment.status != Status.CHECKED_IN or appointment.office_id != office.id:
-        raise Conflict("This appointment cannot be checked in here. Please see a clerk.", code="not_check_in")
-    return _issue(
-        office=office,
-        kind=TicketKind.APPOINTMENT,
-        service=appointment.service,
-        now=now,
-        appointment=appointment,
-        interpreter_language=appointment.interpreter_language,
-        accessible=accessible,
-        phone_encrypted=phone_encrypted,
-    )
+    with transaction.atomic():
+        existing = Ticket.objects.filter(
+            office=office, appointment=appointment, local_date=local_today(office, now), outcome__in=OPEN_OUTCOMES
+        ).first()
+        if existing is not None:
+            return existing
+        if appointment.status == Status.BOOKED:
+            if actor is None:
+                appointment = scheduling.appointment_self_check_in(appointment=appointment, office=office, now=now)
+            else:
+                if appointment.office_id != office.id:
+                    raise Conflict("This appointment is at another office.", code="other_office")
+                appointment = scheduling.appointment_check_in(actor=actor, appointment=appointment, now=now)
+        elif appointment.status != Status.CHECKED_IN or appointment.office_id != office.id:
+            raise Conflict("This appointment cannot be checked in here. Please see a clerk.", code="not_check_in")
+        return _issue(
+            office=office,
+            kind=TicketKind.APPOINTMENT,
+            service=appointment.service,
+            now=now,
+            actor=actor,
+            appointment=appointment,
+            interpreter_language=appointment.interpreter_language,
+            accessible=accessible,
+            phone_encrypted=phone_encrypted,
+        )
+
+
+def appointment_check_in(*, actor: Actor, appointment: Appointment, now: datetime | None = None) -> Appointment:
+    """The counter's check-in (the clerk's day in the console, the staff API).
+
+    A person who came in for an in-person appointment gets their ticket in the merged queue exactly as
+    at the kiosk (`ticket_issue_for_appointment`); a phone appointment is only checked in (nobody is in
+    the waiting room to call). Nothing is written unless both the check-in and the ticket succeed.
+    """
+    now = now or datetime.now(UTC)
+    if appointment.mode != Mode.IN_PERSON:
+        return scheduling.appointment_check_in(actor=actor, appointment=appointment, now=now)
+    with transaction.atomic():
+        if appointment.status != Status.BOOKED:
+            # Checked in already (or closed): the scheduling service gives its refusal, as before.
+            return scheduling.appointment_check_in(actor=actor, appointment=appointment, now=now)
+        ticket = ticket_issue_for_appointment(office=appointment.office, appointment=appointment, actor=actor, now=now)
+    assert ticket.appointment is not None
+    return ticket.appointment
 
 
 def window_save(
@@ -326,6 +369,15 @@ def ticket_finish(*, actor: Actor, ticket: Ticket, window: Window, outcome: str,
             if appointment.status == Status.CHECKED_IN:
                 scheduling.appointment_complete(actor=actor, appointment=appointment, now=now)
         called = ticket.called_at or now
+        if outcome == TicketOutcome.SERVED and ticket.kind == TicketKind.WALK_IN:
+            # The dashboards' office wait for walk-ins: from the ticket to the first call (stats listens).
+            signals.office_wait_measured.send(
+                sender=Ticket,
+                office_id=ticket.office_id,
+                day=ticket.local_date,
+                seconds=(called - ticket.issued_at).total_seconds(),
+                kind="walk_in",
+            )
         event_append(
             type=f"floor.ticket.{outcome}",
             actor=actor,
@@ -361,3 +413,72 @@ def ticket_contacts_purge(*, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     cutoff = (now - timedelta(days=1)).date()
     return Ticket.objects.filter(local_date__lt=cutoff).exclude(phone_encrypted="").update(phone_encrypted="")
+
+
+KIOSK_COOKIE = "fd_kiosk"
+KIOSK_SALT = "frontdesk.floor.kiosk"
+# How long an enrolled screen stays enrolled without being enrolled again (browsers keep a cookie at most
+# 400 days). Revoking ends it at once.
+KIOSK_MAX_AGE = timedelta(days=365)
+
+
+def kiosk_enrol(*, actor: Actor, office: Office, name: str, now: datetime | None = None) -> tuple[KioskDevice, str]:
+    """Enrol a screen as this office's kiosk; returns the device and the signed token its cookie holds.
+
+    The token names the device and its office, signed with the site's key (`django.core.signing`), so it
+    cannot be made up or moved to another office; it proves nothing once the device is revoked."""
+    now = now or datetime.now(UTC)
+    if not policies.can_manage_kiosks(actor, office):
+        raise PermissionDenied("Only this office's manager can enrol its kiosks.")
+    name = name.strip()
+    if not name or len(name) > 40:
+        raise ValidationFailed("Name the kiosk in 1 to 40 characters, for example Lobby left.", field="name")
+    with transaction.atomic():
+        device = KioskDevice.objects.create(office=office, name=name, enrolled_at=now, enrolled_by=staff_user(actor))
+        event_append(
+            type="floor.kiosk.enrolled",
+            actor=actor,
+            purpose="run_schedule",
+            refs={"office": office.code, "kiosks": KioskDevice.objects.filter(office=office, revoked_at=None).count()},
+        )
+    token = signing.dumps({"device": str(device.public_id), "office": office.code}, salt=KIOSK_SALT, compress=True)
+    return device, token
+
+
+def kiosk_revoke(*, actor: Actor, office: Office, public_id: str, now: datetime | None = None) -> KioskDevice:
+    """Revoke an enrolled kiosk: its cookie counts for nothing from the next request on."""
+    now = now or datetime.now(UTC)
+    if not policies.can_manage_kiosks(actor, office):
+        raise PermissionDenied("Only this office's manager can revoke its kiosks.")
+    with transaction.atomic():
+        device = KioskDevice.objects.select_for_update().filter(office=office, public_id=public_id).first()
+        if device is None:
+            raise NotFound("No such kiosk at your office.", code="kiosk_not_found")
+        if device.revoked_at is None:
+            device.revoked_at = now
+            device.save(update_fields=["revoked_at"])
+            event_append(
+                type="floor.kiosk.revoked",
+                actor=actor,
+                purpose="run_schedule",
+                refs={"office": office.code},
+            )
+    return device
+
+
+def kiosk_device_of(*, token: str, office: Office) -> KioskDevice | None:
+    """The enrolled, unrevoked kiosk of this office that a cookie's token names, else None (a token that is
+    forged, expired, for another office or for a revoked device is no kiosk)."""
+    if not token:
+        return None
+    try:
+        claims = signing.loads(token, salt=KIOSK_SALT, max_age=KIOSK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(claims, dict) or claims.get("office") != office.code:
+        return None
+    try:
+        device_id = uuid.UUID(str(claims.get("device")))
+    except ValueError:
+        return None
+    return KioskDevice.objects.filter(office=office, public_id=device_id, revoked_at=None).first()

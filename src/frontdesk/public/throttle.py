@@ -17,6 +17,9 @@ from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from frontdesk.core.errors import TooManyAttempts
+from frontdesk.floor.models import KioskDevice
+from frontdesk.floor.services import KIOSK_COOKIE, kiosk_device_of
+from frontdesk.offices.models import Office
 from frontdesk.scheduling.throttle import client_key, lookup_throttle
 
 from .errors import wait_message
@@ -47,6 +50,18 @@ LOOKUPS = frozenset(
         "api:accounting_mine_code_verify",
     }
 )
+
+
+# Look-ups that an enrolled kiosk device of the office makes under its own limit (docs/adr/0035).
+KIOSK_LOOKUPS = frozenset({"public:floor-check-in"})
+
+
+def kiosk_of(request: HttpRequest, kwargs: dict[str, Any]) -> KioskDevice | None:
+    """The enrolled kiosk of the office in the URL that this request comes from (its signed cookie), if any."""
+    office = Office.objects.filter(code=str(kwargs.get("code", "")).upper()[:8]).first()
+    if office is None:
+        return None
+    return kiosk_device_of(token=request.COOKIES.get(KIOSK_COOKIE, ""), office=office)
 
 
 def client_of(request: HttpRequest) -> str:
@@ -83,7 +98,11 @@ class LookupThrottleMiddleware:
         if request.method != "POST" or match is None or match.view_name not in LOOKUPS:
             return None
         try:
-            lookup_throttle(client=client_of(request))
+            device = kiosk_of(request, match.kwargs) if match.view_name in KIOSK_LOOKUPS else None
+            if device is not None:
+                lookup_throttle(kiosk=str(device.public_id))
+            else:
+                lookup_throttle(client=client_of(request))
         except TooManyAttempts as error:
             return too_many_attempts_answer(request, error)
         return None

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 CLIENT = "lookup.client"
 CODE = "lookup.code"
+KIOSK = "lookup.kiosk"
 PERSON = "booking.person"
 BOOKING_CLIENT = "booking.client"
 IPV6_PREFIX = 64  # one household or phone gets a /64; counting single IPv6 addresses would count nothing
@@ -99,17 +100,21 @@ def booking_throttle(*, person: str, client: str = "") -> None:
             raise _too_many(wait)
 
 
-def lookup_throttle(*, client: str = "", code: str = "") -> None:
-    """Count one public look-up try for a client (its `client_key`) and/or a normalized confirmation code.
+def lookup_throttle(*, client: str = "", code: str = "", kiosk: str = "") -> None:
+    """Count one public look-up try for a client (its `client_key`), an enrolled kiosk device (its id)
+    and/or a normalized confirmation code.
 
     Past `FRONTDESK_LOOKUP_RATE_CLIENT` tries from one client (all look-ups together), or
     `FRONTDESK_LOOKUP_RATE_CODE` tries on one code (from anywhere), raise TooManyAttempts with the
-    seconds until the window ends. Every try counts, right or wrong: a limit on failures alone would
+    seconds until the window ends. An enrolled kiosk is one screen a whole office queues at, so it is
+    counted by `FRONTDESK_LOOKUP_RATE_KIOSK` instead of the address limit (the caller passes one or the
+    other). Every try counts, right or wrong: a limit on failures alone would
     tell a guesser which try succeeded. Made-up codes are counted like real ones.
     """
     limits = (
         (CLIENT, client, settings.FRONTDESK_LOOKUP_RATE_CLIENT),
         (CODE, code_key(code) if code else "", settings.FRONTDESK_LOOKUP_RATE_CODE),
+        (KIOSK, keyed_digest("lookup-kiosk", kiosk) if kiosk else "", settings.FRONTDESK_LOOKUP_RATE_KIOSK),
     )
     for group, value, rate in limits:
         if not value:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 
 from frontdesk.core.errors import ValidationFailed
+from frontdesk.floor.models import Ticket, TicketKind, TicketOutcome
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office, Resource, ResourceKind
 from frontdesk.scheduling.availability import Need, booking_window_end, office_slots
@@ -89,6 +90,17 @@ def stats_rebuild(*, batch_size: int = 5000) -> dict[str, int]:
             if status == WalkInStatus.SERVED and called is not None:
                 waits[(office_id, day, WaitKind.WALK_IN, bucket_of((called - arrived).total_seconds()))] += 1
         roster = weekly_roster()
+        # Walk-in tickets of the office floor (kiosk or clerk), counted as the floor's signals count them.
+        for office_id, service_id, day, outcome, issued, called in (
+            Ticket.objects.filter(kind=TicketKind.WALK_IN)
+            .values_list("office_id", "service_id", "local_date", "outcome", "issued_at", "called_at")
+            .order_by()
+            .iterator(chunk_size=batch_size)
+        ):
+            walk_ins += 1
+            stats[(office_id, day, service_id)]["walk_ins"] += 1
+            if outcome == TicketOutcome.SERVED and called is not None:
+                waits[(office_id, day, WaitKind.WALK_IN, bucket_of((called - issued).total_seconds()))] += 1
         OfficeDayStats.objects.all().delete()
         OfficeDayWait.objects.all().delete()
         OfficeWeekdayCapacity.objects.all().delete()
