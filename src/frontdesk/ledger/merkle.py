@@ -264,35 +264,26 @@ def tile_width(level: int, tile_index: int, size: int) -> int:
 
 
 def tile_node_reader(size: int, read_tile: TileReader) -> NodeReader:
-    """Complete-subtree hashes from tiles: a node below a tile boundary is folded from its tile, and the
-    nodes folded on the way are kept (per tile), so the nodes a proof and its roots need from the same
-    tile (siblings on the path, the right edge of the tree) share their hashing."""
-    tiles: dict[tuple[int, int], tuple[bytes, dict[tuple[int, int], bytes]]] = {}
-    sha256 = hashlib.sha256
-
-    def fold(data: bytes, folded: dict[tuple[int, int], bytes], height: int, position: int) -> bytes:
-        if height == 0:
-            return data[position * HASH_SIZE : (position + 1) * HASH_SIZE]
-        key = (height, position)
-        found = folded.get(key)
-        if found is None:
-            left = fold(data, folded, height - 1, 2 * position)
-            found = folded[key] = sha256(b"\x01" + left + fold(data, folded, height - 1, 2 * position + 1)).digest()
-        return found
+    """Complete-subtree hashes from tiles: a node below a tile boundary is folded from its tile."""
+    tiles: dict[tuple[int, int], bytes] = {}
 
     def node(level: int, index: int) -> bytes:
         tile_level, height = divmod(level, TILE_HEIGHT)
         first = index << height
         tile_index, offset = divmod(first, TILE_WIDTH)
         key = (tile_level, tile_index)
-        held = tiles.get(key)
-        if held is None:
+        data = tiles.get(key)
+        if data is None:
             width = tile_width(tile_level, tile_index, size)
-            held = tiles[key] = (read_tile(tile_level, tile_index, width), {})
-        data, folded = held
-        if len(data) < (offset + (1 << height)) * HASH_SIZE:
+            data = tiles[key] = read_tile(tile_level, tile_index, width)
+        count = 1 << height
+        if len(data) < (offset + count) * HASH_SIZE:
             raise ProofError(f"Tile {tile_level}/{tile_index} is shorter than the tree needs.")
-        return fold(data, folded, height, offset >> height)
+        hashes = [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(offset, offset + count)]
+        sha256 = hashlib.sha256
+        while len(hashes) > 1:
+            hashes = [sha256(b"\x01" + hashes[i] + hashes[i + 1]).digest() for i in range(0, len(hashes), 2)]
+        return hashes[0]
 
     return node
 

@@ -465,25 +465,32 @@ def _records_between(cursor: Callable[[], Any], start: int, end: int, page: int,
         where, params = "e.id >= %s AND e.id <= %s", [low, high]
     else:
         where, params = f"e.id IN ({', '.join(['%s'] * len(ids))})", list(ids)
-    query = f"SELECT {columns} FROM ledger_event e WHERE {where}"  # noqa: S608 (no input in the text)
+    query = f"SELECT {columns} FROM ledger_event e WHERE {where} ORDER BY e.id"  # noqa: S608 (no input in the text)
     if same == "TRUE":
         with cursor() as reading:
             reading.execute(query.format(same=same), params)
-            events = {row[0]: row[1:] for row in reading.fetchall()}
+            events = reading.fetchall()
     else:
         try:
             with transaction.atomic(), cursor() as reading:
                 reading.execute(query.format(same=same), params)
-                events = {row[0]: row[1:] for row in reading.fetchall()}
+                events = reading.fetchall()
         except DatabaseError:  # a canonical text that is not JSON at all: compare in Python
             with transaction.atomic(), cursor() as reading:
                 reading.execute(query.format(same="1 = 0"), params)
-                events = {row[0]: row[1:] for row in reading.fetchall()}
+                events = reading.fetchall()
+    # Both drivers return bytea/BLOB as bytes.
+    if [row[0] for row in events] == ids:  # the common case: the range's events, in leaf order
+        return [
+            (index, canonical.encode(), salt, event, commitment)
+            for (index, _id), (_same_id, canonical, salt, event, commitment) in zip(leaves, events, strict=True)
+        ]
+    by_id = {row[0]: row for row in events}
     records: list[Record] = []
     for index, event_id in leaves:
-        found = events.get(event_id)
+        found = by_id.get(event_id)
         if found is not None:
-            canonical, salt, event, commitment = found
+            _id, canonical, salt, event, commitment = found
             records.append((index, canonical.encode(), bytes(salt), event, bytes(commitment)))
     return records
 
