@@ -17,8 +17,10 @@ def sequenced():
 
 @pytest.fixture
 def without_guards(db):
-    """Drop the append-only triggers for a tamper test (rolled back with the test's transaction on PG)."""
+    """Drop the append-only triggers (and on PostgreSQL the JSON copy's CHECK constraint) for a tamper
+    test; on PostgreSQL both come back with the rollback of the test's transaction."""
     guards.uninstall(connection)
+    guards.json_copy_constraint_drop(connection)
     yield
     guards.install(connection)
 

@@ -16,7 +16,7 @@ from typing import Any
 import rfc8785
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
@@ -131,12 +131,10 @@ def event_append(
     text = canonical.decode()
     commitment = commitment_of(salt, canonical)
     if connection.vendor == "postgresql":
-        # One round trip for the event row and its place in the queue, without the ORM's per-call
-        # compile (a third of an append on PostgreSQL). jsonb parses the RFC 8785 text to the same
-        # value the JSONField would store.
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_EVENT_POSTGRESQL, [type, now, text, text, salt, commitment])
-            (pk,) = cursor.fetchone()
+        connection.validate_no_broken_transaction()  # as a statement sent now would
+        # Held until the transaction's next statement or its commit, then written with the other
+        # events of the transaction in one multi-row INSERT (docs/adr/0037-ledger-at-ten-million.md).
+        pk = _AppendBuffer.of(connection).add(type, now, text, salt, commitment)
     else:
         with connection.cursor() as cursor:
             # The values the model's fields would store: naive UTC time text, the canonical text as
@@ -152,11 +150,119 @@ def event_append(
     return row
 
 
+# A transaction's first event and its place in the queue: one statement, one round trip.
 _INSERT_EVENT_POSTGRESQL = (
     "WITH event AS (INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) "
     "VALUES (%s, %s, %s::jsonb, %s, %s, %s) RETURNING id, commitment) "
     "INSERT INTO ledger_pending (event_id, commitment) SELECT id, commitment FROM event RETURNING event_id"
 )
+# The events appended after it, and their places in the queue, all at once.
+_INSERT_EVENTS_POSTGRESQL = (
+    "WITH event AS (INSERT INTO ledger_event (id, type, time, event, canonical, salt, commitment) "
+    "SELECT id, type, time, canonical::jsonb, canonical, salt, commitment "
+    "FROM unnest(%s::bigint[], %s::text[], %s::timestamptz[], %s::text[], %s::bytea[], %s::bytea[]) "
+    "AS e (id, type, time, canonical, salt, commitment) RETURNING id, commitment) "
+    "INSERT INTO ledger_pending (event_id, commitment) SELECT id, commitment FROM event"
+)
+ID_BLOCK = 64
+
+
+class _AppendBuffer:
+    """PostgreSQL: the events a connection's current transaction appended and has not sent yet.
+
+    A transaction's first event is inserted at once, as before (most transactions append one). Each
+    later one takes its id from a block reserved from the table's sequence for this transaction (one
+    round trip per ID_BLOCK events; ids left over are gaps, as a rollback leaves) and waits here. What
+    waits is written, as one INSERT of the events and their queue rows, before anything else is sent
+    on the connection (an execute wrapper: every query, savepoint and release sees the events) and
+    before COMMIT (the connection's `commit` is wrapped: Django has no pre-commit hook). So an event is
+    durable when its transaction's commit returns, exactly as if it had been inserted at once, and a
+    failed write fails the commit. `ROLLBACK TO SAVEPOINT` and a rollback drop what waits: all of it
+    was appended after the last statement sent, so inside the savepoint being rolled back.
+    """
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.rows: list[tuple[int, str, dt.datetime, str, bytes, bytes]] = []
+        self.ids: list[int] = []  # reserved for this transaction
+        self.appended = False  # whether this transaction has appended
+
+    @classmethod
+    def of(cls, connection: Any) -> "_AppendBuffer":
+        buffer: _AppendBuffer | None = getattr(connection, "_frontdesk_ledger_buffer", None)
+        if buffer is None:
+            buffer = cls(connection)
+            buffer._install()
+        return buffer
+
+    def _install(self) -> None:
+        connection = self.connection
+        commit, rollback, close = connection.commit, connection.rollback, connection.close
+
+        def commit_after_flush() -> None:
+            self.flush()
+            self._end()
+            commit()
+
+        def rollback_discarding() -> None:
+            self._end()
+            rollback()
+
+        def close_discarding() -> None:
+            self._end()
+            close()
+
+        # Bound methods replaced on this connection object only (as guards.py does for flush).
+        connection.commit = commit_after_flush
+        connection.rollback = rollback_discarding
+        connection.close = close_discarding
+        # First in the list: Django's execute_wrapper() context manager pops the last one on exit.
+        connection.execute_wrappers.insert(0, self._before_statement)
+        connection._frontdesk_ledger_buffer = self
+
+    def _end(self) -> None:
+        self.rows.clear()
+        self.ids.clear()
+        self.appended = False
+
+    def _before_statement(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        if self.rows:
+            if sql.startswith("ROLLBACK TO SAVEPOINT"):
+                self.rows.clear()
+            else:
+                self.flush()
+        return execute(sql, params, many, context)
+
+    def add(self, type: str, now: dt.datetime, text: str, salt: bytes, commitment: bytes) -> int:
+        if not self.appended:
+            self.appended = True
+            with self.connection.cursor() as cursor:
+                cursor.execute(_INSERT_EVENT_POSTGRESQL, [type, now, text, text, salt, commitment])
+                (pk,) = cursor.fetchone()
+            return int(pk)
+        if not self.ids:
+            # The raw cursor: through Django's it would come back to _before_statement and flush.
+            with self.connection.wrap_database_errors, self.connection.connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence('ledger_event', 'id')) FROM generate_series(1, %s)",
+                    [ID_BLOCK],
+                )
+                self.ids = [row[0] for row in reversed(cursor.fetchall())]
+        pk = self.ids.pop()
+        self.rows.append((pk, type, now, text, salt, commitment))
+        return pk
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        rows, self.rows = self.rows, []
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        with self.connection.wrap_database_errors, self.connection.connection.cursor() as cursor:
+            cursor.execute(_INSERT_EVENTS_POSTGRESQL, columns)
+            if cursor.rowcount != len(rows):
+                raise DatabaseError("The ledger wrote fewer events than were appended.")
+
+
 _INSERT_EVENT_SQLITE = (
     "INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) VALUES (%s, %s, %s, %s, %s, %s)"
 )

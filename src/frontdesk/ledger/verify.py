@@ -144,7 +144,8 @@ def verify(
     expected = 0
     checkpoint_sizes = sorted(sizes)
     width = merkle.TILE_WIDTH
-    for block in _tile_blocks(records):
+    blocks = records.tile_blocks() if isinstance(records, DatabaseRecords) else _tile_blocks(records)
+    for block in blocks:
         # The common case, a whole tile at a time: indices in place, the JSON copy already found equal,
         # every commitment and published leaf as recomputed, no checkpoint inside the tile. Hashes are
         # computed in list comprehensions and compared as whole lists; anything else takes the
@@ -353,36 +354,145 @@ def _events_outside_the_log(size: int) -> int:
     return int(queued_or_logged) - size
 
 
-def database_records(page: int = 20000, *, progress: Task = SILENT_TASK) -> Iterator[Record]:
-    """Sequenced events in index order, a page per query; `progress` advances as chunks are consumed."""
-    from django.db import DatabaseError, connection, transaction
+def database_records(page: int = 80 * merkle.TILE_WIDTH, *, progress: Task = SILENT_TASK) -> "DatabaseRecords":
+    """Sequenced events in index order, read a range of leaf indices at a time (keyset pagination).
 
-    # The database compares the JSON copy with the canonical text, so Python parses only rows that
-    # differ (SQLite stores the copy as canonical text; PostgreSQL compares jsonb values).
-    same = "e.event = e.canonical::jsonb" if connection.vendor == "postgresql" else "e.event = e.canonical"
-    query = (
-        "SELECT l.leaf_index, e.canonical, e.salt, CASE WHEN {same} THEN NULL ELSE e.event END, e.commitment "
-        "FROM ledger_leaf l JOIN ledger_event e ON e.id = l.event_id "
-        "WHERE l.leaf_index > %s ORDER BY l.leaf_index LIMIT %s"
-    )
-    after = -1
-    while True:
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(query.format(same=same), [after, page])
-                rows = cursor.fetchall()
-        except DatabaseError:  # a canonical text that is not JSON at all: compare in Python
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(query.format(same="1 = 0"), [after, page])
-                rows = cursor.fetchall()
-        for start in range(0, len(rows), PROGRESS_EVERY):
-            chunk = rows[start : start + PROGRESS_EVERY]
-            for index, canonical, salt, event, commitment in chunk:
-                yield index, canonical.encode(), bytes(salt), event, bytes(commitment)
-            progress.advance(len(chunk))
-        if len(rows) < page:
+    Each range is two queries, both plain index range scans: the leaf rows `leaf_index >= a AND < a +
+    page`, then the events whose ids span theirs (`id BETWEEN min AND max`: the sequencer numbers queued
+    events in id order, so that span is about a page), joined here by id. A range whose ids are spread
+    out (events sequenced long after their neighbours, or a tampered leaf) reads its events by id list
+    instead. A join in SQL made PostgreSQL fetch the events one index probe at a time (a nested loop).
+    The same code runs on SQLite and PostgreSQL; `progress` advances as records are consumed.
+    """
+    return DatabaseRecords(page, progress)
+
+
+class DatabaseRecords:
+    """Iterate for records; `tile_blocks()` gives the same records already cut at tile boundaries."""
+
+    def __init__(self, page: int, progress: Task) -> None:
+        if page % merkle.TILE_WIDTH:
+            raise ValueError("A page of records is a whole number of tiles.")
+        self.page = page
+        self.progress = progress
+
+    def __iter__(self) -> Iterator[Record]:
+        for rows in self._pages():
+            for at in range(0, len(rows), PROGRESS_EVERY):
+                chunk = rows[at : at + PROGRESS_EVERY]
+                yield from chunk
+                self.progress.advance(len(chunk))
+
+    def tile_blocks(self) -> Iterator[list[Record]]:
+        width = merkle.TILE_WIDTH
+        uncounted = 0
+        for rows in self._pages():
+            if rows and rows[-1][0] - rows[0][0] == len(rows) - 1 and not rows[0][0] % width:
+                # Every index of the range is there: the blocks are plain slices.
+                blocks: Iterable[list[Record]] = (rows[at : at + width] for at in range(0, len(rows), width))
+            else:
+                blocks = _tile_blocks(rows)
+            for block in blocks:
+                yield block
+                uncounted += len(block)
+                while uncounted >= PROGRESS_EVERY:  # progress in the same chunks as record by record
+                    self.progress.advance(PROGRESS_EVERY)
+                    uncounted -= PROGRESS_EVERY
+        if uncounted:
+            self.progress.advance(uncounted)
+
+    def _pages(self) -> Iterator[list[Record]]:
+        from django.db import connection
+
+        from frontdesk.ledger import guards
+
+        page = self.page
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT max(leaf_index) FROM ledger_leaf")
+            (last,) = cursor.fetchone()
+        if last is None:
             return
-        after = rows[-1][0]
+        # The database compares the JSON copy with the canonical text, so Python parses only rows that
+        # differ: SQLite stores the copy as canonical text; on PostgreSQL a validated CHECK constraint
+        # already holds every row to `event = canonical::jsonb`, and only without it is each row compared.
+        if connection.vendor == "postgresql":
+            same = "TRUE" if guards.json_copy_constraint_holds(connection) else "e.event = e.canonical::jsonb"
+        else:
+            same = "e.event = e.canonical"
+        starts = range(0, last + 1, page)
+        if same == "TRUE":
+            # Nothing can fail in these queries: the next range is read by a second thread on the same
+            # (thread-safe) psycopg connection, in the same transaction, while this one hashes the last.
+            # psycopg waits for the server without the GIL, so reading and hashing overlap.
+            yield from _read_ahead(connection.connection, starts, page, same)
+        else:
+            for start in starts:
+                yield _records_between(connection.cursor, start, start + page, page, same)
+
+
+def _read_ahead(raw: Any, starts: range, page: int, same: str) -> Iterator[list[Record]]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = None
+        for start in starts:
+            future = pool.submit(_records_between, raw.cursor, start, start + page, page, same)
+            if pending is not None:
+                yield pending.result()
+            pending = future
+        if pending is not None:
+            yield pending.result()
+
+
+def _records_between(cursor: Callable[[], Any], start: int, end: int, page: int, same: str) -> list[Record]:
+    """The records of leaf indices [start, end), in index order; a leaf whose event is gone is left out
+    (verify names the gap)."""
+    from django.db import DatabaseError, transaction
+
+    columns = "e.id, e.canonical, e.salt, CASE WHEN {same} THEN NULL ELSE e.event END, e.commitment"
+    with cursor() as reading:
+        reading.execute(
+            "SELECT leaf_index, event_id FROM ledger_leaf WHERE leaf_index >= %s AND leaf_index < %s "
+            "ORDER BY leaf_index",
+            [start, end],
+        )
+        leaves = reading.fetchall()
+    if not leaves:
+        return []
+    ids = [event_id for _index, event_id in leaves]
+    low, high = min(ids), max(ids)
+    if high - low < 2 * page:
+        where, params = "e.id >= %s AND e.id <= %s", [low, high]
+    else:
+        where, params = f"e.id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    query = f"SELECT {columns} FROM ledger_event e WHERE {where} ORDER BY e.id"  # noqa: S608 (no input in the text)
+    if same == "TRUE":
+        with cursor() as reading:
+            reading.execute(query.format(same=same), params)
+            events = reading.fetchall()
+    else:
+        try:
+            with transaction.atomic(), cursor() as reading:
+                reading.execute(query.format(same=same), params)
+                events = reading.fetchall()
+        except DatabaseError:  # a canonical text that is not JSON at all: compare in Python
+            with transaction.atomic(), cursor() as reading:
+                reading.execute(query.format(same="1 = 0"), params)
+                events = reading.fetchall()
+    # Both drivers return bytea/BLOB as bytes.
+    if [row[0] for row in events] == ids:  # the common case: the range's events, in leaf order
+        return [
+            (index, canonical.encode(), salt, event, commitment)
+            for (index, _id), (_same_id, canonical, salt, event, commitment) in zip(leaves, events, strict=True)
+        ]
+    by_id = {row[0]: row for row in events}
+    records: list[Record] = []
+    for index, event_id in leaves:
+        found = by_id.get(event_id)
+        if found is not None:
+            _id, canonical, salt, event, commitment = found
+            records.append((index, canonical.encode(), bytes(salt), event, bytes(commitment)))
+    return records
 
 
 class _TileCache:
