@@ -55,13 +55,16 @@ class ContactSealer:
     """The stored form of contact details: AES-GCM ciphertexts, and the keyed hashes they are found by
     (the same `address_key` opt-outs and reminders use); "" for a detail not given.
 
-    One sealer serves many people (the seed, data migrations): the key is prepared once."""
+    One sealer serves many people (the seed): the key is prepared once, and a phone's keyed hash is
+    computed once per distinct number (few in a load; hashes are deterministic, while each ciphertext
+    gets its own nonce)."""
 
     COLUMNS = ("email_encrypted", "email_hash", "phone_encrypted", "phone_hash")
 
     def __init__(self) -> None:
         self._email = FieldSealer(context=EMAIL_CONTEXT)
         self._phone = FieldSealer(context=PHONE_CONTEXT)
+        self._phone_hashes: dict[str, str] = {}
 
     def columns(self, *, email: str, phone: str) -> tuple[str, str, str, str]:
         email, phone = (email or "").strip(), (phone or "").strip()
@@ -69,8 +72,14 @@ class ContactSealer:
             self._email.seal(email) if email else "",
             address_key("email", email) if email else "",
             self._phone.seal(phone) if phone else "",
-            address_key("sms", phone) if phone else "",
+            self._phone_hash(phone) if phone else "",
         )
+
+    def _phone_hash(self, phone: str) -> str:
+        known = self._phone_hashes.get(phone)
+        if known is None:
+            known = self._phone_hashes[phone] = address_key("sms", phone)
+        return known
 
 
 class Person(models.Model):
