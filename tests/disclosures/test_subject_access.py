@@ -256,12 +256,12 @@ def test_records_of_one_person_that_share_a_contact_open_with_one_code(
 ):
     # Booked again without an SSN, Luis has a second record with the same email; a third namesake
     # with another email is someone else and gets a code of their own.
-    twin = Person.objects.create(
-        first_name="Luis", last_name="Rivera", last_name_key="rivera", date_of_birth=LUIS_DOB, email="LUIS@example.org"
+    twin, namesake = (
+        Person(first_name="Luis", last_name="Rivera", last_name_key="rivera", date_of_birth=LUIS_DOB) for _ in range(2)
     )
-    Person.objects.create(
-        first_name="Luis", last_name="Rivera", last_name_key="rivera", date_of_birth=LUIS_DOB, email="other@example.org"
-    )
+    twin.set_contact(email="LUIS@example.org")
+    namesake.set_contact(email="other@example.org")
+    Person.objects.bulk_create([twin, namesake])
     with django_capture_on_commit_callbacks(execute=True):
         challenge = str(_ask(_identity()))
     assert sorted(m.to[0] for m in mail.outbox) == ["luis@example.org", "other@example.org"]

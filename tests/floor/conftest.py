@@ -28,13 +28,11 @@ def service(db) -> Service:
 @pytest.fixture
 def make_appointment(office, service):
     def make(starts_in: timedelta = timedelta(minutes=20), last_name: str = "Rivera", mode: str = "in_person"):
-        person = Person.objects.create(
-            first_name="Ana",
-            last_name=last_name,
-            last_name_key=last_name.lower(),
-            date_of_birth=date(1960, 5, 17),
-            phone="2125550100",
+        person = Person(
+            first_name="Ana", last_name=last_name, last_name_key=last_name.lower(), date_of_birth=date(1960, 5, 17)
         )
+        person.set_contact(phone="2125550100")
+        person.save()
         starts = datetime.now(UTC).replace(microsecond=0) + starts_in
         return Appointment.objects.create(
             code=new_code(),

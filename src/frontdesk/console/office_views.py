@@ -488,6 +488,9 @@ def people(request: HttpRequest) -> HttpResponse:
         {
             "person": p,
             "ssn_last4": ssn_last_four(p.ssn_encrypted, context="person.ssn") or "",
+            # decrypted only for people the search found, whose read person_search put on the ledger
+            "phone": p.contact_phone(),
+            "email": p.contact_email(),
         }
         for p in (found or [])
     ]

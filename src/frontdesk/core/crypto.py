@@ -58,20 +58,38 @@ def _aead(key_text: str) -> AESGCM:
     return AESGCM(key)
 
 
+def _key_id(key_text: str) -> str:
+    return hashlib.sha256(_key(key_text)).hexdigest()[:8]
+
+
+class FieldSealer:
+    """`encrypt_field` for many values of one column: the newest key is read and prepared once.
+
+    Bulk writers (the seed, data migrations) seal thousands of values; preparing the key per value
+    would cost more than the encryption itself. Each value still gets its own random nonce."""
+
+    def __init__(self, *, context: str) -> None:
+        key_text = settings.FRONTDESK_PII_ENCRYPTION_KEYS[0]
+        self._aead = _aead(key_text)
+        self._prefix = f"v1.{_key_id(key_text)}."
+        self._context = context.encode()
+
+    def seal(self, plaintext: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, plaintext.encode(), self._context)
+        return self._prefix + base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
 def encrypt_field(plaintext: str, *, context: str) -> str:
     """AES-256-GCM with a random nonce; `context` binds the ciphertext to its column (no swapping)."""
-    key_text = settings.FRONTDESK_PII_ENCRYPTION_KEYS[0]
-    nonce = os.urandom(12)
-    sealed = _aead(key_text).encrypt(nonce, plaintext.encode(), context.encode())
-    key_id = hashlib.sha256(_key(key_text)).hexdigest()[:8]
-    return f"v1.{key_id}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+    return FieldSealer(context=context).seal(plaintext)
 
 
 def decrypt_field(token: str, *, context: str) -> str:
     _version, key_id, payload = token.split(".", 2)
     raw = base64.urlsafe_b64decode(payload)
     for key_text in settings.FRONTDESK_PII_ENCRYPTION_KEYS:
-        if hashlib.sha256(_key(key_text)).hexdigest()[:8] == key_id:
+        if _key_id(key_text) == key_id:
             return _aead(key_text).decrypt(raw[:12], raw[12:], context.encode()).decode()
     raise ValueError("No configured key can decrypt this value (was a key retired too early?).")
 

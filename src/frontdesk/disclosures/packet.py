@@ -71,8 +71,8 @@ PERSON_FIELDS = (
         "ssn",
         lambda p: decrypt_field(p.ssn_encrypted, context="person.ssn") if p.ssn_encrypted else None,
     ),
-    PacketField(PERSON, "email", "email", lambda p: p.email or None),
-    PacketField(PERSON, "phone", "phone", lambda p: p.phone or None),
+    PacketField(PERSON, "email_encrypted", "email", lambda p: p.contact_email() or None),
+    PacketField(PERSON, "phone_encrypted", "phone", lambda p: p.contact_phone() or None),
     PacketField(PERSON, "preferred_language", "preferred_language", lambda p: p.preferred_language),
 )
 

@@ -9,7 +9,10 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from frontdesk.core.crypto import FieldSealer, decrypt_field
 from frontdesk.offices.models import Office, Resource
+
+from .sms import address_key
 
 
 class Mode(models.TextChoices):
@@ -43,8 +46,46 @@ class Service(models.Model):
         return self.name_es if language.startswith("es") else self.name_en
 
 
+# The encryption contexts of a person's contact details (Person.email_encrypted, Person.phone_encrypted).
+EMAIL_CONTEXT = "person.email"
+PHONE_CONTEXT = "person.phone"
+
+
+class ContactSealer:
+    """The stored form of contact details: AES-GCM ciphertexts, and the keyed hashes they are found by
+    (the same `address_key` opt-outs and reminders use); "" for a detail not given.
+
+    One sealer serves many people (the seed): the key is prepared once, and a phone's keyed hash is
+    computed once per distinct number (few in a load; hashes are deterministic, while each ciphertext
+    gets its own nonce)."""
+
+    COLUMNS = ("email_encrypted", "email_hash", "phone_encrypted", "phone_hash")
+
+    def __init__(self) -> None:
+        self._email = FieldSealer(context=EMAIL_CONTEXT)
+        self._phone = FieldSealer(context=PHONE_CONTEXT)
+        self._phone_hashes: dict[str, str] = {}
+
+    def columns(self, *, email: str, phone: str) -> tuple[str, str, str, str]:
+        email, phone = (email or "").strip(), (phone or "").strip()
+        return (
+            self._email.seal(email) if email else "",
+            address_key("email", email) if email else "",
+            self._phone.seal(phone) if phone else "",
+            self._phone_hash(phone) if phone else "",
+        )
+
+    def _phone_hash(self, phone: str) -> str:
+        known = self._phone_hashes.get(phone)
+        if known is None:
+            known = self._phone_hashes[phone] = address_key("sms", phone)
+        return known
+
+
 class Person(models.Model):
-    """Someone the agency serves. The SSN exists only as a keyed hash and an AES-GCM ciphertext."""
+    """Someone the agency serves. The SSN, email and phone exist only as keyed hashes and AES-GCM
+    ciphertexts (docs/adr/0003-personal-identifiers.md, docs/adr/0039-contact-details-encrypted.md):
+    read them with `contact_email()` / `contact_phone()`, write them with `set_contact()`."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     first_name = models.CharField(max_length=80)
@@ -54,13 +95,33 @@ class Person(models.Model):
     date_of_birth = models.DateField()
     ssn_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     ssn_encrypted = models.TextField(blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=15, blank=True)
+    email_encrypted = models.TextField(blank=True)
+    # address_key("email", ...): finds a person by email without holding it in clear
+    email_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_encrypted = models.TextField(blank=True)
+    # address_key("sms", ...): what an inbound text's sender and an opt-out are matched against
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     preferred_language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"person {self.public_id}"
+
+    def contact_email(self) -> str:
+        """The email on file, decrypted, or "". Showing it to staff is a personal-data read: ledger it."""
+        return decrypt_field(self.email_encrypted, context=EMAIL_CONTEXT) if self.email_encrypted else ""
+
+    def contact_phone(self) -> str:
+        """The phone number on file as it was given, decrypted, or ""."""
+        return decrypt_field(self.phone_encrypted, context=PHONE_CONTEXT) if self.phone_encrypted else ""
+
+    def set_contact(self, *, email: str | None = None, phone: str | None = None) -> None:
+        """Replace the contact details given (not saved): "" clears one, None leaves it as it is."""
+        sealed = ContactSealer().columns(email=email or "", phone=phone or "")
+        if email is not None:
+            self.email_encrypted, self.email_hash = sealed[0], sealed[1]
+        if phone is not None:
+            self.phone_encrypted, self.phone_hash = sealed[2], sealed[3]
 
 
 class Status(models.TextChoices):

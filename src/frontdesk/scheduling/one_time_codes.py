@@ -56,8 +56,8 @@ def code_matches(stored: str, context: str, typed: str) -> bool:
 def contact_address(person: Person, channel: str) -> str:
     """The person's contact on a channel as we hold it (email casefolded, phone as digits), or ""."""
     if channel == "email":
-        return person.email.strip().casefold()
-    return _NOT_DIGITS.sub("", person.phone)
+        return person.contact_email().strip().casefold()
+    return _NOT_DIGITS.sub("", person.contact_phone())
 
 
 def deliver(messages: Sequence[Message]) -> None:

@@ -120,7 +120,10 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
     sent: list[str] = []
     already: list[str] = []
     stopped: list[str] = []
-    for channel, address in (("email", appointment.person.email), ("sms", appointment.person.phone)):
+    for channel, address in (
+        ("email", appointment.person.contact_email()),
+        ("sms", appointment.person.contact_phone()),
+    ):
         if not address:
             continue
         stop = opted_out(channel, address)
@@ -168,7 +171,7 @@ def reminders_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) ->
     lead = timedelta(hours=settings.FRONTDESK_REMINDER_HOURS_BEFORE)
     missed = (
         Appointment.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + lead - SWEEP_GRACE)
-        .filter(~Q(person__email="") | ~Q(person__phone=""))
+        .filter(~Q(person__email_hash="") | ~Q(person__phone_hash=""))
         .exclude(reminders__for_starts_at=models.F("starts_at"))
         .order_by("starts_at")
         .values_list("public_id", "starts_at")

@@ -338,7 +338,7 @@ def reply_link_use(*, token: str, now: datetime | None = None) -> ReplyLink:
             elif link.action == ReplyAction.CANCEL:
                 appointment_cancel_by_reply(appointment=appointment, channel="link", now=now)
             elif link.action == ReplyAction.STOP:
-                contact_opt_out(channel="email", address=appointment.person.email, appointment=appointment)
+                contact_opt_out(channel="email", address=appointment.person.contact_email(), appointment=appointment)
             else:
                 _require_changeable(appointment, now)
                 event_append(

@@ -97,10 +97,9 @@ def person_resolve(*, details: PersonDetails, today: date) -> Person:
         last_name=name_check(details.last_name),
         last_name_key=name_key(details.last_name),
         date_of_birth=details.date_of_birth,
-        email=details.email.strip(),
-        phone=details.phone.strip(),
         preferred_language=details.preferred_language,
     )
+    person.set_contact(email=details.email, phone=details.phone)
     if ssn_hash:
         person.ssn_hash = ssn_hash
         person.ssn_encrypted = encrypt_field(details.ssn.replace("-", "").strip(), context="person.ssn")

@@ -45,19 +45,14 @@ def offer_notify(offer_pk: int) -> None:
 def offer_texted_to(number: str, now: datetime | None = None) -> WaitlistOffer | None:
     """The earliest open offer whose person has this phone number on file, for a text reply ("1", "2").
 
-    Numbers are compared as keyed hashes, never in a query; open offers are few at any moment."""
+    Numbers are compared as keyed hashes (Person.phone_hash), never in clear."""
     now = now or datetime.now(UTC)
-    wanted = address_key("sms", number)
-    offers = (
+    return (
         WaitlistOffer.objects.select_related("entry__person", "entry__appointment", "office")
-        .filter(status=OfferStatus.OPEN, expires_at__gt=now)
+        .filter(status=OfferStatus.OPEN, expires_at__gt=now, entry__person__phone_hash=address_key("sms", number))
         .order_by("created_at", "id")
+        .first()
     )
-    for offer in offers:
-        phone = offer.entry.person.phone
-        if phone and address_key("sms", phone) == wanted:
-            return offer
-    return None
 
 
 def open_offer_for(person_id: int, now: datetime | None = None) -> WaitlistOffer | None:

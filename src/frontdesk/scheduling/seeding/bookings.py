@@ -23,7 +23,7 @@ from frontdesk.offices.models import Absence, Closure, Office, Resource, Resourc
 from ..availability import BusyTimes
 from ..codes import ALPHABET
 from ..languages import SIGN_LANGUAGE
-from ..models import Appointment, Mode, Person, ResourceHold, Service, Status
+from ..models import Appointment, ContactSealer, Mode, Person, ResourceHold, Service, Status
 from ..names import name_key
 from .options import SeedOptions, SeedReport
 from .rows import RowIds, RowWriter, sqlite_page_cache, tables_analyze
@@ -302,8 +302,10 @@ class _OfficeLoad:
                 _LAST_KEYS[last],
                 _BIRTH_DATES[int(rnd() * len(_BIRTH_DATES))],
                 "",
-                email,
-                f"{self.area_code}5550{100 + int(rnd() * 100)}",  # 555-01xx: reserved for fiction
+                *self.loader.contacts.columns(
+                    email=email,
+                    phone=f"{self.area_code}5550{100 + int(rnd() * 100)}",  # 555-01xx: reserved for fiction
+                ),
                 language if language in ("es", "en") else ("es" if rnd() < 0.1 else "en"),
                 created,
             )
@@ -370,6 +372,7 @@ class _Loader:
     def __init__(self, offices: list[Office], options: SeedOptions, report: SeedReport, progress: Task) -> None:
         self.offices, self.options, self.report, self.progress = offices, options, report, progress
         self.writer = RowWriter()
+        self.contacts = ContactSealer()
         self.now = int((options.now or datetime.now(UTC)).timestamp())
         self.codes = {_code_number(c) for c in Appointment.objects.values_list("code", flat=True).iterator()}
         services = {s.code: s for s in Service.objects.filter(active=True)}

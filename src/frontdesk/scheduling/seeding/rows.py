@@ -31,8 +31,10 @@ PERSON_FIELDS = (
     "last_name_key",
     "date_of_birth",
     "ssn_encrypted",
-    "email",
-    "phone",
+    "email_encrypted",
+    "email_hash",
+    "phone_encrypted",
+    "phone_hash",
     "preferred_language",
     "created_at",
 )
