@@ -71,3 +71,35 @@ def test_concurrent_counts_are_all_kept():
     assert not [r for r in results if isinstance(r, Exception)], results
     assert store.get("together") == 40
     assert sorted(n for r in results for n in r) == list(range(1, 41))  # each count handed out once
+
+
+def test_continuing_a_window_costs_two_statements_on_postgresql(store):
+    store.add("k", 1, 60)
+    with CaptureQueriesContext(connection) as queries:
+        assert store.add("k", 1, 60) is False
+        assert store.incr("k") == 2
+    # PostgreSQL's add reads the value the incr swaps from; SQLite's incr reads it again.
+    assert len(queries.captured_queries) == (2 if connection.vendor == "postgresql" else 3)
+
+
+def test_a_count_taken_between_add_and_incr_is_kept(store):
+    """The value an add saw is only a first guess for incr: when another worker counted in between,
+    the swap misses, incr reads again, and neither count is lost."""
+    store.add("k", 1, 60)
+    assert store.add("k", 1, 60) is False  # sees 1
+    table = connection.ops.quote_name(store._table)
+    with connection.cursor() as cursor:  # another worker's count, after the add read the value
+        cursor.execute(
+            f"UPDATE {table} SET value = %s WHERE cache_key = %s",  # noqa: S608
+            [store._encode(5), store.make_key("k")],
+        )
+    assert store.incr("k") == 6
+    assert store.get("k") == 6
+
+
+def test_incr_of_another_key_ignores_what_an_add_saw(store):
+    store.add("a", 1, 60)
+    store.add("b", 10, 60)
+    assert store.add("a", 1, 60) is False  # sees a = 1
+    assert store.incr("b") == 11
+    assert store.incr("a") == 2

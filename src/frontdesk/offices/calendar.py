@@ -12,7 +12,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from django.db.models import Q
+from django.db import connection
 
 from .models import Closure, Office
 
@@ -45,10 +45,16 @@ def closed_dates(office: Office, start: date, end: date) -> dict[date, str]:
         if name:
             closed[day] = name
         day += timedelta(days=1)
-    # One filter with an OR (combining two querysets with `|` compiles both: a booking pays for it).
-    closures = Closure.objects.filter(Q(office__isnull=True) | Q(office_id=office.id), date__gte=start, date__lte=end)
-    for closure_date, reason in closures.values_list("date", "reason"):
-        closed[closure_date] = reason
+    # Every booking asks: one hand-written query instead of the ORM's query building (a third of it).
+    sql = (
+        f"SELECT date, reason FROM {connection.ops.quote_name(Closure._meta.db_table)} "  # noqa: S608
+        "WHERE (office_id IS NULL OR office_id = %s) AND date >= %s AND date <= %s ORDER BY date"
+    )
+    with connection.cursor() as cursor:
+        adapt = connection.ops.adapt_datefield_value
+        cursor.execute(sql, [office.id, adapt(start), adapt(end)])
+        for closure_date, reason in cursor.fetchall():
+            closed[date.fromisoformat(closure_date) if isinstance(closure_date, str) else closure_date] = reason
     return closed
 
 

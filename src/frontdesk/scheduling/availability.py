@@ -12,11 +12,12 @@ Slots start on the office's grid (every `slot_minutes` from opening, in local wa
 closing time. Data is loaded a week at a time, only until enough slots are found.
 """
 
+import json
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from typing import Any
 
 from django.db import connection
@@ -25,7 +26,7 @@ from frontdesk.core.bounds import EARLIEST_DATE, LATEST_DATE
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.offices.calendar import closed_dates, local_instant
 from frontdesk.offices.geo import offices_near
-from frontdesk.offices.models import Absence, Office, Resource, ResourceKind
+from frontdesk.offices.models import Absence, Office, Resource, ResourceKind, Shift
 
 from .languages import SIGN_LANGUAGE, is_known
 from .models import Mode, OfferHold, ResourceHold, Service
@@ -171,33 +172,50 @@ def resource_rows(office_ids: list[int]) -> dict[int, list[dict]]:
     """Active resources of some offices with their weekly shifts, grouped by office, in one query.
 
     Each row has `shifts`: {weekday: [(starts, ends), ...]}, empty for a resource that works the
-    office's hours.
+    office's hours. Every booking and search reads this: one hand-written query (as `busy_intervals`)
+    costs a fraction of the ORM's query building, values() and JSON field conversion.
     """
+    if not office_ids:
+        return {}
+    quote = connection.ops.quote_name
+    resource_table, shift_table = quote(Resource._meta.db_table), quote(Shift._meta.db_table)
+    ids = ", ".join(["%s"] * len(office_ids))
+    sql = (
+        f"SELECT r.id, r.office_id, r.kind, r.skills, r.languages, r.remote, s.weekday, s.starts, s.ends "  # noqa: S608
+        f"FROM {resource_table} r LEFT JOIN {shift_table} s ON s.resource_id = r.id "
+        f"WHERE r.office_id IN ({ids}) AND r.active"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, office_ids)
+        rows = cursor.fetchall()
     by_id: dict[int, dict[str, Any]] = {}
-    for row in (
-        Resource.objects.filter(office_id__in=office_ids, active=True)
-        .order_by()
-        .values(
-            "id",
-            "office_id",
-            "kind",
-            "skills",
-            "languages",
-            "remote",
-            "shifts__weekday",
-            "shifts__starts",
-            "shifts__ends",
-        )
-    ):
-        # values() gives plain dicts; django-stubs types them as TypedDicts whose keys cannot be popped.
-        weekday, starts, ends = row.pop("shifts__weekday"), row.pop("shifts__starts"), row.pop("shifts__ends")  # type: ignore[misc]
-        resource = by_id.setdefault(row["id"], row | {"shifts": defaultdict(list)})
+    for rid, office_id, kind, skills, languages, remote, weekday, starts, ends in rows:
+        resource = by_id.get(rid)
+        if resource is None:
+            resource = by_id[rid] = {
+                "id": rid,
+                "office_id": office_id,
+                "kind": kind,
+                "skills": _json_list(skills),
+                "languages": _json_list(languages),
+                "remote": bool(remote),
+                "shifts": defaultdict(list),
+            }
         if weekday is not None:
-            resource["shifts"][weekday].append((starts, ends))
+            resource["shifts"][weekday].append((_time(starts), _time(ends)))
     grouped: dict[int, list[dict]] = defaultdict(list)
     for resource in by_id.values():
         grouped[resource["office_id"]].append(resource)
     return grouped
+
+
+def _json_list(value: Any) -> list:
+    # JSON columns arrive as text (Django reads them itself; its PostgreSQL loader leaves jsonb as text).
+    return json.loads(value) if isinstance(value, str | bytes) else list(value or [])
+
+
+def _time(value: Any) -> time:
+    return time.fromisoformat(value) if isinstance(value, str) else value  # SQLite stores times as text
 
 
 class OfficeWindow:
