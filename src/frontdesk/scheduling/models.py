@@ -382,6 +382,28 @@ class WaitlistOffer(models.Model):
         return f"waitlist offer {self.public_id}"
 
 
+class ReleaseHold(models.Model):
+    """A freed time that matched nobody on the waitlist, kept out of general booking until `release_at`
+    (a short, jittered delay: docs/adr/0036-waitlist-without-booking-and-release-hold.md). Availability
+    counts it busy until then on every surface; the waitlist may still offer it meanwhile."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    release_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resource", "starts_at"], name="release_hold_resource_start"),
+            models.Index(fields=["release_at"], name="release_hold_release_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"release hold of resource {self.resource_id} until {self.release_at:%Y-%m-%d %H:%M}"
+
+
 class OfferHold(models.Model):
     """A resource kept free for an open offer: availability counts it busy, so the offered time is not
     bookable by anyone else while the offer runs (it is released on claim, refusal, expiry)."""

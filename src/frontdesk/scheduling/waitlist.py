@@ -12,6 +12,7 @@ See docs/adr/0023-fair-waitlist.md.
 """
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
@@ -34,6 +35,8 @@ from .models import (
     Appointment,
     OfferHold,
     OfferStatus,
+    ReleaseHold,
+    ResourceHold,
     Status,
     WaitlistEntry,
     WaitlistOffer,
@@ -53,6 +56,22 @@ SHORTEST_HOLD = timedelta(minutes=15)
 MAX_OFFICES = 10
 SWEEP_ENTRIES = 200
 PERSON_GROUP = "waitlist.person"
+# A freed time that matched nobody waiting is kept from general booking this long, plus a random part
+# up to the jitter, so that a script cannot time its release (docs/adr/0036).
+RELEASE_DELAY = timedelta(minutes=10)
+RELEASE_JITTER = timedelta(minutes=10)
+_random = secrets.SystemRandom()
+
+
+def release_delay() -> timedelta:
+    """How long this freed time stays out of general booking: the configured delay
+    (`FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES`) plus a uniform random part up to
+    `FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES`. A zero delay and jitter turns the hold off."""
+    delay = getattr(settings, "FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES", None)
+    jitter = getattr(settings, "FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES", None)
+    base = RELEASE_DELAY if delay is None else timedelta(minutes=float(delay))
+    spread = RELEASE_JITTER if jitter is None else timedelta(minutes=float(jitter))
+    return base + spread * _random.random()
 
 
 def offer_hold(*, starts_at: datetime, now: datetime, lead: timedelta = timedelta(0)) -> timedelta | None:
@@ -151,6 +170,7 @@ def waitlist_join(
                 subjects=[subject_of(appointment.person)],
                 refs={"entry": str(entry.public_id), "service": appointment.service.code, "offices": len(nearby)},
             )
+            transaction.on_commit(lambda: _offer_held_later(now))
     except IntegrityError:
         raise Conflict(
             "You are already on the waitlist for this service. You keep your place.", code="already_waiting"
@@ -210,10 +230,12 @@ def _make_offer(
     if hold is None:
         return None
     need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.appointment.interpreter_language)
-    resources = resources_for_slot(office=office, need=need, starts_at=starts_at, now=now)
+    resources = resources_for_slot(office=office, need=need, starts_at=starts_at, now=now, for_waitlist=True)
     if resources is None:
         return None
     ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+    # The offer's own hold replaces any release hold on these resources.
+    ReleaseHold.objects.filter(resource_id__in=resources, starts_at__lt=ends_at, ends_at__gt=starts_at).delete()
     offer = WaitlistOffer.objects.create(
         entry=entry,
         office=office,
@@ -255,29 +277,108 @@ def _waiting() -> list[WaitlistEntry]:
     )
 
 
-def time_freed(*, office: Office, starts_at: datetime, reason: str, now: datetime | None = None) -> list[WaitlistOffer]:
+FreedResources = list[tuple[int, datetime]]  # (resource id, end of the freed time)
+
+
+def time_freed(
+    *,
+    office: Office,
+    starts_at: datetime,
+    reason: str,
+    now: datetime | None = None,
+    resources: FreedResources | None = None,
+) -> list[WaitlistOffer]:
     """Offer a time that just became free at an office to the first matching waiting entries, in order
     of request, one offer per entry, for as many as the freed resources can serve. An entry that already
-    had an offer for this very time (refused or let expire) is passed over."""
+    had an offer for this very time (refused or let expire) is passed over.
+
+    The freed `resources` that no offer took are kept from general booking for `release_delay()` (a
+    `ReleaseHold`): a time nobody waiting matched does not go at once to whoever asks first, and an
+    entry that waits again meanwhile is offered it (`_offer_held`)."""
     now = now or datetime.now(UTC)
     made: list[WaitlistOffer] = []
     with transaction.atomic():
-        had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
-        for entry in _waiting():
-            if entry.id in had:
-                continue
-            ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
-            if not _fits(entry, office, starts_at, ends_at):
-                continue
-            offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
-            if offer is not None:
-                made.append(offer)
+        made = _offer_to_waiting(office, starts_at, reason, now)
+        if resources:
+            _hold_unclaimed(office, starts_at, resources, made, now)
     return made
 
 
-def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime) -> None:
+def _hold_unclaimed(
+    office: Office, starts_at: datetime, resources: FreedResources, made: list[WaitlistOffer], now: datetime
+) -> None:
+    if starts_at <= now:
+        return
+    delay = release_delay()
+    if delay <= timedelta(0):
+        return
+    taken = set(OfferHold.objects.filter(offer__in=made, active=True).values_list("resource_id", flat=True))
+    rows = []
+    for resource_id, ends_at in resources:
+        if resource_id in taken:
+            continue
+        booked = ResourceHold.objects.filter(
+            resource_id=resource_id, active=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+        ).exists()
+        if not booked:
+            rows.append(
+                ReleaseHold(
+                    office=office,
+                    resource_id=resource_id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    release_at=now + delay,
+                    created_at=now,
+                )
+            )
+    ReleaseHold.objects.bulk_create(rows)
+
+
+def _offer_held(now: datetime) -> int:
+    """Offer the freed times still kept from general booking to entries that wait (again): one that joined,
+    or whose offer was refused or lapsed, after the time was freed. Makes no new release hold."""
+    made = 0
+    held = (
+        ReleaseHold.objects.filter(release_at__gt=now, starts_at__gt=now)
+        .values_list("office_id", "starts_at")
+        .distinct()
+        .order_by("starts_at")
+    )
+    offices = Office.objects.in_bulk({office_id for office_id, _ in held})
+    for office_id, starts_at in held:
+        made += len(time_freed(office=offices[office_id], starts_at=starts_at, reason="held", now=now))
+    return made
+
+
+def _offer_held_later(now: datetime) -> None:
     try:
-        time_freed(office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now)
+        _offer_held(now)
+    except Exception:
+        logger.exception("Offering held times to the waitlist failed.")
+
+
+def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: datetime) -> list[WaitlistOffer]:
+    made: list[WaitlistOffer] = []
+    had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+    for entry in _waiting():
+        if entry.id in had:
+            continue
+        ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+        if not _fits(entry, office, starts_at, ends_at):
+            continue
+        offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
+        if offer is not None:
+            made.append(offer)
+    return made
+
+
+def _freed_later(
+    office_id: int, starts_at: datetime, reason: str, now: datetime, resources: FreedResources | None = None
+) -> None:
+    try:
+        time_freed(
+            office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now, resources=resources
+        )
     except Exception:
         # The cancellation is committed; the periodic sweep offers the time if this failed.
         logger.exception("Offering a freed time to the waitlist failed.")
@@ -285,7 +386,8 @@ def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime
 
 def _pass_on_commit(offer: WaitlistOffer, reason: str, now: datetime) -> None:
     office_id, starts_at = offer.office_id, offer.starts_at
-    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
+    resources = list(OfferHold.objects.filter(offer=offer).values_list("resource_id", "ends_at"))
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now, resources))
 
 
 def appointment_time_freed(
@@ -297,7 +399,12 @@ def appointment_time_freed(
         entry = waitlist_active_for(appointment)
         if entry is not None:
             waitlist_withdraw(actor=None, entry=entry, why="cancelled", now=now)
-    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
+    resources = list(
+        ResourceHold.objects.filter(appointment=appointment, starts_at=starts_at, active=False).values_list(
+            "resource_id", "ends_at"
+        )
+    )
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now, resources))
 
 
 def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
@@ -386,7 +493,7 @@ def _offer_lost(offer_id: UUID | str, now: datetime) -> None:
         if offer.status != OfferStatus.OPEN:
             return
         _close(offer, OfferStatus.WITHDRAWN, now)
-        _back_in_line(offer.entry)
+        _back_in_line(offer.entry, now)
         event_append(
             type="scheduling.waitlist.offer_withdrawn",
             actor=None,
@@ -396,11 +503,12 @@ def _offer_lost(offer_id: UUID | str, now: datetime) -> None:
         )
 
 
-def _back_in_line(entry: WaitlistEntry) -> None:
+def _back_in_line(entry: WaitlistEntry, now: datetime) -> None:
     """After a refused or expired offer the entry waits again, in its original place."""
     if entry.status == WaitlistStatus.OFFERED:
         entry.status = WaitlistStatus.WAITING
         entry.save(update_fields=["status"])
+        transaction.on_commit(lambda: _offer_held_later(now))
 
 
 def offer_decline(*, actor: Actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> None:
@@ -413,7 +521,7 @@ def offer_decline(*, actor: Actor, offer_id: UUID | str, appointment: Appointmen
         if offer.status != OfferStatus.OPEN:
             raise Conflict("This offer is no longer open.", code="offer_closed")
         _close(offer, OfferStatus.DECLINED, now)
-        _back_in_line(offer.entry)
+        _back_in_line(offer.entry, now)
         event_append(
             type="scheduling.waitlist.offer_declined",
             actor=actor,
@@ -435,7 +543,7 @@ def offers_expire(*, now: datetime | None = None, only: int | None = None) -> in
             due = due.filter(pk=only)
         for offer in due:
             _close(offer, OfferStatus.EXPIRED, now)
-            _back_in_line(offer.entry)
+            _back_in_line(offer.entry, now)
             event_append(
                 type="scheduling.waitlist.offer_expired",
                 actor=None,
@@ -454,6 +562,8 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
     that no service announces: a new shift or interpreter, an absence withdrawn, a failed hand-off."""
     now = now or datetime.now(UTC)
     expired = offers_expire(now=now)
+    ReleaseHold.objects.filter(release_at__lt=now - timedelta(days=1)).delete()
+    _offer_held(now)
     ended = 0
     for entry in WaitlistEntry.objects.filter(status__in=WAITLIST_ACTIVE).exclude(
         appointment__status=Status.BOOKED, appointment__starts_at__gt=now
