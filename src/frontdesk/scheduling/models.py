@@ -304,6 +304,7 @@ class WaitlistStatus(models.TextChoices):
     OFFERED = "offered", "Offered a time"
     FULFILLED = "fulfilled", "Moved to an earlier time"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    UNVERIFIED = "unverified", "Waiting for the one-time code"
 
 
 WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
@@ -319,7 +320,17 @@ class WaitlistEntry(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="waitlist_entries")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
-    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="waitlist_entries")
+    # The booking this entry improves; none for a caller without a booking: claiming then books one
+    # (docs/adr/0036). The entry keeps its own need either way.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    interpreter_language = models.CharField(max_length=8, blank=True)
+    companion_needed = models.BooleanField(default=False)
+    # A one-time code sent to the contact on file (keyed hash only), for a person without a booking code.
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     office_ids = models.JSONField(default=list)
     radius_miles = models.PositiveSmallIntegerField()
     mode = models.CharField(max_length=10, choices=Mode.choices)
