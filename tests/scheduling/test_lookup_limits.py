@@ -222,6 +222,11 @@ LOOKUP_POSTS = {
     "api:waitlist_offer_read": ("/api/v1/waitlist/offer", {}),
     "api:waitlist_offer_claim": ("/api/v1/waitlist/offer/claim", {}),
     "api:waitlist_offer_decline": ("/api/v1/waitlist/offer/decline", {}),
+    "api:waitlist_request": ("/api/v1/waitlist/request", {}),
+    "api:waitlist_request_confirm": ("/api/v1/waitlist/request/confirm", {}),
+    "api:waitlist_offer_code": ("/api/v1/waitlist/offer/code", {}),
+    "api:waitlist_offer_claim_with_code": ("/api/v1/waitlist/offer/claim-with-code", {}),
+    "api:waitlist_offer_decline_with_code": ("/api/v1/waitlist/offer/decline-with-code", {}),
 }
 URL_ARGS = {"public:waitlist-offer": {"offer_id": OFFER}, "public:floor-check-in": {"code": "A01"}}
 

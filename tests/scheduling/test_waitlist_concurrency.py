@@ -110,9 +110,22 @@ def test_bots_booking_the_offered_time_while_the_person_claims_it_do_not_get_it(
     assert overlapping_holds() == 0
 
 
-def test_the_offer_expires_and_the_time_is_bookable_again(offer):
+def test_the_offer_expires_and_the_time_is_bookable_again_after_the_release_hold(offer):
     later = offer.expires_at + timedelta(seconds=1)
     assert waitlist.waitlist_sweep(now=later)["expired"] == 1
+    # Nobody else waits for it: it is kept from general booking for the short, jittered release hold...
+    with pytest.raises(Conflict):
+        services.appointment_book(
+            actor=None,
+            office=offer.office,
+            service=offer.entry.service,
+            mode="in_person",
+            starts_at=FREED,
+            person=person("Early"),
+            now=later,
+        )
+    # ...and bookable by anyone once it is released.
+    later += waitlist.RELEASE_DELAY + waitlist.RELEASE_JITTER
     booked = services.appointment_book(
         actor=None,
         office=offer.office,

@@ -43,6 +43,12 @@ PUBLIC_API = {
     "waitlist_offer_read",
     "waitlist_offer_claim",
     "waitlist_offer_decline",
+    # Without a booking (ADR 0036): a one-time code to the contact given stands in for the booking's code.
+    "waitlist_request",
+    "waitlist_request_confirm",
+    "waitlist_offer_code",
+    "waitlist_offer_claim_with_code",
+    "waitlist_offer_decline_with_code",
 }
 
 

@@ -41,6 +41,7 @@ from .schemas import (
     AppointmentOut,
     BookingIn,
     Error,
+    InterpreterLanguage,
     OfficeOut,
     PersonIn,
     RescheduleIn,
@@ -421,4 +422,108 @@ def waitlist_offer_decline(request: HttpRequest, payload: OfferIn) -> dict[str, 
     appointment, offer = _own_offer(payload)
     waitlist.offer_decline(actor=None, offer_id=offer.public_id, appointment=appointment)
     offer.refresh_from_db()
+    return offer_dict(offer)
+
+
+# --- A person without a booking (docs/adr/0036) ----------------------------------------------------
+
+
+class WaitlistRequestIn(Schema):
+    person: PersonIn = Field(description="Who you are, and an email or phone: the one-time code and offers go there")
+    service: str = Field(min_length=1, max_length=40)
+    interpreter_language: InterpreterLanguage = ""
+    companion_needed: bool = False
+    zip: str = Field(min_length=5, max_length=10, description="Offices within the radius of this ZIP code")
+    radius_miles: int = Field(ge=1, le=MAX_RADIUS_MILES)
+    mode: Literal["phone", "in_person"]
+    weekdays: list[Annotated[int, Field(ge=0, le=6)]] = Field(min_length=1, max_length=7)
+    earliest: time
+    latest: time
+
+
+class WaitlistConfirmIn(Schema):
+    request: UUID = Field(description="The id the request answered with")
+    one_time_code: str = Field(min_length=1, max_length=12, description="The code sent to your email or phone")
+
+
+class OfferCodeIn(Schema):
+    offer: UUID = Field(description="The offer's id, from the link in the message")
+
+
+class OfferWithCodeIn(OfferCodeIn):
+    one_time_code: str = Field(min_length=1, max_length=12, description="The code sent by /waitlist/offer/code")
+
+
+@router.post(
+    "/waitlist/request",
+    response={202: WaitlistOut, **LOOKUP_ERRORS},
+    summary="Ask to be told of a time, without a booking",
+    description="For a person who holds no booking: we send a one-time code to the email or phone you give; "
+    "confirm it at /waitlist/request/confirm and you join the line then. One entry per person (name and birth "
+    "date) and service: 409 already_waiting. Limited per client and per person (429).",
+)
+def waitlist_request(request: HttpRequest, payload: WaitlistRequestIn) -> Status[dict[str, Any]]:
+    service = service_by_code(payload.service)
+    entry = waitlist.waitlist_join_unbooked(
+        actor=None,
+        details=_details(payload.person),
+        service=service,
+        interpreter_language=payload.interpreter_language,
+        companion_needed=payload.companion_needed,
+        wishes=waitlist.Wishes(
+            zip_code=payload.zip,
+            radius_miles=payload.radius_miles,
+            mode=payload.mode,
+            weekdays=tuple(payload.weekdays),
+            earliest=payload.earliest,
+            latest=payload.latest,
+        ),
+    )
+    return Status(202, waitlist_dict(entry))
+
+
+@router.post(
+    "/waitlist/request/confirm",
+    response={201: WaitlistOut, **LOOKUP_ERRORS},
+    summary="Confirm a waitlist request with its one-time code",
+    description="403 code_wrong or code_expired (five tries, ten minutes); 404 request_not_found.",
+)
+def waitlist_request_confirm(request: HttpRequest, payload: WaitlistConfirmIn) -> Status[dict[str, Any]]:
+    entry = waitlist.waitlist_confirm(entry_id=payload.request, code=payload.one_time_code)
+    return Status(201, waitlist_dict(entry))
+
+
+@router.post(
+    "/waitlist/offer/code",
+    response={202: dict, **LOOKUP_ERRORS},
+    summary="Get a one-time code to answer an offer, without a booking",
+    description="Sends a code to the contact on file of the person the offer is for. The same answer for any offer id.",
+)
+def waitlist_offer_code(request: HttpRequest, payload: OfferCodeIn) -> Status[dict[str, Any]]:
+    waitlist.offer_code_send(offer_id=payload.offer)
+    return Status(202, {"sent": "If this offer is yours and open, a code is on its way to your contact on file."})
+
+
+@router.post(
+    "/waitlist/offer/claim-with-code",
+    response={201: AppointmentOut, **LOOKUP_ERRORS},
+    summary="Take a time offered to you, without a booking",
+    description="Books the offered time for you, with the one-time code from /waitlist/offer/code. 409 "
+    "offer_closed when it was taken, refused or has expired.",
+)
+def waitlist_offer_claim_with_code(request: HttpRequest, payload: OfferWithCodeIn) -> Status[dict[str, Any]]:
+    person = waitlist.offer_code_check(offer_id=payload.offer, code=payload.one_time_code)
+    return Status(201, appointment_dict(waitlist.offer_claim(actor=None, offer_id=payload.offer, person=person)))
+
+
+@router.post(
+    "/waitlist/offer/decline-with-code",
+    response={200: OfferOut, **LOOKUP_ERRORS},
+    summary="Refuse a time offered to you, without a booking",
+    description="You keep your place in line; the time goes to the next person.",
+)
+def waitlist_offer_decline_with_code(request: HttpRequest, payload: OfferWithCodeIn) -> dict[str, Any]:
+    person = waitlist.offer_code_check(offer_id=payload.offer, code=payload.one_time_code)
+    waitlist.offer_decline(actor=None, offer_id=payload.offer, person=person)
+    offer = WaitlistOffer.objects.select_related("office").get(public_id=payload.offer)
     return offer_dict(offer)

@@ -121,6 +121,7 @@ RULES: dict[str, Rule] = {
     "console:appointment-find": OFFICE_DAY,
     "console:appointment-reschedule": OFFICE_DAY,
     "console:waitlist-add": OFFICE_DAY,
+    "console:waitlist-add-caller": OFFICE_DAY,
     "console:queue": OFFICE_DAY,
     "console:floor": OFFICE_DAY,
     "console:floor-window": OFFICE_DAY,

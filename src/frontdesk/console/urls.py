@@ -29,6 +29,7 @@ urlpatterns = [
     path("appointments/find/", office_views.appointment_find, name="appointment-find"),
     path("appointments/reschedule/", office_views.appointment_reschedule, name="appointment-reschedule"),
     path("waitlist/add/", waitlist_views.waitlist_add, name="waitlist-add"),
+    path("waitlist/add-caller/", waitlist_views.waitlist_add_caller, name="waitlist-add-caller"),
     path("queue/", office_views.queue, name="queue"),
     path("floor/", floor_views.floor, name="floor"),
     path("floor/window/", floor_views.floor_window, name="floor-window"),

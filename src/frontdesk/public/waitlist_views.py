@@ -154,6 +154,8 @@ def waitlist_offer(request: HttpRequest, offer_id: UUID) -> HttpResponse:
     offer = WaitlistOffer.objects.select_related("entry", "office", "entry__service").filter(public_id=offer_id).first()
     if offer is None:
         raise Http404
+    if offer.entry.appointment_id is None and offer.status != OfferStatus.CLAIMED:
+        return _offer_with_code(request, offer)
     found = booking.remembered_appointment(request)
     if found is None or found.person_id != offer.entry.person_id:
         return _verify(request, offer)
@@ -199,3 +201,51 @@ def _verify(request: HttpRequest, offer: WaitlistOffer) -> HttpResponse:
         else:
             return redirect("public:waitlist-offer", offer_id=offer.public_id)
     return _look_up_page(request, "public/waitlist_verify.html", {"form": form, "offer": offer}, refusal)
+
+
+class OfferCodeForm(UswdsForm):
+    one_time_code = forms.CharField(label=gettext_lazy("Code from the message"), max_length=12)
+
+
+def _offer_with_code(request: HttpRequest, offer: WaitlistOffer) -> HttpResponse:
+    """An offer for a person without a booking (docs/adr/0036): no confirmation code to sign in with, so
+    a one-time code is sent to the contact on file and typed here to take or refuse the time. The offer id
+    in the link is the only key to this page; it shows the time and office, nothing about the person."""
+    now = datetime.now(UTC)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = OfferCodeForm(request.POST if action in ("claim", "decline") else None)
+    error, sent = "", False
+    try:
+        if action == "send":
+            waitlist.offer_code_send(offer_id=offer.public_id, now=now)
+            sent = True
+        elif action in ("claim", "decline") and form.is_valid():
+            person = waitlist.offer_code_check(
+                offer_id=offer.public_id, code=form.cleaned_data["one_time_code"], now=now
+            )
+            if action == "claim":
+                booked = waitlist.offer_claim(actor=None, offer_id=offer.public_id, person=person, now=now)
+                booking.remember_appointment(request, booked)
+                messages.success(
+                    request,
+                    _("The time is booked for you. Your confirmation code is %(code)s.") % {"code": booked.code},
+                )
+                return redirect("public:appointment")
+            waitlist.offer_decline(actor=None, offer_id=offer.public_id, person=person, now=now)
+            messages.info(request, _("You kept your place on the waitlist."))
+            return redirect("public:home")
+    except DomainError as exc:
+        error = waitlist_message(exc)
+    offer.refresh_from_db()
+    context = {
+        "view": waitlist_notices.offer_view(offer, now),
+        "offer": offer,
+        "offer_office": offer.office,
+        "offer_start": offer.starts_at.astimezone(offer.office.zone),
+        "offer_mode": mode_label(offer.mode),
+        "expires": offer.expires_at.astimezone(offer.office.zone),
+        "form": form,
+        "sent": sent,
+        "error": error,
+    }
+    return render(request, "public/waitlist_offer_code.html", context, status=403 if error and "code" in error else 200)

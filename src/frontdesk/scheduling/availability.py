@@ -29,7 +29,7 @@ from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Absence, Office, Resource, ResourceKind, Shift
 
 from .languages import SIGN_LANGUAGE, is_known
-from .models import Mode, OfferHold, ResourceHold, Service
+from .models import Mode, OfferHold, ReleaseHold, ResourceHold, Service
 
 CHUNK_DAYS = 7
 MAX_RANGE_DAYS = 120
@@ -134,10 +134,18 @@ _EPOCH = {
 
 
 def busy_intervals(
-    resource_ids: list[int], first: datetime, last: datetime, ignore_appointment_id: int | None = None
+    resource_ids: list[int],
+    first: datetime,
+    last: datetime,
+    ignore_appointment_id: int | None = None,
+    *,
+    now: datetime | None = None,
+    for_waitlist: bool = False,
 ) -> list[tuple[int, int, int]]:
-    """(resource id, start, end) in epoch seconds for active holds, absences and the holds of open
-    waitlist offers (the offered time is kept for its person: docs/adr/0023) overlapping [first, last).
+    """(resource id, start, end) in epoch seconds for active holds, absences, the holds of open
+    waitlist offers (the offered time is kept for its person: docs/adr/0023) and, unless the search is
+    the waitlist's own, freed times not yet released to general booking (`ReleaseHold` until its
+    `release_at`: docs/adr/0036) overlapping [first, last).
 
     The search's hot path: one hand-written query, with the database turning instants into epoch
     seconds, costs a fraction of the ORM's query building and per-row datetime conversion.
@@ -157,12 +165,21 @@ def busy_intervals(
         f"UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} FROM {offer_table} "
         f"WHERE resource_id IN ({ids}) AND active AND starts_at < %s AND ends_at > %s"
     )
+    if not for_waitlist:
+        release_table = ReleaseHold._meta.db_table
+        sql += (
+            f" UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} "  # noqa: S608
+            f"FROM {release_table} WHERE resource_id IN ({ids}) AND starts_at < %s AND ends_at > %s "
+            "AND release_at > %s"
+        )
     adapt = connection.ops.adapt_datetimefield_value
     params: list = [*resource_ids, adapt(last), adapt(first)]
     if ignore_appointment_id is not None:
         params.append(ignore_appointment_id)
     params += [*resource_ids, adapt(last), adapt(first)]
     params += [*resource_ids, adapt(last), adapt(first)]
+    if not for_waitlist:
+        params += [*resource_ids, adapt(last), adapt(first), adapt(now or datetime.now(UTC))]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -232,10 +249,13 @@ class OfficeWindow:
         ignore_appointment_id: int | None = None,
         resources: list[dict] | None = None,
         busy_end: date | None = None,
+        now: datetime | None = None,
+        for_waitlist: bool = False,
     ) -> None:
         self.office, self.need, self.start, self.end = office, need, start, end
         self.zone = office.zone
         self.ignore_appointment_id = ignore_appointment_id
+        self.now, self.for_waitlist = now, for_waitlist
         if resources is None:
             resources = resource_rows([office.id]).get(office.id, [])
         language = need.interpreter_language
@@ -279,7 +299,9 @@ class OfficeWindow:
         )
         last = datetime.combine(end + timedelta(days=1), datetime.min.time(), self.zone).astimezone(UTC)
         intervals: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for resource_id, s, e in busy_intervals(self.ids, first, last, self.ignore_appointment_id):
+        for resource_id, s, e in busy_intervals(
+            self.ids, first, last, self.ignore_appointment_id, now=self.now, for_waitlist=self.for_waitlist
+        ):
             intervals[resource_id].append((s, e))
         self.busy = {rid: BusyTimes.of(intervals.get(rid, [])) for rid in self.ids}
         self.load = {rid: len(intervals.get(rid, [])) for rid in self.ids}
@@ -429,7 +451,7 @@ def office_slots(
     earliest, latest = _bounds(need.service, now)
     _check_window(start, latest, office.zone)
     first_chunk_end = min(end, start + timedelta(days=CHUNK_DAYS - 1))
-    window = OfficeWindow(office, need, start, end, resources=resources, busy_end=first_chunk_end)
+    window = OfficeWindow(office, need, start, end, resources=resources, busy_end=first_chunk_end, now=now)
     if not window.can_serve():
         return []
     slots: list[Slot] = []
@@ -511,7 +533,7 @@ def bookable_time_check(
             f"Appointments can be booked up to {last_day.isoformat()}; choose an earlier date.", field="starts_at"
         )
     day = starts_at.astimezone(zone).date()
-    window = OfficeWindow(office, need, day, day)
+    window = OfficeWindow(office, need, day, day, now=now)
     if not window.can_serve():
         # No one here has the skill (or the language) at all: no time of this office is bookable for it.
         raise ValidationFailed("This office does not offer that service with these needs.", field="office")
@@ -543,8 +565,10 @@ def resources_for_slot(
     now: datetime | None = None,
     ignore_appointment_id: int | None = None,
     window: OfficeWindow | None = None,
+    for_waitlist: bool = False,
 ) -> list[int] | None:
     """The resources an exact slot would hold, or None if it is not open (off-grid, closed, taken).
+    `for_waitlist`: a waitlist offer may take a freed time still kept from general booking (ADR 0036).
 
     `window` is the day's window `bookable_time_check` returned for the same office, need and time
     (its holds as loaded then); without one, the day is loaded here."""
@@ -554,8 +578,15 @@ def resources_for_slot(
     if not earliest <= start <= latest:
         return None
     day = starts_at.astimezone(office.zone).date()
-    if window is None or window.start != day or window.ignore_appointment_id != ignore_appointment_id:
-        window = OfficeWindow(office, need, day, day, ignore_appointment_id=ignore_appointment_id)
+    if (
+        window is None
+        or window.start != day
+        or window.ignore_appointment_id != ignore_appointment_id
+        or window.for_waitlist != for_waitlist
+    ):
+        window = OfficeWindow(
+            office, need, day, day, ignore_appointment_id=ignore_appointment_id, now=now, for_waitlist=for_waitlist
+        )
     if not window.can_serve():
         return None
     for s, e in window.slot_starts(day):

@@ -365,6 +365,7 @@ class WaitlistStatus(models.TextChoices):
     OFFERED = "offered", "Offered a time"
     FULFILLED = "fulfilled", "Moved to an earlier time"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    UNVERIFIED = "unverified", "Waiting for the one-time code"
 
 
 WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
@@ -380,7 +381,17 @@ class WaitlistEntry(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="waitlist_entries")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
-    appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="waitlist_entries")
+    # The booking this entry improves; none for a caller without a booking: claiming then books one
+    # (docs/adr/0036). The entry keeps its own need either way.
+    appointment = models.ForeignKey(
+        Appointment, null=True, blank=True, on_delete=models.PROTECT, related_name="waitlist_entries"
+    )
+    interpreter_language = models.CharField(max_length=8, blank=True)
+    companion_needed = models.BooleanField(default=False)
+    # A one-time code sent to the contact on file (keyed hash only), for a person without a booking code.
+    code_hash = models.CharField(max_length=128, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     office_ids = models.JSONField(default=list)
     radius_miles = models.PositiveSmallIntegerField()
     mode = models.CharField(max_length=10, choices=Mode.choices)
@@ -441,6 +452,28 @@ class WaitlistOffer(models.Model):
 
     def __str__(self) -> str:
         return f"waitlist offer {self.public_id}"
+
+
+class ReleaseHold(models.Model):
+    """A freed time that matched nobody on the waitlist, kept out of general booking until `release_at`
+    (a short, jittered delay: docs/adr/0036-waitlist-without-booking-and-release-hold.md). Availability
+    counts it busy until then on every surface; the waitlist may still offer it meanwhile."""
+
+    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    release_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["resource", "starts_at"], name="release_hold_resource_start"),
+            models.Index(fields=["release_at"], name="release_hold_release_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"release hold of resource {self.resource_id} until {self.release_at:%Y-%m-%d %H:%M}"
 
 
 class OfferHold(models.Model):

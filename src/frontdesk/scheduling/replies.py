@@ -249,9 +249,13 @@ def _offer(reply: Reply) -> str:
     appointment = offer.entry.appointment
     try:
         if reply.word == "1":
-            moved = offer_claim(actor=None, offer_id=offer.public_id, appointment=appointment, now=reply.now)
+            moved = offer_claim(
+                actor=None, offer_id=offer.public_id, appointment=appointment, person=offer.entry.person, now=reply.now
+            )
             return reply_text("offer_taken", language, code=moved.code)
-        offer_decline(actor=None, offer_id=offer.public_id, appointment=appointment, now=reply.now)
+        offer_decline(
+            actor=None, offer_id=offer.public_id, appointment=appointment, person=offer.entry.person, now=reply.now
+        )
     except DomainError:
         return reply_text("offer_gone", language)  # the refusal is on the ledger, from the waitlist
     return reply_text("offer_declined", language)

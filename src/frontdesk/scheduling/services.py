@@ -183,8 +183,12 @@ def appointment_book(
     companion: PersonDetails | None = None,
     companion_relationship: str = "",
     now: datetime | None = None,
+    subject: Person | None = None,
 ) -> Appointment:
     """Book a slot, holding all of its resources at once (no double booking: invariant 1 in docs/architecture.md).
+
+    `subject`: the person already known (a waitlist entry without a booking, verified by a one-time code
+    or by staff), booked as that very record instead of resolving `person` anew.
 
     Staff may book only for their own office. A companion (parent of a minor, representative) is
     recorded on the appointment beside the person it is for.
@@ -205,7 +209,7 @@ def appointment_book(
     window = bookable_time_check(office=office, need=need, starts_at=starts_at, now=now)
     today = local_today(office, now)
     with transaction.atomic():
-        subject = person_resolve(details=person, today=today)
+        subject = subject or person_resolve(details=person, today=today)
         companion_person = person_resolve(details=companion, today=today) if companion else None
         if companion_person is not None and companion_person.id == subject.id:
             raise ValidationFailed("The companion must be someone other than the person.", field="companion")

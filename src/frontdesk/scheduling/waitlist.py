@@ -12,6 +12,7 @@ See docs/adr/0023-fair-waitlist.md.
 """
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
@@ -34,12 +35,26 @@ from .models import (
     Appointment,
     OfferHold,
     OfferStatus,
+    Person,
+    ReleaseHold,
+    ResourceHold,
+    Service,
     Status,
     WaitlistEntry,
     WaitlistOffer,
     WaitlistStatus,
 )
-from .services import appointment_reschedule, subject_of
+from .one_time_codes import (
+    CODE_TTL,
+    MAX_ATTEMPTS,
+    Message,
+    code_digest,
+    code_matches,
+    contact_address,
+    deliver,
+    new_code,
+)
+from .services import PersonDetails, appointment_book, appointment_reschedule, person_resolve, subject_of
 from .waitlist_notices import offer_notify
 
 logger = logging.getLogger(__name__)
@@ -53,6 +68,22 @@ SHORTEST_HOLD = timedelta(minutes=15)
 MAX_OFFICES = 10
 SWEEP_ENTRIES = 200
 PERSON_GROUP = "waitlist.person"
+# A freed time that matched nobody waiting is kept from general booking this long, plus a random part
+# up to the jitter, so that a script cannot time its release (docs/adr/0036).
+RELEASE_DELAY = timedelta(minutes=10)
+RELEASE_JITTER = timedelta(minutes=10)
+_random = secrets.SystemRandom()
+
+
+def release_delay() -> timedelta:
+    """How long this freed time stays out of general booking: the configured delay
+    (`FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES`) plus a uniform random part up to
+    `FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES`. A zero delay and jitter turns the hold off."""
+    delay = getattr(settings, "FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES", None)
+    jitter = getattr(settings, "FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES", None)
+    base = RELEASE_DELAY if delay is None else timedelta(minutes=float(delay))
+    spread = RELEASE_JITTER if jitter is None else timedelta(minutes=float(jitter))
+    return base + spread * _random.random()
 
 
 def offer_hold(*, starts_at: datetime, now: datetime, lead: timedelta = timedelta(0)) -> timedelta | None:
@@ -135,6 +166,8 @@ def waitlist_join(
                 person=appointment.person,
                 service=appointment.service,
                 appointment=appointment,
+                interpreter_language=appointment.interpreter_language,
+                companion_needed=appointment.companion_id is not None,
                 office_ids=nearby,
                 radius_miles=wishes.radius_miles,
                 mode=wishes.mode,
@@ -151,6 +184,7 @@ def waitlist_join(
                 subjects=[subject_of(appointment.person)],
                 refs={"entry": str(entry.public_id), "service": appointment.service.code, "offices": len(nearby)},
             )
+            transaction.on_commit(lambda: _offer_held_later(now))
     except IntegrityError:
         raise Conflict(
             "You are already on the waitlist for this service. You keep your place.", code="already_waiting"
@@ -197,8 +231,11 @@ def _fits(entry: WaitlistEntry, office: Office, starts_at: datetime, ends_at: da
         and entry.earliest_time <= local_start.time()
         and local_end.time() <= entry.latest_time
         and local_end.date() == local_start.date()
-        and entry.appointment.status == Status.BOOKED
-        and starts_at < entry.appointment.starts_at
+        and (
+            # Without a booking any fitting time will do; with one, only an earlier time of it.
+            entry.appointment is None
+            or (entry.appointment.status == Status.BOOKED and starts_at < entry.appointment.starts_at)
+        )
     )
 
 
@@ -209,11 +246,13 @@ def _make_offer(
     hold = offer_hold(starts_at=starts_at, now=now, lead=timedelta(minutes=entry.service.min_lead_minutes))
     if hold is None:
         return None
-    need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.appointment.interpreter_language)
-    resources = resources_for_slot(office=office, need=need, starts_at=starts_at, now=now)
+    need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.interpreter_language)
+    resources = resources_for_slot(office=office, need=need, starts_at=starts_at, now=now, for_waitlist=True)
     if resources is None:
         return None
     ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+    # The offer's own hold replaces any release hold on these resources.
+    ReleaseHold.objects.filter(resource_id__in=resources, starts_at__lt=ends_at, ends_at__gt=starts_at).delete()
     offer = WaitlistOffer.objects.create(
         entry=entry,
         office=office,
@@ -255,29 +294,108 @@ def _waiting() -> list[WaitlistEntry]:
     )
 
 
-def time_freed(*, office: Office, starts_at: datetime, reason: str, now: datetime | None = None) -> list[WaitlistOffer]:
+FreedResources = list[tuple[int, datetime]]  # (resource id, end of the freed time)
+
+
+def time_freed(
+    *,
+    office: Office,
+    starts_at: datetime,
+    reason: str,
+    now: datetime | None = None,
+    resources: FreedResources | None = None,
+) -> list[WaitlistOffer]:
     """Offer a time that just became free at an office to the first matching waiting entries, in order
     of request, one offer per entry, for as many as the freed resources can serve. An entry that already
-    had an offer for this very time (refused or let expire) is passed over."""
+    had an offer for this very time (refused or let expire) is passed over.
+
+    The freed `resources` that no offer took are kept from general booking for `release_delay()` (a
+    `ReleaseHold`): a time nobody waiting matched does not go at once to whoever asks first, and an
+    entry that waits again meanwhile is offered it (`_offer_held`)."""
     now = now or datetime.now(UTC)
     made: list[WaitlistOffer] = []
     with transaction.atomic():
-        had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
-        for entry in _waiting():
-            if entry.id in had:
-                continue
-            ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
-            if not _fits(entry, office, starts_at, ends_at):
-                continue
-            offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
-            if offer is not None:
-                made.append(offer)
+        made = _offer_to_waiting(office, starts_at, reason, now)
+        if resources:
+            _hold_unclaimed(office, starts_at, resources, made, now)
     return made
 
 
-def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime) -> None:
+def _hold_unclaimed(
+    office: Office, starts_at: datetime, resources: FreedResources, made: list[WaitlistOffer], now: datetime
+) -> None:
+    if starts_at <= now:
+        return
+    delay = release_delay()
+    if delay <= timedelta(0):
+        return
+    taken = set(OfferHold.objects.filter(offer__in=made, active=True).values_list("resource_id", flat=True))
+    rows = []
+    for resource_id, ends_at in resources:
+        if resource_id in taken:
+            continue
+        booked = ResourceHold.objects.filter(
+            resource_id=resource_id, active=True, starts_at__lt=ends_at, ends_at__gt=starts_at
+        ).exists()
+        if not booked:
+            rows.append(
+                ReleaseHold(
+                    office=office,
+                    resource_id=resource_id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    release_at=now + delay,
+                    created_at=now,
+                )
+            )
+    ReleaseHold.objects.bulk_create(rows)
+
+
+def _offer_held(now: datetime) -> int:
+    """Offer the freed times still kept from general booking to entries that wait (again): one that joined,
+    or whose offer was refused or lapsed, after the time was freed. Makes no new release hold."""
+    made = 0
+    held = (
+        ReleaseHold.objects.filter(release_at__gt=now, starts_at__gt=now)
+        .values_list("office_id", "starts_at")
+        .distinct()
+        .order_by("starts_at")
+    )
+    offices = Office.objects.in_bulk({office_id for office_id, _ in held})
+    for office_id, starts_at in held:
+        made += len(time_freed(office=offices[office_id], starts_at=starts_at, reason="held", now=now))
+    return made
+
+
+def _offer_held_later(now: datetime) -> None:
     try:
-        time_freed(office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now)
+        _offer_held(now)
+    except Exception:
+        logger.exception("Offering held times to the waitlist failed.")
+
+
+def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: datetime) -> list[WaitlistOffer]:
+    made: list[WaitlistOffer] = []
+    had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+    for entry in _waiting():
+        if entry.id in had:
+            continue
+        ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+        if not _fits(entry, office, starts_at, ends_at):
+            continue
+        offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
+        if offer is not None:
+            made.append(offer)
+    return made
+
+
+def _freed_later(
+    office_id: int, starts_at: datetime, reason: str, now: datetime, resources: FreedResources | None = None
+) -> None:
+    try:
+        time_freed(
+            office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now, resources=resources
+        )
     except Exception:
         # The cancellation is committed; the periodic sweep offers the time if this failed.
         logger.exception("Offering a freed time to the waitlist failed.")
@@ -285,7 +403,8 @@ def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime
 
 def _pass_on_commit(offer: WaitlistOffer, reason: str, now: datetime) -> None:
     office_id, starts_at = offer.office_id, offer.starts_at
-    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
+    resources = list(OfferHold.objects.filter(offer=offer).values_list("resource_id", "ends_at"))
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now, resources))
 
 
 def appointment_time_freed(
@@ -297,7 +416,12 @@ def appointment_time_freed(
         entry = waitlist_active_for(appointment)
         if entry is not None:
             waitlist_withdraw(actor=None, entry=entry, why="cancelled", now=now)
-    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
+    resources = list(
+        ResourceHold.objects.filter(appointment=appointment, starts_at=starts_at, active=False).values_list(
+            "resource_id", "ends_at"
+        )
+    )
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now, resources))
 
 
 def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
@@ -307,16 +431,24 @@ def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
     OfferHold.objects.filter(offer=offer, active=True).update(active=False)
 
 
-def _offer_for(offer_id: UUID | str, appointment: Appointment) -> WaitlistOffer:
-    """The offer, locked, when it belongs to the person whose appointment was verified; else 404, the same
-    answer for a made-up offer and for someone else's (an offer cannot be passed on)."""
+def _person_id(appointment: Appointment | None, person: Person | None) -> int:
+    if appointment is not None:
+        return appointment.person_id
+    if person is None:
+        raise NotFound("We found no such offer for you.", code="offer_not_found")
+    return person.id
+
+
+def _offer_for(offer_id: UUID | str, person_id: int) -> WaitlistOffer:
+    """The offer, locked, when it belongs to the person whose booking (or one-time code) was verified; else
+    404, the same answer for a made-up offer and for someone else's (an offer cannot be passed on)."""
     offer = (
         WaitlistOffer.objects.select_for_update(of=("self",))
         .select_related("entry", "entry__person", "entry__appointment", "office")
         .filter(public_id=offer_id)
         .first()
     )
-    if offer is None or offer.entry.person_id != appointment.person_id:
+    if offer is None or offer.entry.person_id != person_id:
         raise NotFound("We found no such offer for you.", code="offer_not_found")
     return offer
 
@@ -329,7 +461,12 @@ def _expire_if_due(offer_id: UUID | str, now: datetime) -> None:
 
 
 def offer_claim(
-    *, actor: Actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None
+    *,
+    actor: Actor,
+    offer_id: UUID | str,
+    appointment: Appointment | None = None,
+    person: Person | None = None,
+    now: datetime | None = None,
 ) -> Appointment:
     """Take an offered time: the person's booking moves to it, in one transaction with the offer's close.
 
@@ -337,28 +474,53 @@ def offer_claim(
     office; the offer must be this person's, open and unexpired. Two claims at once: the offer row is
     locked, the second sees it taken (409 `offer_closed`). If someone else's booking got the resources
     first (possible only in the instant the offer was made), 409 `slot_taken` and the entry waits again.
+
+    An entry without a booking is claimed with its `person` (verified by a one-time code to the contact
+    on file, `offer_code_check`, or on the phone with staff): the claim then books the offered time for
+    that very person (`appointment_book(subject=...)`), with the entry's interpreter language.
     """
     now = now or datetime.now(UTC)
     _expire_if_due(offer_id, now)
-    person_throttle(appointment.person_id)
+    person_id = _person_id(appointment, person)
+    person_throttle(person_id)
     try:
         with transaction.atomic():
-            offer = _offer_for(offer_id, appointment)
+            offer = _offer_for(offer_id, person_id)
             if offer.status != OfferStatus.OPEN:
                 raise Conflict("This offer is no longer open.", code="offer_closed")
             entry = offer.entry
             _close(offer, OfferStatus.CLAIMED, now)
-            moved = appointment_reschedule(
-                actor=actor,
-                appointment=entry.appointment,
-                starts_at=offer.starts_at,
-                office=offer.office,
-                mode=offer.mode,
-                now=now,
-            )
+            if entry.appointment is None:
+                subject = entry.person
+                moved = appointment_book(
+                    actor=actor,
+                    office=offer.office,
+                    service=entry.service,
+                    mode=offer.mode,
+                    starts_at=offer.starts_at,
+                    person=PersonDetails(
+                        first_name=subject.first_name,
+                        last_name=subject.last_name,
+                        date_of_birth=subject.date_of_birth,
+                        preferred_language=subject.preferred_language,
+                    ),
+                    subject=subject,
+                    interpreter_language=entry.interpreter_language,
+                    now=now,
+                )
+                entry.appointment = moved
+            else:
+                moved = appointment_reschedule(
+                    actor=actor,
+                    appointment=entry.appointment,
+                    starts_at=offer.starts_at,
+                    office=offer.office,
+                    mode=offer.mode,
+                    now=now,
+                )
             entry.status = WaitlistStatus.FULFILLED
             entry.ended_at = now
-            entry.save(update_fields=["status", "ended_at"])
+            entry.save(update_fields=["status", "ended_at", "appointment"])
             event_append(
                 type="scheduling.waitlist.offer_claimed",
                 actor=actor,
@@ -386,7 +548,7 @@ def _offer_lost(offer_id: UUID | str, now: datetime) -> None:
         if offer.status != OfferStatus.OPEN:
             return
         _close(offer, OfferStatus.WITHDRAWN, now)
-        _back_in_line(offer.entry)
+        _back_in_line(offer.entry, now)
         event_append(
             type="scheduling.waitlist.offer_withdrawn",
             actor=None,
@@ -396,24 +558,34 @@ def _offer_lost(offer_id: UUID | str, now: datetime) -> None:
         )
 
 
-def _back_in_line(entry: WaitlistEntry) -> None:
+def _back_in_line(entry: WaitlistEntry, now: datetime) -> None:
     """After a refused or expired offer the entry waits again, in its original place."""
     if entry.status == WaitlistStatus.OFFERED:
         entry.status = WaitlistStatus.WAITING
         entry.save(update_fields=["status"])
+        transaction.on_commit(lambda: _offer_held_later(now))
 
 
-def offer_decline(*, actor: Actor, offer_id: UUID | str, appointment: Appointment, now: datetime | None = None) -> None:
-    """Refuse an offered time: the person keeps their booking and their place; the time goes to the next."""
+def offer_decline(
+    *,
+    actor: Actor,
+    offer_id: UUID | str,
+    appointment: Appointment | None = None,
+    person: Person | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Refuse an offered time: the person keeps their booking (if any) and their place; the time goes to
+    the next."""
     now = now or datetime.now(UTC)
     _expire_if_due(offer_id, now)
-    person_throttle(appointment.person_id)
+    person_id = _person_id(appointment, person)
+    person_throttle(person_id)
     with transaction.atomic():
-        offer = _offer_for(offer_id, appointment)
+        offer = _offer_for(offer_id, person_id)
         if offer.status != OfferStatus.OPEN:
             raise Conflict("This offer is no longer open.", code="offer_closed")
         _close(offer, OfferStatus.DECLINED, now)
-        _back_in_line(offer.entry)
+        _back_in_line(offer.entry, now)
         event_append(
             type="scheduling.waitlist.offer_declined",
             actor=actor,
@@ -435,7 +607,7 @@ def offers_expire(*, now: datetime | None = None, only: int | None = None) -> in
             due = due.filter(pk=only)
         for offer in due:
             _close(offer, OfferStatus.EXPIRED, now)
-            _back_in_line(offer.entry)
+            _back_in_line(offer.entry, now)
             event_append(
                 type="scheduling.waitlist.offer_expired",
                 actor=None,
@@ -454,8 +626,10 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
     that no service announces: a new shift or interpreter, an absence withdrawn, a failed hand-off."""
     now = now or datetime.now(UTC)
     expired = offers_expire(now=now)
+    ReleaseHold.objects.filter(release_at__lt=now - timedelta(days=1)).delete()
+    _offer_held(now)
     ended = 0
-    for entry in WaitlistEntry.objects.filter(status__in=WAITLIST_ACTIVE).exclude(
+    for entry in WaitlistEntry.objects.filter(status__in=WAITLIST_ACTIVE, appointment__isnull=False).exclude(
         appointment__status=Status.BOOKED, appointment__starts_at__gt=now
     ):
         waitlist_withdraw(actor=None, entry=entry, now=now, why="booking_ended")
@@ -474,7 +648,7 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 
 def _sweep_entry(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
-    need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.appointment.interpreter_language)
+    need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.interpreter_language)
     offices = Office.objects.prefetch_related("hours").in_bulk(entry.office_ids)
     had = set(entry.offers.values_list("office_id", "starts_at"))
     for office_id in entry.office_ids:
@@ -483,7 +657,9 @@ def _sweep_entry(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
             continue
         today = local_today(office, now)
         last = min(
-            entry.appointment.starts_at.astimezone(office.zone).date(),
+            entry.appointment.starts_at.astimezone(office.zone).date()
+            if entry.appointment is not None
+            else today + timedelta(days=MAX_RANGE_DAYS),
             booking_window_end(entry.service, office, now),
             today + timedelta(days=MAX_RANGE_DAYS),
         )
@@ -496,3 +672,225 @@ def _sweep_entry(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
             if offer is not None:
                 return offer
     return None
+
+
+# --- Without a booking (docs/adr/0036) -------------------------------------------------------------
+
+
+def _nearby(wishes: Wishes) -> list[int]:
+    nearby = [oid for oid, _miles in offices_near(wishes.zip_code, wishes.radius_miles)][:MAX_OFFICES]
+    if not nearby:
+        raise ValidationFailed(f"No office is within {wishes.radius_miles} miles of that ZIP code.", field="zip")
+    return nearby
+
+
+def _waiting_person(details: PersonDetails, service: Service) -> Person | None:
+    """The person already on the list for this service under these details (first and last name, birth
+    date): a caller with no booking is known by them, so re-entering them does not make a second place."""
+    from .names import name_key
+
+    for entry in WaitlistEntry.objects.filter(
+        service=service,
+        status__in=WAITLIST_ACTIVE,
+        person__last_name_key=name_key(details.last_name),
+        person__date_of_birth=details.date_of_birth,
+    ).select_related("person"):
+        if name_key(entry.person.first_name) == name_key(details.first_name):
+            return entry.person
+    return None
+
+
+def _contact_check(details: PersonDetails) -> None:
+    if not (details.email.strip() or details.phone.strip()):
+        raise ValidationFailed(
+            "Give an email address or a phone number: that is where we send the offer.", field="email"
+        )
+
+
+def waitlist_join_unbooked(
+    *,
+    actor: Actor,
+    details: PersonDetails,
+    service: Service,
+    wishes: Wishes,
+    interpreter_language: str = "",
+    companion_needed: bool = False,
+    now: datetime | None = None,
+) -> WaitlistEntry:
+    """Put a person who holds no booking on the waitlist for a service: a claim will book the offered time.
+
+    A clerk (on the phone with the caller) adds them at once, when the clerk's office is among the
+    offices the caller can reach. The public asks with name, birth date and a contact: the entry stays
+    `unverified`, out of line, until the one-time code sent to that contact is typed
+    (`waitlist_confirm`); its place in line is the moment of that confirmation. One active entry per
+    person and service: the same name and birth date again is 409 `already_waiting`.
+    """
+    now = now or datetime.now(UTC)
+    staff = getattr(actor, "is_authenticated", False)
+    wishes.check()
+    _contact_check(details)
+    Need(service=service, mode=wishes.mode, interpreter_language=interpreter_language)
+    nearby = _nearby(wishes)
+    if staff and not any(policies.can_run_office_day(actor, o) for o in Office.objects.filter(id__in=nearby)):
+        raise PermissionDenied("You can add to the waitlist only callers who can reach your own office.")
+    if _waiting_person(details, service) is not None:
+        raise Conflict("You are already on the waitlist for this service. You keep your place.", code="already_waiting")
+    try:
+        with transaction.atomic():
+            person = person_resolve(details=details, today=now.date())
+            person_throttle(person.id)
+            entry = WaitlistEntry.objects.create(
+                person=person,
+                service=service,
+                appointment=None,
+                interpreter_language=interpreter_language,
+                companion_needed=companion_needed,
+                office_ids=nearby,
+                radius_miles=wishes.radius_miles,
+                mode=wishes.mode,
+                weekdays=sorted(set(wishes.weekdays)),
+                earliest_time=wishes.earliest,
+                latest_time=wishes.latest,
+                status=WaitlistStatus.WAITING if staff else WaitlistStatus.UNVERIFIED,
+                created_by=staff_user(actor),
+                created_at=now,
+            )
+            if staff:
+                _joined(actor, entry, now)
+            else:
+                code = _issue_code(entry, now)
+                transaction.on_commit(lambda: _send_code(entry.pk, code), robust=True)
+    except IntegrityError:
+        raise Conflict(
+            "You are already on the waitlist for this service. You keep your place.", code="already_waiting"
+        ) from None
+    return entry
+
+
+def _joined(actor: Actor, entry: WaitlistEntry, now: datetime) -> None:
+    event_append(
+        type="scheduling.waitlist.joined",
+        actor=actor,
+        purpose=_purpose(actor),
+        subjects=[subject_of(entry.person)],
+        refs={
+            "entry": str(entry.public_id),
+            "service": entry.service.code,
+            "offices": len(entry.office_ids),
+            "booking": "none",
+        },
+    )
+    transaction.on_commit(lambda: _offer_held_later(now))
+
+
+def _code_context(entry: WaitlistEntry) -> str:
+    return f"waitlist-entry:{entry.public_id}"
+
+
+def _issue_code(entry: WaitlistEntry, now: datetime) -> str:
+    code = new_code()
+    entry.code_hash = code_digest(_code_context(entry), code)
+    entry.code_expires_at = now + CODE_TTL
+    entry.code_attempts = 0
+    entry.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
+    return code
+
+
+def _send_code(entry_pk: int, code: str) -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext as _
+
+    person = WaitlistEntry.objects.select_related("person").get(pk=entry_pk).person
+    with translation.override(person.preferred_language if person.preferred_language in ("en", "es") else "en"):
+        body = _("Your waitlist code is %(code)s. It works for 10 minutes. Do not share it.") % {"code": code}
+        subject = _("Your waitlist code")
+    deliver(
+        [
+            Message(channel=channel, address=address, subject=subject, body=body)
+            for channel in ("email", "sms")
+            if (address := contact_address(person, channel))
+        ]
+    )
+
+
+def _code_check(entry: WaitlistEntry, code: str, now: datetime) -> PermissionDenied | None:
+    """None when `code` is the entry's current one-time code (then spent), else the error to raise once
+    the caller's transaction has committed the counted try: 5 tries, 10 minutes, single use."""
+    if (
+        not entry.code_hash
+        or entry.code_expires_at is None
+        or entry.code_expires_at <= now
+        or entry.code_attempts >= MAX_ATTEMPTS
+    ):
+        return PermissionDenied("That code has expired. Ask for a new one.", code="code_expired")
+    if not code_matches(entry.code_hash, _code_context(entry), code):
+        entry.code_attempts += 1
+        entry.save(update_fields=["code_attempts"])
+        return PermissionDenied("That code is not right. Check the message and try again.", code="code_wrong")
+    entry.code_hash = ""
+    entry.code_expires_at = None
+    entry.save(update_fields=["code_hash", "code_expires_at"])
+    return None
+
+
+def waitlist_confirm(*, entry_id: UUID | str, code: str, now: datetime | None = None) -> WaitlistEntry:
+    """Confirm a public request with the one-time code sent to its contact: the entry joins the line now."""
+    now = now or datetime.now(UTC)
+    wrong: PermissionDenied | None = None
+    try:
+        with transaction.atomic():
+            entry = (
+                WaitlistEntry.objects.select_for_update(of=("self",))
+                .select_related("person", "service")
+                .filter(public_id=entry_id, status=WaitlistStatus.UNVERIFIED)
+                .first()
+            )
+            if entry is None:
+                raise NotFound("We found no such request waiting for a code.", code="request_not_found")
+            person_throttle(entry.person_id)
+            wrong = _code_check(entry, code, now)
+            if wrong is None:
+                entry.status = WaitlistStatus.WAITING
+                entry.created_at = now
+                entry.save(update_fields=["status", "created_at"])
+                _joined(None, entry, now)
+    except IntegrityError:
+        raise Conflict(
+            "You are already on the waitlist for this service. You keep your place.", code="already_waiting"
+        ) from None
+    if wrong is not None:
+        raise wrong
+    return entry
+
+
+def offer_code_send(*, offer_id: UUID | str, now: datetime | None = None) -> None:
+    """Send a one-time code for an open offer of an entry without a booking, to the contact on file. The
+    same silent answer for any offer id, so that it tells nobody which offers exist."""
+    now = now or datetime.now(UTC)
+    with transaction.atomic():
+        offer = (
+            WaitlistOffer.objects.select_related("entry")
+            .filter(public_id=offer_id, status=OfferStatus.OPEN, expires_at__gt=now, entry__appointment__isnull=True)
+            .first()
+        )
+        if offer is None:
+            return
+        entry = WaitlistEntry.objects.select_for_update().get(pk=offer.entry_id)
+        person_throttle(entry.person_id)
+        code = _issue_code(entry, now)
+        transaction.on_commit(lambda: _send_code(entry.pk, code), robust=True)
+
+
+def offer_code_check(*, offer_id: UUID | str, code: str, now: datetime | None = None) -> Person:
+    """The person an offer (of an entry without a booking) belongs to, once its one-time code is right:
+    pass it to `offer_claim` / `offer_decline`. A wrong or spent code is 403; no such offer is 404."""
+    now = now or datetime.now(UTC)
+    with transaction.atomic():
+        offer = WaitlistOffer.objects.filter(public_id=offer_id, entry__appointment__isnull=True).first()
+        if offer is None:
+            raise NotFound("We found no such offer for you.", code="offer_not_found")
+        entry = WaitlistEntry.objects.select_for_update(of=("self",)).select_related("person").get(pk=offer.entry_id)
+        wrong = _code_check(entry, code, now)
+    if wrong is not None:
+        raise wrong
+    return entry.person

@@ -27,12 +27,16 @@ def offer_notify(offer_pk: int) -> None:
     by = offer.expires_at.astimezone(offer.office.zone)
     with translation.override(person.preferred_language if person.preferred_language in ("en", "es") else "en"):
         link = public_base_url().rstrip("/") + reverse("public:waitlist-offer", kwargs={"offer_id": offer.public_id})
-        body = _(
-            "An earlier time is available. Sign in with your confirmation code to take it by %(time)s: %(link)s"
-        ) % {
-            "time": by.strftime("%H:%M"),
-            "link": link,
-        }
+        if offer.entry.appointment_id is None:
+            # No booking, so no confirmation code: the page sends a one-time code to this same contact.
+            text = _(
+                "A time is available for you. Ask for a one-time code on this page to take it by %(time)s: %(link)s"
+            )
+        else:
+            text = _(
+                "An earlier time is available. Sign in with your confirmation code to take it by %(time)s: %(link)s"
+            )
+        body = text % {"time": by.strftime("%H:%M"), "link": link}
         subject = _("An earlier appointment time is available")
     messages = [
         Message(channel=channel, address=address, subject=subject, body=body)

@@ -1,0 +1,106 @@
+"""A freed time that matched nobody waiting is kept from general booking for a short, jittered delay
+(docs/adr/0036); every surface reads the same availability, and the waitlist may still offer it."""
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import override_settings
+
+from frontdesk.scheduling import services, waitlist
+from frontdesk.scheduling.availability import Need, office_slots
+from frontdesk.scheduling.catalog import SERVICES
+from frontdesk.scheduling.models import OfferStatus, ReleaseHold, Service, WaitlistOffer
+from tests.factories import OfficeFactory, person, staff_resource
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
+NY = ZoneInfo("America/New_York")
+FREED = datetime(2027, 3, 15, 9, tzinfo=NY)
+WISHES = waitlist.Wishes(
+    zip_code="10007", radius_miles=25, mode="in_person", weekdays=(0, 1, 2, 3, 4), earliest=time(8), latest=time(17)
+)
+
+
+@pytest.fixture(autouse=True)
+def _catalog():
+    for entry in SERVICES:
+        Service.objects.update_or_create(code=entry["code"], defaults={k: v for k, v in entry.items() if k != "code"})
+
+
+@pytest.fixture
+def office():
+    office = OfficeFactory()
+    staff_resource(office, name="Only agent")
+    return office
+
+
+def book(office, when, last_name):
+    return services.appointment_book(
+        actor=None,
+        office=office,
+        service=Service.objects.get(code="direct_deposit_change"),
+        mode="in_person",
+        starts_at=when,
+        person=person(last_name),
+        now=NOW,
+    )
+
+
+def open_at(office, when, now) -> bool:
+    need = Need(service=Service.objects.get(code="direct_deposit_change"), mode="in_person")
+    day = when.astimezone(office.zone).date()
+    return any(s.starts_at == when for s in office_slots(office=office, need=need, start=day, end=day, now=now))
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_freed_time_nobody_waits_for_is_released_after_the_delay_and_jitter(office):
+    freed = book(office, FREED, "Early")
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    hold = ReleaseHold.objects.get()
+    assert timedelta(minutes=10) <= hold.release_at - NOW <= timedelta(minutes=15)
+    assert not open_at(office, FREED, NOW)
+    assert not open_at(office, FREED, hold.release_at - timedelta(seconds=1))
+    assert open_at(office, FREED, hold.release_at)
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_jitter_spreads_the_release(office):
+    releases = set()
+    for hour in range(9, 15):
+        freed = book(office, FREED.replace(hour=hour), f"Early{chr(97 + hour)}")
+        services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    releases = {h.release_at for h in ReleaseHold.objects.all()}
+    assert len(releases) > 1
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_an_entry_that_waits_again_during_the_hold_is_offered_the_held_time(office):
+    freed = book(office, FREED, "Early")
+    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    # Ortiz has an open offer elsewhere when 9:00 frees: the time matches nobody waiting and is held.
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
+    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
+    first = WaitlistOffer.objects.get()
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    assert ReleaseHold.objects.filter(starts_at=FREED).exists()
+    assert WaitlistOffer.objects.count() == 1
+    # Ortiz refuses the first offer during the hold: the held 9:00 is offered to Ortiz at once.
+    waitlist.offer_decline(actor=None, offer_id=first.public_id, appointment=waiting, now=NOW + timedelta(minutes=2))
+    second = WaitlistOffer.objects.get(status=OfferStatus.OPEN)
+    assert second.starts_at == FREED
+    assert not ReleaseHold.objects.filter(starts_at=FREED).exists()
+    moved = waitlist.offer_claim(
+        actor=None, offer_id=second.public_id, appointment=waiting, now=NOW + timedelta(minutes=3)
+    )
+    assert moved.starts_at == FREED
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=0, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=0)
+def test_a_zero_delay_turns_the_hold_off(office):
+    freed = book(office, FREED, "Early")
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    assert not ReleaseHold.objects.exists()
+    assert open_at(office, FREED, NOW)
