@@ -150,6 +150,12 @@ FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
         "created_by": frozenset({C.RECORD_METADATA}),
         "created_at": frozenset({C.APPOINTMENT_SCHEDULE}),
         "ended_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "interpreter_language": frozenset({C.CONTACT_DETAILS}),
+        "companion_needed": frozenset({C.COMPANION_DETAILS}),
+        # the one-time code that confirms a request: a keyed hash, its expiry and tries (never released)
+        "code_hash": frozenset({C.RECORD_METADATA}),
+        "code_expires_at": frozenset({C.RECORD_METADATA}),
+        "code_attempts": frozenset({C.RECORD_METADATA}),
     },
     WAITLIST_OFFER: {
         "id": frozenset({C.RECORD_METADATA}),
