@@ -69,6 +69,7 @@
       var empty = document.createElement("tr");
       var td = cell("td", board.getAttribute("data-nobody"));
       td.setAttribute("colspan", "2");
+      td.className = "fd-board__empty";
       empty.appendChild(td);
       rows.appendChild(empty);
     }
