@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from frontdesk.accounts.models import StaffProfile
 from frontdesk.accounts.roles import Role
@@ -200,6 +201,10 @@ def test_demo_staffs_every_office_holds_outside_requests_and_keeps_its_sign_ins(
 
     assert not Office.objects.filter(resources__isnull=True).exists()
     assert Appointment.objects.filter(office__code="001").exists()
+    # Four weeks of history, served and missed, for the manager's dashboards.
+    weeks_ago = timezone.now() - timedelta(days=7)
+    past = Appointment.objects.filter(office__code="001", starts_at__lt=weeks_ago)
+    assert past.filter(status=Status.COMPLETED).exists() and past.filter(status=Status.NO_SHOW).exists()
     lines = signins.read_text().splitlines()
     assert lines[0] == "username\trole\toffice\tpassword" and len(lines) == 13
     assert oct(signins.stat().st_mode & 0o777) == "0o600"

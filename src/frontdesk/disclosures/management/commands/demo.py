@@ -1,7 +1,8 @@
 """`frontdesk demo`: what `make run` serves after `import_offices`.
 
 Staff, interpreters and windows at every office (so availability works anywhere), a light booking
-load at a few offices (about half of the next ten days, by the same code as `frontdesk seed`), demo
+load at a few offices (the last four weeks, served or missed, so the manager's dashboards have a history,
+and about half of the next ten days; by the same code as `frontdesk seed`), demo
 staff sign-ins for each role, and a few outside requests in different states (disclosures/demo.py).
 Passwords are random per machine, made on the first run and kept in var/demo-signins.txt
 (git-ignored); rerunning changes nothing that exists.
@@ -10,7 +11,7 @@ Passwords are random per machine, made on the first run and kept in var/demo-sig
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ DEMO_SEED = 2027
 STAFF_OFFICES = ("001", "271")  # Portland, Maine; San Juan, Puerto Rico (Spanish-speaking)
 BOOKED_OFFICES = (*STAFF_OFFICES, "100", "485", "913", "990")  # + New York, Chicago, Phoenix, Honolulu
 BOOKED_DAYS = 10
+HISTORY_DAYS = 28  # the dashboards' default span
 BOOKED_FILL = 0.5
 OFFICE_ROLES = (Role.COUNTER_CLERK, Role.TECHNICAL_EXPERT, Role.OFFICE_MANAGER)
 SHORT = {
@@ -103,7 +105,11 @@ class Command(BaseCommand):
         report = seed_offices(
             [offices[code] for code in BOOKED_OFFICES],
             SeedOptions(
-                start=datetime.now(UTC).date(), days=BOOKED_DAYS, fill=BOOKED_FILL, seed=DEMO_SEED, rooms_share=0.2
+                start=datetime.now(UTC).date() - timedelta(days=HISTORY_DAYS),
+                days=HISTORY_DAYS + BOOKED_DAYS,
+                fill=BOOKED_FILL,
+                seed=DEMO_SEED,
+                rooms_share=0.2,
             ),
         )
         # Every other office gets its staff too, so availability works on the whole directory.
@@ -111,7 +117,7 @@ class Command(BaseCommand):
         resources = report.resources + resources_ensure(others, seed=DEMO_SEED)
         self.stdout.write(
             f"demo: {resources} new resources; {report.appointments} new appointments at "
-            f"{len(BOOKED_OFFICES)} offices over the next {BOOKED_DAYS} days"
+            f"{len(BOOKED_OFFICES)} offices over the last {HISTORY_DAYS} days and the next {BOOKED_DAYS}"
         )
         path = Path(signins) if signins else Path(settings.VAR_DIR) / "demo-signins.txt"
         rows = self._users(demo_users(offices), path)
