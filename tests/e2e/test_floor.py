@@ -69,6 +69,8 @@ def test_the_board_updates_live_and_recovers_after_a_network_drop(visit, office)
     chime.click()
     expect(chime).to_have_attribute("aria-pressed", "true")
     visit.check("floor-board-screen")
+    # Read from across a waiting room: the numbers use the screen's width, not a column in its middle.
+    assert page.locator("#board-serving").bounding_box()["width"] > 0.9 * SCREEN["width"] - 100
 
     services.ticket_call_next(actor=clerk, window=window)
     expect(page.locator("#board-serving")).to_contain_text("W001", timeout=LIVE)
