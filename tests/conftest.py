@@ -1,6 +1,12 @@
 import asyncio
 
 import pytest
+from hypothesis import settings
+
+# Property tests assert behaviour, never speed: on a loaded machine one example can take longer than
+# Hypothesis's default 200 ms deadline, and that is not a failure (speed is `make bench`'s to measure).
+settings.register_profile("frontdesk", deadline=None)
+settings.load_profile("frontdesk")
 
 # A test runs as a Django TransactionTestCase (real commits, emptied tables afterwards) when its
 # django_db marker asks for transaction or reset_sequences, or when it takes one of these fixtures,
