@@ -17,9 +17,10 @@ from frontdesk.disclosures.models import AccountingEntry, AuthorityCatalog, Disc
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.offices.models import Absence, Office, Resource, ResourceKind, Shift
 from frontdesk.scheduling.availability import Need, office_slots
-from frontdesk.scheduling.models import Appointment, Person, ResourceHold, Service, Status
+from frontdesk.scheduling.models import Appointment, Mode, Person, ResourceHold, Service, Status
 from frontdesk.scheduling.names import name_key
 from frontdesk.scheduling.seeding import SeedOptions, overlapping_holds, seed_offices
+from frontdesk.stats.services import appointment_wait_seconds
 from tests.factories import OfficeFactory
 
 pytestmark = pytest.mark.django_db
@@ -138,6 +139,17 @@ def test_seeded_appointments_look_like_real_ones(offices):
         assert appointment.mode in appointment.service.modes
         if appointment.ends_at <= NOW:
             assert appointment.status in (Status.COMPLETED, Status.NO_SHOW, Status.CANCELLED)
+        # Only someone served in person checked in: before they were served, and close to their time.
+        if appointment.checked_in_at is not None:
+            assert appointment.status == Status.COMPLETED and appointment.mode == Mode.IN_PERSON
+            assert abs(appointment.checked_in_at - appointment.starts_at) <= timedelta(minutes=20)
+            assert appointment.checked_in_at < appointment.completed_at <= NOW
+        elif appointment.status == Status.COMPLETED:
+            assert appointment.mode == Mode.PHONE
+    # The wait in the office: from the booked time (or a late arrival) to being served, less the service.
+    served = appointments.filter(checked_in_at__isnull=False)
+    waits = sorted(appointment_wait_seconds(a) for a in served)
+    assert len(waits) > 100 and 3 * 60 <= waits[len(waits) // 2] <= 10 * 60
     assert not appointments.filter(starts_at__date=date(2027, 3, 13)).exists()  # a Saturday
     persons = Person.objects.all()
     assert persons.filter(ssn_hash__isnull=True, ssn_encrypted="").count() == persons.count()

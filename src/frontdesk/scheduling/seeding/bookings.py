@@ -60,6 +60,11 @@ SPOKEN_DEMAND = 0.10  # of which Spanish is most
 CANCELLED_RATE = 0.03  # a free step that keeps a cancelled appointment's record
 NO_SHOW_RATE = 0.08  # of appointments already past
 COMPANION_RATE = 0.02
+# Arrivals at in-person appointments already served: from 20 minutes early to 5 late, and a wait past the
+# booked time that is usually short and sometimes long (lognormal: median 6 minutes, one in ten over 17).
+ARRIVAL_EARLY_SECONDS = (-5 * 60, 20 * 60)
+WAIT_MEDIAN_SECONDS = 6 * 60
+WAIT_SPREAD = 0.8
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,8 @@ class _OfficeLoad:
         existing = sum(len(loader.existing.get(r["id"], ())) for r in resources)
         # What is already held is part of the seed, so a rerun draws new people, codes and ids.
         self.rng = office_rng(self.options.seed, office, f"bookings:{self.options.start.isoformat()}:{existing}")
+        # Arrivals draw from their own stream, so the bookings themselves are the same with or without them.
+        self.arrivals = office_rng(self.options.seed, office, f"arrivals:{self.options.start.isoformat()}:{existing}")
         self.zone = ZoneInfo(office.timezone)
         self.step = office.slot_minutes * 60
         self.hours = {h.weekday: (h.opens, h.closes) for h in office.hours.all()}
@@ -332,13 +339,19 @@ class _OfficeLoad:
         companion, relationship = None, ""
         if rng.random() < COMPANION_RATE:
             companion, relationship = self._person(batch, "", created), rng.choice(RELATIONSHIPS)
-        status, completed, cancelled_at, active = Status.BOOKED, None, None, True
+        status, completed, cancelled_at, active, checked_in = Status.BOOKED, None, None, True, None
         if cancelled:
             status, cancelled_at, active = Status.CANCELLED, created, False
         elif end <= loader.now:
             active = False  # the day is over: holds were released when it completed
             if rng.random() < NO_SHOW_RATE:
                 status = Status.NO_SHOW
+            elif mode == Mode.IN_PERSON:
+                # Whole minutes: the writer keeps each instant's text, and minutes keep that cache small.
+                arrived = t - 60 * round(self.arrivals.uniform(*ARRIVAL_EARLY_SECONDS) / 60)
+                waited = 60 * round(self.arrivals.lognormvariate(0, WAIT_SPREAD) * WAIT_MEDIAN_SECONDS / 60)
+                checked_in = instant(arrived)
+                status, completed = Status.COMPLETED, instant(min(end + waited, loader.now))
             else:
                 status, completed = Status.COMPLETED, instant(end)
         appointment_id = batch.take(Appointment)
@@ -362,6 +375,7 @@ class _OfficeLoad:
                 completed,
                 cancelled_at,
                 0,
+                checked_in,
             )
         )
         for rid in held:

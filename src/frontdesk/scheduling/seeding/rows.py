@@ -57,6 +57,7 @@ APPOINTMENT_FIELDS = (
     "completed_at",
     "cancelled_at",
     "reschedule_count",
+    "checked_in_at",
 )
 HOLD_FIELDS = ("id", "appointment", "resource", "starts_at", "ends_at", "active")
 TABLES: tuple[tuple[type[models.Model], tuple[str, ...]], ...] = (
