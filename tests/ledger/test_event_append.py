@@ -237,6 +237,6 @@ def test_sequencer_batches_still_find_an_event_queued_below_the_last_taken(db, m
     leaves = list(LedgerLeaf.objects.order_by("index").values_list("event_id", flat=True))[before:]
     ids = [row.pk for row in appended]
     if connection.vendor == "postgresql":  # the rest of the run went on after the last id taken
-        assert leaves == ids + [late_id]
+        assert leaves == [*ids, late_id]
     else:  # SQLite takes each batch from the start of the queue (deleted rows leave nothing behind)
-        assert leaves == ids[:3] + [late_id] + ids[3:]
+        assert leaves == [*ids[:3], late_id, *ids[3:]]

@@ -323,9 +323,14 @@ class _UpperTileCheck:
 
 
 def database_report(
-    *, verifier: notes.Verifier | None = None, sequence: bool = True, progress: Progress = SILENT
+    *,
+    verifier: notes.Verifier | None = None,
+    sequence: bool = True,
+    progress: Progress = SILENT,
+    workers: int | None = None,
 ) -> Report:
-    """Verify the ledger tables in this database."""
+    """Verify the ledger tables in this database (`workers`: processes for a large ledger, see
+    `_worker_count`; 1 keeps it in this process, as a web request must)."""
     from django.conf import settings
 
     from frontdesk.ledger import signing
@@ -348,7 +353,7 @@ def database_report(
 
     with progress.task("verify", total=tree_size(), unit="entries") as task:
         report = verify(
-            records=database_records(progress=task),
+            records=database_records(progress=task, workers=workers),
             published=leaves.leaf,
             published_tile=leaves.get,
             checkpoints=checkpoints,
