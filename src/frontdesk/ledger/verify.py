@@ -625,8 +625,10 @@ def _binary_cursor(raw: Any) -> Callable[[], Any]:
     decode) and the canonical text's UTF-8 bytes as they are (it is hashed as bytes)."""
     from psycopg.types.string import ByteaBinaryLoader
 
+    from frontdesk.ledger.selectors import binary_cursor
+
     def cursor() -> Any:
-        opened = raw.cursor(binary=True)
+        opened = binary_cursor(raw)
         opened.adapters.register_loader("text", ByteaBinaryLoader)
         return opened
 
