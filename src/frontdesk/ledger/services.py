@@ -172,6 +172,7 @@ def event_append(
 
 # LedgerEvent's columns in order: from_db then builds the row from positional values.
 _EVENT_FIELDS = ("id", "type", "time", "event", "canonical", "salt", "commitment")
+
 # A transaction's first event and its place in the queue: one statement, one round trip.
 _INSERT_EVENT_POSTGRESQL = (
     "WITH event AS (INSERT INTO ledger_event (type, time, event, canonical, salt, commitment) "

@@ -690,8 +690,13 @@ def _records_between(
                 events = reading.fetchall()
     # Both drivers return bytea/BLOB as bytes.
     if [row[0] for row in events] == ids:  # the common case: the range's events, in leaf order
+        if events and isinstance(events[0][1], bytes):  # a binary cursor: already the bytes hashed
+            return [
+                (index, canonical, salt, event, commitment)
+                for (index, _id), (_same_id, canonical, salt, event, commitment) in zip(leaves, events, strict=True)
+            ]
         return [
-            (index, _utf8(canonical), salt, event, commitment)
+            (index, canonical.encode(), salt, event, commitment)
             for (index, _id), (_same_id, canonical, salt, event, commitment) in zip(leaves, events, strict=True)
         ]
     by_id = {row[0]: row for row in events}
