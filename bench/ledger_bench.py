@@ -3,8 +3,9 @@
     .venv/bin/python bench/ledger_bench.py [--entries N] [--proof-entries N] [--no-postgres]
 
 Writes bench/results/ledger.json. Each database runs in its own child process against a throwaway
-database (a temporary SQLite file; PostgreSQL database `frontdesk_ledger_bench`, created and dropped,
-when a server answers at FRONTDESK_BENCH_POSTGRES_URL or postgres://postgres@127.0.0.1:5432/postgres).
+database (a temporary SQLite file; PostgreSQL database `frontdesk_ledger_bench`, or the name in
+FRONTDESK_BENCH_POSTGRES_DB, created and dropped, when a server answers at FRONTDESK_BENCH_POSTGRES_URL or
+postgres://postgres@127.0.0.1:5432/postgres).
 
 What is measured (by default a real 10 M-entry ledger on both databases, the issue's scale):
 - append: `event_append` through the real service, durable commits (SQLite WAL with synchronous=FULL;
@@ -40,7 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "ledger.json"
 PG_ADMIN_URL = os.environ.get("FRONTDESK_BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-PG_DB = "frontdesk_ledger_bench"
+# The throwaway database's name: FRONTDESK_BENCH_POSTGRES_DB gives a run its own (two runs at once on one
+# server would otherwise drop each other's).
+PG_DB = os.environ.get("FRONTDESK_BENCH_POSTGRES_DB", "frontdesk_ledger_bench")
+if not PG_DB.replace("_", "").isalnum():
+    raise SystemExit("FRONTDESK_BENCH_POSTGRES_DB is a plain identifier (letters, digits, underscores).")
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:

@@ -180,3 +180,63 @@ def test_appended_row_matches_what_is_stored(db):
     assert (fresh.type, fresh.time, fresh.event, fresh.canonical) == (row.type, row.time, row.event, row.canonical)
     assert (bytes(fresh.salt), bytes(fresh.commitment)) == (row.salt, row.commitment)
     assert fresh.index is None and row.index is None and not row._state.adding
+
+
+def test_returned_event_is_the_stored_row(db):
+    """event_append builds its LedgerEvent from positional column values: each lands in its own field."""
+    with transaction.atomic():
+        row = event_append(type="records.person.viewed", actor=None, purpose="p", subjects=[PERSON], refs={"n": 3})
+    stored = LedgerEvent.objects.get(pk=row.pk)
+    for field in ("id", "type", "time", "event", "canonical"):
+        assert getattr(row, field) == getattr(stored, field), field
+    assert (bytes(row.salt), bytes(row.commitment)) == (bytes(stored.salt), bytes(stored.commitment))
+    assert row._state.adding is False and row._state.db == "default"
+
+
+def test_sequencer_batches_still_find_an_event_queued_below_the_last_taken(db, monkeypatch):
+    """Each batch of a run starts after the last id taken (PostgreSQL: docs/adr/0043); an event that
+    commits late with a lower id is still sequenced in the same run, after the others."""
+    import os
+
+    from django.db import connection
+
+    from frontdesk.ledger import services
+
+    with transaction.atomic():
+        appended = [event_append(type="records.person.viewed", actor=None, subjects=[PERSON]) for _ in range(7)]
+    late_id = -appended[0].pk  # below every id the sequencer has taken
+    salt = os.urandom(32)
+    canonical = appended[0].canonical
+    real = {name: getattr(services, name) for name in ("_take_batch_postgresql", "_take_batch_sqlite")}
+    calls: list[str] = []
+
+    def taking(name: str):
+        def take(*args):
+            result = real[name](*args)
+            calls.append(name)
+            if len(calls) == 1:  # after the first batch: the late event joins the queue
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "INSERT INTO ledger_event (id, type, time, event, canonical, salt, commitment) "
+                        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                        [late_id, "records.person.viewed", appended[0].time, canonical, canonical, salt,
+                         commitment_of(salt, canonical.encode())],
+                    )  # fmt: skip
+                    cursor.execute(
+                        "INSERT INTO ledger_pending (event_id, commitment) VALUES (%s, %s)",
+                        [late_id, commitment_of(salt, canonical.encode())],
+                    )
+            return result
+
+        return take
+
+    for name in real:
+        monkeypatch.setattr(services, name, taking(name))
+    before = LedgerLeaf.objects.count()
+    assert ledger_sequence(batch=3) == before + 8
+    leaves = list(LedgerLeaf.objects.order_by("index").values_list("event_id", flat=True))[before:]
+    ids = [row.pk for row in appended]
+    if connection.vendor == "postgresql":  # the rest of the run went on after the last id taken
+        assert leaves == [*ids, late_id]
+    else:  # SQLite takes each batch from the start of the queue (deleted rows leave nothing behind)
+        assert leaves == [*ids[:3], late_id, *ids[3:]]

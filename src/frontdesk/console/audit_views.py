@@ -59,7 +59,8 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
     failure = ""
     if request.method == "POST":
         try:
-            report = verify.database_report(sequence=True)
+            # In this process: a web worker does not fork verify's worker processes (docs/adr/0043).
+            report = verify.database_report(sequence=True, workers=1)
         except (ImproperlyConfigured, notes.NoteError, ValueError) as error:
             failure = f"Verification could not run: {error}"
     problems = sorted(report.problems, key=verify._order) if report else []

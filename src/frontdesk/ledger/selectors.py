@@ -68,15 +68,35 @@ def entries_read(tile_index: int, width: int) -> bytes | None:
     return merkle.entry_bundle(bytes(c) for c in commitments)
 
 
+def binary_cursor(raw: Any) -> Any:
+    """A psycopg cursor on the raw connection `raw` that receives rows in the binary format, whatever
+    cursor class Django set for its own (a client-side binding cursor, with FRONTDESK_DB_PREPARE=0,
+    cannot receive binary rows)."""
+    import psycopg
+
+    cursor = psycopg.Cursor(raw)
+    cursor.format = psycopg.pq.Format.BINARY
+    return cursor
+
+
 def _tiles_read_many(keys: set[tuple[int, int]]) -> tuple[dict[tuple[int, int], bytes], int]:
     """The tiles named and the current tree size, in one query (one round trip for a proof)."""
     where = " OR ".join(["(level = %s AND tile_index = %s)"] * len(keys)) or "1 = 0"
     params = [value for key in sorted(keys) for value in key]
     tree = "SELECT -1, -1, NULL, size FROM ledger_tree WHERE id = 1"
     query = f"{tree} UNION ALL SELECT level, tile_index, hashes, NULL FROM ledger_tile WHERE {where}"  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":
+        # The tiles as their bytes (psycopg's binary format), not hex text to decode: about 0.15 ms of
+        # a proof's 1 ms (docs/adr/0043). A psycopg cursor of its own (Django's cannot ask for binary
+        # rows); nothing a transaction's buffered appends could change is read here.
+        connection.ensure_connection()
+        with connection.wrap_database_errors, binary_cursor(connection.connection) as cursor:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(query, params)
+            rows = cursor.fetchall()
     size = next((int(row[3]) for row in rows if row[0] == -1), 0)
     return {(level, index): bytes(hashes) for level, index, hashes, _size in rows if level != -1}, size
 

@@ -10,6 +10,7 @@ the damage to the entries after the last good checkpoint, and that bound is what
 """
 
 import bisect
+import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -146,11 +147,31 @@ def verify(
     width = merkle.TILE_WIDTH
     blocks = records.tile_blocks() if isinstance(records, DatabaseRecords) else _tile_blocks(records)
     for block in blocks:
+        first = expected
+        if isinstance(block, VerifiedTile):
+            # A worker process has checked this whole tile (docs/adr/0043): its records are in place, and
+            # their recomputed leaves are the published level-0 tile, whose subtree hash it sends.
+            if published_tree is None and block.first == first:
+                if not _checkpoint_inside(checkpoint_sizes, first, first + width):
+                    event_tree.append_subtree(block.root, merkle.TILE_HEIGHT, emit)
+                    expected = first + width
+                    if expected in sizes:
+                        event_roots[expected] = published_roots[expected] = event_tree.root()
+                    continue
+                data = published_tile(first >> merkle.TILE_HEIGHT) if published_tile else None
+                if data is not None and len(data) >= width * merkle.HASH_SIZE:
+                    # A checkpoint ends inside: the same leaves one by one (they are the published ones).
+                    for offset in range(0, width * merkle.HASH_SIZE, merkle.HASH_SIZE):
+                        event_tree.append(data[offset : offset + merkle.HASH_SIZE], emit, leaves=False)
+                        expected += 1
+                        if expected in sizes:
+                            event_roots[expected] = published_roots[expected] = event_tree.root()
+                    continue
+            block = block.records()  # anything else: the records themselves, judged below
         # The common case, a whole tile at a time: indices in place, the JSON copy already found equal,
         # every commitment and published leaf as recomputed, no checkpoint inside the tile. Hashes are
         # computed in list comprehensions and compared as whole lists; anything else takes the
         # entry-by-entry path below, which names what is wrong.
-        first = expected
         if (
             published_tree is None
             and len(block) == width
@@ -302,9 +323,14 @@ class _UpperTileCheck:
 
 
 def database_report(
-    *, verifier: notes.Verifier | None = None, sequence: bool = True, progress: Progress = SILENT
+    *,
+    verifier: notes.Verifier | None = None,
+    sequence: bool = True,
+    progress: Progress = SILENT,
+    workers: int | None = None,
 ) -> Report:
-    """Verify the ledger tables in this database."""
+    """Verify the ledger tables in this database (`workers`: processes for a large ledger, see
+    `_worker_count`; 1 keeps it in this process, as a web request must)."""
     from django.conf import settings
 
     from frontdesk.ledger import signing
@@ -327,7 +353,7 @@ def database_report(
 
     with progress.task("verify", total=tree_size(), unit="entries") as task:
         report = verify(
-            records=database_records(progress=task),
+            records=database_records(progress=task, workers=workers),
             published=leaves.leaf,
             published_tile=leaves.get,
             checkpoints=checkpoints,
@@ -354,7 +380,9 @@ def _events_outside_the_log(size: int) -> int:
     return int(queued_or_logged) - size
 
 
-def database_records(page: int = 80 * merkle.TILE_WIDTH, *, progress: Task = SILENT_TASK) -> "DatabaseRecords":
+def database_records(
+    page: int = 80 * merkle.TILE_WIDTH, *, progress: Task = SILENT_TASK, workers: int | None = None
+) -> "DatabaseRecords":
     """Sequenced events in index order, read a range of leaf indices at a time (keyset pagination).
 
     Each range is two queries, both plain index range scans: the leaf rows `leaf_index >= a AND < a +
@@ -364,44 +392,50 @@ def database_records(page: int = 80 * merkle.TILE_WIDTH, *, progress: Task = SIL
     instead. A join in SQL made PostgreSQL fetch the events one index probe at a time (a nested loop).
     The same code runs on SQLite and PostgreSQL; `progress` advances as records are consumed.
     """
-    return DatabaseRecords(page, progress)
+    return DatabaseRecords(page, progress, workers)
 
 
 class DatabaseRecords:
-    """Iterate for records; `tile_blocks()` gives the same records already cut at tile boundaries."""
+    """Iterate for records; `tile_blocks()` gives the same records already cut at tile boundaries (and,
+    for a large ledger, whole tiles already checked by worker processes as `VerifiedTile`s)."""
 
-    def __init__(self, page: int, progress: Task) -> None:
+    def __init__(self, page: int, progress: Task, workers: int | None = None) -> None:
         if page % merkle.TILE_WIDTH:
             raise ValueError("A page of records is a whole number of tiles.")
         self.page = page
         self.progress = progress
+        self.workers = workers
 
     def __iter__(self) -> Iterator[Record]:
         for rows in self._pages():
+            assert not isinstance(rows, _CheckedPage)  # only tile_blocks asks for worker-checked pages
             for at in range(0, len(rows), PROGRESS_EVERY):
                 chunk = rows[at : at + PROGRESS_EVERY]
                 yield from chunk
                 self.progress.advance(len(chunk))
 
-    def tile_blocks(self) -> Iterator[list[Record]]:
+    def tile_blocks(self) -> Iterator["list[Record] | VerifiedTile"]:
         width = merkle.TILE_WIDTH
         uncounted = 0
-        for rows in self._pages():
-            if rows and rows[-1][0] - rows[0][0] == len(rows) - 1 and not rows[0][0] % width:
+        for rows in self._pages(parallel=True):
+            blocks: Iterable[list[Record] | VerifiedTile]
+            if isinstance(rows, _CheckedPage):
+                blocks = rows.blocks()
+            elif rows and rows[-1][0] - rows[0][0] == len(rows) - 1 and not rows[0][0] % width:
                 # Every index of the range is there: the blocks are plain slices.
-                blocks: Iterable[list[Record]] = (rows[at : at + width] for at in range(0, len(rows), width))
+                blocks = (rows[at : at + width] for at in range(0, len(rows), width))
             else:
                 blocks = _tile_blocks(rows)
             for block in blocks:
                 yield block
-                uncounted += len(block)
+                uncounted += width if isinstance(block, VerifiedTile) else len(block)
                 while uncounted >= PROGRESS_EVERY:  # progress in the same chunks as record by record
                     self.progress.advance(PROGRESS_EVERY)
                     uncounted -= PROGRESS_EVERY
         if uncounted:
             self.progress.advance(uncounted)
 
-    def _pages(self) -> Iterator[list[Record]]:
+    def _pages(self, parallel: bool = False) -> Iterator["list[Record] | _CheckedPage"]:
         from django.db import connection
 
         from frontdesk.ledger import guards
@@ -420,23 +454,194 @@ class DatabaseRecords:
         else:
             same = "e.event = e.canonical"
         starts = range(0, last + 1, page)
-        if same == "TRUE":
+        workers = _worker_count(connection, last + 1, self.workers) if parallel else 0
+        if workers > 1:
+            yield from _checked_in_workers(connection, starts, page, same, workers, last + 1)
+        elif same == "TRUE":
             # Nothing can fail in these queries: the next range is read by a second thread on the same
             # (thread-safe) psycopg connection, in the same transaction, while this one hashes the last.
             # psycopg waits for the server without the GIL, so reading and hashing overlap.
-            yield from _read_ahead(connection.connection, starts, page, same)
+            yield from _read_ahead(_binary_cursor(connection.connection), starts, page, same)
         else:
             for start in starts:
                 yield _records_between(connection.cursor, start, start + page, page, same)
 
 
-def _read_ahead(raw: Any, starts: range, page: int, same: str) -> Iterator[list[Record]]:
+# --- Large ledgers: whole tiles checked in worker processes (docs/adr/0043) ---------------------------
+
+# From this many entries `ledger verify` checks whole tiles in worker processes, each on its own
+# connection; below it the start-up (a fork and a connection a worker) is not worth it.
+PARALLEL_FROM = 1_000_000
+
+
+@dataclass(frozen=True)
+class VerifiedTile:
+    """Tile `first >> 8`, checked by a worker: 256 records in place, the JSON copy equal to the canonical
+    text, every commitment as stored, the recomputed leaves equal to the published level-0 tile. `root`
+    is the tile's subtree hash. `records()` reads the records again, for whatever the verifier must
+    judge entry by entry."""
+
+    first: int
+    root: bytes
+    read: Callable[[int], list[Record]]
+
+    def records(self) -> list[Record]:
+        return self.read(self.first)
+
+
+@dataclass(frozen=True)
+class _CheckedPage:
+    """A worker's answer for one page: per tile, its subtree hash or None (read and judged here)."""
+
+    start: int
+    roots: list[bytes | None]
+    read: Callable[[int], list[Record]]
+
+    def blocks(self) -> Iterator["list[Record] | VerifiedTile"]:
+        width = merkle.TILE_WIDTH
+        for n, root in enumerate(self.roots):
+            first = self.start + n * width
+            if root is None:
+                yield self.read(first)
+            else:
+                yield VerifiedTile(first, root, self.read)
+
+
+def _worker_count(connection: Any, size: int, wanted: int | None) -> int:
+    """How many worker processes verify uses: none below PARALLEL_FROM entries, inside a transaction
+    (workers see only what has committed; a test's ledger has not), for an in-memory SQLite database,
+    or where processes cannot be forked; else FRONTDESK_LEDGER_VERIFY_WORKERS (default: the CPUs)."""
+    import multiprocessing
+    import os
+
+    from django.conf import settings
+
+    if wanted is None:
+        wanted = getattr(settings, "FRONTDESK_LEDGER_VERIFY_WORKERS", None)
+    if wanted is None:
+        wanted = os.cpu_count() or 1
+    if wanted < 2 or size < PARALLEL_FROM or connection.in_atomic_block:
+        return 0
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return wanted
+
+
+def _checked_in_workers(
+    connection: Any, starts: range, page: int, same: str, workers: int, end: int
+) -> Iterator[_CheckedPage]:
+    """Pages checked by `workers` forked processes, in order. Each opens its own connection (the
+    parent's is never used in a child) and sends back only a subtree hash a tile."""
+    import multiprocessing
+
+    def read(first: int) -> list[Record]:
+        return _records_between(connection.cursor, first, first + merkle.TILE_WIDTH, page, same)
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_worker_start, initargs=(connection.alias, page, same, end)) as pool:
+        for start, roots in zip(starts, pool.imap(_worker_check, starts), strict=True):
+            yield _CheckedPage(start, roots, read)
+        pool.close()
+        pool.join()  # reaped, so their CPU time is counted as the caller's children's
+
+
+_worker: dict[str, Any] = {}
+
+
+def _worker_start(alias: str, page: int, same: str, end: int) -> None:
+    """In a forked worker: a connection of its own, opened with the parent's settings. The parent's
+    connection object is inherited but never used or closed here (a worker ends with os._exit)."""
+    from django.db import connections
+
+    wrapper = connections[alias]
+    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    if wrapper.vendor == "postgresql":
+        raw.autocommit = True  # each page's reads in one statement-level snapshot; nothing is written
+        opened: Callable[[], Any] = lambda: _binary_cursor(raw)()  # noqa: E731
+    else:
+        from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+        opened = lambda: _ClosingCursor(raw.cursor(factory=SQLiteCursorWrapper))  # noqa: E731
+    _worker.update(cursor=opened, page=page, same=same, end=end)
+
+
+class _ClosingCursor:
+    """A sqlite3 cursor usable as `with cursor() as c:` (psycopg's already is)."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+
+    def __enter__(self) -> Any:
+        return self.cursor
+
+    def __exit__(self, *exc: object) -> None:
+        self.cursor.close()
+
+
+def _worker_check(start: int) -> list[bytes | None]:
+    """Check the tiles of the page from `start` (up to the last leaf): a subtree hash for each tile that
+    passes every check of verify's fast path, None for any other (partial, out of place, different)."""
+    cursor, page, same, end = _worker["cursor"], _worker["page"], _worker["same"], _worker["end"]
+    width, size = merkle.TILE_WIDTH, merkle.HASH_SIZE
+    try:
+        # Nothing of the parent's (its connection, Django's transaction state) is touched here.
+        rows = _records_between(cursor, start, start + page, page, same, atomic=contextlib.nullcontext)
+    except Exception:  # e.g. a canonical text PostgreSQL cannot cast: the parent reads and judges the page
+        return [None] * len(range(start, min(start + page, end), merkle.TILE_WIDTH))
+    first_tile = start >> merkle.TILE_HEIGHT
+    with cursor() as reading:
+        reading.execute(
+            "SELECT tile_index, hashes FROM ledger_tile WHERE level = 0 AND tile_index >= %s AND tile_index < %s",
+            [first_tile, first_tile + page // width],
+        )
+        tiles = {tile_index: bytes(hashes) for tile_index, hashes in reading.fetchall()}
+    sha256 = hashlib.sha256
+    by_first = {}
+    if rows and rows[-1][0] - rows[0][0] == len(rows) - 1 and rows[0][0] == start:
+        by_first = {start + at: rows[at : at + width] for at in range(0, len(rows), width)}
+    roots: list[bytes | None] = []
+    for first in range(start, min(start + page, end), width):
+        block = by_first.get(first)
+        published = tiles.get(first >> merkle.TILE_HEIGHT)
+        if block is None or len(block) != width or published is None or len(published) < width * size:
+            roots.append(None)
+            continue
+        commitments = [sha256(record[2] + record[1]).digest() for record in block]
+        leaves = [sha256(b"\x00" + commitment).digest() for commitment in commitments]
+        ok = (
+            [record[0] for record in block] == list(range(first, first + width))
+            and all(record[3] is None for record in block)
+            and commitments == [record[4] for record in block]
+            and published[: width * size] == b"".join(leaves)
+        )
+        roots.append(merkle.subtree_hash(leaves) if ok else None)
+    return roots
+
+
+def _binary_cursor(raw: Any) -> Callable[[], Any]:
+    """PostgreSQL cursors that receive rows in the binary format: bytea as its bytes (not hex text to
+    decode) and the canonical text's UTF-8 bytes as they are (it is hashed as bytes)."""
+    from psycopg.types.string import ByteaBinaryLoader
+
+    from frontdesk.ledger.selectors import binary_cursor
+
+    def cursor() -> Any:
+        opened = binary_cursor(raw)
+        opened.adapters.register_loader("text", ByteaBinaryLoader)
+        return opened
+
+    return cursor
+
+
+def _read_ahead(cursor: Callable[[], Any], starts: range, page: int, same: str) -> Iterator[list[Record]]:
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = None
         for start in starts:
-            future = pool.submit(_records_between, raw.cursor, start, start + page, page, same)
+            future = pool.submit(_records_between, cursor, start, start + page, page, same)
             if pending is not None:
                 yield pending.result()
             pending = future
@@ -444,10 +649,14 @@ def _read_ahead(raw: Any, starts: range, page: int, same: str) -> Iterator[list[
             yield pending.result()
 
 
-def _records_between(cursor: Callable[[], Any], start: int, end: int, page: int, same: str) -> list[Record]:
+def _records_between(
+    cursor: Callable[[], Any], start: int, end: int, page: int, same: str, atomic: Callable[[], Any] | None = None
+) -> list[Record]:
     """The records of leaf indices [start, end), in index order; a leaf whose event is gone is left out
-    (verify names the gap)."""
+    (verify names the gap). `atomic` guards the query that may fail (transaction.atomic by default)."""
     from django.db import DatabaseError, transaction
+
+    atomic = atomic or transaction.atomic
 
     columns = "e.id, e.canonical, e.salt, CASE WHEN {same} THEN NULL ELSE e.event END, e.commitment"
     with cursor() as reading:
@@ -472,15 +681,20 @@ def _records_between(cursor: Callable[[], Any], start: int, end: int, page: int,
             events = reading.fetchall()
     else:
         try:
-            with transaction.atomic(), cursor() as reading:
+            with atomic(), cursor() as reading:
                 reading.execute(query.format(same=same), params)
                 events = reading.fetchall()
         except DatabaseError:  # a canonical text that is not JSON at all: compare in Python
-            with transaction.atomic(), cursor() as reading:
+            with atomic(), cursor() as reading:
                 reading.execute(query.format(same="1 = 0"), params)
                 events = reading.fetchall()
     # Both drivers return bytea/BLOB as bytes.
     if [row[0] for row in events] == ids:  # the common case: the range's events, in leaf order
+        if events and isinstance(events[0][1], bytes):  # a binary cursor: already the bytes hashed
+            return [
+                (index, canonical, salt, event, commitment)
+                for (index, _id), (_same_id, canonical, salt, event, commitment) in zip(leaves, events, strict=True)
+            ]
         return [
             (index, canonical.encode(), salt, event, commitment)
             for (index, _id), (_same_id, canonical, salt, event, commitment) in zip(leaves, events, strict=True)
@@ -491,8 +705,13 @@ def _records_between(cursor: Callable[[], Any], start: int, end: int, page: int,
         found = by_id.get(event_id)
         if found is not None:
             _id, canonical, salt, event, commitment = found
-            records.append((index, canonical.encode(), bytes(salt), event, bytes(commitment)))
+            records.append((index, _utf8(canonical), bytes(salt), event, bytes(commitment)))
     return records
+
+
+def _utf8(canonical: str | bytes) -> bytes:
+    """The canonical text as bytes: a binary PostgreSQL cursor already gives them (see _binary_cursor)."""
+    return canonical if isinstance(canonical, bytes) else canonical.encode()
 
 
 class _TileCache:
