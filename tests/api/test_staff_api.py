@@ -148,7 +148,7 @@ def test_a_walk_in_from_the_api_joins_the_merged_queue_and_a_window_calls_it(cle
     assert set_status(clerk_api, body["id"], "called").json()["window"] == "1"
     # the ledger has counts and times, never who
     issued = LedgerEvent.objects.filter(type="floor.ticket.issued").last()
-    assert set(issued.refs) == {"office", "kind", "waiting"}
+    assert set(issued.event["refs"]) == {"office", "kind", "waiting"} and issued.event["subjects"] == []
 
 
 def test_calling_a_ticket_that_is_not_next_is_refused_and_changes_nothing(clerk_api, clerk, office):

@@ -298,7 +298,8 @@ def test_a_walk_in_recorded_as_a_persons_keeps_them_off_the_board_and_the_ledger
     ticket = services.ticket_issue_at_counter(actor=clerk, office=office, service=service, person=person)
     assert ticket.person == person
     event = LedgerEvent.objects.filter(type="floor.ticket.issued").get()
-    assert event.refs == {"office": office.code, "kind": "walk_in", "waiting": 1}
+    assert event.event["refs"] == {"office": office.code, "kind": "walk_in", "waiting": 1}
+    assert event.event["subjects"] == [] and str(person.public_id) not in json.dumps(event.event)
     board = json.dumps(selectors.board_get(office=office).as_json())
     assert person.last_name not in board and str(person.public_id) not in board
 

@@ -228,7 +228,11 @@ def test_a_walk_in_found_by_a_look_up_is_recorded_as_theirs_and_never_shown(cler
     board = Client().get(f"/offices/{office.code}/board/").content.decode()
     assert "Rivera" not in board
     issued = LedgerEvent.objects.filter(type="floor.ticket.issued").get()
-    assert str(person.public_id) not in json.dumps(issued.refs) and set(issued.refs) == {"office", "kind", "waiting"}
+    assert str(person.public_id) not in json.dumps(issued.event) and set(issued.event["refs"]) == {
+        "office",
+        "kind",
+        "waiting",
+    }
 
 
 def test_person_look_up_needs_a_purpose(clerk_web, office):
