@@ -110,19 +110,21 @@ def person_search(request: HttpRequest, payload: PersonSearchIn) -> list[dict[st
 
 def _ticket_dict(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
     waited = (ticket.called_at or now) - ticket.issued_at
-    return WalkInOut(
-        id=str(ticket.public_id),
-        ticket=ticket.label,
-        kind=ticket.kind,
-        service=ticket.service.code,
-        status=ticket.outcome,
-        window=ticket.window.name if ticket.window else None,
-        interpreter_language=ticket.interpreter_language,
-        accessible=ticket.accessible,
-        person=str(ticket.person.public_id) if ticket.person else None,
-        issued_at=ticket.issued_at,
-        called_at=ticket.called_at,
-        waited_minutes=max(0, int(waited.total_seconds() // 60)),
+    return WalkInOut.model_validate(
+        {
+            "id": str(ticket.public_id),
+            "ticket": ticket.label,
+            "kind": ticket.kind,
+            "service": ticket.service.code,
+            "status": ticket.outcome,
+            "window": ticket.window.name if ticket.window else None,
+            "interpreter_language": ticket.interpreter_language,
+            "accessible": ticket.accessible,
+            "person": str(ticket.person.public_id) if ticket.person else None,
+            "issued_at": ticket.issued_at,
+            "called_at": ticket.called_at,
+            "waited_minutes": max(0, int(waited.total_seconds() // 60)),
+        }
     ).model_dump(mode="json")
 
 

@@ -1,6 +1,7 @@
 """Calling the office's merged queue from a window: open a window (what it serves), call the next ticket,
 recall, transfer, and close it served or no-show. The order is the floor app's rule; these views translate."""
 
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -73,7 +74,7 @@ def _service(code: str) -> Service | None:
     return Service.objects.filter(code=code, active=True).first()
 
 
-def _person(public_id: object) -> Person | None:
+def _person(public_id: uuid.UUID | None) -> Person | None:
     if not public_id:
         return None
     person = Person.objects.filter(public_id=public_id).first()

@@ -18,7 +18,7 @@ TO_STATUS = {outcome: status for status, outcome in TO_OUTCOME.items()}
 def walk_ins_into_tickets(apps, schema_editor):
     WalkIn = apps.get_model("scheduling", "WalkIn")
     Ticket = apps.get_model("floor", "Ticket")
-    offsets: dict[tuple[int, object], int] = {}
+    offsets = {}  # (office, day) -> the day's last kiosk ticket number
     tickets = []
     for walk_in in WalkIn.objects.order_by("office_id", "local_date", "number").iterator(chunk_size=2000):
         day = (walk_in.office_id, walk_in.local_date)
