@@ -2,8 +2,9 @@
 
 import pytest
 
+from frontdesk.floor.models import Ticket
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.scheduling.models import Appointment, Person, WalkIn
+from frontdesk.scheduling.models import Appointment, Person
 
 from .conftest import booking, first_slot
 
@@ -26,7 +27,7 @@ HOSTILE_STRINGS = [
 
 
 def counts():
-    return (Appointment.objects.count(), Person.objects.count(), WalkIn.objects.count(), LedgerEvent.objects.count())
+    return (Appointment.objects.count(), Person.objects.count(), Ticket.objects.count(), LedgerEvent.objects.count())
 
 
 def assert_clean_4xx(response):
@@ -148,7 +149,8 @@ def test_staff_endpoints_with_hostile_input(clerk_api, office, value):
         ("post", "/api/v1/staff/persons/search", {"purpose": value, "ssn": value}),
         ("post", "/api/v1/staff/persons/search", {"purpose": "caller_request", "ssn": value}),
         ("post", "/api/v1/staff/offices/A01/walk-ins", {"service": value}),
-        ("post", f"/api/v1/staff/walk-ins/{safe or 'x'}/status", {"status": "called"}),
+        ("post", "/api/v1/staff/offices/A01/walk-ins", {"service": "direct_deposit_change", "person": value}),
+        ("post", f"/api/v1/staff/walk-ins/{safe or 'x'}/status", {"status": "called", "window": value}),
         ("post", "/api/v1/staff/offices/A01/closures", {"date": value, "reason": value}),
     ]
     for method, path, data in requests:

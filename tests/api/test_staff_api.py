@@ -7,9 +7,11 @@ from django.test import Client
 
 from frontdesk.accounts.roles import Role
 from frontdesk.core.crypto import pseudonym
+from frontdesk.floor import services as floor_services
+from frontdesk.floor.models import Ticket
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.offices.calendar import local_today
-from frontdesk.scheduling.models import Appointment
+from frontdesk.scheduling.models import Appointment, Service
 from tests.factories import OfficeFactory, staff_user
 
 from .conftest import booking, first_slot
@@ -104,17 +106,80 @@ def test_person_search_needs_purpose_and_sees_only_the_office(clerk_api, booked)
     assert LedgerEvent.objects.filter(type="records.person.viewed").count() == 2
 
 
-def test_walk_in_queue_and_staff_booking(clerk_api, office):
-    added = clerk_api.post(
-        "/api/v1/staff/offices/A01/walk-ins", {"service": "direct_deposit_change"}, content_type="application/json"
+def walk_in(client, **body):
+    return client.post(
+        "/api/v1/staff/offices/A01/walk-ins",
+        {"service": "direct_deposit_change", **body},
+        content_type="application/json",
     )
-    assert added.status_code == 201 and added.json()["ticket"] == "W001"
+
+
+def set_status(client, ticket_id, status, window="1"):
+    return client.post(
+        f"/api/v1/staff/walk-ins/{ticket_id}/status",
+        {"status": status, "window": window},
+        content_type="application/json",
+    )
+
+
+def test_a_walk_in_from_the_api_joins_the_merged_queue_and_a_window_calls_it(clerk_api, clerk, office):
+    kiosk = floor_services.ticket_issue_walk_in(
+        office=office, service=Service.objects.get(code="direct_deposit_change")
+    )
+    added = walk_in(clerk_api, accessible=True)
+    assert added.status_code == 201
+    body = added.json()
+    assert (body["ticket"], body["kind"], body["status"], body["accessible"], body["window"]) == (
+        "W002",
+        "walk_in",
+        "waiting",
+        True,
+        None,
+    )
+    ticket = Ticket.objects.get(public_id=body["id"])
+    assert ticket.at_counter and ticket.issued_by == clerk and ticket.person is None
     queue = clerk_api.get("/api/v1/staff/offices/A01/queue").json()
-    assert [w["ticket"] for w in queue] == ["W001"]
-    called = clerk_api.post(
-        f"/api/v1/staff/walk-ins/{added.json()['id']}/status", {"status": "called"}, content_type="application/json"
-    )
-    assert called.json()["status"] == "called"
+    assert [w["ticket"] for w in queue] == [kiosk.label, "W002"]  # one queue: the kiosk's and the clerk's
+    floor_services.window_save(actor=clerk, office=office, name="1", service_codes=[], languages=[], accessible=True)
+    called = set_status(clerk_api, str(kiosk.public_id), "called")
+    assert called.status_code == 200 and (called.json()["status"], called.json()["window"]) == ("called", "1")
+    served = set_status(clerk_api, str(kiosk.public_id), "served")
+    assert served.json()["status"] == "served"
+    assert set_status(clerk_api, body["id"], "called").json()["window"] == "1"
+    # the ledger has counts and times, never who
+    issued = LedgerEvent.objects.filter(type="floor.ticket.issued").last()
+    assert set(issued.event["refs"]) == {"office", "kind", "waiting"} and issued.event["subjects"] == []
+
+
+def test_calling_a_ticket_that_is_not_next_is_refused_and_changes_nothing(clerk_api, clerk, office):
+    first = walk_in(clerk_api).json()
+    second = walk_in(clerk_api).json()
+    no_window = set_status(clerk_api, second["id"], "called")
+    assert no_window.status_code == 422 and no_window.json()["field"] == "window"
+    floor_services.window_save(actor=clerk, office=office, name="1", service_codes=[], languages=[], accessible=False)
+    refused = set_status(clerk_api, second["id"], "called")
+    assert refused.status_code == 409 and refused.json()["code"] == "not_next"
+    assert "W002 is not next at window 1: W001 is" in refused.json()["message"]
+    assert set(Ticket.objects.values_list("outcome", flat=True)) == {"waiting"}
+    assert set_status(clerk_api, first["id"], "called").status_code == 200
+    busy = set_status(clerk_api, second["id"], "called")
+    assert busy.status_code == 409 and busy.json()["code"] == "window_busy"
+    not_here = set_status(clerk_api, second["id"], "served")
+    assert not_here.status_code == 409 and not_here.json()["code"] == "not_at_window"
+
+
+def test_a_walk_in_can_be_recorded_as_a_persons_and_an_unknown_person_writes_nothing(clerk_api, booked):
+    person = booked.person
+    added = walk_in(clerk_api, person=str(person.public_id))
+    assert added.status_code == 201 and added.json()["person"] == str(person.public_id)
+    assert Ticket.objects.get(public_id=added.json()["id"]).person == person
+    before = (Ticket.objects.count(), LedgerEvent.objects.count())
+    unknown = walk_in(clerk_api, person="00000000-0000-4000-8000-000000000000")
+    assert unknown.status_code == 422 and unknown.json()["field"] == "person"
+    assert (Ticket.objects.count(), LedgerEvent.objects.count()) == before
+
+
+def test_staff_booking(clerk_api, office):
     slot = first_slot(clerk_api)
     created = clerk_api.post("/api/v1/staff/appointments", booking(slot), content_type="application/json")
     assert created.status_code == 201

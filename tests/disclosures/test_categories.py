@@ -31,10 +31,12 @@ def test_every_concrete_field_of_a_registered_model_has_a_category(label):
         assert categories and categories <= set(DataCategory.values), (label, name)
 
 
-def test_every_scheduling_model_that_holds_personal_data_is_registered():
-    """A new model pointing at a person or an appointment (or a companion, a walk-in) must be mapped."""
+@pytest.mark.parametrize("app", ["scheduling", "floor"])
+def test_every_model_of_a_person_records_app_that_holds_personal_data_is_registered(app):
+    """A new model pointing at a person or an appointment (or a companion, a floor ticket) in the apps whose
+    records go into a packet must be mapped."""
     personal = {Person, Appointment}
-    for model in apps.get_app_config("scheduling").get_models():
+    for model in apps.get_app_config(app).get_models():
         points_at_person = any(
             f.is_relation and f.concrete and f.related_model in personal for f in model._meta.get_fields()
         )

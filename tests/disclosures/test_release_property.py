@@ -33,7 +33,8 @@ from frontdesk.disclosures.vocabulary import (
     Purpose,
     SubjectStatus,
 )
-from frontdesk.scheduling.models import Service, WalkIn
+from frontdesk.floor.models import Ticket
+from frontdesk.scheduling.models import Service
 
 from .conftest import book
 
@@ -166,13 +167,15 @@ def scenarios(draw):
 def people(office):
     review = book(office, service="noncitizen_eligibility_review", ssn="123-45-6789", day=15, hour=10)
     book(office, ssn="123-45-6789", day=16, hour=11)
-    WalkIn.objects.create(
+    Ticket.objects.create(  # a walk-in the clerk recorded as theirs
         office=office,
+        kind="walk_in",
         service=Service.objects.get(code="medicare_enrollment"),
         local_date=dt.date(2027, 3, 17),
         number=1,
         person=review.person,
-        arrived_at=dt.datetime(2027, 3, 17, 14, tzinfo=dt.UTC),
+        at_counter=True,
+        issued_at=dt.datetime(2027, 3, 17, 14, tzinfo=dt.UTC),
     )
     book(office, last_name="Okafor", first_name="Chidi", date_of_birth=dt.date(1975, 2, 3), day=15, hour=13)
     return review.person

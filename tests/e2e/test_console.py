@@ -75,11 +75,16 @@ def test_clerk_checks_a_person_in(visit, office):
     assert "Checked in" in visit.page.content()
     visit.check("console-schedule-checked-in")
 
-    visit.press_enter_on("a[href='/console/queue/']")
+    # The checked-in person has A001 in the merged queue; a walk-in given a ticket at the counter joins it.
+    visit.open("/console/queue/")  # the old queue page leads to the floor
+    assert visit.page.url.endswith("/console/floor/")
+    visit.press_enter_on("#walk-in-link")
+    visit.check("console-floor-walk-in")
     visit.choose_option("#id_service", "Change where your payment")
-    visit.press_enter_on("form[action='/console/queue/add/'] button")
-    assert "W001" in visit.page.locator("#queue").inner_text()
-    visit.check("console-queue")
+    visit.press_enter_on("#give-ticket")
+    queue = visit.page.locator("#floor-queue").inner_text()
+    assert "A001" in queue and "W002" in queue
+    visit.check("console-floor-after-walk-in")
 
     for path, name in [("/console/people/", "console-people"), ("/console/book/", "console-book")]:
         visit.open(path)

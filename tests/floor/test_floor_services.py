@@ -257,3 +257,59 @@ def test_walk_in_tickets_are_counted_live_and_by_the_rebuild_alike(office, clerk
     assert live[0] == 2 and sum(n for _bucket, n in live[1]) == 1  # one served walk-in, its wait to the call
     stats_rebuild()
     assert counted() == live
+
+
+# --- walk-ins at the counter (docs/adr/0040-walk-ins-are-floor-tickets.md) -----------------------------
+
+
+def test_a_clerks_walk_in_is_numbered_with_the_kiosks_and_called_by_the_same_rule(office, clerk, service):
+    kiosk = services.ticket_issue_walk_in(office=office, service=service)
+    counter = services.ticket_issue_at_counter(actor=clerk, office=office, service=service, interpreter_language="es")
+    assert (kiosk.label, counter.label) == ("W001", "W002")
+    assert counter.at_counter and counter.issued_by == clerk and not kiosk.at_counter and kiosk.issued_by is None
+    spanish = window(clerk, office, languages=["es"])
+    # The Spanish window may serve both; the earlier arrival goes first, then the clerk's ticket.
+    first = services.ticket_call_next(actor=clerk, window=spanish)
+    services.ticket_finish(actor=clerk, ticket=first, window=spanish, outcome=TicketOutcome.SERVED)
+    assert first == kiosk and services.ticket_call_next(actor=clerk, window=spanish) == counter
+
+
+def test_a_walk_in_at_the_counter_is_refused_to_outsiders_and_for_bad_needs_writing_nothing(office, clerk, service):
+    outsider = staff_user("outsider", Role.COUNTER_CLERK, OfficeFactory(code="F09"))
+    with pytest.raises(PermissionDenied):
+        services.ticket_issue_at_counter(actor=outsider, office=office, service=service)
+    with pytest.raises(PermissionDenied):
+        services.ticket_issue_at_counter(actor=None, office=office, service=service)
+    with pytest.raises(ValidationFailed):
+        services.ticket_issue_at_counter(actor=clerk, office=office, service=service, interpreter_language="zz")
+    with pytest.raises(ValidationFailed):
+        services.ticket_issue_at_counter(actor=clerk, office=office, service=None)
+    service.active = False
+    service.save()
+    with pytest.raises(ValidationFailed):
+        services.ticket_issue_at_counter(actor=clerk, office=office, service=service)
+    assert Ticket.objects.count() == 0 and not LedgerEvent.objects.filter(type="floor.ticket.issued").exists()
+
+
+def test_a_walk_in_recorded_as_a_persons_keeps_them_off_the_board_and_the_ledger(
+    office, clerk, service, make_appointment
+):
+    person = make_appointment().person
+    ticket = services.ticket_issue_at_counter(actor=clerk, office=office, service=service, person=person)
+    assert ticket.person == person
+    event = LedgerEvent.objects.filter(type="floor.ticket.issued").get()
+    assert event.event["refs"] == {"office": office.code, "kind": "walk_in", "waiting": 1}
+    assert event.event["subjects"] == [] and str(person.public_id) not in json.dumps(event.event)
+    board = json.dumps(selectors.board_get(office=office).as_json())
+    assert person.last_name not in board and str(person.public_id) not in board
+
+
+def test_calling_a_named_ticket_that_is_not_next_changes_nothing(office, clerk, service):
+    first = services.ticket_issue_at_counter(actor=clerk, office=office, service=service)
+    second = services.ticket_issue_at_counter(actor=clerk, office=office, service=service)
+    at = window(clerk, office)
+    with pytest.raises(Conflict) as refused:
+        services.ticket_call_next(actor=clerk, window=at, ticket=second)
+    assert refused.value.code == "not_next" and "W001 is" in refused.value.message
+    assert set(Ticket.objects.values_list("outcome", flat=True)) == {TicketOutcome.WAITING}
+    assert services.ticket_call_next(actor=clerk, window=at, ticket=first) == first

@@ -1,6 +1,6 @@
 """Booking, rescheduling, cancelling and the day's statuses, each with its ledger event."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -177,22 +177,3 @@ def test_staff_of_another_office_cannot_act(office):
         services.appointment_check_in(actor=other_clerk, appointment=appointment, now=at(9, 50))
     with pytest.raises(PermissionDenied):
         book(office, at(11), actor=other_clerk)
-
-
-def test_walk_in_queue_estimates_merge_with_booked_appointments(office):
-    clerk = staff_user("clerk", Role.COUNTER_CLERK, office)
-    book(office, at(9, 15))
-    book(office, at(9, 30), person=person("Other"))
-    service = Service.objects.get(code="direct_deposit_change")
-    now = at(9, 5)
-    first = services.walk_in_add(actor=clerk, office=office, service=service, now=now)
-    second = services.walk_in_add(actor=clerk, office=office, service=service, now=now + timedelta(minutes=1))
-    assert (first.ticket, second.ticket) == ("W001", "W002")
-    from frontdesk.scheduling.selectors import walk_in_queue
-
-    queue = walk_in_queue(actor=clerk, office=office, now=now)
-    # 09:05-09:15 is too short for a 15-minute visit; the agent is booked 09:15-09:45.
-    assert [e.estimated_start.astimezone(NY).time().isoformat() for e in queue] == ["09:45:00", "10:00:00"]
-    assert queue[0].wait_minutes(now) == 40
-    services.walk_in_update(actor=clerk, walk_in=first, to="called", now=now)
-    assert [e.walk_in.ticket for e in walk_in_queue(actor=clerk, office=office, now=now)] == ["W002"]

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from frontdesk.floor import services as floor
 from frontdesk.scheduling import services
 from frontdesk.scheduling.models import Service
 from frontdesk.stats.models import OfficeDayStats, OfficeDayWait
@@ -42,10 +43,12 @@ def busy_day(office, clerk):
     services.appointment_mark_no_show(actor=clerk, appointment=absent, now=at(13, 30))
     day = at(9).date()
     service = Service.objects.get(code="direct_deposit_change")
-    first = services.walk_in_add(actor=clerk, office=office, service=service, now=at(9, 5))
-    services.walk_in_add(actor=clerk, office=office, service=service, now=at(9, 6))
-    services.walk_in_update(actor=clerk, walk_in=first, to="called", now=at(9, 12))
-    services.walk_in_update(actor=clerk, walk_in=first, to="served", now=at(9, 30))
+    # Two walk-ins given tickets at the counter; the first is called to a window at 9:12 and served.
+    first = floor.ticket_issue_at_counter(actor=clerk, office=office, service=service, now=at(9, 5))
+    floor.ticket_issue_at_counter(actor=clerk, office=office, service=service, now=at(9, 6))
+    window = floor.window_save(actor=clerk, office=office, name="1", service_codes=[], languages=[], accessible=False)
+    floor.ticket_call_next(actor=clerk, window=window, ticket=first, now=at(9, 12))
+    floor.ticket_finish(actor=clerk, ticket=first, window=window, outcome="served", now=at(9, 30))
     return {"kept": kept, "moved": moved, "cancelled": cancelled, "absent": absent, "day": day}
 
 

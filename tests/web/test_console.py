@@ -1,6 +1,7 @@
 """The staff console through Django's test client: sign-in with MFA and lockout, the office's day, the
 manager's setup and the auditor's ledger pages. Staff sign in with `verified_login` (tests/web/auth.py)."""
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,12 +13,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from frontdesk.accounts.roles import Role
 from frontdesk.core.errors import DomainError
+from frontdesk.floor import services as floor_services
+from frontdesk.floor.models import Ticket
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.ledger.services import ledger_sequence
 from frontdesk.offices.models import Closure, OfficeHours, Resource
 from frontdesk.scheduling import services
 from frontdesk.scheduling.codes import new_code
-from frontdesk.scheduling.models import Appointment, Person, Service, Status, WalkIn
+from frontdesk.scheduling.models import Appointment, Person, Service, Status
 from tests.factories import staff_user
 from tests.web.auth import current_code, totp_device
 
@@ -163,14 +166,73 @@ def test_staff_of_another_office_cannot_act(office):
     assert appointment.status == Status.BOOKED
 
 
-def test_walk_in_queue(clerk_web, office):
-    clerk_web.post("/console/queue/add/", {"service": "direct_deposit_change", "interpreter_language": ""})
-    walk_in = WalkIn.objects.get()
-    page = clerk_web.get("/console/queue/").content.decode()
-    assert walk_in.ticket in page
-    clerk_web.post("/console/queue/update/", {"walk_in": str(walk_in.public_id), "status": "called"})
-    walk_in.refresh_from_db()
-    assert walk_in.status == "called"
+def test_the_old_queue_page_leads_to_the_floor_for_good(clerk_web, office):
+    response = clerk_web.get("/console/queue/")
+    assert response.status_code == 301 and response["Location"] == "/console/floor/"
+    assert clerk_web.post("/console/queue/add/", {"service": "direct_deposit_change"}).status_code == 404
+    assert not Ticket.objects.exists()
+
+
+def test_a_walk_in_given_at_the_counter_joins_the_queue_the_windows_call(clerk_web, clerk, office):
+    kiosk = floor_services.ticket_issue_walk_in(
+        office=office, service=Service.objects.get(code="direct_deposit_change")
+    )
+    form = clerk_web.get("/console/floor/walk-in/")
+    assert form.status_code == 200 and 'id="give-ticket"' in form.content.decode()
+    given = clerk_web.post(
+        "/console/floor/walk-in/",
+        {"service": "direct_deposit_change", "interpreter_language": "es", "accessible": "on"},
+    )
+    assert given.status_code == 302 and given["Location"] == "/console/floor/"
+    ticket = Ticket.objects.get(at_counter=True)
+    assert (ticket.label, ticket.issued_by, ticket.interpreter_language, ticket.accessible) == (
+        "W002",
+        clerk,
+        "es",
+        True,
+    )
+    floor = clerk_web.get("/console/floor/").content.decode()
+    assert "Ticket W002 given" in floor
+    queue = floor[floor.index('id="floor-queue"') :]
+    assert queue.index(kiosk.label) < queue.index("W002")  # one queue, in arrival order
+    # a window opened for Spanish and accessibility calls the clerk's ticket like any other
+    window = floor_services.window_save(
+        actor=clerk, office=office, name="1", service_codes=[], languages=["es"], accessible=True
+    )
+    floor_services.ticket_finish(
+        actor=clerk, ticket=floor_services.ticket_call_next(actor=clerk, window=window), window=window, outcome="served"
+    )
+    assert floor_services.ticket_call_next(actor=clerk, window=window) == ticket
+
+
+def test_a_walk_in_without_a_service_is_refused_beside_the_field(clerk_web, office):
+    refused = clerk_web.post("/console/floor/walk-in/", {"service": "", "interpreter_language": ""})
+    assert refused.status_code == 400 and "usa-error-message" in refused.content.decode()
+    assert not Ticket.objects.exists()
+
+
+def test_a_walk_in_found_by_a_look_up_is_recorded_as_theirs_and_never_shown(clerk_web, office):
+    appointment = _appointment(office, datetime.now(UTC))
+    person = appointment.person
+    found = clerk_web.post(
+        "/console/people/",
+        {"purpose": "caller_request", "last_name": "Rivera", "dob_month": "5", "dob_day": "17", "dob_year": "1960"},
+    ).content.decode()
+    assert f"/console/floor/walk-in/?person={person.public_id}" in found
+    form = clerk_web.get("/console/floor/walk-in/", {"person": str(person.public_id)}).content.decode()
+    assert 'id="for-person"' in form and "Rivera" not in form
+    clerk_web.post("/console/floor/walk-in/", {"service": "direct_deposit_change", "person": str(person.public_id)})
+    assert Ticket.objects.get().person == person
+    floor = clerk_web.get("/console/floor/").content.decode()
+    assert "W001" in floor and "Rivera" not in floor and "Ana" not in floor
+    board = Client().get(f"/offices/{office.code}/board/").content.decode()
+    assert "Rivera" not in board
+    issued = LedgerEvent.objects.filter(type="floor.ticket.issued").get()
+    assert str(person.public_id) not in json.dumps(issued.event) and set(issued.event["refs"]) == {
+        "office",
+        "kind",
+        "waiting",
+    }
 
 
 def test_person_look_up_needs_a_purpose(clerk_web, office):

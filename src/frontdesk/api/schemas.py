@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
 from ninja import Schema
 from pydantic import AfterValidator, Field, StringConstraints
@@ -166,20 +167,35 @@ class StaffActionIn(Schema):
 class WalkInIn(Schema):
     service: Code
     interpreter_language: InterpreterLanguage = ""
+    accessible: bool = Field(False, description="Needs an accessible window (lowered counter, room for a wheelchair)")
+    person: UUID | None = Field(None, description="Whose walk-in this is (a person's id from the person search)")
 
 
 class WalkInOut(Schema):
+    """A ticket in the office's merged queue (walk-ins and appointment holders): numbers, never names."""
+
     id: str
-    ticket: str
+    ticket: str = Field(description="What the board shows and the clerk calls out, e.g. W004")
+    kind: Literal["walk_in", "appointment"]
     service: str
-    status: str
-    arrived_at: datetime
-    estimated_start: datetime | None = None
-    estimated_wait_minutes: int | None = None
+    status: Literal["waiting", "called", "served", "no_show"]
+    window: str | None = Field(None, description="The window that called it")
+    interpreter_language: str = ""
+    accessible: bool = False
+    person: str | None = Field(None, description="The person's id, when the clerk recorded whose walk-in it is")
+    issued_at: datetime
+    called_at: datetime | None = None
+    waited_minutes: int = Field(description="From the ticket to its first call (or to now, while waiting)")
 
 
 class WalkInStatusIn(Schema):
-    status: Literal["waiting", "called", "served", "left"]
+    status: Literal["called", "recalled", "served", "no_show"] = Field(
+        description="called: call it to the window (only if it is the one the queue rule gives that window "
+        "next); recalled: call it again; served or no_show: close it at its window"
+    )
+    window: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] = Field(
+        description="The open window doing it, by name as the board shows it"
+    )
 
 
 class ClosureIn(Schema):

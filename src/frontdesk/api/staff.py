@@ -11,12 +11,15 @@ from django.http import HttpRequest
 from ninja import Query, Schema, Status
 from pydantic import Field
 
-from frontdesk.core.errors import NotFound
+from frontdesk.core.errors import NotFound, ValidationFailed
+from frontdesk.floor import policies as floor_policies
+from frontdesk.floor import selectors as floor_selectors
 from frontdesk.floor import services as floor_services
+from frontdesk.floor.models import Ticket, Window
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.services import closure_save
-from frontdesk.scheduling import policies, selectors, services
-from frontdesk.scheduling.models import WalkIn
+from frontdesk.scheduling import selectors, services
+from frontdesk.scheduling.models import Person
 
 from .present import person_dict, staff_appointment_dict
 from .public import book, office_by_code, service_by_code
@@ -105,51 +108,88 @@ def person_search(request: HttpRequest, payload: PersonSearchIn) -> list[dict[st
     return [person_dict(p) for p in people]
 
 
-def _walk_in_dict(entry: selectors.QueueEntry | None, walk_in: WalkIn) -> dict[str, Any]:
-    now = dt.datetime.now(dt.UTC)
-    return WalkInOut(
-        id=str(walk_in.public_id),
-        ticket=walk_in.ticket,
-        service=walk_in.service.code,
-        status=walk_in.status,
-        arrived_at=walk_in.arrived_at,
-        estimated_start=entry.estimated_start if entry else None,
-        estimated_wait_minutes=entry.wait_minutes(now) if entry else None,
+def _ticket_dict(ticket: Ticket, now: dt.datetime) -> dict[str, Any]:
+    waited = (ticket.called_at or now) - ticket.issued_at
+    return WalkInOut.model_validate(
+        {
+            "id": str(ticket.public_id),
+            "ticket": ticket.label,
+            "kind": ticket.kind,
+            "service": ticket.service.code,
+            "status": ticket.outcome,
+            "window": ticket.window.name if ticket.window else None,
+            "interpreter_language": ticket.interpreter_language,
+            "accessible": ticket.accessible,
+            "person": str(ticket.person.public_id) if ticket.person else None,
+            "issued_at": ticket.issued_at,
+            "called_at": ticket.called_at,
+            "waited_minutes": max(0, int(waited.total_seconds() // 60)),
+        }
     ).model_dump(mode="json")
 
 
-@router.post("/offices/{code}/walk-ins", response={201: WalkInOut, **ERRORS}, summary="Add a walk-in to the queue")
+def _person(public_id: uuid.UUID | None) -> Person | None:
+    if public_id is None:
+        return None
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise ValidationFailed("No person with that id; find them with the person search first.", field="person")
+    return person
+
+
+@router.post(
+    "/offices/{code}/walk-ins", response={201: WalkInOut, **ERRORS}, summary="Give a walk-in a ticket in the queue"
+)
 def walk_in_create(request: HttpRequest, code: str, payload: WalkInIn) -> Status[dict[str, Any]]:
+    """The same rule as the console's walk-in form (`floor.services.ticket_issue_at_counter`): the ticket
+    joins the office's one merged queue that its windows call."""
     office = office_by_code(code)
-    walk_in = services.walk_in_add(
+    ticket = floor_services.ticket_issue_at_counter(
         actor=request.user,
         office=office,
         service=service_by_code(payload.service),
         interpreter_language=payload.interpreter_language,
+        accessible=payload.accessible,
+        person=_person(payload.person),
     )
-    queue = {e.walk_in.id: e for e in selectors.walk_in_queue(actor=request.user, office=office)}
-    return Status(201, _walk_in_dict(queue.get(walk_in.id), walk_in))
+    return Status(201, _ticket_dict(ticket, dt.datetime.now(dt.UTC)))
 
 
 @router.get(
     "/offices/{code}/queue",
     response={200: list[WalkInOut], **ERRORS},
-    summary="Today's walk-in queue with estimated waits",
+    summary="Today's merged queue: waiting tickets in arrival order, then those called to a window",
 )
 def walk_in_queue(request: HttpRequest, code: str) -> list[dict[str, Any]]:
     office = office_by_code(code)
-    return [_walk_in_dict(e, e.walk_in) for e in selectors.walk_in_queue(actor=request.user, office=office)]
+    now = dt.datetime.now(dt.UTC)
+    return [_ticket_dict(t, now) for t in floor_selectors.open_tickets(actor=request.user, office=office, now=now)]
 
 
 @router.post(
-    "/walk-ins/{walk_in_id}/status", response={200: WalkInOut, **ERRORS}, summary="Call, serve or close a ticket"
+    "/walk-ins/{walk_in_id}/status",
+    response={200: WalkInOut, **ERRORS},
+    summary="Call a ticket to a window (if it is next there), call it again, or close it served or no-show",
 )
 def walk_in_status(request: HttpRequest, walk_in_id: str, payload: WalkInStatusIn) -> dict[str, Any]:
-    walk_in = WalkIn.objects.select_related("office", "service").filter(public_id=_uuid(walk_in_id)).first()
-    if walk_in is None or not policies.can_run_office_day(request.user, walk_in.office):
+    ticket = Ticket.objects.select_related("office").filter(public_id=_uuid(walk_in_id)).first()
+    if ticket is None or not floor_policies.can_call_tickets(request.user, ticket.office):
         raise NotFound("No such ticket at your office.", code="walk_in_not_found")
-    walk_in = services.walk_in_update(actor=request.user, walk_in=walk_in, to=payload.status)
-    return _walk_in_dict(None, walk_in)
+    window = (
+        Window.objects.filter(office=ticket.office, name=payload.window, open=True).select_related("office").first()
+    )
+    if window is None:
+        raise ValidationFailed(
+            f"No open window {payload.window} at this office; open it on the floor page first.", field="window"
+        )
+    if payload.status == "called":
+        floor_services.ticket_call_next(actor=request.user, window=window, ticket=ticket)
+    elif payload.status == "recalled":
+        floor_services.ticket_recall(actor=request.user, ticket=ticket, window=window)
+    else:
+        floor_services.ticket_finish(actor=request.user, ticket=ticket, window=window, outcome=payload.status)
+    ticket = Ticket.objects.select_related("service", "window", "person").get(pk=ticket.pk)
+    return _ticket_dict(ticket, dt.datetime.now(dt.UTC))
 
 
 def _uuid(text: str) -> uuid.UUID:

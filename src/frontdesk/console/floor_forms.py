@@ -7,6 +7,7 @@ from django import forms
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
 from frontdesk.scheduling.models import Service
 from frontdesk.web.fields import UswdsForm
+from frontdesk.web.person_forms import interpreter_choices
 
 ACTIONS = ("call", "recall", "served", "no_show", "transfer")
 
@@ -31,6 +32,30 @@ class WindowForm(UswdsForm):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["service_codes"]).choices = [
             (s.code, s.name_en) for s in Service.objects.filter(active=True)
+        ]
+
+
+class WalkInForm(UswdsForm):
+    """A walk-in's ticket given at the counter: what they came for, their needs, and (if the clerk found
+    them first) whose it is. `floor.services.ticket_issue_at_counter` decides."""
+
+    service = forms.ChoiceField(label="What they came for")
+    interpreter_language = forms.ChoiceField(label="Interpreter", required=False)
+    accessible = forms.BooleanField(
+        label="Needs an accessible window (lowered counter, room for a wheelchair)", required=False
+    )
+    person = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["service"]).choices = [("", "- Select -")] + [
+            (s.code, s.name_en)
+            for s in Service.objects.filter(active=True).order_by("name_en")
+            if "in_person" in s.modes
+        ]
+        cast(forms.ChoiceField, self.fields["interpreter_language"]).choices = [
+            ("", "None"),
+            *interpreter_choices("en")[1:],
         ]
 
 

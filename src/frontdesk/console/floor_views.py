@@ -1,21 +1,24 @@
 """Calling the office's merged queue from a window: open a window (what it serves), call the next ticket,
 recall, transfer, and close it served or no-show. The order is the floor app's rule; these views translate."""
 
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from frontdesk.core.errors import DomainError, ValidationFailed
 from frontdesk.floor import selectors, services
 from frontdesk.floor.models import KioskDevice, Window
 from frontdesk.offices.models import Office
-from frontdesk.scheduling.models import Service
+from frontdesk.scheduling.models import Person, Service
 
-from .floor_forms import FloorActionForm, KioskForm, WindowForm
+from .floor_forms import FloorActionForm, KioskForm, WalkInForm, WindowForm
+from .form_flow import form_submit
 from .office_views import no_office, staff_office
 
 SESSION_WINDOW = "fd_floor_window"
@@ -59,6 +62,66 @@ def _floor_page(
         "wait_minutes": selectors.estimated_wait_minutes(office=office),
     }
     return render(request, "console/floor.html", context, status=status)
+
+
+@require_GET
+def queue_moved(request: HttpRequest) -> HttpResponse:
+    """The old walk-in queue's page: its tickets are the floor's now, so its address leads there for good."""
+    return HttpResponsePermanentRedirect(reverse("console:floor"))
+
+
+def _service(code: str) -> Service | None:
+    return Service.objects.filter(code=code, active=True).first()
+
+
+def _person(public_id: uuid.UUID | None) -> Person | None:
+    if not public_id:
+        return None
+    person = Person.objects.filter(public_id=public_id).first()
+    if person is None:
+        raise ValidationFailed("That person is no longer on file; look them up again.", field="person")
+    return person
+
+
+@require_http_methods(["GET", "POST"])
+def floor_walk_in(request: HttpRequest) -> HttpResponse:
+    """Give a walk-in a ticket at the counter: the same service as the staff API's walk-ins
+    (`floor.services.ticket_issue_at_counter`), so the ticket joins the merged queue the windows call.
+    Coming from a person look-up (`?person=`), the ticket records whose it is; no page shows the name."""
+    office = staff_office(request)
+    if office is None:
+        return no_office(request)
+    if request.method == "GET":
+        form = WalkInForm(initial={"person": request.GET.get("person", "")})
+        return _walk_in_page(request, office, form)
+    form = WalkInForm(request.POST)
+    done = form_submit(
+        request,
+        form,
+        lambda data: services.ticket_issue_at_counter(
+            actor=request.user,
+            office=office,
+            service=_service(data["service"]),
+            interpreter_language=data["interpreter_language"],
+            accessible=data["accessible"],
+            person=_person(data["person"]),
+        ),
+        done=lambda ticket: f"Ticket {ticket.label} given: it is in the queue. Tell the person to watch the board.",
+    )
+    if done:
+        return redirect("console:floor")
+    return _walk_in_page(request, office, form, status=400)
+
+
+def _walk_in_page(request: HttpRequest, office: Office, form: WalkInForm, *, status: int = 200) -> HttpResponse:
+    person_id = form["person"].value()
+    context = {
+        "office": office,
+        "form": form,
+        "for_person": bool(person_id),
+        "wait_minutes": selectors.estimated_wait_minutes(office=office),
+    }
+    return render(request, "console/floor_walk_in.html", context, status=status)
 
 
 @require_POST

@@ -9,7 +9,7 @@ from frontdesk.core.purposes import MAX_NOTE, PURPOSES
 from frontdesk.offices.models import ResourceKind
 from frontdesk.scheduling.catalog import SKILLS
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES
-from frontdesk.scheduling.models import Mode, Service, WalkInStatus
+from frontdesk.scheduling.models import Mode, Service
 from frontdesk.web.fields import UswdsForm, birth_date_fields, clean_birth_date
 from frontdesk.web.person_forms import interpreter_choices
 
@@ -85,23 +85,6 @@ class PersonSearchForm(PurposeFields):
         data = self.cleaned_data
         data["date_of_birth"] = clean_birth_date(self, "dob")
         return data
-
-
-class WalkInForm(UswdsForm):
-    service = forms.ChoiceField(label="Service", choices=service_choices)
-    interpreter_language = forms.ChoiceField(label="Interpreter", required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["interpreter_language"]).choices = [
-            ("", "None"),
-            *interpreter_choices("en")[1:],
-        ]
-
-
-class WalkInUpdateForm(forms.Form):
-    walk_in = forms.UUIDField()
-    status = forms.ChoiceField(choices=WalkInStatus.choices)
 
 
 APPOINTMENT_ACTIONS = ("check-in", "complete", "no-show", "cancel")

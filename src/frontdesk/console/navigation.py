@@ -25,8 +25,8 @@ SECTIONS: list[tuple[str, list[Link]]] = [
         "Today at the office",
         [
             Link("console:schedule", "Today's schedule", "Appointments for a day, check-in and no-shows."),
-            Link("console:queue", "Walk-in queue", "Tickets, estimated waits, call the next person."),
             Link("console:floor", "Call from a window", "The merged queue: call, recall, transfer, served."),
+            Link("console:floor-walk-in", "Give a walk-in a ticket", "A number in the merged queue, at the counter."),
             Link("console:book", "Book for a caller", "Find a time and book or move an appointment."),
             Link("console:appointment-find", "Find an appointment", "Look up one appointment by its code."),
             Link("console:people", "Look up a person", "Search by SSN, or name and date of birth."),

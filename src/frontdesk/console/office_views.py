@@ -1,4 +1,4 @@
-"""Running an office's day: the schedule, check-in, the walk-in queue, booking for a caller, look-ups.
+"""Running an office's day: the schedule, check-in, booking for a caller, look-ups.
 
 Reads of personal data go through the scheduling selectors, which demand a stated purpose and write it
 to the ledger; every change goes through the scheduling services. These views only translate.
@@ -25,21 +25,18 @@ from frontdesk.offices.models import Office
 from frontdesk.scheduling import policies, selectors, services
 from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import INTERPRETER_LANGUAGES, SIGN_LANGUAGE
-from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn
+from frontdesk.scheduling.models import Appointment, Mode, Service, Status
 from frontdesk.scheduling.replies import reply_markers
 from frontdesk.scheduling.waitlist_notices import appointments_from_waitlist
 from frontdesk.web import booking
 from frontdesk.web.person_forms import DetailsForm
 
-from .form_flow import form_submit
 from .forms import (
     AppointmentActionForm,
     AppointmentFindForm,
     PersonSearchForm,
     ScheduleForm,
     StaffBookForm,
-    WalkInForm,
-    WalkInUpdateForm,
 )
 
 ACTIONS = {
@@ -319,68 +316,6 @@ def appointment_reschedule(request: HttpRequest) -> HttpResponse:
     )
     context = {"appointment": appointment, "days": booking.slot_days(slots), "error": error, "later": later}
     return render(request, "console/appointment_reschedule.html", context)
-
-
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    office = staff_office(request)
-    if office is None:
-        return no_office(request)
-    now = datetime.now(UTC)
-    entries = selectors.walk_in_queue(actor=request.user, office=office, now=now)
-    rows = [{"entry": e, "wait": e.wait_minutes(now)} for e in entries]
-    called = WalkIn.objects.filter(office=office, local_date=local_today(office), status="called").select_related(
-        "service"
-    )
-    return render(
-        request, "console/queue.html", {"office": office, "rows": rows, "called": called, "form": WalkInForm()}
-    )
-
-
-def _offered_service(code: str) -> Service:
-    service = Service.objects.filter(code=code, active=True).first()
-    if service is None:  # switched off between the form's check and this query
-        raise ValidationFailed("That service is not offered at the moment.", field="service")
-    return service
-
-
-@require_POST
-def queue_add(request: HttpRequest) -> HttpResponse:
-    office = staff_office(request)
-    if office is None:
-        return no_office(request)
-    form = WalkInForm(request.POST)
-    form_submit(
-        request,
-        form,
-        lambda data: services.walk_in_add(
-            actor=request.user,
-            office=office,
-            service=_offered_service(data["service"]),
-            interpreter_language=data["interpreter_language"],
-        ),
-        done=lambda walk_in: f"Ticket {walk_in.ticket} added to the queue.",
-        errors="messages",
-        invalid="Choose a service for the walk-in.",
-    )
-    return redirect("console:queue")
-
-
-@require_POST
-def queue_update(request: HttpRequest) -> HttpResponse:
-    form = WalkInUpdateForm(request.POST)
-    if form.is_valid():
-        walk_in = WalkIn.objects.select_related("office").filter(public_id=form.cleaned_data["walk_in"]).first()
-        if walk_in is None or not policies.can_run_office_day(request.user, walk_in.office):
-            messages.error(request, "No such ticket at your office.")
-        else:
-            try:
-                services.walk_in_update(actor=request.user, walk_in=walk_in, to=form.cleaned_data["status"])
-            except DomainError as error:
-                messages.error(request, error.message)
-            else:
-                messages.success(request, f"Ticket {walk_in.ticket}: {form.cleaned_data['status']}.")
-    return redirect("console:queue")
 
 
 @require_GET

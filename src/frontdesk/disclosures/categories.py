@@ -33,13 +33,14 @@ RELEASABLE: frozenset[str] = frozenset(c.value for c in DataCategory if c != C.R
 
 PERSON = "scheduling.Person"
 APPOINTMENT = "scheduling.Appointment"
-WALK_IN = "scheduling.WalkIn"
 RESOURCE_HOLD = "scheduling.ResourceHold"
 REMINDER = "scheduling.Reminder"
 REPLY_LINK = "scheduling.ReplyLink"
 REMINDER_REPLY = "scheduling.ReminderReply"
 WAITLIST_ENTRY = "scheduling.WaitlistEntry"
 WAITLIST_OFFER = "scheduling.WaitlistOffer"
+# A ticket of the office floor (an app above this one: named by label, never imported).
+TICKET = "floor.Ticket"
 
 FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
     PERSON: {
@@ -81,20 +82,32 @@ FIELD_CATEGORIES: dict[str, dict[str, frozenset[str]]] = {
         "cancelled_at": frozenset({C.APPOINTMENT_SCHEDULE}),
         "reschedule_count": frozenset({C.APPOINTMENT_SCHEDULE}),
     },
-    WALK_IN: {
+    # A place in the office's queue: when the person came, waited, was called and served, and for what.
+    TICKET: {
         "id": frozenset({C.RECORD_METADATA}),
         "public_id": frozenset({C.RECORD_METADATA}),
         "office": frozenset({C.APPOINTMENT_SCHEDULE}),
-        "service": frozenset({C.APPOINTMENT_REASON}),
         "local_date": frozenset({C.APPOINTMENT_SCHEDULE}),
         "number": frozenset({C.RECORD_METADATA}),
-        "person": frozenset({C.RECORD_METADATA}),
+        "kind": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "service": frozenset({C.APPOINTMENT_REASON}),
+        "appointment": frozenset({C.RECORD_METADATA}),
+        "due_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        # Needs the person asked for at the counter, like the appointment's interpreter language.
         "interpreter_language": frozenset({C.CONTACT_DETAILS}),
-        "status": frozenset({C.APPOINTMENT_SCHEDULE}),
-        "arrived_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "accessible": frozenset({C.CONTACT_DETAILS}),
+        "issued_at": frozenset({C.APPOINTMENT_SCHEDULE}),
         "called_at": frozenset({C.APPOINTMENT_SCHEDULE}),
-        "finished_at": frozenset({C.APPOINTMENT_SCHEDULE}),
-        "created_by": frozenset({C.RECORD_METADATA}),
+        "last_called_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "served_at": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "outcome": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "window": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "calls": frozenset({C.APPOINTMENT_SCHEDULE}),
+        "phone_encrypted": frozenset({C.CONTACT_DETAILS}),
+        "texted_at": frozenset({C.CONTACT_DETAILS}),
+        "at_counter": frozenset({C.RECORD_METADATA}),
+        "issued_by": frozenset({C.RECORD_METADATA}),
+        "person": frozenset({C.RECORD_METADATA}),
     },
     # Which staff member or interpreter served the person, and when: part of the visit's schedule.
     RESOURCE_HOLD: {

@@ -5,13 +5,17 @@ Every value written to a packet goes through `_emit`, which looks up the field's
 `categories.py` and drops the value unless all of them are approved (a field the registry does not know
 raises). The JSON body is hashed (RFC 8785 canonical form); the hash is on the release's ledger event.
 The PDF renders the same JSON for people; the JSON is the authoritative copy.
+
+Records kept by apps above this one (the office floor's tickets) reach the packet through a registered
+record source (`person_records_register`, called from that app's `AppConfig.ready`), so the packet
+reads them without importing them (docs/adr/0040-walk-ins-are-floor-tickets.md).
 """
 
 import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +25,9 @@ from django.db.models import Model
 
 from frontdesk.core.crypto import decrypt_field
 from frontdesk.offices.models import Office
-from frontdesk.scheduling.models import Appointment, Person, WalkIn
+from frontdesk.scheduling.models import Appointment, Person
 
-from .categories import APPOINTMENT, PERSON, WALK_IN, categories_of
+from .categories import APPOINTMENT, PERSON, categories_of
 from .models import Release
 
 FORMAT = "frontdesk.disclosure-release/1"
@@ -93,22 +97,43 @@ APPOINTMENT_FIELDS = (
     ),
 )
 
-WALK_IN_FIELDS = (
-    PacketField(WALK_IN, "office", "office", lambda w: _office(w.office)),
-    PacketField(WALK_IN, "local_date", "local_date", lambda w: w.local_date.isoformat()),
-    PacketField(WALK_IN, "status", "status", lambda w: w.status),
-    PacketField(WALK_IN, "arrived_at", "arrived_at", lambda w: _local(w.arrived_at, w.office.zone)),
-    PacketField(WALK_IN, "called_at", "called_at", lambda w: _local(w.called_at, w.office.zone)),
-    PacketField(WALK_IN, "finished_at", "finished_at", lambda w: _local(w.finished_at, w.office.zone)),
-    PacketField(WALK_IN, "service", "service", lambda w: {"code": w.service.code, "name": w.service.name_en}),
-    PacketField(WALK_IN, "interpreter_language", "interpreter_language", lambda w: w.interpreter_language or None),
-)
-
 RECORD_FIELDS: dict[str, tuple[PacketField, ...]] = {
     "person": PERSON_FIELDS,
     "appointment": APPOINTMENT_FIELDS,
-    "walk_in": WALK_IN_FIELDS,
 }
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """Another app's records of a person: its packet fields, and the person's records with their local day."""
+
+    record: str  # the record's name in the packet
+    fields: tuple[PacketField, ...]
+    of_person: Callable[[Person], Iterator[tuple[dt.date, Model]]]  # in the order the packet lists them
+
+
+_SOURCES: dict[str, RecordSource] = {}
+
+
+def person_records_register(
+    *,
+    record: str,
+    fields: tuple[PacketField, ...],
+    of_person: Callable[[Person], Iterator[tuple[dt.date, Model]]],
+) -> None:
+    """Add an app's records of a person to every packet, after the appointments.
+
+    Called from the owning app's `AppConfig.ready`, so this module never imports an app above it; the
+    fields are still filtered through `categories.py` like every other field (`_emit`). Registering a
+    record name again replaces it (a reloaded app registry must not list records twice)."""
+    if record in ("person", "appointment"):
+        raise ValueError(f"{record!r} is the packet's own record")
+    _SOURCES[record] = RecordSource(record=record, fields=fields, of_person=of_person)
+    RECORD_FIELDS[record] = fields
+
+
+def record_sources() -> list[RecordSource]:
+    return list(_SOURCES.values())
 
 
 def _emit(fields: Iterable[PacketField], instance: Model, approved: frozenset[str]) -> dict[str, Any]:
@@ -128,7 +153,8 @@ def _in_period(local_day: dt.date, start: dt.date | None, end: dt.date | None) -
 def subject_records(
     person: Person, approved: frozenset[str], *, records_from: dt.date | None, records_to: dt.date | None
 ) -> list[dict[str, Any]]:
-    """The approved fields of one person's records, appointment and walk-in by appointment."""
+    """The approved fields of one person's records: the person, their appointments, then each registered
+    source's records (the floor's tickets), one by one."""
     records: list[dict[str, Any]] = []
     own = _emit(PERSON_FIELDS, person, approved)
     if own:
@@ -142,13 +168,13 @@ def subject_records(
         fields = _emit(APPOINTMENT_FIELDS, appointment, approved)
         if fields:
             records.append({"record": "appointment", "fields": fields})
-    walk_ins = WalkIn.objects.filter(person=person).select_related("office", "service").order_by("arrived_at", "id")
-    for walk_in in walk_ins:
-        if not _in_period(walk_in.local_date, records_from, records_to):
-            continue
-        fields = _emit(WALK_IN_FIELDS, walk_in, approved)
-        if fields:
-            records.append({"record": "walk_in", "fields": fields})
+    for source in _SOURCES.values():
+        for local_day, instance in source.of_person(person):
+            if not _in_period(local_day, records_from, records_to):
+                continue
+            fields = _emit(source.fields, instance, approved)
+            if fields:
+                records.append({"record": source.record, "fields": fields})
     return records
 
 

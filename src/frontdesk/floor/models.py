@@ -1,6 +1,7 @@
 """The office floor: numbered tickets in one merged queue per office and day, and the windows that call them.
 
-A ticket carries a number, never a name. Its times (`issued_at`, `called_at`, `served_at`) are what waits
+A ticket carries a number, never a name (a clerk may record whose walk-in it is, `Ticket.person`, for the
+person's own records; no page shows it). Its times (`issued_at`, `called_at`, `served_at`) are what waits
 are measured from. A phone number left for a text is kept only encrypted, and only for the day
 (`services.ticket_contacts_purge`). Fields change only through `services.py`.
 """
@@ -11,7 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from frontdesk.offices.models import Office
-from frontdesk.scheduling.models import Appointment, Service
+from frontdesk.scheduling.models import Appointment, Person, Service
 
 
 class TicketKind(models.TextChoices):
@@ -75,6 +76,14 @@ class Ticket(models.Model):
     calls = models.PositiveSmallIntegerField(default=0)
     phone_encrypted = models.TextField(blank=True)
     texted_at = models.DateTimeField(null=True, blank=True)
+    # Issued by a clerk (the console's walk-in form, the staff API, a counter check-in), not at the kiosk.
+    at_counter = models.BooleanField(default=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Whose walk-in this is, when the clerk recorded it (never shown on the board or any public page; read
+    # only through the disclosure packet's record source, floor/records.py).
+    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["office", "local_date", "number"]

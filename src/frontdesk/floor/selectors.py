@@ -152,3 +152,18 @@ def floor_queue(*, actor: Actor, office: Office, window: Window | None, now: dat
 
 def windows_of(*, office: Office) -> list[Window]:
     return list(Window.objects.filter(office=office).order_by("name"))
+
+
+def open_tickets(*, actor: Actor, office: Office, now: datetime | None = None) -> list[Ticket]:
+    """Today's open tickets for staff (the staff API's queue): the waiting in arrival order, then those
+    called to a window, the latest call first."""
+    now = now or datetime.now(UTC)
+    if not policies.can_call_tickets(actor, office):
+        raise PermissionDenied("You can see only your own office's floor.")
+    day = Ticket.objects.filter(office=office, local_date=local_today(office, now)).select_related(
+        "service", "window", "person"
+    )
+    return [
+        *day.filter(outcome=TicketOutcome.WAITING).order_by("issued_at", "number"),
+        *day.filter(outcome=TicketOutcome.CALLED).order_by("-last_called_at", "number"),
+    ]

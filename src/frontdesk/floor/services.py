@@ -22,8 +22,9 @@ from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 from frontdesk.scheduling import services as scheduling
 from frontdesk.scheduling import signals
+from frontdesk.scheduling.availability import Need
 from frontdesk.scheduling.languages import is_known
-from frontdesk.scheduling.models import Appointment, Mode, Service, Status
+from frontdesk.scheduling.models import Appointment, Mode, Person, Service, Status
 from frontdesk.scheduling.sms import normalize_number, sms_backend
 
 from . import policies
@@ -57,6 +58,7 @@ def _issue(
     interpreter_language: str = "",
     accessible: bool = False,
     phone_encrypted: str = "",
+    person: Person | None = None,
 ) -> Ticket:
     today = local_today(office, now)
     for _attempt in range(NUMBER_ATTEMPTS):
@@ -75,6 +77,9 @@ def _issue(
                     accessible=accessible,
                     issued_at=now,
                     phone_encrypted=phone_encrypted,
+                    at_counter=actor is not None,
+                    issued_by=staff_user(actor),
+                    person=person,
                 )
                 waiting = Ticket.objects.filter(office=office, local_date=today, outcome=TicketOutcome.WAITING).count()
                 if kind == TicketKind.WALK_IN:
@@ -117,6 +122,43 @@ def ticket_issue_walk_in(
         interpreter_language=interpreter_language,
         accessible=accessible,
         phone_encrypted=_phone_sealed(phone),
+    )
+
+
+def ticket_issue_at_counter(
+    *,
+    actor: Actor,
+    office: Office,
+    service: Service | None,
+    interpreter_language: str = "",
+    accessible: bool = False,
+    person: Person | None = None,
+    phone: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """A walk-in ticket a clerk gives at the counter (the console's walk-in form, the staff API): the one
+    rule for both, and the same merged queue as the kiosk's tickets (docs/adr/0040-walk-ins-are-floor-tickets.md).
+
+    Staff of the office only. The service must be offered in person and the interpreter language known
+    (`scheduling.availability.Need`, the booking rule). `person` records whose walk-in it is, for their
+    own records (the disclosure packet); it is never shown on the board, a public page or the ledger.
+    """
+    now = now or datetime.now(UTC)
+    if not policies.can_call_tickets(actor, office):
+        raise PermissionDenied("Only staff of this office can add to its queue.")
+    if service is None:
+        raise ValidationFailed("Choose a service for the walk-in.", field="service")
+    Need(service=service, mode=Mode.IN_PERSON, interpreter_language=interpreter_language)
+    return _issue(
+        office=office,
+        kind=TicketKind.WALK_IN,
+        service=service,
+        now=now,
+        actor=actor,
+        interpreter_language=interpreter_language,
+        accessible=accessible,
+        phone_encrypted=_phone_sealed(phone),
+        person=person,
     )
 
 
@@ -242,10 +284,14 @@ def _text_when_called(ticket: Ticket, window: Window) -> None:
     transaction.on_commit(lambda: sms_backend().send(to=number, body=body))
 
 
-def ticket_call_next(*, actor: Actor, window: Window, now: datetime | None = None) -> Ticket | None:
+def ticket_call_next(
+    *, actor: Actor, window: Window, ticket: Ticket | None = None, now: datetime | None = None
+) -> Ticket | None:
     """Call the next ticket this window can serve, by the one queue rule (`policies.next_ticket`).
 
     Locks the day's waiting tickets first, so two windows pressing at once never call the same person.
+    A caller that names `ticket` (the staff API) calls it only if it is the one the rule gives this window
+    now; otherwise nothing changes and the refusal names the ticket that is next.
     """
     now = now or datetime.now(UTC)
     _require(actor, window)
@@ -260,6 +306,8 @@ def ticket_call_next(*, actor: Actor, window: Window, now: datetime | None = Non
             .select_related("service")
         )
         chosen = policies.next_ticket([as_waiting(t) for t in waiting], serves_of(window), now)
+        if ticket is not None and (chosen is None or chosen.key != ticket.pk):
+            raise Conflict(_not_next(ticket, window, chosen), code="not_next")
         if chosen is None:
             return None
         ticket = next(t for t in waiting if t.pk == chosen.key)
@@ -282,6 +330,15 @@ def ticket_call_next(*, actor: Actor, window: Window, now: datetime | None = Non
             },
         )
     return ticket
+
+
+def _not_next(ticket: Ticket, window: Window, chosen: policies.Waiting | None) -> str:
+    if ticket.outcome != TicketOutcome.WAITING:
+        return f"Ticket {ticket.label} is not waiting (it is {ticket.get_outcome_display().lower()})."
+    if chosen is None:
+        return f"Window {window.name} does not serve ticket {ticket.label} (service, interpreter or accessibility)."
+    label = f"{'A' if chosen.is_appointment else 'W'}{chosen.number:03d}"
+    return f"Ticket {ticket.label} is not next at window {window.name}: {label} is. Call the next ticket instead."
 
 
 def _locked_at_window(actor: Actor, *, ticket: Ticket, window: Window) -> Ticket:

@@ -198,40 +198,6 @@ class ResourceHold(models.Model):
         ]
 
 
-class WalkInStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    CALLED = "called", "Called to a window"
-    SERVED = "served", "Served"
-    LEFT = "left", "Left without service"
-
-
-class WalkIn(models.Model):
-    """A ticket in an office's walk-in queue. People are called by ticket number, never by name."""
-
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="walk_ins")
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
-    local_date = models.DateField()
-    number = models.PositiveIntegerField()
-    person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    interpreter_language = models.CharField(max_length=8, blank=True)
-    status = models.CharField(max_length=10, choices=WalkInStatus.choices, default=WalkInStatus.WAITING)
-    arrived_at = models.DateTimeField()
-    called_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-
-    class Meta:
-        ordering = ["arrived_at"]
-        constraints = [
-            models.UniqueConstraint(fields=["office", "local_date", "number"], name="walk_in_number_per_day"),
-        ]
-
-    @property
-    def ticket(self) -> str:
-        return f"W{self.number:03d}"
-
-
 class IdempotencyRecord(models.Model):
     """The first response to a POST that carried an Idempotency-Key, replayed for its retries."""
 

@@ -1,7 +1,6 @@
 """Reads that cross a boundary: each takes the actor, returns only what that actor may see, and
 records every staff read of personal data with its stated purpose on the ledger (invariant 4)."""
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
@@ -15,13 +14,12 @@ from frontdesk.core.purposes import require_purpose
 from frontdesk.ledger.refusals import refusals_recorded
 from frontdesk.ledger.services import event_append
 from frontdesk.offices.calendar import local_instant
-from frontdesk.offices.models import Office, Resource, ResourceKind
+from frontdesk.offices.models import Office
 
 from . import policies
-from .availability import BusyTimes
 from .codes import code_asked, normalize_code
 from .lookup_guard import lookup_guard_check
-from .models import Appointment, Person, ResourceHold, WalkIn, WalkInStatus
+from .models import Appointment, Person
 from .names import name_key
 from .services import subject_of
 from .throttle import lookup_throttle
@@ -173,70 +171,3 @@ def person_search(
         refs={"query": query, "results": len(found)},
     )
     return found
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    walk_in: WalkIn
-    estimated_start: datetime | None  # None: not likely to be served before closing
-
-    def wait_minutes(self, now: datetime) -> int | None:
-        if self.estimated_start is None:
-            return None
-        return max(0, int((self.estimated_start - now).total_seconds() // 60))
-
-
-def walk_in_queue(*, actor: Actor, office: Office, now: datetime | None = None) -> list[QueueEntry]:
-    """Today's waiting walk-ins with an estimated start, merged with the day's booked appointments.
-
-    Each waiting ticket, in arrival order, takes the earliest gap long enough for its service in the
-    timeline of a staff member who performs that service, after the holds of booked appointments. The
-    queue shows ticket numbers only, no names.
-    """
-    now = now or datetime.now(UTC)
-    if not policies.can_view_office_schedule(actor, office):
-        raise PermissionDenied("You can see only your own office's queue.")
-    today = now.astimezone(office.zone).date()
-    hours = office.hours.filter(weekday=today.weekday()).first()
-    waiting = list(
-        WalkIn.objects.filter(office=office, local_date=today, status=WalkInStatus.WAITING)
-        .select_related("service")
-        .order_by("arrived_at", "number")
-    )
-    if hours is None:
-        return [QueueEntry(w, None) for w in waiting]
-    close = local_instant(today, hours.closes, office.zone)
-    staff = list(Resource.objects.filter(office=office, kind=ResourceKind.STAFF, active=True).values("id", "skills"))
-    intervals: dict[int, list[tuple[int, int]]] = {s["id"]: [] for s in staff}
-    for rid, s, e in ResourceHold.objects.filter(
-        resource_id__in=list(intervals), active=True, ends_at__gt=now, starts_at__lt=close
-    ).values_list("resource_id", "starts_at", "ends_at"):
-        intervals[rid].append((int(s.timestamp()), int(e.timestamp())))
-    now_ts, close_ts = int(now.timestamp()), int(close.timestamp()) if close else int(now.timestamp())
-    entries = []
-    for walk_in in waiting:
-        duration = walk_in.service.duration_minutes * 60
-        best: tuple[int, int] | None = None
-        for member in staff:
-            if walk_in.service.required_skill not in member["skills"]:
-                continue
-            start = _earliest_gap(BusyTimes.of(intervals[member["id"]]), now_ts, duration)
-            if start + duration <= close_ts and (best is None or start < best[0]):
-                best = (start, member["id"])
-        if best is None:
-            entries.append(QueueEntry(walk_in, None))
-            continue
-        intervals[best[1]].append((best[0], best[0] + duration))
-        entries.append(QueueEntry(walk_in, datetime.fromtimestamp(best[0], UTC)))
-    return entries
-
-
-def _earliest_gap(busy: BusyTimes, after: int, duration: int) -> int:
-    start = after
-    for s, e in zip(busy.starts, busy.ends, strict=True):
-        if e <= start:
-            continue
-        if s - start >= duration:
-            return start
-        start = max(start, e)
-    return start

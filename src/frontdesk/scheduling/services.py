@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 
 from frontdesk.accounts.actors import Actor, staff_user
 from frontdesk.core.bounds import EARLIEST_BIRTH
@@ -29,8 +28,6 @@ from .models import (
     ResourceHold,
     Service,
     Status,
-    WalkIn,
-    WalkInStatus,
 )
 from .names import NameProblem, name_check, name_key
 
@@ -454,81 +451,3 @@ def appointment_mark_no_show(*, actor: Actor, appointment: Appointment, now: dat
         now=now,
         purpose="run_schedule",
     )
-
-
-def walk_in_add(
-    *,
-    actor: Actor,
-    office: Office,
-    service: Service,
-    interpreter_language: str = "",
-    now: datetime | None = None,
-) -> WalkIn:
-    """Give a walk-in a ticket for today's queue. Tickets are numbered per office per local day."""
-    now = now or datetime.now(UTC)
-    if not policies.can_run_office_day(actor, office):
-        raise PermissionDenied("Only staff of this office can add to its queue.")
-    Need(service=service, mode="in_person", interpreter_language=interpreter_language)
-    today = local_today(office, now)
-    with transaction.atomic():
-        last = WalkIn.objects.filter(office=office, local_date=today).aggregate(n=Max("number"))["n"] or 0
-        walk_in = WalkIn.objects.create(
-            office=office,
-            service=service,
-            local_date=today,
-            number=last + 1,
-            interpreter_language=interpreter_language,
-            arrived_at=now,
-            created_by=staff_user(actor),
-        )
-        signals.walk_in_added.send(sender=WalkIn, office_id=office.id, day=today, service_id=service.id)
-        event_append(
-            type="scheduling.walk_in.added",
-            actor=actor,
-            purpose="run_schedule",
-            refs={"walk_in": str(walk_in.public_id), "office": office.code},
-        )
-    return walk_in
-
-
-WALK_IN_TRANSITIONS: dict[str, set[WalkInStatus]] = {
-    WalkInStatus.WAITING: {WalkInStatus.CALLED, WalkInStatus.LEFT},
-    WalkInStatus.CALLED: {WalkInStatus.SERVED, WalkInStatus.LEFT, WalkInStatus.WAITING},
-    WalkInStatus.SERVED: set(),
-    WalkInStatus.LEFT: set(),
-}
-
-
-def walk_in_update(*, actor: Actor, walk_in: WalkIn, to: str, now: datetime | None = None) -> WalkIn:
-    now = now or datetime.now(UTC)
-    if to not in WalkInStatus.values:
-        raise ValidationFailed(f"Status must be one of {', '.join(WalkInStatus.values)}.", field="status")
-    with transaction.atomic():
-        walk_in = WalkIn.objects.select_for_update().select_related("office").get(pk=walk_in.pk)
-        if not policies.can_run_office_day(actor, walk_in.office):
-            raise PermissionDenied("Only staff of this office can change its queue.")
-        if to not in WALK_IN_TRANSITIONS[walk_in.status]:
-            raise Conflict(
-                f"Ticket {walk_in.ticket} is {walk_in.status}; it cannot become {to}.", code="invalid_transition"
-            )
-        walk_in.status = to
-        if to == WalkInStatus.CALLED:
-            walk_in.called_at = now
-        if to in (WalkInStatus.SERVED, WalkInStatus.LEFT):
-            walk_in.finished_at = now
-        walk_in.save()
-        if to == WalkInStatus.SERVED and walk_in.called_at is not None:
-            signals.office_wait_measured.send(
-                sender=WalkIn,
-                office_id=walk_in.office_id,
-                day=walk_in.local_date,
-                seconds=(walk_in.called_at - walk_in.arrived_at).total_seconds(),
-                kind="walk_in",
-            )
-        event_append(
-            type=f"scheduling.walk_in.{to}",
-            actor=actor,
-            purpose="run_schedule",
-            refs={"walk_in": str(walk_in.public_id), "office": walk_in.office.code},
-        )
-    return walk_in

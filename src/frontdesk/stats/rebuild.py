@@ -17,7 +17,7 @@ from frontdesk.floor.models import Ticket, TicketKind, TicketOutcome
 from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office, Resource, ResourceKind
 from frontdesk.scheduling.availability import Need, booking_window_end, office_slots
-from frontdesk.scheduling.models import Appointment, Mode, Service, Status, WalkIn, WalkInStatus
+from frontdesk.scheduling.models import Appointment, Mode, Service, Status
 
 from .buckets import bucket_of
 from .capacity import weekly_roster
@@ -80,17 +80,9 @@ def stats_rebuild(*, batch_size: int = 5000) -> dict[str, int]:
                 bucket = bucket_of(_appointment_wait(checked_in, starts, completed, minutes))
                 waits[(office_id, checked_in.astimezone(zone).date(), WaitKind.APPOINTMENT, bucket)] += 1
         walk_ins = 0
-        for office_id, service_id, day, status, arrived, called in (
-            WalkIn.objects.values_list("office_id", "service_id", "local_date", "status", "arrived_at", "called_at")
-            .order_by()
-            .iterator(chunk_size=batch_size)
-        ):
-            walk_ins += 1
-            stats[(office_id, day, service_id)]["walk_ins"] += 1
-            if status == WalkInStatus.SERVED and called is not None:
-                waits[(office_id, day, WaitKind.WALK_IN, bucket_of((called - arrived).total_seconds()))] += 1
         roster = weekly_roster()
-        # Walk-in tickets of the office floor (kiosk or clerk), counted as the floor's signals count them.
+        # Walk-in tickets of the office floor (kiosk or counter: the old walk-in queue's rows became tickets,
+        # docs/adr/0040-walk-ins-are-floor-tickets.md), counted as the floor's signals count them.
         for office_id, service_id, day, outcome, issued, called in (
             Ticket.objects.filter(kind=TicketKind.WALK_IN)
             .values_list("office_id", "service_id", "local_date", "outcome", "issued_at", "called_at")
