@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.test import override_settings
 from django.db import IntegrityError, transaction
+from django.test import override_settings
 
 from frontdesk.accounts.roles import Role
 from frontdesk.core.crypto import pseudonym

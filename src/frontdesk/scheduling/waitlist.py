@@ -13,6 +13,8 @@ See docs/adr/0023-fair-waitlist.md.
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
@@ -395,8 +397,12 @@ def _search_later(entry_pk: int, now: datetime) -> None:
 def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: datetime) -> list[WaitlistOffer]:
     made: list[WaitlistOffer] = []
     had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+    # A need the time cannot serve (too soon, no free staff or interpreter for it) is not tried again for
+    # the next entry with the same need.
+    cannot: set[tuple[int, str, str]] = set()
     for entry in _waiting():
-        if entry.id in had:
+        need = (entry.service_id, entry.mode, entry.interpreter_language)
+        if entry.id in had or need in cannot:
             continue
         ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
         if not _fits(entry, office, starts_at, ends_at):
@@ -404,6 +410,8 @@ def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: dat
         offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
         if offer is not None:
             made.append(offer)
+        else:
+            cannot.add(need)
     return made
 
 
@@ -470,6 +478,23 @@ def _offer_for(offer_id: UUID | str, person_id: int) -> WaitlistOffer:
     return offer
 
 
+@contextmanager
+def _verified_offer(
+    offer_id: UUID | str, *, appointment: Appointment | None, person: Person | None, now: datetime
+) -> Iterator[WaitlistOffer]:
+    """The open offer being answered, locked, in a transaction: closed first if its time is up (so a late
+    answer is 409 `offer_closed`), counted against its person's limit, and the same 404 when it belongs to
+    anyone but the verified `appointment`'s person or `person`. Shared by claim and refusal."""
+    _expire_if_due(offer_id, now)
+    person_id = _person_id(appointment, person)
+    person_throttle(person_id)
+    with transaction.atomic():
+        offer = _offer_for(offer_id, person_id)
+        if offer.status != OfferStatus.OPEN:
+            raise Conflict("This offer is no longer open.", code="offer_closed")
+        yield offer
+
+
 def _expire_if_due(offer_id: UUID | str, now: datetime) -> None:
     # Lazy expiry: an offer past its time is closed on read too, not only by the periodic job.
     due = WaitlistOffer.objects.filter(public_id=offer_id, status=OfferStatus.OPEN, expires_at__lte=now).first()
@@ -497,14 +522,8 @@ def offer_claim(
     that very person (`appointment_book(subject=...)`), with the entry's interpreter language.
     """
     now = now or datetime.now(UTC)
-    _expire_if_due(offer_id, now)
-    person_id = _person_id(appointment, person)
-    person_throttle(person_id)
     try:
-        with transaction.atomic():
-            offer = _offer_for(offer_id, person_id)
-            if offer.status != OfferStatus.OPEN:
-                raise Conflict("This offer is no longer open.", code="offer_closed")
+        with _verified_offer(offer_id, appointment=appointment, person=person, now=now) as offer:
             entry = offer.entry
             _close(offer, OfferStatus.CLAIMED, now)
             if entry.appointment is None:
@@ -594,13 +613,7 @@ def offer_decline(
     """Refuse an offered time: the person keeps their booking (if any) and their place; the time goes to
     the next."""
     now = now or datetime.now(UTC)
-    _expire_if_due(offer_id, now)
-    person_id = _person_id(appointment, person)
-    person_throttle(person_id)
-    with transaction.atomic():
-        offer = _offer_for(offer_id, person_id)
-        if offer.status != OfferStatus.OPEN:
-            raise Conflict("This offer is no longer open.", code="offer_closed")
+    with _verified_offer(offer_id, appointment=appointment, person=person, now=now) as offer:
         _close(offer, OfferStatus.DECLINED, now)
         # The refused time is passed on (after commit) before the entry is searched for again.
         _pass_on_commit(offer, "declined", now)
@@ -667,11 +680,23 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
     return {"expired": expired, "ended": ended, "offered": offered, "searches": len(search.found)}
 
 
+@dataclass(frozen=True)
+class _Open:
+    """An open time with its local weekday and wall-clock times worked out once for every entry."""
+
+    slot: Slot
+    weekday: int
+    starts: time
+    ends: time
+    one_day: bool
+
+
 class _SlotSearch:
     """The open times of one sweep, searched once per office, service, mode and interpreter language and
-    shared by every entry with that need (docs/adr/0041), with the offices and past offers of all the
-    sweep's entries read at once. A time another entry was offered earlier in the sweep stays in the list:
-    `_make_offer` checks each time against the holds as they are now."""
+    shared by every entry with that need (docs/adr/0041), up to the latest day any of those entries could
+    move to, with the offices and past offers of all the sweep's entries read at once. A time another entry
+    was offered earlier in the sweep stays in the list: `_make_offer` checks each time against the holds as
+    they are now."""
 
     def __init__(self, now: datetime, entries: list[WaitlistEntry]) -> None:
         self.now = now
@@ -683,19 +708,60 @@ class _SlotSearch:
             "entry_id", "office_id", "starts_at"
         ):
             self.had[entry_id].add((office_id, starts_at))
-        self.found: dict[tuple[int, int, str, str], list[Slot]] = {}
+        # The latest instant any entry of a need could move to: its booking's start, or (without one) the
+        # end of the search range.
+        self.until: dict[tuple[int, str, str], datetime] = {}
+        for entry in entries:
+            need = (entry.service_id, entry.mode, entry.interpreter_language)
+            until = entry.appointment.starts_at if entry.appointment is not None else now + timedelta(days=366)
+            self.until[need] = max(self.until.get(need, until), until)
+        self.found: dict[tuple[int, int, str, str], list[_Open]] = {}
 
-    def slots(self, office: Office, need: Need) -> list[Slot]:
+    def slots(self, office: Office, need: Need) -> list[_Open]:
         key = (office.id, need.service.id, need.mode, need.interpreter_language)
         if key not in self.found:
             today = local_today(office, self.now)
-            last = min(booking_window_end(need.service, office, self.now), today + timedelta(days=MAX_RANGE_DAYS))
-            self.found[key] = (
+            until = self.until.get(key[1:], self.now + timedelta(days=366)).astimezone(office.zone).date()
+            last = min(
+                until,
+                booking_window_end(need.service, office, self.now),
+                today + timedelta(days=MAX_RANGE_DAYS),
+            )
+            found = (
                 office_slots(office=office, need=need, start=today, end=last, limit=SHARED_SLOTS, now=self.now)
                 if last >= today
                 else []
             )
+            self.found[key] = [
+                _Open(slot, start.weekday(), start.time(), end.time(), start.date() == end.date())
+                for slot in found
+                for start, end in [(slot.starts_at.astimezone(office.zone), slot.ends_at.astimezone(office.zone))]
+            ]
         return self.found[key]
+
+
+def _search_shared(
+    entry: WaitlistEntry, office: Office, need: Need, search: _SlotSearch, now: datetime
+) -> WaitlistOffer | None:
+    had = search.had.get(entry.id, set())
+    before = entry.appointment.starts_at if entry.appointment is not None else None
+    if before is not None and entry.appointment is not None and entry.appointment.status != Status.BOOKED:
+        return None
+    weekdays = set(entry.weekdays)
+    for found in search.slots(office, need):
+        if before is not None and found.slot.starts_at >= before:
+            break  # the times come in order: none later is earlier than the booking
+        if (
+            found.weekday in weekdays
+            and found.one_day
+            and entry.earliest_time <= found.starts
+            and found.ends <= entry.latest_time
+            and (office.id, found.slot.starts_at) not in had
+        ):
+            offer = _make_offer(entry, office, found.slot.starts_at, reason="sweep", now=now)
+            if offer is not None:
+                return offer
+    return None
 
 
 def _entry_slots(entry: WaitlistEntry, office: Office, need: Need, now: datetime) -> list[Slot]:
@@ -725,8 +791,12 @@ def _sweep_entry(entry: WaitlistEntry, now: datetime, search: "_SlotSearch | Non
         office = offices.get(office_id)
         if office is None:
             continue
-        slots = _entry_slots(entry, office, need, now) if search is None else search.slots(office, need)
-        for slot in slots:
+        if search is not None:
+            shared = _search_shared(entry, office, need, search, now)
+            if shared is not None:
+                return shared
+            continue
+        for slot in _entry_slots(entry, office, need, now):
             if (office.id, slot.starts_at) in had or not _fits(entry, office, slot.starts_at, slot.ends_at):
                 continue
             offer = _make_offer(entry, office, slot.starts_at, reason="sweep", now=now)
