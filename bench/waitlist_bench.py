@@ -1,7 +1,8 @@
 """The waitlist over a real office's week: how many freed times it refills, how much earlier people get
 in, how many offers go unanswered, and whether a scripted bot gets more than its fair share.
 
-    .venv/bin/python bench/waitlist_bench.py [--office 001] [--seed 7] [--days 7] [--join-share 0.15]
+    .venv/bin/python bench/waitlist_bench.py [--office 001] [--seed 7] [--days 7] [--sweep-minutes 1]
+        [--join-share 0.15] [--only RUN ... --combine]
 
 One real office from the directory is seeded (`frontdesk seed`: staff, interpreters, three weeks booked
 at 85%) into a throwaway SQLite file, and the clock is moved through a week (time-machine) while:
@@ -12,15 +13,16 @@ at 85%) into a throwaway SQLite file, and the clock is moved through a week (tim
   marked by a clerk 15 minutes after their time;
 - a person offered a time answers as people do: 60% take it, 15% refuse, 25% never answer (the offer
   lapses), after a delay of about 25 minutes (exponential);
-- lapsed offers are closed every 5 minutes and passed on; the scheduler's full waitlist sweep (offers of
-  times no cancellation announced, such as times free from the start) every 6 hours. `frontdesk
-  scheduler` runs the sweep every minute; here a coarser one only makes those offers later, and keeps
-  the simulated week to minutes.
+- the scheduler's waitlist sweep (expiry of offers, held freed times, and a search for every waiting entry)
+  runs every `--sweep-minutes` (default 1, as `frontdesk scheduler` runs it); with a coarser sweep lapsed
+  offers are still closed every 5 minutes.
 Three runs on the same seed: the waitlist alone; the waitlist and a bot that looks for open times 5
-seconds after anything frees one (a cancellation, a no-show, a refused or lapsed offer; faster than any
-polling script) and every 15 minutes besides, from one address, and books any time it sees under
-made-up names; the bot with nobody on the
-waitlist (what a bot gets when freed times go to whoever asks first). Everything public goes through
+seconds after anything frees one (a cancellation, a no-show, a refused or lapsed offer) and 5 seconds
+after each held freed time goes public (as if it knew the release rule exactly; faster than any polling
+script), and every 15 minutes besides, from one address, and books the earliest time it sees under
+made-up names; the bot with nobody on the waitlist (what a bot gets when freed times go to whoever asks
+first). Each bot booking is also judged when it is made: did someone waiting want that very time (a leak)?
+The fairness definitions are written into the result (`FAIRNESS`). Everything public goes through
 the real API (rate limits, verification) in-process; nothing is mocked but the clock.
 
 Writes bench/results/waitlist.json; `bench/report.py` plots it.

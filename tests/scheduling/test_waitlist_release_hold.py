@@ -162,3 +162,24 @@ def test_the_sweep_searches_once_per_office_and_need(office):
     assert counts["searches"] == 1
     assert counts["offered"] == 3
     assert WaitlistOffer.objects.values("starts_at").distinct().count() == 3
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_freed_time_stays_held_while_someone_it_fits_holds_another_offer(office):
+    freed = book(office, FREED, "Early")
+    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
+    first = WaitlistOffer.objects.get()  # Ortiz is offered an open time at once, on joining
+    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    hold = ReleaseHold.objects.get(starts_at=FREED)
+    # Ortiz, who fits 9:00 and was never offered it, has not answered: past the release delay, and past
+    # sweeps, the time is still not public (a bot polling cannot take it from ahead of Ortiz).
+    later = hold.release_at + timedelta(minutes=5)
+    waitlist.waitlist_sweep(now=later)
+    assert not open_at(office, FREED, later)
+    # Ortiz takes the first offer: nobody in line wants 9:00 any more, and the next sweep lets it go.
+    waitlist.offer_claim(actor=None, offer_id=first.public_id, appointment=waiting, now=later)
+    waitlist.waitlist_sweep(now=later + timedelta(minutes=1))
+    assert open_at(office, FREED, later + timedelta(minutes=1))

@@ -175,7 +175,7 @@ def busy_intervals(
         sql += (
             f" UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} "  # noqa: S608
             f"FROM {release_table} WHERE resource_id IN ({ids}) AND starts_at < %s AND ends_at > %s "
-            "AND (release_at > %s OR (swept_at IS NULL AND created_at > %s))"
+            "AND (release_at > %s OR (swept_at IS NULL AND COALESCE(checked_at, created_at) > %s))"
         )
     adapt = connection.ops.adapt_datetimefield_value
     params: list = [*resource_ids, adapt(last), adapt(first)]

@@ -455,10 +455,11 @@ class WaitlistOffer(models.Model):
 
 
 class ReleaseHold(models.Model):
-    """A freed time kept out of general booking until the waitlist has been offered it (`swept_at`, set by
-    the hand-off or the every-minute sweep) and no earlier than `release_at` (a short, jittered delay:
-    docs/adr/0036, docs/adr/0041). Made in the transaction that frees the time; a hold never swept lapses
-    `availability.RELEASE_HOLD_LIMIT` after `created_at`, so a dead worker cannot hide a time for long.
+    """A freed time kept out of general booking until the waitlist is done with it (`swept_at`, set by the
+    hand-off or the every-minute sweep once no one in line who could take it is left without an offer of
+    it) and no earlier than `release_at` (a short, jittered delay: docs/adr/0036, docs/adr/0041). Made in the
+    transaction that frees the time; a hold the waitlist stops looking at lapses
+    `availability.RELEASE_HOLD_LIMIT` after its last look, so a dead worker cannot hide a time for long.
     Availability counts it busy until then on every surface; the waitlist may still offer it meanwhile."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
@@ -468,6 +469,9 @@ class ReleaseHold(models.Model):
     release_at = models.DateTimeField()
     created_at = models.DateTimeField()
     swept_at = models.DateTimeField(null=True, blank=True)
+    # When the waitlist last looked at it and found someone who could still take it (an entry holding an
+    # open offer elsewhere); an unswept hold lapses `RELEASE_HOLD_LIMIT` after this (or `created_at`).
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

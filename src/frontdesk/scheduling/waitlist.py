@@ -21,6 +21,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django_ratelimit.core import get_usage
 
 from frontdesk.accounts.actors import Actor, staff_user
@@ -323,8 +324,25 @@ def time_freed(*, office: Office, starts_at: datetime, reason: str, now: datetim
     now = now or datetime.now(UTC)
     with transaction.atomic():
         made = _offer_to_waiting(office, starts_at, reason, now)
-        ReleaseHold.objects.filter(office=office, starts_at=starts_at, swept_at__isnull=True).update(swept_at=now)
+        unswept = ReleaseHold.objects.filter(office=office, starts_at=starts_at, swept_at__isnull=True)
+        if _still_wanted(office, starts_at):
+            unswept.update(checked_at=now)
+        else:
+            unswept.update(swept_at=now)
     return made
+
+
+def _still_wanted(office: Office, starts_at: datetime) -> bool:
+    """Whether someone in line could still want this time once they answer: an entry holding an open offer
+    of another time, whose wishes fit this one and who was never offered it. One offer at a time is the
+    rule, so such a person is ahead of the public: the time stays held until they answer (or their offer
+    lapses), and then it is offered to them (`_search_later`). docs/adr/0041."""
+    had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+    for entry in WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED).select_related("appointment", "service"):
+        ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+        if entry.id not in had and _fits(entry, office, starts_at, ends_at):
+            return True
+    return False
 
 
 def _hold_freed(office_id: int, starts_at: datetime, resources: FreedResources, now: datetime) -> None:
@@ -354,12 +372,15 @@ def _hold_freed(office_id: int, starts_at: datetime, resources: FreedResources, 
     ReleaseHold.objects.bulk_create(rows)
 
 
-def _holding(now: datetime):  # type: ignore[no-untyped-def]
+def _holding(now: datetime) -> "QuerySet[ReleaseHold]":
     """Release holds still in force at `now` (availability.busy_intervals' rule)."""
     from django.db.models import Q
+    from django.db.models.functions import Coalesce
 
-    return ReleaseHold.objects.filter(
-        Q(release_at__gt=now) | Q(swept_at__isnull=True, created_at__gt=now - RELEASE_HOLD_LIMIT), starts_at__gt=now
+    return (
+        ReleaseHold.objects.annotate(looked=Coalesce("checked_at", "created_at"))
+        .filter(Q(release_at__gt=now) | Q(swept_at__isnull=True, looked__gt=now - RELEASE_HOLD_LIMIT))
+        .filter(starts_at__gt=now)
     )
 
 

@@ -15,4 +15,9 @@ class Migration(migrations.Migration):
             name='swept_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name='releasehold',
+            name='checked_at',
+            field=models.DateTimeField(blank=True, null=True),
+        ),
     ]
