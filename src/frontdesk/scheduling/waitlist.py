@@ -395,12 +395,28 @@ def _offer_held(now: datetime) -> int:
     return made
 
 
+def _offer_held_to(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
+    """Offer one waiting entry the earliest held freed time that fits it and it was never offered. Held
+    times fitting anyone ahead of it in line who waits were offered to them when freed or swept."""
+    had = set(entry.offers.values_list("office_id", "starts_at"))
+    held = _holding(now).values_list("office_id", "starts_at").distinct().order_by("starts_at")
+    offices = Office.objects.in_bulk(entry.office_ids)
+    ends = timedelta(minutes=entry.service.duration_minutes)
+    for office_id, starts_at in held:
+        office = offices.get(office_id)
+        if office is None or (office_id, starts_at) in had or not _fits(entry, office, starts_at, starts_at + ends):
+            continue
+        offer = _make_offer(entry, office, starts_at, reason="held", now=now)
+        if offer is not None:
+            return offer
+    return None
+
+
 def _search_later(entry_pk: int, now: datetime) -> None:
     """An entry that joins, is confirmed or waits again is searched for at once, not at the next sweep:
     first the held freed times (offered to every waiting entry in order of request), then, if this entry
     still waits, every open time that fits it."""
     try:
-        _offer_held(now)
         with transaction.atomic():
             entry = (
                 WaitlistEntry.objects.select_for_update(of=("self",))
@@ -408,7 +424,7 @@ def _search_later(entry_pk: int, now: datetime) -> None:
                 .filter(pk=entry_pk, status=WaitlistStatus.WAITING)
                 .first()
             )
-            if entry is not None:
+            if entry is not None and _offer_held_to(entry, now) is None:
                 _sweep_entry(entry, now)
     except Exception:
         # The entry is in line; the every-minute sweep searches for it if this failed.
