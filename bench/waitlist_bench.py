@@ -1,7 +1,8 @@
 """The waitlist over a real office's week: how many freed times it refills, how much earlier people get
 in, how many offers go unanswered, and whether a scripted bot gets more than its fair share.
 
-    .venv/bin/python bench/waitlist_bench.py [--office 001] [--seed 7] [--days 7] [--join-share 0.15]
+    .venv/bin/python bench/waitlist_bench.py [--office 001] [--seed 7] [--days 7] [--sweep-minutes 1]
+        [--join-share 0.15] [--only RUN ... --combine]
 
 One real office from the directory is seeded (`frontdesk seed`: staff, interpreters, three weeks booked
 at 85%) into a throwaway SQLite file, and the clock is moved through a week (time-machine) while:
@@ -12,15 +13,16 @@ at 85%) into a throwaway SQLite file, and the clock is moved through a week (tim
   marked by a clerk 15 minutes after their time;
 - a person offered a time answers as people do: 60% take it, 15% refuse, 25% never answer (the offer
   lapses), after a delay of about 25 minutes (exponential);
-- lapsed offers are closed every 5 minutes and passed on; the scheduler's full waitlist sweep (offers of
-  times no cancellation announced, such as times free from the start) every 6 hours. `frontdesk
-  scheduler` runs the sweep every minute; here a coarser one only makes those offers later, and keeps
-  the simulated week to minutes.
+- the scheduler's waitlist sweep (expiry of offers, held freed times, and a search for every waiting entry)
+  runs every `--sweep-minutes` (default 1, as `frontdesk scheduler` runs it); with a coarser sweep lapsed
+  offers are still closed every 5 minutes.
 Three runs on the same seed: the waitlist alone; the waitlist and a bot that looks for open times 5
-seconds after anything frees one (a cancellation, a no-show, a refused or lapsed offer; faster than any
-polling script) and every 15 minutes besides, from one address, and books any time it sees under
-made-up names; the bot with nobody on the
-waitlist (what a bot gets when freed times go to whoever asks first). Everything public goes through
+seconds after anything frees one (a cancellation, a no-show, a refused or lapsed offer) and 5 seconds
+after each held freed time goes public (as if it knew the release rule exactly; faster than any polling
+script), and every 15 minutes besides, from one address, and books the earliest time it sees under
+made-up names; the bot with nobody on the waitlist (what a bot gets when freed times go to whoever asks
+first). Each bot booking is also judged when it is made: did someone waiting want that very time (a leak)?
+The fairness definitions are written into the result (`FAIRNESS`). Everything public goes through
 the real API (rate limits, verification) in-process; nothing is mocked but the clock.
 
 Writes bench/results/waitlist.json; `bench/report.py` plots it.
@@ -39,6 +41,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time as time_module
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -52,7 +55,8 @@ NO_SHOW_SHARE = 0.08
 TAKE, REFUSE = 0.60, 0.15  # the rest never answer
 ANSWER_MINUTES = 25
 EXPIRE_MINUTES = 5
-SWEEP_MINUTES = 360
+SWEEP_MINUTES = 1  # as `frontdesk scheduler` runs it (jobs/schedule.py); --sweep-minutes to change
+SWEEP_COST_EVERY_MINUTES = 360  # how often the sweep's two ways of searching are timed side by side
 BOT_EVERY_MINUTES = 15
 BOT_REACTS_SECONDS = 5
 BOT_ADDRESS = "203.0.113.66"
@@ -78,7 +82,11 @@ class Tally:
     bot_codes: set[str] = field(default_factory=set)
     bot_polls: int = 0
     bot_refused: Counter = field(default_factory=Counter)
+    # Each bot booking, judged at the instant it was made: did someone in line want that very time?
+    bot_took_when: Counter = field(default_factory=Counter)
     answered: Counter = field(default_factory=Counter)
+    sweep_ms: list[float] = field(default_factory=list)
+    sweep_cost: dict[str, list[float]] = field(default_factory=lambda: {"shared": [], "per_entry": []})
 
 
 def next_monday(today: date) -> date:
@@ -105,7 +113,16 @@ def prepare(workdir: Path, office_code: str, start: date, seed: int) -> Path:
 
 
 def run(
-    *, template: Path, workdir: Path, office_code: str, start: date, days: int, seed: int, join_share: float, bot: bool
+    *,
+    template: Path,
+    workdir: Path,
+    office_code: str,
+    start: date,
+    days: int,
+    seed: int,
+    join_share: float,
+    bot: bool,
+    sweep_minutes: int = SWEEP_MINUTES,
 ) -> dict:
     import time_machine
     from django.db import connections
@@ -120,7 +137,7 @@ def run(
     from frontdesk.accounts.roles import Role
     from frontdesk.offices.models import Office, ResourceKind
     from frontdesk.scheduling import services, waitlist
-    from frontdesk.scheduling.models import Appointment, OfferStatus, Status, WaitlistOffer
+    from frontdesk.scheduling.models import Appointment, OfferStatus, ReleaseHold, Status, WaitlistOffer
 
     # One stream per kind of choice, so that the three runs see the same people, cancellations and
     # no-shows whatever the others draw.
@@ -162,10 +179,12 @@ def run(
     tick = begin
     while tick < end:
         minute = int((tick - begin).total_seconds() // 60)
-        if minute % SWEEP_MINUTES == 0:
+        if minute % sweep_minutes == 0:
             at(tick, "sweep")
         elif minute % EXPIRE_MINUTES == 0:
             at(tick, "expire")
+        if minute % SWEEP_COST_EVERY_MINUTES == 0:
+            at(tick - timedelta(seconds=1), "sweep_cost")
         if bot and minute % BOT_EVERY_MINUTES == 0:
             at(tick + timedelta(seconds=30), "bot")
         tick += timedelta(minutes=1)
@@ -173,6 +192,7 @@ def run(
     bot_service = services_wanted[0][0] if services_wanted else "NEWAPP"
 
     people = {a.id: a for a in booked}
+    released_told: set[int] = set()
     client = Client()
     seen_offer = 0
 
@@ -239,7 +259,13 @@ def run(
                     services.appointment_mark_no_show(actor=clerk, appointment=a, now=now)
                     tally.no_shows += 1
             elif event.kind == "sweep":
-                waitlist.waitlist_sweep(now=now)
+                cpu = time_module.process_time()
+                swept = waitlist.waitlist_sweep(now=now)
+                tally.sweep_ms.append((time_module.process_time() - cpu) * 1000)
+                if bot and swept["expired"]:
+                    at(now + timedelta(seconds=BOT_REACTS_SECONDS), "bot")
+            elif event.kind == "sweep_cost":
+                sweep_cost(tally, now)
             elif event.kind == "expire":
                 waitlist.offers_expire(now=now)
             elif event.kind == "bot":
@@ -271,9 +297,11 @@ def run(
                             "date_of_birth": f"19{60 + n % 40}-0{1 + n % 9}-1{n % 10}",
                         },
                     }
+                    wanted_by = in_line_for(office, slots.json()[0]["starts_at"], bot_service)
                     made = post("/appointments", booking, BOT_ADDRESS)
                     if made.status_code == 201:
                         tally.bot_codes.add(made.json()["code"])
+                        tally.bot_took_when[wanted_by] += 1
                     else:
                         tally.bot_refused[made.status_code] += 1
             elif event.kind == "answer":
@@ -284,8 +312,18 @@ def run(
                 body = verify(a) | {"offer": str(offer.public_id)}
                 path = "/waitlist/offer/claim" if event.data["take"] else "/waitlist/offer/decline"
                 tally.answered[(event.data["take"], post(path, body, addresses[a.id]).status_code)] += 1
-            if bot and event.kind in ("cancel", "no_show", "expire", "answer", "sweep"):
+            if bot and event.kind in ("cancel", "no_show", "expire", "answer"):
                 at(now + timedelta(seconds=BOT_REACTS_SECONDS), "bot")
+            if bot:
+                # The bot is also told the instant each held freed time goes public (as if it had learnt the
+                # release rule exactly), and looks 5 seconds later.
+                for hold in ReleaseHold.objects.filter(created_at__gte=now - timedelta(minutes=1)).exclude(
+                    pk__in=released_told
+                ):
+                    released_told.add(hold.pk)
+                    at(hold.release_at + timedelta(seconds=BOT_REACTS_SECONDS), "bot")
+                if ReleaseHold.objects.filter(swept_at=now, release_at__lt=now).exists():
+                    at(now + timedelta(seconds=BOT_REACTS_SECONDS), "bot")
             # New offers (made by a cancellation's hand-off, a refusal, an expiry or the sweep) get an answer.
             for offer in WaitlistOffer.objects.filter(pk__gt=seen_offer).order_by("pk"):
                 seen_offer = offer.pk
@@ -304,6 +342,54 @@ def run(
         waitlist.offers_expire(now=end)
 
     return measure(tally, office_id=office.id, bot=bot, bot_service=bot_service)
+
+
+def in_line_for(office, starts_at: str, service_code: str) -> str:
+    """Who in line wanted the time the bot is about to book, at that instant: "someone waiting" (an entry
+    waiting, not holding an offer, whose wishes fit and who was never offered this time: a leak, the
+    product showed the public a time before the waitlist was offered it), "someone holding another offer"
+    (entries that fit but hold an open offer elsewhere; one offer at a time is the rule) or "nobody"."""
+    from frontdesk.scheduling.models import Service, WaitlistEntry, WaitlistStatus
+    from frontdesk.scheduling.waitlist import _fits
+
+    start = datetime.fromisoformat(starts_at)
+    service = Service.objects.get(code=service_code)
+    end = start + timedelta(minutes=service.duration_minutes)
+    fitting = [
+        entry
+        for entry in WaitlistEntry.objects.filter(
+            service=service, status__in=(WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+        ).select_related("appointment")
+        if _fits(entry, office, start, end) and not entry.offers.filter(office=office, starts_at=start).exists()
+    ]
+    if any(entry.status == WaitlistStatus.WAITING for entry in fitting):
+        return "someone waiting"
+    return "someone holding another offer" if fitting else "nobody"
+
+
+def sweep_cost(tally: Tally, now: datetime) -> None:
+    """Time the sweep's search both ways on the same state, each rolled back: one search per office and
+    need shared by every entry (what the sweep does), and one search per entry (what it did)."""
+    from django.db import transaction
+
+    from frontdesk.scheduling import waitlist
+
+    class Undo(Exception):
+        pass
+
+    for way in ("shared", "per_entry"):
+        cpu = time_module.process_time()
+        try:
+            with transaction.atomic():
+                entries = waitlist._waiting()[: waitlist.SWEEP_ENTRIES]
+                search = waitlist._SlotSearch(now, entries) if way == "shared" else None
+                for entry in entries:
+                    with transaction.atomic():
+                        waitlist._sweep_entry(entry, now, search)
+                raise Undo
+        except Undo:
+            pass
+        tally.sweep_cost[way].append((time_module.process_time() - cpu) * 1000)
 
 
 def measure(tally: Tally, *, office_id: int, bot: bool, bot_service: str) -> dict:
@@ -357,6 +443,16 @@ def measure(tally: Tally, *, office_id: int, bot: bool, bot_service: str) -> dic
             "open_at_end": outcome[OfferStatus.OPEN],
         },
         "answers": {f"{'take' if take else 'refuse'} {status}": n for (take, status), n in tally.answered.items()},
+        "sweeps": len(tally.sweep_ms),
+        "sweep_cpu_ms": {
+            "median": round(statistics.median(tally.sweep_ms), 2) if tally.sweep_ms else None,
+            "p95": round(sorted(tally.sweep_ms)[int(0.95 * (len(tally.sweep_ms) - 1))], 2) if tally.sweep_ms else None,
+            "max": round(max(tally.sweep_ms), 2) if tally.sweep_ms else None,
+        },
+        # The sweep's search timed both ways on the same states (every 6 simulated hours, rolled back).
+        "sweep_search_cpu_ms_median": {
+            way: round(statistics.median(ms), 2) if ms else None for way, ms in tally.sweep_cost.items()
+        },
         # Who got each freed time, to compare runs (not written out).
         "_takers": {(r, s.isoformat()): t for (r, s, _e), t in zip(tally.freed, taker, strict=True)},
         "_offers_at": {
@@ -378,9 +474,37 @@ def measure(tally: Tally, *, office_id: int, bot: bool, bot_service: str) -> dic
             "freed_times_a_waiting_person_was_offered": len(wanted),
             "of_those_taken_by_bot_after_every_offer_was_refused_or_lapsed": bot_took_wanted,
             "share_of_all_freed_times": round(bot_took / freed, 3) if freed else None,
+            # Every booking the bot made, judged when it made it (see `in_line_for`).
+            "bookings_by_who_in_line_wanted_the_time": dict(tally.bot_took_when),
             "fair_share": round(fair, 3),
         }
     return result
+
+
+FAIRNESS = {
+    "fair_share": (
+        "The bot counted as one more person wanting its service: 1 / (N + 1), N = the waitlist entries for the "
+        "bot's service in the run with the bot (everyone who asked for that service during the week)."
+    ),
+    "bot_share": (
+        "Displacement: of the freed times (cancellations) held by a booking moved from the waitlist at the end of "
+        "the run without the bot, the share held by the bot at the end of the run with it. Same people, "
+        "cancellations, no-shows and answers (separate random streams); within_fair_share is bot_share <= "
+        "fair_share."
+    ),
+    "leak_check": (
+        "Each bot booking judged at the instant it was made (bookings_by_who_in_line_wanted_the_time): "
+        "'someone waiting' means an entry waiting (no open offer), whose wishes fit that time and who was never "
+        "offered it, was in line; the product showed the public a time before the waitlist had it, which must "
+        "never happen. 'someone holding another offer' means the only people it fitted held an open offer "
+        "elsewhere (one offer at a time per person); 'nobody' means no one in line wanted it."
+    ),
+    "caveat": (
+        "The displacement figure compares two runs that drift apart after the bot's first booking (a person "
+        "who gets a different offer answers differently later), so one time more or less moves it by about "
+        "1/(times waiting people got); the leak check does not depend on that drift."
+    ),
+}
 
 
 def displacement(runs: dict[str, dict]) -> None:
@@ -466,6 +590,19 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=7, help="Days of clock to run (default a week)")
     parser.add_argument("--join-share", type=float, default=0.15, help="Share of later bookings that ask to move")
     parser.add_argument("--start", type=date.fromisoformat, default=None, help="A Monday (default the next one)")
+    parser.add_argument("--only", choices=("waitlist", "waitlist_and_bot", "bot_without_waitlist"), default=None)
+    parser.add_argument("--combine", action="store_true", help="Join the three --only runs' results")
+    parser.add_argument(
+        "--keep-template",
+        default=None,
+        help="Seeded database file to reuse (made on the first run; same office, start and seed only)",
+    )
+    parser.add_argument(
+        "--sweep-minutes",
+        type=int,
+        default=SWEEP_MINUTES,
+        help="Minutes between the waitlist sweeps (default 1, as the scheduler runs it)",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="frontdesk-waitlist-sim-"))
@@ -480,7 +617,13 @@ def main() -> None:
 
     start = args.start or next_monday(date.today())
     try:
-        template = prepare(workdir, args.office, start, args.seed)
+        kept = Path(args.keep_template) if args.keep_template else None
+        if kept is not None and kept.exists():
+            template = kept
+        else:
+            template = prepare(workdir, args.office, start, args.seed)
+            if kept is not None:
+                shutil.copyfile(template, kept)
         common = {
             "template": template,
             "workdir": workdir,
@@ -488,12 +631,27 @@ def main() -> None:
             "start": start,
             "days": args.days,
             "seed": args.seed,
+            "sweep_minutes": args.sweep_minutes,
         }
-        runs = {
-            "waitlist": run(**common, join_share=args.join_share, bot=False),
-            "waitlist_and_bot": run(**common, join_share=args.join_share, bot=True),
-            "bot_without_waitlist": run(**common, join_share=0.0, bot=True),
+        plan = {
+            "waitlist": {"join_share": args.join_share, "bot": False},
+            "waitlist_and_bot": {"join_share": args.join_share, "bot": True},
+            "bot_without_waitlist": {"join_share": 0.0, "bot": True},
         }
+        if args.only:
+            # One run alone (the three can run side by side as separate processes); --combine joins them.
+            part = run(**common, **plan[args.only])
+            part["_takers"] = {f"{r}|{s}": t for (r, s), t in part["_takers"].items()}
+            part["_offers_at"] = {f"{r}|{s}": v for (r, s), v in part["_offers_at"].items()}
+            (ROOT / "bench" / "results" / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
+            return
+        if args.combine:
+            runs = {
+                name: json.loads((ROOT / "bench" / "results" / f"waitlist.{name}.part.json").read_text())
+                for name in plan
+            }
+        else:
+            runs = {name: run(**common, **options) for name, options in plan.items()}
         displacement(runs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -513,7 +671,9 @@ def main() -> None:
             "join_share": args.join_share,
             "bot_looks_every_minutes": BOT_EVERY_MINUTES,
             "bot_looks_after_any_change_seconds": BOT_REACTS_SECONDS,
+            "sweep_minutes": args.sweep_minutes,
         },
+        "fairness": FAIRNESS,
         "runs": runs,
     }
     path = write_result("waitlist", result)

@@ -168,9 +168,12 @@ def test_a_refused_offer_goes_to_the_next_and_the_first_keeps_their_place(office
         waitlist.offer_decline(actor=None, offer_id=offer.public_id, appointment=first, now=NOW)
     offer.refresh_from_db()
     assert offer.status == OfferStatus.DECLINED
-    assert offer.entry.status == WaitlistStatus.WAITING
-    nxt = WaitlistOffer.objects.get(status=OfferStatus.OPEN)
-    assert nxt.entry.appointment == second and nxt.starts_at == at(9) and nxt.reason == "declined"
+    nxt = WaitlistOffer.objects.get(status=OfferStatus.OPEN, starts_at=at(9))
+    assert nxt.entry.appointment == second and nxt.reason == "declined"
+    # Back in line, the first is searched for at once (docs/adr/0041): offered another open time that
+    # fits, not the refused one, before the next sweep.
+    again = WaitlistOffer.objects.get(status=OfferStatus.OPEN, entry=offer.entry)
+    assert again.starts_at != at(9) and again.starts_at < first.starts_at and again.reason == "sweep"
     assert LedgerEvent.objects.filter(type="scheduling.waitlist.offer_declined").count() == 1
     with pytest.raises(Conflict):
         waitlist.offer_claim(actor=None, offer_id=offer.public_id, appointment=first, now=NOW)
@@ -192,7 +195,7 @@ def test_an_unanswered_offer_expires_and_goes_to_the_next(office, django_capture
     assert offer.status == OfferStatus.EXPIRED
     first.refresh_from_db()
     assert first.starts_at == at(14, day=26)
-    assert WaitlistOffer.objects.get(status=OfferStatus.OPEN).entry.appointment == second
+    assert WaitlistOffer.objects.get(status=OfferStatus.OPEN, starts_at=at(9)).entry.appointment == second
     assert LedgerEvent.objects.filter(type="scheduling.waitlist.offer_expired").count() == 1
 
 
@@ -380,4 +383,4 @@ def test_texting_2_refuses_the_offer_and_keeps_the_booking(office, django_captur
     assert answer == replies.reply_text("offer_declined", "en")
     ortiz.refresh_from_db()
     assert ortiz.starts_at == at(14, day=26)
-    assert WaitlistOffer.objects.get().status == OfferStatus.DECLINED
+    assert WaitlistOffer.objects.get(starts_at=at(9)).status == OfferStatus.DECLINED

@@ -34,7 +34,7 @@ def _catalog():
 
 @pytest.fixture
 def offer():
-    """One agent; Ortiz waits for an earlier time; the 9:00 booking is cancelled and offered to Ortiz."""
+    """One agent; the 9:00 booking is cancelled; Ortiz asks for an earlier time and is offered it."""
     office = OfficeFactory()
     staff_resource(office, name="Only agent")
     service = Service.objects.get(code="direct_deposit_change")
@@ -52,6 +52,9 @@ def offer():
 
     freed = book(FREED, "Early")
     waiting = book(datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    # Cancelled before Ortiz asks: the time is held from general booking, and Ortiz, searched for at
+    # once on joining, is offered the held time (the earliest that fits; docs/adr/0041).
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
     waitlist.waitlist_join(
         actor=None,
         appointment=waiting,
@@ -65,8 +68,7 @@ def offer():
         ),
         now=NOW,
     )
-    services.appointment_cancel(actor=None, appointment=freed, now=NOW)  # the offer is made after commit
-    return WaitlistOffer.objects.select_related("entry__appointment", "office").get()
+    return WaitlistOffer.objects.select_related("entry__appointment", "office").get(starts_at=FREED)
 
 
 def test_eight_claims_of_one_offer_move_the_booking_once(offer):

@@ -104,3 +104,82 @@ def test_a_zero_delay_turns_the_hold_off(office):
     services.appointment_cancel(actor=None, appointment=freed, now=NOW)
     assert not ReleaseHold.objects.exists()
     assert open_at(office, FREED, NOW)
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_freed_time_stays_held_until_the_waitlist_has_been_offered_it(office, monkeypatch):
+    # The hand-off after commit dies (a worker killed in the instant): the hold, made in the cancelling
+    # transaction itself, keeps the time from the public past its release delay, until a sweep offers it.
+    monkeypatch.setattr(waitlist, "_freed_later", lambda *args, **kwargs: None)
+    freed = book(office, FREED, "Early")
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    hold = ReleaseHold.objects.get()
+    assert hold.swept_at is None
+    past_delay = hold.release_at + timedelta(minutes=1)
+    assert not open_at(office, FREED, past_delay)
+    waitlist.waitlist_sweep(now=past_delay)
+    assert ReleaseHold.objects.get().swept_at == past_delay
+    assert open_at(office, FREED, past_delay)
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_hold_no_sweep_ever_offered_lapses_after_the_limit(office, monkeypatch):
+    from frontdesk.scheduling.availability import RELEASE_HOLD_LIMIT
+
+    monkeypatch.setattr(waitlist, "_freed_later", lambda *args, **kwargs: None)
+    freed = book(office, FREED, "Early")
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    assert not open_at(office, FREED, NOW + RELEASE_HOLD_LIMIT - timedelta(seconds=1))
+    assert open_at(office, FREED, NOW + RELEASE_HOLD_LIMIT)
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_new_entry_is_offered_a_held_time_at_once(office):
+    freed = book(office, FREED, "Early")
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    # Only Mondays at 9:00 to 9:30: the freed 9:00 of the 15th is the only fitting time not yet booked...
+    for day in (1, 8, 22):
+        book(office, datetime(2027, 3, day, 9, tzinfo=NY), f"Other{chr(96 + day % 26)}")
+    wishes = waitlist.Wishes(
+        zip_code="10007", radius_miles=25, mode="in_person", weekdays=(0,), earliest=time(9), latest=time(9, 30)
+    )
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=wishes, now=NOW + timedelta(minutes=1))
+    # ...and it is offered on joining, not at the next sweep.
+    offer = WaitlistOffer.objects.get()
+    assert offer.starts_at == FREED and offer.status == OfferStatus.OPEN
+    assert not ReleaseHold.objects.filter(starts_at=FREED).exists()
+
+
+def test_the_sweep_searches_once_per_office_and_need(office):
+    for hour in (13, 14, 15):
+        appointment = book(office, datetime(2027, 3, 26, hour, tzinfo=NY), f"Late{chr(96 + hour)}")
+        waitlist.waitlist_join(actor=None, appointment=appointment, wishes=WISHES, now=NOW)
+    waitlist.WaitlistOffer.objects.all().delete()
+    waitlist.WaitlistEntry.objects.update(status="waiting")
+    counts = waitlist.waitlist_sweep(now=NOW)
+    # Three entries, one office, one need: one search, and each gets a different open time.
+    assert counts["searches"] == 1
+    assert counts["offered"] == 3
+    assert WaitlistOffer.objects.values("starts_at").distinct().count() == 3
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_freed_time_stays_held_while_someone_it_fits_holds_another_offer(office):
+    freed = book(office, FREED, "Early")
+    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
+    first = WaitlistOffer.objects.get()  # Ortiz is offered an open time at once, on joining
+    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    hold = ReleaseHold.objects.get(starts_at=FREED)
+    # Ortiz, who fits 9:00 and was never offered it, has not answered: past the release delay, and past
+    # sweeps, the time is still not public (a bot polling cannot take it from ahead of Ortiz).
+    later = hold.release_at + timedelta(minutes=5)
+    waitlist.waitlist_sweep(now=later)
+    assert not open_at(office, FREED, later)
+    # Ortiz takes the first offer: nobody in line wants 9:00 any more, and the next sweep lets it go.
+    waitlist.offer_claim(actor=None, offer_id=first.public_id, appointment=waiting, now=later)
+    waitlist.waitlist_sweep(now=later + timedelta(minutes=1))
+    assert open_at(office, FREED, later + timedelta(minutes=1))

@@ -1,7 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
 from frontdesk.accounts.roles import Role
+from frontdesk.offices.calendar import local_today
+from frontdesk.scheduling.availability import Need, office_slots
+from frontdesk.scheduling.models import Service
 from tests.factories import OfficeFactory, interpreter, staff_resource, staff_user
 from tests.web.auth import verified_login
 
@@ -48,3 +53,15 @@ def manager_web(manager):
 @pytest.fixture
 def auditor_web(auditor):
     return verified_login(Client(), auditor)
+
+
+@pytest.fixture
+def times(office):
+    """Open times of the direct deposit change at the office, from two days on: what the waitlist tests
+    book, cancel and offer."""
+    need = Need(service=Service.objects.get(code="direct_deposit_change"), mode="in_person")
+    today = local_today(office)
+    slots = office_slots(
+        office=office, need=need, start=today + timedelta(days=2), end=today + timedelta(days=40), limit=400
+    )
+    return [s.starts_at for s in slots]

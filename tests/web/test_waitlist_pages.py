@@ -1,16 +1,14 @@
 """The waitlist on every surface: the public pages (English and Spanish), the API and the clerk's console."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.test import Client
 
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.offices.calendar import local_today
 from frontdesk.scheduling import services
-from frontdesk.scheduling.availability import Need, office_slots
 from frontdesk.scheduling.models import Appointment, OfferStatus, Service, WaitlistEntry, WaitlistOffer
 from tests.factories import OfficeFactory, person, staff_resource, staff_user
 from tests.web.auth import verified_login
@@ -25,16 +23,6 @@ WISHES = {
     "earliest": "07:00:00",
     "latest": "19:00:00",
 }
-
-
-@pytest.fixture
-def times(office):
-    need = Need(service=Service.objects.get(code="direct_deposit_change"), mode="in_person")
-    today = local_today(office)
-    slots = office_slots(
-        office=office, need=need, start=today + timedelta(days=2), end=today + timedelta(days=40), limit=400
-    )
-    return [s.starts_at for s in slots]
 
 
 def book(office, when, last_name="Rivera"):

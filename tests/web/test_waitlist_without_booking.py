@@ -2,7 +2,6 @@
 given) and the clerk's console (a caller on the phone) call the same rule; a claim books the time."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -10,9 +9,7 @@ from django.test import Client
 
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.offices.calendar import local_today
 from frontdesk.scheduling import services, waitlist
-from frontdesk.scheduling.availability import Need, office_slots
 from frontdesk.scheduling.models import Appointment, OfferStatus, Service, WaitlistEntry, WaitlistOffer, WaitlistStatus
 from tests.factories import OfficeFactory, person, staff_resource, staff_user
 from tests.web.auth import verified_login
@@ -45,16 +42,6 @@ FORM = {
     "earliest": "07:00:00",
     "latest": "19:00:00",
 }
-
-
-@pytest.fixture
-def times(office):
-    need = Need(service=Service.objects.get(code="direct_deposit_change"), mode="in_person")
-    today = local_today(office)
-    slots = office_slots(
-        office=office, need=need, start=today + timedelta(days=2), end=today + timedelta(days=40), limit=400
-    )
-    return [s.starts_at for s in slots]
 
 
 def post(web, path, body):

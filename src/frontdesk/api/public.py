@@ -24,7 +24,7 @@ from frontdesk.offices.models import Office
 from frontdesk.scheduling import services, waitlist, waitlist_notices
 from frontdesk.scheduling.availability import MAX_RADIUS_MILES, Need, office_slots, slots_near
 from frontdesk.scheduling.ics import appointment_ics
-from frontdesk.scheduling.models import Appointment, Service, WaitlistEntry, WaitlistOffer
+from frontdesk.scheduling.models import Appointment, Person, Service, WaitlistEntry, WaitlistOffer
 from frontdesk.scheduling.selectors import appointment_find
 from frontdesk.scheduling.service_lookup import active_service
 from frontdesk.scheduling.throttle import (
@@ -407,8 +407,7 @@ def waitlist_offer_read(request: HttpRequest, payload: OfferIn) -> dict[str, Any
     "refused or has expired; 409 slot_taken if the time was lost. " + WAITLIST_DESCRIPTION,
 )
 def waitlist_offer_claim(request: HttpRequest, payload: OfferIn) -> dict[str, Any]:
-    appointment, offer = _own_offer(payload)
-    return appointment_dict(waitlist.offer_claim(actor=None, offer_id=offer.public_id, appointment=appointment))
+    return _claim(payload.offer, appointment=_verified(payload))
 
 
 @router.post(
@@ -419,10 +418,18 @@ def waitlist_offer_claim(request: HttpRequest, payload: OfferIn) -> dict[str, An
     + WAITLIST_DESCRIPTION,
 )
 def waitlist_offer_decline(request: HttpRequest, payload: OfferIn) -> dict[str, Any]:
-    appointment, offer = _own_offer(payload)
-    waitlist.offer_decline(actor=None, offer_id=offer.public_id, appointment=appointment)
-    offer.refresh_from_db()
-    return offer_dict(offer)
+    return _decline(payload.offer, appointment=_verified(payload))
+
+
+# An offer is answered the same way whether the person proved who they are with their booking's code or,
+# without a booking, with a one-time code: the service checks the offer is theirs (404 otherwise).
+def _claim(offer_id: UUID, *, appointment: Appointment | None = None, person: Person | None = None) -> dict[str, Any]:
+    return appointment_dict(waitlist.offer_claim(actor=None, offer_id=offer_id, appointment=appointment, person=person))
+
+
+def _decline(offer_id: UUID, *, appointment: Appointment | None = None, person: Person | None = None) -> dict[str, Any]:
+    waitlist.offer_decline(actor=None, offer_id=offer_id, appointment=appointment, person=person)
+    return offer_dict(WaitlistOffer.objects.select_related("office").get(public_id=offer_id))
 
 
 # --- A person without a booking (docs/adr/0036) ----------------------------------------------------
@@ -513,7 +520,7 @@ def waitlist_offer_code(request: HttpRequest, payload: OfferCodeIn) -> Status[di
 )
 def waitlist_offer_claim_with_code(request: HttpRequest, payload: OfferWithCodeIn) -> Status[dict[str, Any]]:
     person = waitlist.offer_code_check(offer_id=payload.offer, code=payload.one_time_code)
-    return Status(201, appointment_dict(waitlist.offer_claim(actor=None, offer_id=payload.offer, person=person)))
+    return Status(201, _claim(payload.offer, person=person))
 
 
 @router.post(
@@ -524,6 +531,4 @@ def waitlist_offer_claim_with_code(request: HttpRequest, payload: OfferWithCodeI
 )
 def waitlist_offer_decline_with_code(request: HttpRequest, payload: OfferWithCodeIn) -> dict[str, Any]:
     person = waitlist.offer_code_check(offer_id=payload.offer, code=payload.one_time_code)
-    waitlist.offer_decline(actor=None, offer_id=payload.offer, person=person)
-    offer = WaitlistOffer.objects.select_related("office").get(public_id=payload.offer)
-    return offer_dict(offer)
+    return _decline(payload.offer, person=person)

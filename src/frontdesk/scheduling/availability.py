@@ -35,6 +35,10 @@ CHUNK_DAYS = 7
 MAX_RANGE_DAYS = 120
 MAX_RADIUS_MILES = 500
 LATEST_ZONE = timezone(timedelta(hours=14))
+# A freed time is kept from general booking until the waitlist has been offered it; one that no hand-off
+# or sweep ever offered (a dead worker, a stopped scheduler) is released this long after it was freed, so
+# a fault cannot hide times from the public for more than half an hour (docs/adr/0041).
+RELEASE_HOLD_LIMIT = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,9 @@ def busy_intervals(
 ) -> list[tuple[int, int, int]]:
     """(resource id, start, end) in epoch seconds for active holds, absences, the holds of open
     waitlist offers (the offered time is kept for its person: docs/adr/0023) and, unless the search is
-    the waitlist's own, freed times not yet released to general booking (`ReleaseHold` until its
-    `release_at`: docs/adr/0036) overlapping [first, last).
+    the waitlist's own, freed times not yet released to general booking (`ReleaseHold`: until the
+    waitlist has been offered it and its `release_at` has passed, or `RELEASE_HOLD_LIMIT` after it was
+    made if no sweep ever offered it: docs/adr/0036, docs/adr/0041) overlapping [first, last).
 
     The search's hot path: one hand-written query, with the database turning instants into epoch
     seconds, costs a fraction of the ORM's query building and per-row datetime conversion.
@@ -170,7 +175,7 @@ def busy_intervals(
         sql += (
             f" UNION ALL SELECT resource_id, {epoch.format('starts_at')}, {epoch.format('ends_at')} "  # noqa: S608
             f"FROM {release_table} WHERE resource_id IN ({ids}) AND starts_at < %s AND ends_at > %s "
-            "AND release_at > %s"
+            "AND (release_at > %s OR (swept_at IS NULL AND COALESCE(checked_at, created_at) > %s))"
         )
     adapt = connection.ops.adapt_datetimefield_value
     params: list = [*resource_ids, adapt(last), adapt(first)]
@@ -179,7 +184,8 @@ def busy_intervals(
     params += [*resource_ids, adapt(last), adapt(first)]
     params += [*resource_ids, adapt(last), adapt(first)]
     if not for_waitlist:
-        params += [*resource_ids, adapt(last), adapt(first), adapt(now or datetime.now(UTC))]
+        moment = now or datetime.now(UTC)
+        params += [*resource_ids, adapt(last), adapt(first), adapt(moment), adapt(moment - RELEASE_HOLD_LIMIT)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

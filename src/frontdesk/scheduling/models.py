@@ -421,9 +421,12 @@ class WaitlistOffer(models.Model):
 
 
 class ReleaseHold(models.Model):
-    """A freed time that matched nobody on the waitlist, kept out of general booking until `release_at`
-    (a short, jittered delay: docs/adr/0036-waitlist-without-booking-and-release-hold.md). Availability
-    counts it busy until then on every surface; the waitlist may still offer it meanwhile."""
+    """A freed time kept out of general booking until the waitlist is done with it (`swept_at`, set by the
+    hand-off or the every-minute sweep once no one in line who could take it is left without an offer of
+    it) and no earlier than `release_at` (a short, jittered delay: docs/adr/0036, docs/adr/0041). Made in the
+    transaction that frees the time; a hold the waitlist stops looking at lapses
+    `availability.RELEASE_HOLD_LIMIT` after its last look, so a dead worker cannot hide a time for long.
+    Availability counts it busy until then on every surface; the waitlist may still offer it meanwhile."""
 
     office = models.ForeignKey(Office, on_delete=models.PROTECT, related_name="+")
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="+")
@@ -431,6 +434,10 @@ class ReleaseHold(models.Model):
     ends_at = models.DateTimeField()
     release_at = models.DateTimeField()
     created_at = models.DateTimeField()
+    swept_at = models.DateTimeField(null=True, blank=True)
+    # When the waitlist last looked at it and found someone who could still take it (an entry holding an
+    # open offer elsewhere); an unswept hold lapses `RELEASE_HOLD_LIMIT` after this (or `created_at`).
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -13,12 +13,15 @@ See docs/adr/0023-fair-waitlist.md.
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django_ratelimit.core import get_usage
 
 from frontdesk.accounts.actors import Actor, staff_user
@@ -29,7 +32,16 @@ from frontdesk.offices.geo import offices_near
 from frontdesk.offices.models import Office
 
 from . import policies
-from .availability import MAX_RADIUS_MILES, MAX_RANGE_DAYS, Need, booking_window_end, office_slots, resources_for_slot
+from .availability import (
+    MAX_RADIUS_MILES,
+    MAX_RANGE_DAYS,
+    RELEASE_HOLD_LIMIT,
+    Need,
+    Slot,
+    booking_window_end,
+    office_slots,
+    resources_for_slot,
+)
 from .models import (
     WAITLIST_ACTIVE,
     Appointment,
@@ -67,6 +79,10 @@ OFFER_HOLD = timedelta(hours=2)
 SHORTEST_HOLD = timedelta(minutes=15)
 MAX_OFFICES = 10
 SWEEP_ENTRIES = 200
+# Open times searched per office and need in a sweep (shared by every entry with that need), and for one
+# entry searched on its own when it joins or waits again.
+SHARED_SLOTS = 400
+ENTRY_SLOTS = 40
 PERSON_GROUP = "waitlist.person"
 # A freed time that matched nobody waiting is kept from general booking this long, plus a random part
 # up to the jitter, so that a script cannot time its release (docs/adr/0036).
@@ -184,7 +200,7 @@ def waitlist_join(
                 subjects=[subject_of(appointment.person)],
                 refs={"entry": str(entry.public_id), "service": appointment.service.code, "offices": len(nearby)},
             )
-            transaction.on_commit(lambda: _offer_held_later(now))
+            transaction.on_commit(lambda: _search_later(entry.pk, now))
     except IntegrityError:
         raise Conflict(
             "You are already on the waitlist for this service. You keep your place.", code="already_waiting"
@@ -297,88 +313,133 @@ def _waiting() -> list[WaitlistEntry]:
 FreedResources = list[tuple[int, datetime]]  # (resource id, end of the freed time)
 
 
-def time_freed(
-    *,
-    office: Office,
-    starts_at: datetime,
-    reason: str,
-    now: datetime | None = None,
-    resources: FreedResources | None = None,
-) -> list[WaitlistOffer]:
+def time_freed(*, office: Office, starts_at: datetime, reason: str, now: datetime | None = None) -> list[WaitlistOffer]:
     """Offer a time that just became free at an office to the first matching waiting entries, in order
-    of request, one offer per entry, for as many as the freed resources can serve. An entry that already
-    had an offer for this very time (refused or let expire) is passed over.
+    of request, one offer per entry, for as many as its resources can serve. An entry that already had an
+    offer for this very time (refused or let expire) is passed over.
 
-    The freed `resources` that no offer took are kept from general booking for `release_delay()` (a
-    `ReleaseHold`): a time nobody waiting matched does not go at once to whoever asks first, and an
-    entry that waits again meanwhile is offered it (`_offer_held`)."""
+    The freed resources no offer took are already kept from general booking (`_hold_freed`, in the
+    transaction that freed them); this marks their holds swept: the waitlist has had its turn, and the
+    time goes public once the hold's short, jittered `release_at` has passed (docs/adr/0041)."""
     now = now or datetime.now(UTC)
-    made: list[WaitlistOffer] = []
     with transaction.atomic():
         made = _offer_to_waiting(office, starts_at, reason, now)
-        if resources:
-            _hold_unclaimed(office, starts_at, resources, made, now)
+        unswept = ReleaseHold.objects.filter(office=office, starts_at=starts_at, swept_at__isnull=True)
+        if _still_wanted(office, starts_at):
+            unswept.update(checked_at=now)
+        else:
+            unswept.update(swept_at=now)
     return made
 
 
-def _hold_unclaimed(
-    office: Office, starts_at: datetime, resources: FreedResources, made: list[WaitlistOffer], now: datetime
-) -> None:
-    if starts_at <= now:
+def _still_wanted(office: Office, starts_at: datetime) -> bool:
+    """Whether someone in line could still want this time once they answer: an entry holding an open offer
+    of another time, whose wishes fit this one and who was never offered it. One offer at a time is the
+    rule, so such a person is ahead of the public: the time stays held until they answer (or their offer
+    lapses), and then it is offered to them (`_search_later`). docs/adr/0041."""
+    had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+    for entry in WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED).select_related("appointment", "service"):
+        ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+        if entry.id not in had and _fits(entry, office, starts_at, ends_at):
+            return True
+    return False
+
+
+def _hold_freed(office_id: int, starts_at: datetime, resources: FreedResources, now: datetime) -> None:
+    """Keep freed resources from general booking, in the transaction that frees them, so that no one
+    polling the public availability sees the time before the waitlist has been offered it. Resources
+    booked or offered again meanwhile are not held."""
+    if starts_at <= now or not resources:
         return
     delay = release_delay()
     if delay <= timedelta(0):
         return
-    taken = set(OfferHold.objects.filter(offer__in=made, active=True).values_list("resource_id", flat=True))
     rows = []
     for resource_id, ends_at in resources:
-        if resource_id in taken:
+        overlapping = {"resource_id": resource_id, "active": True, "starts_at__lt": ends_at, "ends_at__gt": starts_at}
+        if ResourceHold.objects.filter(**overlapping).exists() or OfferHold.objects.filter(**overlapping).exists():
             continue
-        booked = ResourceHold.objects.filter(
-            resource_id=resource_id, active=True, starts_at__lt=ends_at, ends_at__gt=starts_at
-        ).exists()
-        if not booked:
-            rows.append(
-                ReleaseHold(
-                    office=office,
-                    resource_id=resource_id,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    release_at=now + delay,
-                    created_at=now,
-                )
+        rows.append(
+            ReleaseHold(
+                office_id=office_id,
+                resource_id=resource_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                release_at=now + delay,
+                created_at=now,
             )
+        )
     ReleaseHold.objects.bulk_create(rows)
+
+
+def _holding(now: datetime) -> "QuerySet[ReleaseHold]":
+    """Release holds still in force at `now` (availability.busy_intervals' rule)."""
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    return (
+        ReleaseHold.objects.annotate(looked=Coalesce("checked_at", "created_at"))
+        .filter(Q(release_at__gt=now) | Q(swept_at__isnull=True, looked__gt=now - RELEASE_HOLD_LIMIT))
+        .filter(starts_at__gt=now)
+    )
 
 
 def _offer_held(now: datetime) -> int:
     """Offer the freed times still kept from general booking to entries that wait (again): one that joined,
     or whose offer was refused or lapsed, after the time was freed. Makes no new release hold."""
     made = 0
-    held = (
-        ReleaseHold.objects.filter(release_at__gt=now, starts_at__gt=now)
-        .values_list("office_id", "starts_at")
-        .distinct()
-        .order_by("starts_at")
-    )
+    held = _holding(now).values_list("office_id", "starts_at").distinct().order_by("starts_at")
     offices = Office.objects.in_bulk({office_id for office_id, _ in held})
     for office_id, starts_at in held:
         made += len(time_freed(office=offices[office_id], starts_at=starts_at, reason="held", now=now))
     return made
 
 
-def _offer_held_later(now: datetime) -> None:
+def _offer_held_to(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
+    """Offer one waiting entry the earliest held freed time that fits it and it was never offered. Held
+    times fitting anyone ahead of it in line who waits were offered to them when freed or swept."""
+    had = set(entry.offers.values_list("office_id", "starts_at"))
+    held = _holding(now).values_list("office_id", "starts_at").distinct().order_by("starts_at")
+    offices = Office.objects.in_bulk(entry.office_ids)
+    ends = timedelta(minutes=entry.service.duration_minutes)
+    for office_id, starts_at in held:
+        office = offices.get(office_id)
+        if office is None or (office_id, starts_at) in had or not _fits(entry, office, starts_at, starts_at + ends):
+            continue
+        offer = _make_offer(entry, office, starts_at, reason="held", now=now)
+        if offer is not None:
+            return offer
+    return None
+
+
+def _search_later(entry_pk: int, now: datetime) -> None:
+    """An entry that joins, is confirmed or waits again is searched for at once, not at the next sweep:
+    first the held freed times (offered to every waiting entry in order of request), then, if this entry
+    still waits, every open time that fits it."""
     try:
-        _offer_held(now)
+        with transaction.atomic():
+            entry = (
+                WaitlistEntry.objects.select_for_update(of=("self",))
+                .select_related("appointment", "service", "person")
+                .filter(pk=entry_pk, status=WaitlistStatus.WAITING)
+                .first()
+            )
+            if entry is not None and _offer_held_to(entry, now) is None:
+                _sweep_entry(entry, now)
     except Exception:
-        logger.exception("Offering held times to the waitlist failed.")
+        # The entry is in line; the every-minute sweep searches for it if this failed.
+        logger.exception("Searching for a waitlist entry failed.")
 
 
 def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: datetime) -> list[WaitlistOffer]:
     made: list[WaitlistOffer] = []
     had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
+    # A need the time cannot serve (too soon, no free staff or interpreter for it) is not tried again for
+    # the next entry with the same need.
+    cannot: set[tuple[int, str, str]] = set()
     for entry in _waiting():
-        if entry.id in had:
+        need = (entry.service_id, entry.mode, entry.interpreter_language)
+        if entry.id in had or need in cannot:
             continue
         ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
         if not _fits(entry, office, starts_at, ends_at):
@@ -386,25 +447,25 @@ def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: dat
         offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
         if offer is not None:
             made.append(offer)
+        else:
+            cannot.add(need)
     return made
 
 
-def _freed_later(
-    office_id: int, starts_at: datetime, reason: str, now: datetime, resources: FreedResources | None = None
-) -> None:
+def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime) -> None:
     try:
-        time_freed(
-            office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now, resources=resources
-        )
+        time_freed(office=Office.objects.get(pk=office_id), starts_at=starts_at, reason=reason, now=now)
     except Exception:
-        # The cancellation is committed; the periodic sweep offers the time if this failed.
+        # The cancellation is committed and its time held; the every-minute sweep offers it if this failed.
         logger.exception("Offering a freed time to the waitlist failed.")
 
 
 def _pass_on_commit(offer: WaitlistOffer, reason: str, now: datetime) -> None:
     office_id, starts_at = offer.office_id, offer.starts_at
-    resources = list(OfferHold.objects.filter(offer=offer).values_list("resource_id", "ends_at"))
-    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now, resources))
+    _hold_freed(
+        office_id, starts_at, list(OfferHold.objects.filter(offer=offer).values_list("resource_id", "ends_at")), now
+    )
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
 
 
 def appointment_time_freed(
@@ -421,7 +482,8 @@ def appointment_time_freed(
             "resource_id", "ends_at"
         )
     )
-    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now, resources))
+    _hold_freed(office_id, starts_at, resources, now)
+    transaction.on_commit(lambda: _freed_later(office_id, starts_at, reason, now))
 
 
 def _close(offer: WaitlistOffer, status: str, now: datetime) -> None:
@@ -453,6 +515,23 @@ def _offer_for(offer_id: UUID | str, person_id: int) -> WaitlistOffer:
     return offer
 
 
+@contextmanager
+def _verified_offer(
+    offer_id: UUID | str, *, appointment: Appointment | None, person: Person | None, now: datetime
+) -> Iterator[WaitlistOffer]:
+    """The open offer being answered, locked, in a transaction: closed first if its time is up (so a late
+    answer is 409 `offer_closed`), counted against its person's limit, and the same 404 when it belongs to
+    anyone but the verified `appointment`'s person or `person`. Shared by claim and refusal."""
+    _expire_if_due(offer_id, now)
+    person_id = _person_id(appointment, person)
+    person_throttle(person_id)
+    with transaction.atomic():
+        offer = _offer_for(offer_id, person_id)
+        if offer.status != OfferStatus.OPEN:
+            raise Conflict("This offer is no longer open.", code="offer_closed")
+        yield offer
+
+
 def _expire_if_due(offer_id: UUID | str, now: datetime) -> None:
     # Lazy expiry: an offer past its time is closed on read too, not only by the periodic job.
     due = WaitlistOffer.objects.filter(public_id=offer_id, status=OfferStatus.OPEN, expires_at__lte=now).first()
@@ -480,14 +559,8 @@ def offer_claim(
     that very person (`appointment_book(subject=...)`), with the entry's interpreter language.
     """
     now = now or datetime.now(UTC)
-    _expire_if_due(offer_id, now)
-    person_id = _person_id(appointment, person)
-    person_throttle(person_id)
     try:
-        with transaction.atomic():
-            offer = _offer_for(offer_id, person_id)
-            if offer.status != OfferStatus.OPEN:
-                raise Conflict("This offer is no longer open.", code="offer_closed")
+        with _verified_offer(offer_id, appointment=appointment, person=person, now=now) as offer:
             entry = offer.entry
             _close(offer, OfferStatus.CLAIMED, now)
             if entry.appointment is None:
@@ -563,7 +636,7 @@ def _back_in_line(entry: WaitlistEntry, now: datetime) -> None:
     if entry.status == WaitlistStatus.OFFERED:
         entry.status = WaitlistStatus.WAITING
         entry.save(update_fields=["status"])
-        transaction.on_commit(lambda: _offer_held_later(now))
+        transaction.on_commit(lambda: _search_later(entry.pk, now))
 
 
 def offer_decline(
@@ -577,14 +650,10 @@ def offer_decline(
     """Refuse an offered time: the person keeps their booking (if any) and their place; the time goes to
     the next."""
     now = now or datetime.now(UTC)
-    _expire_if_due(offer_id, now)
-    person_id = _person_id(appointment, person)
-    person_throttle(person_id)
-    with transaction.atomic():
-        offer = _offer_for(offer_id, person_id)
-        if offer.status != OfferStatus.OPEN:
-            raise Conflict("This offer is no longer open.", code="offer_closed")
+    with _verified_offer(offer_id, appointment=appointment, person=person, now=now) as offer:
         _close(offer, OfferStatus.DECLINED, now)
+        # The refused time is passed on (after commit) before the entry is searched for again.
+        _pass_on_commit(offer, "declined", now)
         _back_in_line(offer.entry, now)
         event_append(
             type="scheduling.waitlist.offer_declined",
@@ -593,7 +662,6 @@ def offer_decline(
             subjects=[subject_of(offer.entry.person)],
             refs={"entry": str(offer.entry.public_id), "offer": str(offer.public_id)},
         )
-        _pass_on_commit(offer, "declined", now)
 
 
 def offers_expire(*, now: datetime | None = None, only: int | None = None) -> int:
@@ -607,6 +675,7 @@ def offers_expire(*, now: datetime | None = None, only: int | None = None) -> in
             due = due.filter(pk=only)
         for offer in due:
             _close(offer, OfferStatus.EXPIRED, now)
+            _pass_on_commit(offer, "expired", now)
             _back_in_line(offer.entry, now)
             event_append(
                 type="scheduling.waitlist.offer_expired",
@@ -615,7 +684,6 @@ def offers_expire(*, now: datetime | None = None, only: int | None = None) -> in
                 subjects=[subject_of(offer.entry.person)],
                 refs={"entry": str(offer.entry.public_id), "offer": str(offer.public_id)},
             )
-            _pass_on_commit(offer, "expired", now)
             count += 1
     return count
 
@@ -636,36 +704,136 @@ def waitlist_sweep(*, now: datetime | None = None) -> dict[str, int]:
         ended += 1
     offered = 0
     with transaction.atomic():
-        for entry in _waiting()[:SWEEP_ENTRIES]:
+        entries = _waiting()[:SWEEP_ENTRIES]
+        search = _SlotSearch(now, entries)
+        for entry in entries:
             try:
                 with transaction.atomic():
-                    if _sweep_entry(entry, now) is not None:
+                    if _sweep_entry(entry, now, search) is not None:
                         offered += 1
             except DomainError:
                 # A service withdrawn or a need no office can serve any more: this entry waits, the rest go on.
                 logger.warning("The waitlist sweep skipped an entry it could not search for.")
-    return {"expired": expired, "ended": ended, "offered": offered}
+    return {"expired": expired, "ended": ended, "offered": offered, "searches": len(search.found)}
 
 
-def _sweep_entry(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
+@dataclass(frozen=True)
+class _Open:
+    """An open time with its local weekday and wall-clock times worked out once for every entry."""
+
+    slot: Slot
+    weekday: int
+    starts: time
+    ends: time
+    one_day: bool
+
+
+class _SlotSearch:
+    """The open times of one sweep, searched once per office, service, mode and interpreter language and
+    shared by every entry with that need (docs/adr/0041), up to the latest day any of those entries could
+    move to, with the offices and past offers of all the sweep's entries read at once. A time another entry
+    was offered earlier in the sweep stays in the list: `_make_offer` checks each time against the holds as
+    they are now."""
+
+    def __init__(self, now: datetime, entries: list[WaitlistEntry]) -> None:
+        self.now = now
+        self.offices = Office.objects.prefetch_related("hours").in_bulk(
+            {office_id for entry in entries for office_id in entry.office_ids}
+        )
+        self.had: dict[int, set[tuple[int, datetime]]] = {entry.id: set() for entry in entries}
+        for entry_id, office_id, starts_at in WaitlistOffer.objects.filter(entry__in=entries).values_list(
+            "entry_id", "office_id", "starts_at"
+        ):
+            self.had[entry_id].add((office_id, starts_at))
+        # The latest instant any entry of a need could move to: its booking's start, or (without one) the
+        # end of the search range.
+        self.until: dict[tuple[int, str, str], datetime] = {}
+        for entry in entries:
+            need = (entry.service_id, entry.mode, entry.interpreter_language)
+            until = entry.appointment.starts_at if entry.appointment is not None else now + timedelta(days=366)
+            self.until[need] = max(self.until.get(need, until), until)
+        self.found: dict[tuple[int, int, str, str], list[_Open]] = {}
+
+    def slots(self, office: Office, need: Need) -> list[_Open]:
+        key = (office.id, need.service.id, need.mode, need.interpreter_language)
+        if key not in self.found:
+            today = local_today(office, self.now)
+            until = self.until.get(key[1:], self.now + timedelta(days=366)).astimezone(office.zone).date()
+            last = min(
+                until,
+                booking_window_end(need.service, office, self.now),
+                today + timedelta(days=MAX_RANGE_DAYS),
+            )
+            found = (
+                office_slots(office=office, need=need, start=today, end=last, limit=SHARED_SLOTS, now=self.now)
+                if last >= today
+                else []
+            )
+            self.found[key] = [
+                _Open(slot, start.weekday(), start.time(), end.time(), start.date() == end.date())
+                for slot in found
+                for start, end in [(slot.starts_at.astimezone(office.zone), slot.ends_at.astimezone(office.zone))]
+            ]
+        return self.found[key]
+
+
+def _search_shared(
+    entry: WaitlistEntry, office: Office, need: Need, search: _SlotSearch, now: datetime
+) -> WaitlistOffer | None:
+    had = search.had.get(entry.id, set())
+    before = entry.appointment.starts_at if entry.appointment is not None else None
+    if before is not None and entry.appointment is not None and entry.appointment.status != Status.BOOKED:
+        return None
+    weekdays = set(entry.weekdays)
+    for found in search.slots(office, need):
+        if before is not None and found.slot.starts_at >= before:
+            break  # the times come in order: none later is earlier than the booking
+        if (
+            found.weekday in weekdays
+            and found.one_day
+            and entry.earliest_time <= found.starts
+            and found.ends <= entry.latest_time
+            and (office.id, found.slot.starts_at) not in had
+        ):
+            offer = _make_offer(entry, office, found.slot.starts_at, reason="sweep", now=now)
+            if offer is not None:
+                return offer
+    return None
+
+
+def _entry_slots(entry: WaitlistEntry, office: Office, need: Need, now: datetime) -> list[Slot]:
+    """The open times one entry could take at one office, searched for that entry alone (at once, when
+    it joins or waits again): up to its booking's day, or the service's booking window."""
+    today = local_today(office, now)
+    last = min(
+        entry.appointment.starts_at.astimezone(office.zone).date()
+        if entry.appointment is not None
+        else today + timedelta(days=MAX_RANGE_DAYS),
+        booking_window_end(entry.service, office, now),
+        today + timedelta(days=MAX_RANGE_DAYS),
+    )
+    if last < today:
+        return []
+    return office_slots(office=office, need=need, start=today, end=last, limit=ENTRY_SLOTS, now=now)
+
+
+def _sweep_entry(entry: WaitlistEntry, now: datetime, search: "_SlotSearch | None" = None) -> WaitlistOffer | None:
     need = Need(service=entry.service, mode=entry.mode, interpreter_language=entry.interpreter_language)
-    offices = Office.objects.prefetch_related("hours").in_bulk(entry.office_ids)
-    had = set(entry.offers.values_list("office_id", "starts_at"))
+    if search is None:
+        offices = Office.objects.prefetch_related("hours").in_bulk(entry.office_ids)
+        had = set(entry.offers.values_list("office_id", "starts_at"))
+    else:
+        offices, had = search.offices, search.had.get(entry.id, set())
     for office_id in entry.office_ids:
         office = offices.get(office_id)
         if office is None:
             continue
-        today = local_today(office, now)
-        last = min(
-            entry.appointment.starts_at.astimezone(office.zone).date()
-            if entry.appointment is not None
-            else today + timedelta(days=MAX_RANGE_DAYS),
-            booking_window_end(entry.service, office, now),
-            today + timedelta(days=MAX_RANGE_DAYS),
-        )
-        if last < today:
+        if search is not None:
+            shared = _search_shared(entry, office, need, search, now)
+            if shared is not None:
+                return shared
             continue
-        for slot in office_slots(office=office, need=need, start=today, end=last, limit=40, now=now):
+        for slot in _entry_slots(entry, office, need, now):
             if (office.id, slot.starts_at) in had or not _fits(entry, office, slot.starts_at, slot.ends_at):
                 continue
             offer = _make_offer(entry, office, slot.starts_at, reason="sweep", now=now)
@@ -780,7 +948,7 @@ def _joined(actor: Actor, entry: WaitlistEntry, now: datetime) -> None:
             "booking": "none",
         },
     )
-    transaction.on_commit(lambda: _offer_held_later(now))
+    transaction.on_commit(lambda: _search_later(entry.pk, now))
 
 
 def _code_context(entry: WaitlistEntry) -> str:
