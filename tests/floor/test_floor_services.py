@@ -2,7 +2,7 @@
 what they refuse."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
@@ -238,7 +238,9 @@ def test_walk_in_tickets_are_counted_live_and_by_the_rebuild_alike(office, clerk
     from frontdesk.stats.models import OfficeDayStats, OfficeDayWait
     from frontdesk.stats.rebuild import stats_rebuild
 
-    start = datetime.now(UTC).replace(microsecond=0)
+    # Midday at the office: a start just before its midnight would call from the next day's (empty) queue.
+    today = datetime.now(UTC).astimezone(office.zone).date()
+    start = datetime.combine(today, time(12), tzinfo=office.zone).astimezone(UTC)
     first = services.ticket_issue_walk_in(office=office, service=service, now=start)
     services.ticket_issue_walk_in(office=office, service=service, now=start)
     at = window(clerk, office)
