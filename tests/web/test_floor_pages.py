@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
 from frontdesk.floor import services
@@ -12,6 +13,14 @@ from frontdesk.scheduling.codes import new_code
 from frontdesk.scheduling.models import Appointment, Person, Service, Status
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clock_still():
+    """The look-up limits count in fixed windows (per minute here): a slow run could straddle two and see
+    its count reset, so the tests that spend a limit run with the clock standing still."""
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        yield
 
 
 @pytest.fixture
@@ -102,7 +111,7 @@ def test_a_wrong_verification_gets_no_ticket_and_the_usual_answer(web, office, a
     assert appointment.status == Status.BOOKED and Ticket.objects.count() == 0
 
 
-def test_kiosk_check_in_is_limited_like_every_public_look_up(web, office, appointment, settings):
+def test_kiosk_check_in_is_limited_like_every_public_look_up(clock_still, web, office, appointment, settings):
     settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
     for _ in range(2):
         web.post(f"/offices/{office.code}/kiosk/check-in/", check_in_data(appointment, last_name="Smith"))
@@ -290,7 +299,9 @@ def _wrong_look_ups(client, office, appointment, tries):
     return answers
 
 
-def test_an_enrolled_kiosk_is_limited_per_device_not_per_address(manager_web, web, office, appointment, settings):
+def test_an_enrolled_kiosk_is_limited_per_device_not_per_address(
+    clock_still, manager_web, web, office, appointment, settings
+):
     settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
     settings.FRONTDESK_LOOKUP_RATE_KIOSK = "5/m"
     kiosk, device = _enrolled_kiosk(manager_web, office)
@@ -303,7 +314,7 @@ def test_an_enrolled_kiosk_is_limited_per_device_not_per_address(manager_web, we
 
 
 def test_an_enrolled_kiosk_checks_people_in_and_still_locks_a_code_after_wrong_answers(
-    manager_web, office, appointment, settings
+    clock_still, manager_web, office, appointment, settings
 ):
     settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
     kiosk, _device = _enrolled_kiosk(manager_web, office)
@@ -315,7 +326,7 @@ def test_an_enrolled_kiosk_checks_people_in_and_still_locks_a_code_after_wrong_a
     assert 'name="one_time_code"' in locked.content.decode()
 
 
-def test_a_revoked_or_foreign_kiosk_cookie_counts_as_a_visitor(manager_web, office, appointment, settings):
+def test_a_revoked_or_foreign_kiosk_cookie_counts_as_a_visitor(clock_still, manager_web, office, appointment, settings):
     settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
     settings.FRONTDESK_LOOKUP_RATE_KIOSK = "50/m"
     kiosk, device = _enrolled_kiosk(manager_web, office)
@@ -330,7 +341,7 @@ def test_a_revoked_or_foreign_kiosk_cookie_counts_as_a_visitor(manager_web, offi
     assert _wrong_look_ups(forged, office, appointment, 1) == [429]  # the same address, already spent
 
 
-def test_a_kiosk_cookie_of_another_office_is_no_kiosk_here(manager_web, office, appointment, settings):
+def test_a_kiosk_cookie_of_another_office_is_no_kiosk_here(clock_still, manager_web, office, appointment, settings):
     from tests.factories import OfficeFactory
 
     settings.FRONTDESK_LOOKUP_RATE_CLIENT = "2/m"
