@@ -11,7 +11,7 @@ from frontdesk.core.errors import Conflict, PermissionDenied, ValidationFailed
 from frontdesk.floor import selectors, services
 from frontdesk.floor.models import Ticket, TicketKind, TicketOutcome
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.scheduling.models import Status
+from frontdesk.scheduling.models import Service, Status
 from frontdesk.scheduling.sms import MemorySmsBackend
 from tests.factories import OfficeFactory, staff_user
 
@@ -290,6 +290,41 @@ def test_a_walk_in_at_the_counter_is_refused_to_outsiders_and_for_bad_needs_writ
     service.save()
     with pytest.raises(ValidationFailed):
         services.ticket_issue_at_counter(actor=clerk, office=office, service=service)
+    assert Ticket.objects.count() == 0 and not LedgerEvent.objects.filter(type="floor.ticket.issued").exists()
+
+
+@pytest.mark.parametrize("surface", ["kiosk", "counter"])
+def test_the_kiosk_and_the_counter_refuse_the_same_walk_ins(office, clerk, surface):
+    """One validity rule for both ways in: a phone-only service, an unknown language and an office without
+    hours are refused alike, and nothing is written."""
+
+    def issue(**kwargs):
+        if surface == "kiosk":
+            return services.ticket_issue_walk_in(office=office, **kwargs)
+        return services.ticket_issue_at_counter(actor=clerk, office=office, **kwargs)
+
+    phone_only = Service.objects.create(
+        code="phone-only",
+        name_en="Phone only",
+        name_es="Solo por teléfono",
+        duration_minutes=15,
+        modes=["phone"],
+        required_skill="general",
+    )
+    in_person = next(s for s in Service.objects.filter(active=True).order_by("code") if "in_person" in s.modes)
+    with pytest.raises(ValidationFailed) as refused:
+        issue(service=phone_only)
+    assert refused.value.field == "mode"
+    with pytest.raises(ValidationFailed) as refused:
+        issue(service=in_person, interpreter_language="zz")
+    assert refused.value.field == "interpreter_language"
+    with pytest.raises(ValidationFailed) as refused:
+        issue(service=None)
+    assert refused.value.field == "service"
+    office.hours.all().delete()
+    with pytest.raises(Conflict) as refused:
+        issue(service=in_person)
+    assert refused.value.code == "office_closed"
     assert Ticket.objects.count() == 0 and not LedgerEvent.objects.filter(type="floor.ticket.issued").exists()
 
 

@@ -97,6 +97,17 @@ def _issue(
     raise Conflict("The kiosk is busy. Try again.", code="ticket_number_busy")
 
 
+def _walk_in_check(office: Office, service: Service | None, interpreter_language: str) -> None:
+    """The one validity rule for a walk-in, at the kiosk or the counter: a service offered in person and a
+    known interpreter language (`scheduling.availability.Need`, the booking rule), at an office that keeps
+    hours (one without hours has no day to queue in)."""
+    if service is None:
+        raise ValidationFailed("Choose what you came for.", field="service")
+    Need(service=service, mode=Mode.IN_PERSON, interpreter_language=interpreter_language)
+    if not office.hours.exists():
+        raise Conflict("This office does not serve walk-ins.", code="office_closed")
+
+
 def ticket_issue_walk_in(
     *,
     office: Office,
@@ -108,12 +119,7 @@ def ticket_issue_walk_in(
 ) -> Ticket:
     """A ticket for someone without an appointment, from the office's kiosk."""
     now = now or datetime.now(UTC)
-    if service is None or not service.active:
-        raise ValidationFailed("Choose what you came for.", field="service")
-    if interpreter_language and not is_known(interpreter_language):
-        raise ValidationFailed("Choose an interpreter language from the list.", field="interpreter_language")
-    if not office.hours.exists():
-        raise Conflict("This office does not serve walk-ins.", code="office_closed")
+    _walk_in_check(office, service, interpreter_language)
     return _issue(
         office=office,
         kind=TicketKind.WALK_IN,
@@ -146,9 +152,7 @@ def ticket_issue_at_counter(
     now = now or datetime.now(UTC)
     if not policies.can_call_tickets(actor, office):
         raise PermissionDenied("Only staff of this office can add to its queue.")
-    if service is None:
-        raise ValidationFailed("Choose a service for the walk-in.", field="service")
-    Need(service=service, mode=Mode.IN_PERSON, interpreter_language=interpreter_language)
+    _walk_in_check(office, service, interpreter_language)
     return _issue(
         office=office,
         kind=TicketKind.WALK_IN,
