@@ -32,35 +32,17 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.db.backends.signals import connection_created
+    from django.db import connection
 
-    from frontdesk.ledger.services import checkpoint_create, event_append, ledger_sequence
+    from bench.ledger_bench import append_events, ledger_ready
+    from frontdesk.ledger.services import checkpoint_create, ledger_sequence
 
-    def durable(sender, connection, **kwargs) -> None:
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
-
-    connection_created.connect(durable, weak=False)
-    call_command("migrate", "ledger", verbosity=0)
+    ledger_ready()
     out: dict = {"root": root, "mode": mode, "n": count, "vendor": connection.vendor, "load": os.getloadavg()[0]}
     if mode.startswith("append"):
-        from frontdesk.core.crypto import pseudonym
-
-        group, person = int(mode[len("append") :] or 100), pseudonym("person", "bench")
+        group = int(mode[len("append") :] or 100)
         wall, cpu = time.perf_counter(), cpu_seconds()
-        for _ in range(count // group):
-            with transaction.atomic():
-                for _ in range(group):
-                    event_append(
-                        type="records.person.viewed",
-                        actor=None,
-                        purpose="bench",
-                        subjects=[person],
-                        refs={"appointment": "K7Q2M9"},
-                    )
+        append_events(count, group)
         wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
         out.update(events_per_s=round(count / wall), cpu_us_per_event=round(cpu / count * 1e6, 1))
         ledger_sequence()

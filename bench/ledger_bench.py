@@ -70,19 +70,11 @@ def child(args: argparse.Namespace) -> dict:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
-    from django.db.backends.signals import connection_created
 
     from frontdesk.core.progress_output import progress_for
 
-    def durable(sender, connection, **kwargs) -> None:  # every thread's connection, not just this one
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
-                cursor.execute("PRAGMA synchronous=FULL")
-
-    connection_created.connect(durable, weak=False)
-    call_command("migrate", "ledger", verbosity=0)
+    ledger_ready()
     vendor = connection.vendor
     out: dict = {"database": vendor}
     # stderr is a pipe to the parent, which relays it: plain lines every few seconds.
@@ -104,26 +96,48 @@ def child(args: argparse.Namespace) -> dict:
     return out
 
 
-def bench_append(args: argparse.Namespace) -> dict:
+def ledger_ready() -> None:
+    """Durable commits on every thread's connection (SQLite WAL with synchronous=FULL; PostgreSQL's
+    defaults are durable) and the ledger's tables in place: the setting every ledger figure is taken in."""
+    from django.core.management import call_command
+    from django.db.backends.signals import connection_created
+
+    def durable(sender, connection, **kwargs) -> None:
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA synchronous=FULL")
+
+    connection_created.connect(durable, weak=False)
+    call_command("migrate", "ledger", verbosity=0)
+
+
+def append_events(count: int, group: int) -> None:
+    """`count` staff-read events through the real `event_append`, `group` to a commit."""
     from django.db import transaction
 
     from frontdesk.core.crypto import pseudonym
-    from frontdesk.ledger.services import event_append, ledger_sequence
+    from frontdesk.ledger.services import event_append
 
     person = pseudonym("person", "bench")
+    for _ in range(count // group):
+        with transaction.atomic():
+            for _ in range(group):
+                event_append(
+                    type="records.person.viewed",
+                    actor=None,
+                    purpose="bench",
+                    subjects=[person],
+                    refs={"appointment": "K7Q2M9"},
+                )
+
+
+def bench_append(args: argparse.Namespace) -> dict:
+    from frontdesk.ledger.services import ledger_sequence
+
     results = {}
     for group, count in ((1, args.append_single), (100, args.append_grouped)):
         start = time.perf_counter()
-        for _ in range(count // group):
-            with transaction.atomic():
-                for _ in range(group):
-                    event_append(
-                        type="records.person.viewed",
-                        actor=None,
-                        purpose="bench",
-                        subjects=[person],
-                        refs={"appointment": "K7Q2M9"},
-                    )
+        append_events(count, group)
         elapsed = time.perf_counter() - start
         ledger_sequence()
         results[f"events_per_commit_{group}"] = {
