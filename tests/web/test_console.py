@@ -211,6 +211,13 @@ def test_a_walk_in_without_a_service_is_refused_beside_the_field(clerk_web, offi
     assert not Ticket.objects.exists()
 
 
+def test_a_walk_in_the_office_cannot_take_answers_the_refusals_own_status(clerk_web, office):
+    office.hours.all().delete()  # an office without hours has no day to queue in
+    refused = clerk_web.post("/console/floor/walk-in/", {"service": "direct_deposit_change"})
+    assert refused.status_code == 409 and "does not serve walk-ins" in refused.content.decode()
+    assert not Ticket.objects.exists()
+
+
 def test_a_walk_in_found_by_a_look_up_is_recorded_as_theirs_and_never_shown(clerk_web, office):
     appointment = _appointment(office, datetime.now(UTC))
     person = appointment.person

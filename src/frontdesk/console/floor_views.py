@@ -110,7 +110,7 @@ def floor_walk_in(request: HttpRequest) -> HttpResponse:
     )
     if done:
         return redirect("console:floor")
-    return _walk_in_page(request, office, form, status=400)
+    return _walk_in_page(request, office, form, status=done.status)
 
 
 def _walk_in_page(request: HttpRequest, office: Office, form: WalkInForm, *, status: int = 200) -> HttpResponse:
