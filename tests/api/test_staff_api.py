@@ -168,6 +168,25 @@ def test_calling_a_ticket_that_is_not_next_is_refused_and_changes_nothing(clerk_
     assert not_here.status_code == 409 and not_here.json()["code"] == "not_at_window"
 
 
+def test_a_walk_in_who_went_away_is_marked_gone_without_a_window(clerk_api, clerk, office):
+    first = walk_in(clerk_api).json()
+    second = walk_in(clerk_api).json()
+    gone = clerk_api.post(
+        f"/api/v1/staff/walk-ins/{first['id']}/status", {"status": "left"}, content_type="application/json"
+    )
+    assert gone.status_code == 200 and gone.json()["status"] == "no_show"
+    assert [t["ticket"] for t in clerk_api.get("/api/v1/staff/offices/A01/queue").json()] == [second["ticket"]]
+    again = clerk_api.post(
+        f"/api/v1/staff/walk-ins/{first['id']}/status", {"status": "left"}, content_type="application/json"
+    )
+    assert again.status_code == 409 and again.json()["code"] == "not_waiting"
+    no_window = clerk_api.post(
+        f"/api/v1/staff/walk-ins/{second['id']}/status", {"status": "called"}, content_type="application/json"
+    )
+    assert no_window.status_code == 422 and no_window.json()["field"] == "window"
+    assert LedgerEvent.objects.filter(type="floor.ticket.left").count() == 1
+
+
 def test_a_walk_in_can_be_recorded_as_a_persons_and_an_unknown_person_writes_nothing(clerk_api, booked):
     person = booked.person
     added = walk_in(clerk_api, person=str(person.public_id))

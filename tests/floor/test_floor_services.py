@@ -293,6 +293,29 @@ def test_a_walk_in_at_the_counter_is_refused_to_outsiders_and_for_bad_needs_writ
     assert Ticket.objects.count() == 0 and not LedgerEvent.objects.filter(type="floor.ticket.issued").exists()
 
 
+def test_a_walk_in_who_went_away_leaves_the_queue_and_only_a_waiting_walk_in_can(
+    office, clerk, service, make_appointment
+):
+    gone = services.ticket_issue_walk_in(office=office, service=service)
+    stays = services.ticket_issue_walk_in(office=office, service=service)
+    outsider = staff_user("outsider", Role.COUNTER_CLERK, OfficeFactory(code="F09"))
+    with pytest.raises(PermissionDenied):
+        services.ticket_left(actor=outsider, ticket=gone)
+    services.ticket_left(actor=clerk, ticket=gone)
+    gone.refresh_from_db()
+    assert gone.outcome == TicketOutcome.NO_SHOW and gone.called_at is None and gone.served_at is not None
+    assert services.ticket_call_next(actor=clerk, window=window(clerk, office)) == stays
+    with pytest.raises(Conflict) as refused:
+        services.ticket_left(actor=clerk, ticket=stays)  # called: closed at its window instead
+    assert refused.value.code == "not_waiting"
+    holder = services.ticket_issue_for_appointment(office=office, appointment=make_appointment())
+    with pytest.raises(Conflict) as refused:
+        services.ticket_left(actor=clerk, ticket=holder)
+    assert refused.value.code == "not_a_walk_in"
+    event = LedgerEvent.objects.get(type="floor.ticket.left").event
+    assert set(event["refs"]) == {"office", "kind", "waited_seconds"} and event["subjects"] == []
+
+
 @pytest.mark.parametrize("surface", ["kiosk", "counter"])
 def test_the_kiosk_and_the_counter_refuse_the_same_walk_ins(office, clerk, surface):
     """One validity rule for both ways in: a phone-only service, an unknown language and an office without

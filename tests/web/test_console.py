@@ -211,6 +211,20 @@ def test_a_walk_in_without_a_service_is_refused_beside_the_field(clerk_web, offi
     assert not Ticket.objects.exists()
 
 
+def test_a_walk_in_who_went_away_is_marked_gone_from_the_queue(clerk_web, office):
+    ticket = floor_services.ticket_issue_walk_in(
+        office=office, service=Service.objects.get(code="direct_deposit_change")
+    )
+    floor = clerk_web.get("/console/floor/").content.decode()
+    assert f'aria-label="{ticket.label} has gone"' in floor
+    gone = clerk_web.post("/console/floor/act/", {"action": "left", "ticket": str(ticket.public_id)})
+    assert gone.status_code == 302  # no window needs to be open for this
+    ticket.refresh_from_db()
+    assert ticket.outcome == "no_show"
+    floor = clerk_web.get("/console/floor/").content.decode()
+    assert "marked as gone" in floor and "Nobody is waiting." in floor
+
+
 def test_a_walk_in_the_office_cannot_take_answers_the_refusals_own_status(clerk_web, office):
     office.hours.all().delete()  # an office without hours has no day to queue in
     refused = clerk_web.post("/console/floor/walk-in/", {"service": "direct_deposit_change"})

@@ -189,12 +189,13 @@ class WalkInOut(Schema):
 
 
 class WalkInStatusIn(Schema):
-    status: Literal["called", "recalled", "served", "no_show"] = Field(
+    status: Literal["called", "recalled", "served", "no_show", "left"] = Field(
         description="called: call it to the window (only if it is the one the queue rule gives that window "
-        "next); recalled: call it again; served or no_show: close it at its window"
+        "next); recalled: call it again; served or no_show: close it at its window; left: a waiting walk-in "
+        "who went away before their call (no window needed)"
     )
-    window: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)] = Field(
-        description="The open window doing it, by name as the board shows it"
+    window: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = Field(
+        default="", description="The open window doing it, by name as the board shows it (not for left)"
     )
 
 

@@ -169,12 +169,18 @@ def walk_in_queue(request: HttpRequest, code: str) -> list[dict[str, Any]]:
 @router.post(
     "/walk-ins/{walk_in_id}/status",
     response={200: WalkInOut, **ERRORS},
-    summary="Call a ticket to a window (if it is next there), call it again, or close it served or no-show",
+    summary="Call a ticket to a window (if next there), call it again, close it, or mark a walk-in gone",
 )
 def walk_in_status(request: HttpRequest, walk_in_id: str, payload: WalkInStatusIn) -> dict[str, Any]:
     ticket = Ticket.objects.select_related("office").filter(public_id=_uuid(walk_in_id)).first()
     if ticket is None or not floor_policies.can_call_tickets(request.user, ticket.office):
         raise NotFound("No such ticket at your office.", code="walk_in_not_found")
+    if payload.status == "left":
+        floor_services.ticket_left(actor=request.user, ticket=ticket)
+        ticket = Ticket.objects.select_related("service", "window", "person").get(pk=ticket.pk)
+        return _ticket_dict(ticket, dt.datetime.now(dt.UTC))
+    if not payload.window:
+        raise ValidationFailed("Name the open window doing it, as the board shows it.", field="window")
     window = (
         Window.objects.filter(office=ticket.office, name=payload.window, open=True).select_related("office").first()
     )

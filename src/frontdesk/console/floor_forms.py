@@ -9,7 +9,7 @@ from frontdesk.scheduling.models import Service
 from frontdesk.web.fields import UswdsForm
 from frontdesk.web.person_forms import interpreter_choices
 
-ACTIONS = ("call", "recall", "served", "no_show", "transfer")
+ACTIONS = ("call", "recall", "served", "no_show", "transfer", "left")
 
 
 class WindowForm(UswdsForm):

@@ -170,15 +170,15 @@ def floor_act(request: HttpRequest) -> HttpResponse:
     office = staff_office(request)
     if office is None:
         return no_office(request)
-    window = _window(request, office)
-    if window is None:
-        messages.error(request, "Open a window first.")
-        return redirect("console:floor")
     form = FloorActionForm(request.POST)
     if not form.is_valid():
         message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
         return render(request, "console/problem.html", {"message": message}, status=400)
     data = form.cleaned_data
+    window = _window(request, office)
+    if window is None and data["action"] != "left":  # a walk-in who went away is marked from the queue
+        messages.error(request, "Open a window first.")
+        return redirect("console:floor")
     try:
         note = _act(request, office, window, data)
     except DomainError as error:
@@ -188,8 +188,13 @@ def floor_act(request: HttpRequest) -> HttpResponse:
     return redirect("console:floor")
 
 
-def _act(request: HttpRequest, office: Office, window: Window, data: dict[str, Any]) -> str:
+def _act(request: HttpRequest, office: Office, window: Window | None, data: dict[str, Any]) -> str:
     actor = request.user
+    if data["action"] == "left":
+        ticket = services.ticket_of_office(actor=actor, office=office, public_id=str(data["ticket"]))
+        ticket = services.ticket_left(actor=actor, ticket=ticket)
+        return f"{ticket.label} marked as gone: it is out of the queue."
+    assert window is not None
     if data["action"] == "call":
         called = services.ticket_call_next(actor=actor, window=window)
         return (

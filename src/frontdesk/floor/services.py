@@ -453,6 +453,40 @@ def ticket_finish(*, actor: Actor, ticket: Ticket, window: Window, outcome: str,
     return ticket
 
 
+def ticket_left(*, actor: Actor, ticket: Ticket, now: datetime | None = None) -> Ticket:
+    """A waiting walk-in who went away before their call (they told a clerk, or were seen leaving): the
+    ticket is closed as a no-show without a call, so no window calls it and the wait estimate stops
+    counting it. Staff of the office only. An appointment holder's ticket is closed at a window after its
+    call instead, where their checked-in appointment is settled too."""
+    now = now or datetime.now(UTC)
+    if not policies.can_call_tickets(actor, ticket.office):
+        raise PermissionDenied("Only staff of this office can change its tickets.")
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("office").get(pk=ticket.pk)
+        if ticket.kind != TicketKind.WALK_IN:
+            raise Conflict(
+                f"{ticket.label} is an appointment holder's: call it, then mark it no-show at the window.",
+                code="not_a_walk_in",
+            )
+        if ticket.outcome != TicketOutcome.WAITING:
+            raise Conflict(f"{ticket.label} is no longer waiting.", code="not_waiting")
+        ticket.outcome = TicketOutcome.NO_SHOW
+        ticket.served_at = now
+        ticket.phone_encrypted = ""
+        ticket.save(update_fields=["outcome", "served_at", "phone_encrypted"])
+        event_append(
+            type="floor.ticket.left",
+            actor=actor,
+            purpose="run_schedule",
+            refs={
+                "office": ticket.office.code,
+                "kind": ticket.kind,
+                "waited_seconds": int((now - ticket.issued_at).total_seconds()),
+            },
+        )
+    return ticket
+
+
 def ticket_at_window(*, actor: Actor, window: Window) -> Ticket | None:
     _require(actor, window)
     return Ticket.objects.filter(window=window, outcome=TicketOutcome.CALLED).select_related("service").first()
