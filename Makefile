@@ -33,6 +33,7 @@ run: install
 	$(PY) manage.py import_offices
 	$(PY) manage.py load_authorities
 	$(PY) manage.py demo
+	$(PY) manage.py seed_walk_ins  # the demo's four weeks of history, at the counter as well as booked
 	$(PY) manage.py stats_rebuild  # the demo's bookings are bulk-loaded: count them for the dashboards
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
 	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer, the

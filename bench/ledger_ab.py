@@ -4,7 +4,8 @@
 
 ROOT is a checkout (e.g. /work/main or this one): its `src` is imported first. MODE is `append100`
 (N events, 100 a commit; `append1` for one a commit), `build` (a backlog of N committed events,
-then the sequencer's bulk replay and a checkpoint) or `verify` (the whole ledger as it stands). Prints
+then the sequencer's bulk replay and a checkpoint), `verify` (the whole ledger as it stands) or `proofs`
+(N inclusion and N consistency proofs at the ledger's size, as `make bench` takes them). Prints
 one JSON line: the rate and the process's CPU time (user + system, worker processes included) per
 event. Run old and new interleaved against the same databases (docs/adr/0043) and read ratios; on a
 shared machine the CPU figures move less than the rates.
@@ -74,6 +75,13 @@ def main() -> None:
             seconds=round(wall, 2),
             cpu_us_per_entry=round(cpu / report.size * 1e6, 2),
         )
+    elif mode == "proofs":
+        from types import SimpleNamespace
+
+        from bench.ledger_bench import bench_proofs
+        from frontdesk.ledger.selectors import tree_size
+
+        out.update(bench_proofs(SimpleNamespace(samples=count or 1000), tree_size()))
     else:
         raise SystemExit(f"unknown mode {mode!r}")
     print(json.dumps(out))
