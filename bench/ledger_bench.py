@@ -20,7 +20,8 @@ What is measured (by default a real 10 M-entry ledger on both databases, the iss
 - The load average is recorded: other work on the machine slows every figure.
 - proofs: inclusion and consistency proofs at --entries, and at --proof-entries (default 10,000,000)
   when that is larger (the tree is then extended with the sequencer's own tile code); each is built
-  from the stored tiles with no cache carried between proofs (the auditor endpoint's path).
+  from the tiles read from the database for each proof (the auditor endpoint's path; full tiles' inner nodes
+  are folded once per process and kept by their content, as in production).
 - pymerkle==7.0.0 (SqliteTree) does the same appends and proofs side by side, at --pymerkle-entries
   (default 1,000,000: it appends one entry at a time).
 """

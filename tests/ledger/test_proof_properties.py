@@ -105,6 +105,24 @@ def test_tile_consistency_proofs_verify_independently(data, second):
         assert not merkle.verify_consistency(first, second, proof, wrong, second_root)
 
 
+def test_a_full_tiles_nodes_are_kept_by_its_content_not_its_place():
+    """Full tiles are folded once and kept in the process; a second ledger with other leaves at the same
+    tile positions (another database, another test) must still get its own roots and proofs."""
+    other = [hashlib.sha256(b"other" + i.to_bytes(4, "big")).digest() for i in range(600)]
+    other_tiles = _tiles(other)
+
+    def other_reader(size: int) -> merkle.Subtrees:
+        return merkle.tile_subtrees(size, lambda level, index, width: bytes(other_tiles[(level, index)][: width * 32]))
+
+    for _ in range(2):  # the second round is answered from the kept tiles
+        for size in (256, 512, 600):
+            assert merkle.tree_root(size, _reader(size)) == _reference_root(size)
+            assert merkle.tree_root(size, other_reader(size)) == rfc9162.mth_of_hashes(other[:size])
+            proof = merkle.inclusion_proof(300, size, other_reader(size)) if size > 300 else []
+            if proof:
+                assert rfc9162.inclusion_ok(300, size, other[300], proof, rfc9162.mth_of_hashes(other[:size]))
+
+
 @given(st.lists(st.binary(max_size=40), max_size=300))
 @settings(max_examples=60, deadline=None)
 def test_compact_tree_root_is_the_rfc_root(inputs):

@@ -279,6 +279,8 @@ def tile_node_reader(size: int, read_tile: TileReader) -> NodeReader:
         count = 1 << height
         if len(data) < (offset + count) * HASH_SIZE:
             raise ProofError(f"Tile {tile_level}/{tile_index} is shorter than the tree needs.")
+        if len(data) == TILE_WIDTH * HASH_SIZE:
+            return _full_tile_levels(data)[height][offset >> height]
         hashes = [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(offset, offset + count)]
         sha256 = hashlib.sha256
         while len(hashes) > 1:
@@ -286,6 +288,30 @@ def tile_node_reader(size: int, read_tile: TileReader) -> NodeReader:
         return hashes[0]
 
     return node
+
+
+# Every node inside a full tile, by the tile's bytes: a full tile never changes, and a proof at a large
+# tree reads the same few upper tiles every time (at 10 M, 3 of an inclusion proof's 4 tiles fold in
+# about 0.15 ms each). Keyed by content, not position, so a different ledger (another database, a test)
+# can never be answered from another's tiles. At most _FULL_TILES_KEPT tiles, about 24 KB each.
+_FULL_TILES_KEPT = 256
+_full_tiles: dict[bytes, list[list[bytes]]] = {}
+
+
+def _full_tile_levels(data: bytes) -> list[list[bytes]]:
+    """The tile's nodes by height (0: its 256 hashes ... 8: its root), folded once and kept."""
+    levels = _full_tiles.pop(data, None)
+    if levels is None:
+        level = [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(TILE_WIDTH)]
+        levels = [level]
+        sha256 = hashlib.sha256
+        while len(level) > 1:
+            level = [sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
+            levels.append(level)
+        if len(_full_tiles) >= _FULL_TILES_KEPT:
+            del _full_tiles[next(iter(_full_tiles))]  # the least recently used
+    _full_tiles[data] = levels  # re-inserted: dicts keep insertion order, so this is the most recent
+    return levels
 
 
 def tile_subtrees(size: int, read_tile: TileReader) -> Subtrees:
