@@ -103,3 +103,57 @@ def test_incr_of_another_key_ignores_what_an_add_saw(store):
     assert store.add("a", 1, 60) is False  # sees a = 1
     assert store.incr("b") == 11
     assert store.incr("a") == 2
+
+
+def count(store, key):
+    """One try as django-ratelimit takes it (add, then incr when the window exists), as the throttle does."""
+    with store.counting():
+        return 1 if store.add(key, 1, 60) else store.incr(key)
+
+
+def test_a_counted_try_is_one_statement_on_postgresql(store):
+    assert count(store, "k") == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert count(store, "k") == 2
+    assert len(queries.captured_queries) == (1 if connection.vendor == "postgresql" else 3)
+    assert store.get("k") == 2
+
+
+@pytest.mark.parametrize("start", [0, 254, 255, 256, 65534, 65535, 65536, 2**31 - 3, 2**31 - 1, 2**40])
+def test_counting_reads_and_writes_what_django_does_across_encodings(store, start):
+    store.add("k", 1, 60)
+    store.set("k", start, 60)  # Django's own encoding (a framed pickle from 256 on)
+    assert count(store, "k") == start + 1
+    assert count(store, "k") == start + 2
+    assert store.get("k") == start + 2
+
+
+def test_a_value_that_is_not_a_count_is_left_to_incr(store):
+    store.add("k", 1, 60)
+    store.set("k", "text", 60)
+    with pytest.raises(TypeError):  # as Django's incr of a string: nothing is written
+        count(store, "k")
+    assert store.get("k") == "text"
+
+
+def test_counting_an_expired_window_starts_it_again(store):
+    count(store, "k")
+    count(store, "k")
+    expire(store, "k")
+    assert count(store, "k") == 1
+    assert store.get("k") == 1
+
+
+def test_outside_counting_add_leaves_a_live_key_alone(store):
+    count(store, "k")
+    assert store.add("k", 1, 60) is False
+    assert store.get("k") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_counted_tries_are_all_kept():
+    store = caches["ratelimit"]
+    results = run_together(8, lambda _i: [count(store, "together") for _ in range(5)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert store.get("together") == 40
+    assert sorted(n for r in results for n in r) == list(range(1, 41))
