@@ -14,12 +14,10 @@ the database, because a cache may be flushed or evicted (docs/adr/0018-rate-limi
 
 import ipaddress
 import math
-from contextlib import nullcontext
 from datetime import date
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.cache import caches
 from django_ratelimit.core import get_usage
 
 from frontdesk.core.crypto import keyed_digest
@@ -56,11 +54,7 @@ def code_key(normalized_code: str) -> str:
 
 def _count(group: str, value: str, rate: str) -> int | None:
     """Seconds to wait when this try is past the limit, else None. A store that fails refuses (fail closed)."""
-    store = caches[settings.RATELIMIT_USE_CACHE]
-    # The database store counts a try in one statement when told the add is a count (core/counter_cache.py).
-    counting = store.counting() if hasattr(store, "counting") else nullcontext()
-    with counting:
-        usage = get_usage(None, group=group, key=lambda _group, _request: value, rate=rate, increment=True)
+    usage = get_usage(None, group=group, key=lambda _group, _request: value, rate=rate, increment=True)
     if usage is None or not usage["should_limit"]:
         return None
     return max(usage["time_left"], 1) if usage["time_left"] > 0 else 60
