@@ -10,6 +10,9 @@ other clients also want, so conflicts (409) happen as they would. Afterwards one
 that no resource is held twice. With --profile (needs pyinstrument importable), a serial in-process
 pass over the same endpoint is profiled into var/bench/booking_profile.txt.
 Goal: at least 300 bookings/s on two cores, zero double bookings. Writes bench/results/booking.json.
+Prints the CPU each booking cost the server (gunicorn, all workers) and PostgreSQL (the backends of this
+database only, so other databases on the same server do not count), and the ceiling that puts on
+bookings/s on this machine's cores: on a shared machine that, not bookings/s, is the comparable figure.
 """
 
 import argparse
@@ -86,6 +89,44 @@ def cpu_seconds(server_pid: int) -> tuple[float, float]:
         elif name.startswith("postgres"):
             postgres += seconds
     return server, postgres
+
+
+def backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend connected to this benchmark's database: the
+    database's own cost, whatever else the server is doing for other databases (a process that ends
+    takes its seconds with it, so the server's total can even go down; these backends live through
+    the run: `CONN_MAX_AGE`)."""
+    import psycopg
+
+    from bench.common import PG_ADMIN_URL
+
+    with psycopg.connect(PG_ADMIN_URL.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        pids = [row[0] for row in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", [database])]
+    ticks = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for pid in pids:
+        try:
+            rest = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[pid] = (int(rest[11]) + int(rest[12])) / ticks
+    return found
+
+
+def cpu_budget_line(result: dict) -> str:
+    """What the run says about the goal in CPU: on this machine's cores, bookings per second can be at
+    most cores / (server + database CPU per booking), however many clients."""
+    per = result["cpu_ms_per_booking"]
+    total = per["server"] + per["postgres_this_database"]
+    cores = os.cpu_count() or 1
+    ceiling = cores * 1000 / total if total else 0
+    budget = cores * 1000 / GOAL_PER_SECOND
+    return (
+        f"CPU per booking: server {per['server']} ms + PostgreSQL {per['postgres_this_database']} ms "
+        f"= {total:.2f} ms; {cores} cores allow at most {ceiling:.0f} bookings/s "
+        f"(the goal of {GOAL_PER_SECOND}/s needs <= {budget:.2f} ms); measured {result['bookings_per_second']}/s "
+        f"at a load average of {result['machine']['load_average_at_start'][0]:.1f}"
+    )
 
 
 def free_port() -> int:
@@ -274,14 +315,18 @@ def child(args: argparse.Namespace) -> None:
             threading.Thread(target=client_loop, args=(port, q, hot, args.hot_share, stop, args.seed * 100 + i, out))
             for i, (q, out) in enumerate(zip(queues, outs, strict=True))
         ]
+        database = connection.settings_dict["NAME"]
         (server_before, postgres_before), client_before = cpu_seconds(server.pid), time.process_time()
+        backends_before = backend_cpu(database)
         run_started = time.perf_counter()
         for thread in threads:
             thread.start()
         wait(threads, args.seconds, run_started)
         elapsed = time.perf_counter() - run_started
         server_after, postgres_after = cpu_seconds(server.pid)
+        backends_after = backend_cpu(database)
         server_cpu, postgres_cpu = server_after - server_before, postgres_after - postgres_before
+        database_cpu = sum(seconds - backends_before.get(pid, 0.0) for pid, seconds in backends_after.items())
         client_cpu = time.process_time() - client_before
     finally:
         server.send_signal(signal.SIGTERM)
@@ -328,12 +373,19 @@ def child(args: argparse.Namespace) -> None:
         "cpu_seconds": {
             "server_gunicorn": round(server_cpu, 1),
             "postgres_all_sessions": round(postgres_cpu, 1),
+            "postgres_this_database": round(database_cpu, 1),
             "clients": round(client_cpu, 1),
         },
         # What a request costs the machine, whatever else runs on it: the load-independent figure.
         "cpu_ms_per_request": {
             "server": round(server_cpu * 1000 / max(1, sum(statuses.values())), 2),
             "postgres": round(postgres_cpu * 1000 / max(1, sum(statuses.values())), 2),
+            "postgres_this_database": round(database_cpu * 1000 / max(1, sum(statuses.values())), 2),
+        },
+        # The goal's own unit: what one booking made costs (409s and errors included in the cost).
+        "cpu_ms_per_booking": {
+            "server": round(server_cpu * 1000 / max(1, booked), 2),
+            "postgres_this_database": round(database_cpu * 1000 / max(1, booked), 2),
         },
         "appointments_created": created,
         "overlapping_active_holds_after": overlaps,
@@ -354,6 +406,7 @@ def child(args: argparse.Namespace) -> None:
         f"p99 {result['latency'].get('p99_ms')} ms; overlapping holds after: {overlaps}"
         + ("" if result["goal_met"] else "; goal 300/s missed")
     )
+    print(cpu_budget_line(result))
 
 
 def main() -> None:

@@ -97,6 +97,13 @@ def summary(steps: list[dict], scale: str, started: float) -> list[str]:
             f"{booking['errors']} errors, double bookings {booking['overlapping_active_holds_after']} "
             f"(goal 300/s: {goal})"
         )
+        per = booking.get("cpu_ms_per_booking")
+        if per:
+            cores = booking["machine"]["cpus"]
+            lines.append(
+                f"    CPU per booking: server {per['server']} ms, PostgreSQL {per['postgres_this_database']} ms "
+                f"(300/s on {cores} cores needs <= {cores * 1000 / 300:.2f} ms for both together)"
+            )
     dja = read("dja")
     if isinstance(dja.get("django_appointment"), dict):
         goal = "ok" if dja["goal_met"] else "MISSED"

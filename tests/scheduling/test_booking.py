@@ -73,6 +73,50 @@ def test_a_taken_slot_gives_conflict_and_writes_nothing(office):
     assert Appointment.objects.count() == 1
 
 
+def test_a_drawn_code_already_in_use_is_drawn_again_and_the_try_leaves_nothing(office, monkeypatch):
+    first = book(office, at(10))
+    drawn = iter([first.code, "WXYA-3467"])
+    monkeypatch.setattr(services, "new_code", lambda: next(drawn))
+    people, events = Person.objects.count(), LedgerEvent.objects.count()
+    second = book(office, at(11), person=person("Other"))
+    assert second.code == "WXYA-3467"
+    # The try that collided rolled back whole: one more person, one more event, not two.
+    assert Person.objects.count() == people + 1 and LedgerEvent.objects.count() == events + 1
+    assert ResourceHold.objects.filter(appointment=second, active=True).count() == 1
+
+
+def test_a_resource_won_by_a_concurrent_booking_is_retried_with_another(office, monkeypatch):
+    staff_resource(office, name="Second agent")
+    checked = services.bookable_time_check
+    raced = []
+
+    def check_then_lose_the_race(**kwargs):
+        window = checked(**kwargs)
+        if not raced:  # someone else books the same time between our check and our hold
+            raced.append(None)
+            raced[0] = book(office, at(10), person=person("Quick"))
+        return window
+
+    chosen = services.resources_for_slot
+    tries = []
+
+    def counted(**kwargs):
+        tries.append(kwargs["window"] is not None)
+        return chosen(**kwargs)
+
+    monkeypatch.setattr(services, "bookable_time_check", check_then_lose_the_race)
+    people = Person.objects.count()
+    with monkeypatch.context() as inner:
+        inner.setattr(services, "resources_for_slot", counted)
+        mine = book(office, at(10), person=person("Slow"))
+    theirs = raced[0]
+    # The first try chose from the stale day and lost; the second read the holds again.
+    assert tries[-2:] == [True, False]
+    held = {h.appointment_id: h.resource_id for h in ResourceHold.objects.filter(active=True)}
+    assert held[mine.id] != held[theirs.id]
+    assert Person.objects.count() == people + 2 and Appointment.objects.count() == 2
+
+
 def test_off_grid_closed_and_out_of_hours_times_are_refused_saying_what_is_bookable(office):
     # Not a bookable time at all is a 422 that says what is (it used to be 409 "just taken").
     cases = {

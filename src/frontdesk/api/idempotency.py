@@ -9,8 +9,9 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from frontdesk.core.errors import ValidationFailed
 from frontdesk.scheduling.models import IdempotencyRecord
@@ -40,12 +41,9 @@ def idempotent(request: HttpRequest, *, scope: str, payload: dict, action: Calla
         with transaction.atomic():
             # Claim the key before acting: a concurrent request with the same key waits here, on the
             # unique index, instead of racing for the same resources (which could deadlock).
-            record = IdempotencyRecord.objects.create(
-                scope=scope, key=key, request_hash=digest, status_code=0, response={}
-            )
+            record_id = _claim(scope=scope, key=key, digest=digest)
             body = action()
-            record.status_code, record.response = 201, body
-            record.save(update_fields=["status_code", "response"])
+            _answer(record_id, 201, body)
     except IntegrityError:
         # The key was used before (a retry) or by a concurrent request that committed first; this
         # attempt rolled back whole and answers with the first result.
@@ -54,3 +52,31 @@ def idempotent(request: HttpRequest, *, scope: str, payload: dict, action: Calla
             raise
         return replay(existing)
     return 201, body
+
+
+# Every booking writes these two statements: hand-written (the values adapted by the model's own fields)
+# instead of the ORM's query building for a create and a save (docs/adr/0045-booking-cpu-per-booking.md).
+_TABLE = IdempotencyRecord._meta.db_table
+_CLAIM = (
+    f"INSERT INTO {_TABLE} (scope, key, request_hash, status_code, response, created_at) "  # noqa: S608
+    "VALUES (%s, %s, %s, 0, %s, %s)"
+)
+_ANSWER = f"UPDATE {_TABLE} SET status_code = %s, response = %s WHERE id = %s"  # noqa: S608
+_RESPONSE = IdempotencyRecord._meta.get_field("response")
+
+
+def _claim(*, scope: str, key: str, digest: str) -> int:
+    """Insert the key's record (status 0: in progress); IntegrityError when the key was claimed before."""
+    params = [scope, key, digest, _RESPONSE.get_db_prep_save({}, connection)]
+    params.append(connection.ops.adapt_datetimefield_value(timezone.now()))
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(_CLAIM + " RETURNING id", params)
+            return int(cursor.fetchone()[0])
+        cursor.execute(_CLAIM, params)
+        return int(cursor.lastrowid)
+
+
+def _answer(record_id: int, status_code: int, body: dict) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWER, [status_code, _RESPONSE.get_db_prep_save(body, connection), record_id])

@@ -38,6 +38,26 @@ def local_instant(day: date, wall: time, zone: ZoneInfo) -> datetime | None:
 
 def closed_dates(office: Office, start: date, end: date) -> dict[date, str]:
     """Dates in [start, end] on which the office is closed, with the reason (holiday or closure)."""
+    sql, params = closure_query(office, start, end)
+    # Every booking asks: one hand-written query instead of the ORM's query building (a third of it).
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY date", params)
+        return closed_with(start, end, cursor.fetchall())
+
+
+def closure_query(office: Office, start: date, end: date) -> tuple[str, list]:
+    """The query for an office's closures (its own and nationwide) in [start, end]: rows (date, reason),
+    for `closed_with`. A caller may send it together with other reads (`availability.resources_and_closures`)."""
+    sql = (
+        f"SELECT date, reason FROM {connection.ops.quote_name(Closure._meta.db_table)} "  # noqa: S608
+        "WHERE (office_id IS NULL OR office_id = %s) AND date >= %s AND date <= %s"
+    )
+    adapt = connection.ops.adapt_datefield_value
+    return sql, [office.id, adapt(start), adapt(end)]
+
+
+def closed_with(start: date, end: date, closures: Iterable[tuple]) -> dict[date, str]:
+    """`closed_dates` from the rows of `closure_query`: federal holidays, then the closures."""
     closed: dict[date, str] = {}
     day = start
     while day <= end:
@@ -45,16 +65,8 @@ def closed_dates(office: Office, start: date, end: date) -> dict[date, str]:
         if name:
             closed[day] = name
         day += timedelta(days=1)
-    # Every booking asks: one hand-written query instead of the ORM's query building (a third of it).
-    sql = (
-        f"SELECT date, reason FROM {connection.ops.quote_name(Closure._meta.db_table)} "  # noqa: S608
-        "WHERE (office_id IS NULL OR office_id = %s) AND date >= %s AND date <= %s ORDER BY date"
-    )
-    with connection.cursor() as cursor:
-        adapt = connection.ops.adapt_datefield_value
-        cursor.execute(sql, [office.id, adapt(start), adapt(end)])
-        for closure_date, reason in cursor.fetchall():
-            closed[date.fromisoformat(closure_date) if isinstance(closure_date, str) else closure_date] = reason
+    for closure_date, reason in closures:
+        closed[date.fromisoformat(closure_date) if isinstance(closure_date, str) else closure_date] = reason
     return closed
 
 

@@ -18,7 +18,7 @@ from frontdesk.offices.calendar import local_today
 from frontdesk.offices.models import Office
 
 from . import policies, signals
-from .availability import Need, OfficeWindow, bookable_time_check, resources_for_slot
+from .availability import Need, bookable_time_check, resources_for_slot
 from .codes import new_code
 from .models import (
     Appointment,
@@ -123,22 +123,17 @@ def _place(
     *,
     now: datetime,
     ignore_own: bool = False,
-    window: OfficeWindow | None = None,
 ) -> None:
-    """Hold every resource the slot needs. The database refuses an overlap (exclusion constraint or
-    trigger); when a concurrent booking wins a resource, try the slot's other free resources.
-
-    The first try may choose from `window`, the day `bookable_time_check` just loaded: which resources
-    look free is only a guess either way (the constraint decides), so reading the holds again inside
-    the transaction would cost a round trip and gain nothing. A retry always reads them afresh."""
-    for attempt in range(BOOKING_ATTEMPTS):
+    """Hold every resource the slot needs for an appointment already saved (a move). The database
+    refuses an overlap (exclusion constraint or trigger); when a concurrent booking wins a resource,
+    try the slot's other free resources. (A new booking retries as a whole: `appointment_book`.)"""
+    for _attempt in range(BOOKING_ATTEMPTS):
         resources = resources_for_slot(
             office=appointment.office,
             need=need,
             starts_at=appointment.starts_at,
             now=now,
             ignore_appointment_id=appointment.id if ignore_own else None,
-            window=window if attempt == 0 else None,
         )
         if resources is None:
             break
@@ -205,44 +200,59 @@ def appointment_book(
         )
     window = bookable_time_check(office=office, need=need, starts_at=starts_at, now=now)
     today = local_today(office, now)
-    with transaction.atomic():
-        subject = subject or person_resolve(details=person, today=today)
-        companion_person = person_resolve(details=companion, today=today) if companion else None
-        if companion_person is not None and companion_person.id == subject.id:
-            raise ValidationFailed("The companion must be someone other than the person.", field="companion")
-        appointment = Appointment.objects.create(
-            code=_unique_code(),
-            person=subject,
-            companion=companion_person,
-            companion_relationship=companion_relationship if companion_person else "",
-            office=office,
-            service=service,
-            mode=mode,
-            starts_at=starts_at,
-            ends_at=starts_at + timedelta(minutes=service.duration_minutes),
-            interpreter_language=interpreter_language,
-            booked_by=staff_user(actor),
-        )
-        _place(appointment, need, now=now, window=window)
-        signals.appointment_booked.send(sender=Appointment, appointment=appointment)
-        subjects = [subject_of(subject)] + ([subject_of(companion_person)] if companion_person else [])
-        event_append(
-            type="scheduling.appointment.booked",
-            actor=actor,
-            purpose="book_for_person" if getattr(actor, "is_authenticated", False) else "self_service",
-            subjects=subjects,
-            refs={"appointment": str(appointment.public_id), "office": office.code},
-        )
-        _queue_reminder(appointment)
-    return appointment
-
-
-def _unique_code() -> str:
-    for _ in range(10):
-        code = new_code()
-        if not Appointment.objects.filter(code=code).exists():
-            return code
-    raise RuntimeError("could not draw an unused confirmation code")  # 25**8 codes: practically unreachable
+    # The whole booking is the unit of retry: a try that loses a resource to a concurrent booking (the
+    # exclusion constraint or trigger refuses its hold) or draws a code already in use (the unique
+    # index refuses the appointment) rolls back to the savepoint of this block and starts again, the
+    # day's holds read afresh. No savepoint around the hold and no look-up of the code before the
+    # insert: the database's constraints decide, as they must under concurrency anyway.
+    for attempt in range(BOOKING_ATTEMPTS):
+        step = "person"
+        try:
+            with transaction.atomic():
+                booked_person = subject or person_resolve(details=person, today=today)
+                companion_person = person_resolve(details=companion, today=today) if companion else None
+                if companion_person is not None and companion_person.id == booked_person.id:
+                    raise ValidationFailed("The companion must be someone other than the person.", field="companion")
+                # The first try chooses from the day `bookable_time_check` just loaded (which resources
+                # look free is only a guess either way: the constraint decides); a retry reads it again.
+                resources = resources_for_slot(
+                    office=office, need=need, starts_at=starts_at, now=now, window=window if attempt == 0 else None
+                )
+                if resources is None:
+                    raise Conflict("That time was just taken. Choose another time.", code="slot_taken")
+                step = "appointment"
+                appointment = Appointment.objects.create(
+                    code=new_code(),
+                    person=booked_person,
+                    companion=companion_person,
+                    companion_relationship=companion_relationship if companion_person else "",
+                    office=office,
+                    service=service,
+                    mode=mode,
+                    starts_at=starts_at,
+                    ends_at=starts_at + timedelta(minutes=service.duration_minutes),
+                    interpreter_language=interpreter_language,
+                    booked_by=staff_user(actor),
+                )
+                step = "hold"
+                _hold(appointment, resources)
+                step = "recorded"
+                signals.appointment_booked.send(sender=Appointment, appointment=appointment)
+                subjects = [subject_of(booked_person)] + ([subject_of(companion_person)] if companion_person else [])
+                event_append(
+                    type="scheduling.appointment.booked",
+                    actor=actor,
+                    purpose="book_for_person" if getattr(actor, "is_authenticated", False) else "self_service",
+                    subjects=subjects,
+                    refs={"appointment": str(appointment.public_id), "office": office.code},
+                )
+                _queue_reminder(appointment)
+            return appointment
+        except IntegrityError:
+            # Only the appointment's code and the holds are expected to collide; anything else is a bug.
+            if step not in ("appointment", "hold"):
+                raise
+    raise Conflict("That time was just taken. Choose another time.", code="slot_taken")
 
 
 def _lock(appointment: Appointment) -> Appointment:
