@@ -359,9 +359,12 @@ class _Line:
         return cls(_waiting(), offered, had)
 
 
-def _offer_time(line: _Line, office: Office, starts_at: datetime, reason: str, now: datetime) -> list[WaitlistOffer]:
-    """`time_freed` for one time against a line already read: offers to the waiting entries it fits, then
-    the holds on it swept, or only marked looked at while someone it fits holds another offer."""
+def _offer_time(
+    line: _Line, office: Office, starts_at: datetime, reason: str, now: datetime, only: set[int] | None = None
+) -> list[WaitlistOffer]:
+    """`time_freed` for one time against a line already read: offers to the waiting entries it fits (`only`
+    those that changed since the last look, when the sweep knows the rest were tried then), then the holds
+    on it swept, or only marked looked at while someone it fits holds another offer."""
     made: list[WaitlistOffer] = []
     had = line.had.setdefault((office.id, starts_at), set())
     # A need the time cannot serve (too soon, no free staff or interpreter for it) is not tried again for
@@ -370,6 +373,8 @@ def _offer_time(line: _Line, office: Office, starts_at: datetime, reason: str, n
     for entry in line.waiting:
         need = (entry.service_id, entry.mode, entry.interpreter_language)
         if entry.status != WaitlistStatus.WAITING or entry.id in had or need in cannot:
+            continue
+        if only is not None and entry.id not in only:
             continue
         ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
         if not _fits(entry, office, starts_at, ends_at):
@@ -381,11 +386,11 @@ def _offer_time(line: _Line, office: Office, starts_at: datetime, reason: str, n
             line.offered.append(entry)
         else:
             cannot.add(need)
-    unswept = ReleaseHold.objects.filter(office=office, starts_at=starts_at, swept_at__isnull=True)
-    if _still_wanted(line, office, starts_at):
-        unswept.update(checked_at=now)
-    else:
-        unswept.update(swept_at=now)
+    holds = ReleaseHold.objects.filter(office=office, starts_at=starts_at)
+    if not _still_wanted(line, office, starts_at):
+        holds.filter(swept_at__isnull=True).update(swept_at=now)
+    # The look itself, on swept holds too: the sweep looks again only when something changed since.
+    holds.update(checked_at=now)
     return made
 
 
@@ -456,51 +461,57 @@ def _offer_held(now: datetime) -> int:
     if not due:
         return 0
     made = 0
-    offices = Office.objects.in_bulk({office_id for office_id, _ in due})
+    offices = Office.objects.in_bulk({office_id for (office_id, _), _only in due})
     with transaction.atomic():
-        line = _Line.read(due)
-        for office_id, starts_at in due:
-            made += len(_offer_time(line, offices[office_id], starts_at, "held", now))
+        line = _Line.read([key for key, _only in due])
+        for (office_id, starts_at), only in due:
+            made += len(_offer_time(line, offices[office_id], starts_at, "held", now, only))
     return made
 
 
-def _held_due(now: datetime) -> list[tuple[int, datetime]]:
+def _held_due(now: datetime) -> list[tuple[tuple[int, datetime], set[int] | None]]:
     """The held freed times (office, start), in order of start, whose answer could differ from the last
-    look at them: never looked at (the hand-off after the freeing did not run), last looked at
-    `HELD_LOOK_AGAIN` ago or more, or an entry whose wishes could fit the time changed since then (joined,
-    confirmed, answered or let its offer lapse, ended, or its booking changed). A held time's answer
-    depends only on the entries that fit it, so the rest are skipped without reading the line."""
+    look at them (`checked_at`), each with the waiting entries to try (None: all): never looked at (the
+    hand-off after the freeing did not run) or last looked at `HELD_LOOK_AGAIN` ago or more (all), or an
+    entry whose wishes could fit the time changed since then (joined, confirmed, answered or let its offer
+    lapse, ended, or its booking changed: those entries; the others waiting were tried at the last look).
+    A held time's answer depends only on the entries that fit it, so the rest are skipped without reading
+    the line."""
     last: dict[tuple[int, datetime], datetime | None] = {}
-    for office_id, starts_at, swept_at, checked_at in (
-        _holding(now).values_list("office_id", "starts_at", "swept_at", "checked_at").order_by("starts_at")
+    for office_id, starts_at, checked_at in (
+        _holding(now).values_list("office_id", "starts_at", "checked_at").order_by("starts_at")
     ):
         key = (office_id, starts_at)
-        looked = swept_at if swept_at is not None else checked_at
+        looked = checked_at
         if key in last and (last[key] is None or looked is None):
             last[key] = None
         else:
             last[key] = looked if key not in last else min(last[key], looked)
     if not last:
         return []
-    due = {key for key, looked in last.items() if looked is None or looked <= now - HELD_LOOK_AGAIN}
-    looked_at = [looked for key, looked in last.items() if key not in due]
+    due: dict[tuple[int, datetime], set[int] | None] = {
+        key: None for key, looked in last.items() if looked is None or looked <= now - HELD_LOOK_AGAIN
+    }
+    looked_at = [looked for key, looked in last.items() if key not in due and looked is not None]
     if looked_at:
         changed = _changed_since(min(looked_at))
         if changed:
             offices = Office.objects.in_bulk({office_id for office_id, _ in last})
             for key, looked in last.items():
-                if key in due:
+                if key in due or looked is None:
                     continue
                 office, starts_at = offices[key[0]], key[1]
-                if any(
-                    moment >= looked
+                fitting = {
+                    entry.id
+                    for entry, moment in changed
+                    if moment >= looked
                     and _fits_wishes(
                         entry, office, starts_at, starts_at + timedelta(minutes=entry.service.duration_minutes)
                     )
-                    for entry, moment in changed
-                ):
-                    due.add(key)
-    return sorted(due, key=lambda key: (key[1], key[0]))
+                }
+                if fitting:
+                    due[key] = fitting
+    return sorted(due.items(), key=lambda item: (item[0][1], item[0][0]))
 
 
 def _changed_since(since: datetime) -> list[tuple[WaitlistEntry, datetime]]:
