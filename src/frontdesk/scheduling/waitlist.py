@@ -482,11 +482,9 @@ def _held_due(now: datetime) -> list[tuple[tuple[int, datetime], set[int] | None
         _holding(now).values_list("office_id", "starts_at", "checked_at").order_by("starts_at")
     ):
         key = (office_id, starts_at)
-        looked = checked_at
-        if key in last and (last[key] is None or looked is None):
-            last[key] = None
-        else:
-            last[key] = looked if key not in last else min(last[key], looked)
+        before = last.get(key, checked_at)
+        # The time's last look is its least recent hold's; a hold never looked at makes it never looked at.
+        last[key] = None if before is None or checked_at is None else min(before, checked_at)
     if not last:
         return []
     due: dict[tuple[int, datetime], set[int] | None] = {
@@ -530,7 +528,7 @@ def _changed_since(since: datetime) -> list[tuple[WaitlistEntry, datetime]]:
         .annotate(decided=Max("offers__decided_at"))
         .select_related("appointment", "service")
     )
-    changed = []
+    changed: list[tuple[WaitlistEntry, datetime]] = []
     for entry in entries:
         moments = [entry.created_at, entry.ended_at, entry.decided]
         if entry.appointment is not None:
