@@ -624,6 +624,12 @@ def main() -> None:
     parser.add_argument("--only", choices=("waitlist", "waitlist_and_bot", "bot_without_waitlist"), default=None)
     parser.add_argument("--combine", action="store_true", help="Join the three --only runs' results")
     parser.add_argument(
+        "--parts",
+        type=Path,
+        default=ROOT / "bench" / "results",
+        help="Folder of the --only runs' part files (default bench/results; another for a side experiment)",
+    )
+    parser.add_argument(
         "--keep-template",
         default=None,
         help="Seeded database file to reuse (made on the first run; same office, start and seed only)",
@@ -681,13 +687,10 @@ def main() -> None:
             part = run(**common, **plan[args.only])
             part["_takers"] = {f"{r}|{s}": t for (r, s), t in part["_takers"].items()}
             part["_offers_at"] = {f"{r}|{s}": v for (r, s), v in part["_offers_at"].items()}
-            (ROOT / "bench" / "results" / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
+            (args.parts / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
             return
         if args.combine:
-            runs = {
-                name: json.loads((ROOT / "bench" / "results" / f"waitlist.{name}.part.json").read_text())
-                for name in plan
-            }
+            runs = {name: json.loads((args.parts / f"waitlist.{name}.part.json").read_text()) for name in plan}
         else:
             runs = {name: run(**common, **options) for name, options in plan.items()}
         displacement(runs)
