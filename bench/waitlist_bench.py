@@ -146,6 +146,11 @@ def run(
     # One stream per kind of choice, so that the three runs see the same people, cancellations and
     # no-shows whatever the others draw.
     joins, life = (random.Random(f"{seed}:{office_code}:{kind}") for kind in ("join", "life"))
+    # The release jitter (docs/adr/0036) is drawn from the system's random source in production; here from
+    # a seeded stream, so that the runs with and without the bot release the same freed times at the same
+    # moments until the bot first changes what is freed (unseeded, every run released at other moments and
+    # the displacement figure compared two different jitters as well as the bot).
+    waitlist._random = random.Random(f"{seed}:{office_code}:release")
     office = Office.objects.prefetch_related("hours").get(code=office_code)
     zone = office.zone
     begin = datetime.combine(start, time(0), zone).astimezone(UTC)
