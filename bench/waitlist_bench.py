@@ -60,6 +60,7 @@ SWEEP_COST_EVERY_MINUTES = 360  # how often the sweep's two ways of searching ar
 BOT_EVERY_MINUTES = 15
 BOT_REACTS_SECONDS = 5
 BOT_ADDRESS = "203.0.113.66"
+TEMPLATE_KEYS = ("FRONTDESK_PII_HASH_KEY", "FRONTDESK_PSEUDONYM_KEY", "FRONTDESK_PII_ENCRYPTION_KEYS")
 
 
 @dataclass(order=True)
@@ -75,6 +76,9 @@ class Tally:
     # Each cancellation's staff member and time: (resource id, start, end). A freed time is "refilled" when
     # someone else's booking holds that staff member in that time at the end of the run.
     freed: list[tuple[int, datetime, datetime]] = field(default_factory=list)
+    freed_when: list[datetime] = field(default_factory=list)  # the moment of each cancellation in `freed`
+    # Each bot booking: when, which time, who in line wanted it (kept in the --only part files, to trace).
+    bot_bookings: list[dict] = field(default_factory=list)
     wanted: set[int] = field(default_factory=set)  # indexes into `freed` of times offered to a waiting person
     no_shows: int = 0
     joined: int = 0
@@ -142,6 +146,11 @@ def run(
     # One stream per kind of choice, so that the three runs see the same people, cancellations and
     # no-shows whatever the others draw.
     joins, life = (random.Random(f"{seed}:{office_code}:{kind}") for kind in ("join", "life"))
+    # The release jitter (docs/adr/0036) is drawn from the system's random source in production; here from
+    # a seeded stream, so that the runs with and without the bot release the same freed times at the same
+    # moments until the bot first changes what is freed (unseeded, every run released at other moments and
+    # the displacement figure compared two different jitters as well as the bot).
+    waitlist._random = random.Random(f"{seed}:{office_code}:release")
     office = Office.objects.prefetch_related("hours").get(code=office_code)
     zone = office.zone
     begin = datetime.combine(start, time(0), zone).astimezone(UTC)
@@ -253,6 +262,7 @@ def run(
                 held = [r for (r,) in staff]
                 if post("/appointments/cancel", verify(a), addresses[a.id]).status_code == 200:
                     tally.freed.extend((r, a.starts_at, a.ends_at) for r in held)
+                    tally.freed_when.extend(now for _r in held)
             elif event.kind == "no_show":
                 a = Appointment.objects.get(pk=event.data["appointment"])
                 if a.status == Status.BOOKED:
@@ -302,6 +312,9 @@ def run(
                     if made.status_code == 201:
                         tally.bot_codes.add(made.json()["code"])
                         tally.bot_took_when[wanted_by] += 1
+                        tally.bot_bookings.append(
+                            {"at": now.isoformat(), "starts_at": booking["starts_at"], "wanted_by": wanted_by}
+                        )
                     else:
                         tally.bot_refused[made.status_code] += 1
             elif event.kind == "answer":
@@ -455,6 +468,27 @@ def measure(tally: Tally, *, office_id: int, bot: bool, bot_service: str) -> dic
         },
         # Who got each freed time, to compare runs (not written out).
         "_takers": {(r, s.isoformat()): t for (r, s, _e), t in zip(tally.freed, taker, strict=True)},
+        # The trace behind the figures, for looking at a displaced time one by one (not written out).
+        "_trace": {
+            "freed": [
+                {"resource": r, "starts_at": s.isoformat(), "freed_at": w.isoformat()}
+                for (r, s, _e), w in zip(tally.freed, tally.freed_when, strict=True)
+            ],
+            "offers": [
+                {
+                    "entry": o.entry_id,
+                    "starts_at": o.starts_at.isoformat(),
+                    "resources": sorted(o.holds.values_list("resource_id", flat=True)),
+                    "reason": o.reason,
+                    "status": o.status,
+                    "made": o.created_at.isoformat(),
+                    "decided": o.decided_at.isoformat() if o.decided_at else None,
+                }
+                for o in offers.order_by("created_at", "id")
+            ],
+            "bot_bookings": tally.bot_bookings,
+            "sweep_ms": [round(ms, 2) for ms in tally.sweep_ms],
+        },
         "_offers_at": {
             (r, s.isoformat()): sorted(
                 offers.filter(starts_at=s, holds__resource_id=r).values_list("status", flat=True)
@@ -514,6 +548,8 @@ def displacement(runs: dict[str, dict]) -> None:
     """
     alone = runs["waitlist"].pop("_takers")
     runs["waitlist"].pop("_offers_at")
+    for run_result in runs.values():
+        run_result.pop("_trace", None)
     for name in ("waitlist_and_bot", "bot_without_waitlist"):
         takers = runs[name].pop("_takers")
         offers_at = runs[name].pop("_offers_at")
@@ -587,11 +623,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--office", default="001", help="Office code from the directory (default 001)")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--days", type=int, default=7, help="Days of clock to run (default a week)")
+    parser.add_argument("--days", type=float, default=7, help="Days of clock to run (default a week; 0.25 = six hours)")
     parser.add_argument("--join-share", type=float, default=0.15, help="Share of later bookings that ask to move")
     parser.add_argument("--start", type=date.fromisoformat, default=None, help="A Monday (default the next one)")
     parser.add_argument("--only", choices=("waitlist", "waitlist_and_bot", "bot_without_waitlist"), default=None)
     parser.add_argument("--combine", action="store_true", help="Join the three --only runs' results")
+    parser.add_argument(
+        "--parts",
+        type=Path,
+        default=ROOT / "bench" / "results",
+        help="Folder of the --only runs' part files (default bench/results; another for a side experiment)",
+    )
     parser.add_argument(
         "--keep-template",
         default=None,
@@ -610,6 +652,13 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     os.environ["FRONTDESK_VAR_DIR"] = str(workdir)
     os.environ.setdefault("FRONTDESK_LEDGER_SIGNING_KEY", secrets.token_hex(32))
+    # A kept template was seeded under its own keys (contact details are encrypted, names keyed): reuse
+    # them, or make and keep them with it, so that separate processes (--only) can read the same file.
+    keys = Path(f"{args.keep_template}.keys.json") if args.keep_template else None
+    if keys is not None:
+        if not keys.exists():
+            keys.write_text(json.dumps({name: secrets.token_hex(32) for name in TEMPLATE_KEYS}))
+        os.environ.update(json.loads(keys.read_text()))
     import django
 
     django.setup()
@@ -643,13 +692,10 @@ def main() -> None:
             part = run(**common, **plan[args.only])
             part["_takers"] = {f"{r}|{s}": t for (r, s), t in part["_takers"].items()}
             part["_offers_at"] = {f"{r}|{s}": v for (r, s), v in part["_offers_at"].items()}
-            (ROOT / "bench" / "results" / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
+            (args.parts / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
             return
         if args.combine:
-            runs = {
-                name: json.loads((ROOT / "bench" / "results" / f"waitlist.{name}.part.json").read_text())
-                for name in plan
-            }
+            runs = {name: json.loads((args.parts / f"waitlist.{name}.part.json").read_text()) for name in plan}
         else:
             runs = {name: run(**common, **options) for name, options in plan.items()}
         displacement(runs)

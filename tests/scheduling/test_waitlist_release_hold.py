@@ -183,3 +183,67 @@ def test_a_freed_time_stays_held_while_someone_it_fits_holds_another_offer(offic
     waitlist.offer_claim(actor=None, offer_id=first.public_id, appointment=waiting, now=later)
     waitlist.waitlist_sweep(now=later + timedelta(minutes=1))
     assert open_at(office, FREED, later + timedelta(minutes=1))
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_the_sweep_looks_again_at_a_held_time_only_when_someone_it_fits_changed(office, monkeypatch):
+    freed = book(office, FREED, "Early")
+    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
+    first = WaitlistOffer.objects.get()
+    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    # Someone who can only make Fridays joins and refuses what they are offered: nothing Ortiz or 9:00 on
+    # Monday the 15th depends on changed, so the sweeps leave that hold as it was.
+    friday = book(office, datetime(2027, 3, 26, 15, tzinfo=NY), "Friday")
+    fridays = waitlist.Wishes(
+        zip_code="10007", radius_miles=25, mode="in_person", weekdays=(4,), earliest=time(8), latest=time(17)
+    )
+    waitlist.waitlist_join(actor=None, appointment=friday, wishes=fridays, now=NOW)
+    waitlist.waitlist_sweep(now=NOW + timedelta(minutes=1))
+    assert ReleaseHold.objects.get(starts_at=FREED).checked_at == NOW + timedelta(minutes=1)
+    friday_offer = WaitlistOffer.objects.get(entry__appointment=friday)
+    waitlist.offer_decline(
+        actor=None, offer_id=friday_offer.public_id, appointment=friday, now=NOW + timedelta(minutes=2)
+    )
+    for minute in (3, 4, 5):
+        waitlist.waitlist_sweep(now=NOW + timedelta(minutes=minute))
+    hold = ReleaseHold.objects.get(starts_at=FREED)
+    assert hold.checked_at == NOW + timedelta(minutes=1) and hold.swept_at is None
+    assert not open_at(office, FREED, NOW + timedelta(minutes=25))
+    # A held time is looked at again at least every HELD_LOOK_AGAIN, so it never lapses while Ortiz decides.
+    again = NOW + timedelta(minutes=1) + waitlist.HELD_LOOK_AGAIN
+    waitlist.waitlist_sweep(now=again)
+    assert ReleaseHold.objects.get(starts_at=FREED).checked_at == again
+    # Ortiz refuses (and the search after it never runs): Ortiz changed, so the next sweep looks at 9:00
+    # at once and offers Ortiz, back in line, a held time
+    monkeypatch.setattr(waitlist, "_search_later", lambda *args, **kwargs: None)
+    waitlist.offer_decline(actor=None, offer_id=first.public_id, appointment=waiting, now=again)
+    assert not WaitlistOffer.objects.filter(entry=first.entry, status=OfferStatus.OPEN).exists()
+    waitlist.waitlist_sweep(now=again + timedelta(minutes=1))
+    # (the earliest held time that fits Ortiz is the Friday 9:00 the other person refused), and 9:00 on the
+    # 15th, looked at in the same sweep, stays held: Ortiz, holding that offer, still fits it.
+    assert WaitlistOffer.objects.get(entry=first.entry, status=OfferStatus.OPEN).reason == "held"
+    assert ReleaseHold.objects.get(starts_at=FREED).checked_at == again + timedelta(minutes=1)
+
+
+@override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
+def test_a_held_time_is_released_at_the_first_sweep_after_the_one_who_wanted_it_answers(office, monkeypatch):
+    freed = book(office, FREED, "Early")
+    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
+    first = WaitlistOffer.objects.get()
+    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    later = ReleaseHold.objects.get(starts_at=FREED).release_at + timedelta(minutes=1)
+    waitlist.waitlist_sweep(now=later)
+    # Ortiz's answer reaches no hand-off for 9:00 (the search after it fails): the sweep still sees Ortiz
+    # changed, looks at 9:00 again and lets it go.
+    monkeypatch.setattr(waitlist, "_search_later", lambda *args, **kwargs: None)
+    waitlist.offer_claim(actor=None, offer_id=first.public_id, appointment=waiting, now=later)
+    assert not open_at(office, FREED, later)
+    waitlist.waitlist_sweep(now=later + timedelta(minutes=1))
+    assert ReleaseHold.objects.get(starts_at=FREED).swept_at == later + timedelta(minutes=1)
+    assert open_at(office, FREED, later + timedelta(minutes=1))

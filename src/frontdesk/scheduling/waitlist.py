@@ -240,6 +240,15 @@ def waitlist_withdraw(
 
 
 def _fits(entry: WaitlistEntry, office: Office, starts_at: datetime, ends_at: datetime) -> bool:
+    return _fits_wishes(entry, office, starts_at, ends_at) and (
+        # Without a booking any fitting time will do; with one, only an earlier time of it.
+        entry.appointment is None
+        or (entry.appointment.status == Status.BOOKED and starts_at < entry.appointment.starts_at)
+    )
+
+
+def _fits_wishes(entry: WaitlistEntry, office: Office, starts_at: datetime, ends_at: datetime) -> bool:
+    """The offices, days and hours the entry asked for, whatever its booking (`_fits` adds that)."""
     local_start, local_end = starts_at.astimezone(office.zone), ends_at.astimezone(office.zone)
     return (
         office.id in entry.office_ids
@@ -247,11 +256,6 @@ def _fits(entry: WaitlistEntry, office: Office, starts_at: datetime, ends_at: da
         and entry.earliest_time <= local_start.time()
         and local_end.time() <= entry.latest_time
         and local_end.date() == local_start.date()
-        and (
-            # Without a booking any fitting time will do; with one, only an earlier time of it.
-            entry.appointment is None
-            or (entry.appointment.status == Status.BOOKED and starts_at < entry.appointment.starts_at)
-        )
     )
 
 
@@ -323,22 +327,80 @@ def time_freed(*, office: Office, starts_at: datetime, reason: str, now: datetim
     time goes public once the hold's short, jittered `release_at` has passed (docs/adr/0041)."""
     now = now or datetime.now(UTC)
     with transaction.atomic():
-        made = _offer_to_waiting(office, starts_at, reason, now)
-        unswept = ReleaseHold.objects.filter(office=office, starts_at=starts_at, swept_at__isnull=True)
-        if _still_wanted(office, starts_at):
-            unswept.update(checked_at=now)
+        return _offer_time(_Line.read([(office.id, starts_at)]), office, starts_at, reason, now)
+
+
+class _Line:
+    """Who is in line, read once for all the freed times one hand-off or sweep looks at: the waiting
+    entries (locked, in order of request), the entries holding an open offer, and who was offered each of
+    those times before. Offers made while looking move their entry from the one list to the other."""
+
+    def __init__(self, waiting: list[WaitlistEntry], offered: list[WaitlistEntry], had: dict) -> None:
+        self.waiting = waiting
+        self.offered = offered
+        self.had: dict[tuple[int, datetime], set[int]] = had
+
+    @classmethod
+    def read(cls, times: list[tuple[int, datetime]]) -> "_Line":
+        had: dict[tuple[int, datetime], set[int]] = {key: set() for key in times}
+        if times:
+            from django.db.models import Q
+
+            at = Q()
+            for office_id, starts_at in times:
+                at |= Q(office_id=office_id, starts_at=starts_at)
+            for office_id, starts_at, entry_id in WaitlistOffer.objects.filter(at).values_list(
+                "office_id", "starts_at", "entry_id"
+            ):
+                had.setdefault((office_id, starts_at), set()).add(entry_id)
+        offered = list(
+            WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED).select_related("appointment", "service")
+        )
+        return cls(_waiting(), offered, had)
+
+
+def _offer_time(
+    line: _Line, office: Office, starts_at: datetime, reason: str, now: datetime, only: set[int] | None = None
+) -> list[WaitlistOffer]:
+    """`time_freed` for one time against a line already read: offers to the waiting entries it fits (`only`
+    those that changed since the last look, when the sweep knows the rest were tried then), then the holds
+    on it swept, or only marked looked at while someone it fits holds another offer."""
+    made: list[WaitlistOffer] = []
+    had = line.had.setdefault((office.id, starts_at), set())
+    # A need the time cannot serve (too soon, no free staff or interpreter for it) is not tried again for
+    # the next entry with the same need.
+    cannot: set[tuple[int, str, str]] = set()
+    for entry in line.waiting:
+        need = (entry.service_id, entry.mode, entry.interpreter_language)
+        if entry.status != WaitlistStatus.WAITING or entry.id in had or need in cannot:
+            continue
+        if only is not None and entry.id not in only:
+            continue
+        ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
+        if not _fits(entry, office, starts_at, ends_at):
+            continue
+        offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
+        if offer is not None:
+            made.append(offer)
+            had.add(entry.id)
+            line.offered.append(entry)
         else:
-            unswept.update(swept_at=now)
+            cannot.add(need)
+    holds = ReleaseHold.objects.filter(office=office, starts_at=starts_at)
+    if not _still_wanted(line, office, starts_at):
+        holds.filter(swept_at__isnull=True).update(swept_at=now)
+    # The look itself, on swept holds too: the sweep looks again only when something changed since.
+    holds.update(checked_at=now)
     return made
 
 
-def _still_wanted(office: Office, starts_at: datetime) -> bool:
+def _still_wanted(line: _Line, office: Office, starts_at: datetime) -> bool:
     """Whether someone in line could still want this time once they answer: an entry holding an open offer
     of another time, whose wishes fit this one and who was never offered it. One offer at a time is the
     rule, so such a person is ahead of the public: the time stays held until they answer (or their offer
     lapses), and then it is offered to them (`_search_later`). docs/adr/0041."""
-    had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
-    for entry in WaitlistEntry.objects.filter(status=WaitlistStatus.OFFERED).select_related("appointment", "service"):
+    had = line.had.get((office.id, starts_at), set())
+    for entry in line.offered:
         ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
         if entry.id not in had and _fits(entry, office, starts_at, ends_at):
             return True
@@ -384,15 +446,95 @@ def _holding(now: datetime) -> "QuerySet[ReleaseHold]":
     )
 
 
+# A held time nobody in line has changed for is still looked at again this often, so that what no
+# entry's answer announces (staff or an interpreter freed for a need that could not be served before)
+# is caught; well inside `RELEASE_HOLD_LIMIT`, so that a hold the sweep keeps looking at never lapses.
+HELD_LOOK_AGAIN = timedelta(minutes=10)
+
+
 def _offer_held(now: datetime) -> int:
     """Offer the freed times still kept from general booking to entries that wait (again): one that joined,
-    or whose offer was refused or lapsed, after the time was freed. Makes no new release hold."""
+    or whose offer was refused or lapsed, after the time was freed; sweep the holds nobody in line wants
+    any more. Only the times something could have changed for are looked at (`_held_due`): the line is
+    read once for all of them. Makes no new release hold."""
+    due = _held_due(now)
+    if not due:
+        return 0
     made = 0
-    held = _holding(now).values_list("office_id", "starts_at").distinct().order_by("starts_at")
-    offices = Office.objects.in_bulk({office_id for office_id, _ in held})
-    for office_id, starts_at in held:
-        made += len(time_freed(office=offices[office_id], starts_at=starts_at, reason="held", now=now))
+    offices = Office.objects.in_bulk({office_id for (office_id, _), _only in due})
+    with transaction.atomic():
+        line = _Line.read([key for key, _only in due])
+        for (office_id, starts_at), only in due:
+            made += len(_offer_time(line, offices[office_id], starts_at, "held", now, only))
     return made
+
+
+def _held_due(now: datetime) -> list[tuple[tuple[int, datetime], set[int] | None]]:
+    """The held freed times (office, start), in order of start, whose answer could differ from the last
+    look at them (`checked_at`), each with the waiting entries to try (None: all): never looked at (the
+    hand-off after the freeing did not run) or last looked at `HELD_LOOK_AGAIN` ago or more (all), or an
+    entry whose wishes could fit the time changed since then (joined, confirmed, answered or let its offer
+    lapse, ended, or its booking changed: those entries; the others waiting were tried at the last look).
+    A held time's answer depends only on the entries that fit it, so the rest are skipped without reading
+    the line."""
+    last: dict[tuple[int, datetime], datetime | None] = {}
+    for office_id, starts_at, checked_at in (
+        _holding(now).values_list("office_id", "starts_at", "checked_at").order_by("starts_at")
+    ):
+        key = (office_id, starts_at)
+        before = last.get(key, checked_at)
+        # The time's last look is its least recent hold's; a hold never looked at makes it never looked at.
+        last[key] = None if before is None or checked_at is None else min(before, checked_at)
+    if not last:
+        return []
+    due: dict[tuple[int, datetime], set[int] | None] = {
+        key: None for key, looked in last.items() if looked is None or looked <= now - HELD_LOOK_AGAIN
+    }
+    looked_at = [looked for key, looked in last.items() if key not in due and looked is not None]
+    if looked_at:
+        changed = _changed_since(min(looked_at))
+        if changed:
+            offices = Office.objects.in_bulk({office_id for office_id, _ in last})
+            for key, looked in last.items():
+                if key in due or looked is None:
+                    continue
+                office, starts_at = offices[key[0]], key[1]
+                fitting = {
+                    entry.id
+                    for entry, moment in changed
+                    if moment >= looked
+                    and _fits_wishes(
+                        entry, office, starts_at, starts_at + timedelta(minutes=entry.service.duration_minutes)
+                    )
+                }
+                if fitting:
+                    due[key] = fitting
+    return sorted(due.items(), key=lambda item: (item[0][1], item[0][0]))
+
+
+def _changed_since(since: datetime) -> list[tuple[WaitlistEntry, datetime]]:
+    """Entries that changed at or after `since`, each with the moment of its latest change: joined or
+    confirmed (`created_at`), ended, an offer answered, lapsed or withdrawn (`decided_at`: the entry waits
+    again or has ended), or its booking changed."""
+    from django.db.models import Max, Q
+
+    entries = (
+        WaitlistEntry.objects.filter(
+            Q(created_at__gte=since)
+            | Q(ended_at__gte=since)
+            | Q(offers__decided_at__gte=since)
+            | Q(appointment__updated_at__gte=since)
+        )
+        .annotate(decided=Max("offers__decided_at"))
+        .select_related("appointment", "service")
+    )
+    changed: list[tuple[WaitlistEntry, datetime]] = []
+    for entry in entries:
+        moments = [entry.created_at, entry.ended_at, entry.decided]
+        if entry.appointment is not None:
+            moments.append(entry.appointment.updated_at)
+        changed.append((entry, max(m for m in moments if m is not None)))
+    return changed
 
 
 def _offer_held_to(entry: WaitlistEntry, now: datetime) -> WaitlistOffer | None:
@@ -429,27 +571,6 @@ def _search_later(entry_pk: int, now: datetime) -> None:
     except Exception:
         # The entry is in line; the every-minute sweep searches for it if this failed.
         logger.exception("Searching for a waitlist entry failed.")
-
-
-def _offer_to_waiting(office: Office, starts_at: datetime, reason: str, now: datetime) -> list[WaitlistOffer]:
-    made: list[WaitlistOffer] = []
-    had = set(WaitlistOffer.objects.filter(office=office, starts_at=starts_at).values_list("entry_id", flat=True))
-    # A need the time cannot serve (too soon, no free staff or interpreter for it) is not tried again for
-    # the next entry with the same need.
-    cannot: set[tuple[int, str, str]] = set()
-    for entry in _waiting():
-        need = (entry.service_id, entry.mode, entry.interpreter_language)
-        if entry.id in had or need in cannot:
-            continue
-        ends_at = starts_at + timedelta(minutes=entry.service.duration_minutes)
-        if not _fits(entry, office, starts_at, ends_at):
-            continue
-        offer = _make_offer(entry, office, starts_at, reason=reason, now=now)
-        if offer is not None:
-            made.append(offer)
-        else:
-            cannot.add(need)
-    return made
 
 
 def _freed_later(office_id: int, starts_at: datetime, reason: str, now: datetime) -> None:
