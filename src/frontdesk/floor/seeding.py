@@ -88,6 +88,7 @@ def _ticket(
     wait = timedelta(minutes=WAIT_MEDIAN_MINUTES * math.exp(rng.gauss(0, WAIT_SIGMA)))
     gone = rng.random() < GONE_SHARE
     called_at = None if gone else issued_at + wait
+    served_at = issued_at + wait if called_at is None else called_at + timedelta(minutes=service.duration_minutes)
     return Ticket(
         office=office,
         local_date=day,
@@ -99,7 +100,7 @@ def _ticket(
         issued_at=issued_at,
         called_at=called_at,
         last_called_at=called_at,
-        served_at=issued_at + wait if gone else called_at + timedelta(minutes=service.duration_minutes),
+        served_at=served_at,
         outcome=TicketOutcome.NO_SHOW if gone else TicketOutcome.SERVED,
         calls=0 if gone else 1,
     )

@@ -97,7 +97,7 @@ def _issue(
     raise Conflict("The kiosk is busy. Try again.", code="ticket_number_busy")
 
 
-def _walk_in_check(office: Office, service: Service | None, interpreter_language: str) -> None:
+def _walk_in_check(office: Office, service: Service | None, interpreter_language: str) -> Service:
     """The one validity rule for a walk-in, at the kiosk or the counter: a service offered in person and a
     known interpreter language (`scheduling.availability.Need`, the booking rule), at an office that keeps
     hours (one without hours has no day to queue in)."""
@@ -106,6 +106,7 @@ def _walk_in_check(office: Office, service: Service | None, interpreter_language
     Need(service=service, mode=Mode.IN_PERSON, interpreter_language=interpreter_language)
     if not office.hours.exists():
         raise Conflict("This office does not serve walk-ins.", code="office_closed")
+    return service
 
 
 def ticket_issue_walk_in(
@@ -119,7 +120,7 @@ def ticket_issue_walk_in(
 ) -> Ticket:
     """A ticket for someone without an appointment, from the office's kiosk."""
     now = now or datetime.now(UTC)
-    _walk_in_check(office, service, interpreter_language)
+    service = _walk_in_check(office, service, interpreter_language)
     return _issue(
         office=office,
         kind=TicketKind.WALK_IN,
@@ -152,7 +153,7 @@ def ticket_issue_at_counter(
     now = now or datetime.now(UTC)
     if not policies.can_call_tickets(actor, office):
         raise PermissionDenied("Only staff of this office can add to its queue.")
-    _walk_in_check(office, service, interpreter_language)
+    service = _walk_in_check(office, service, interpreter_language)
     return _issue(
         office=office,
         kind=TicketKind.WALK_IN,
