@@ -13,6 +13,8 @@ Goal: at least 300 bookings/s on two cores, zero double bookings. Writes bench/r
 Prints the CPU each booking cost the server (gunicorn, all workers) and PostgreSQL (the backends of this
 database only, so other databases on the same server do not count), and the ceiling that puts on
 bookings/s on this machine's cores: on a shared machine that, not bookings/s, is the comparable figure.
+Then the same clients read GET /api/v1/services from the same server for --floor-seconds (default 10): the
+floor, what a request that books nothing costs the server, PostgreSQL and the clients on these cores.
 """
 
 import argparse
@@ -36,6 +38,7 @@ from bench.common import PYTHON, RESULTS, ROOT, WORK, django_env, machine, perce
 from bench.seed_bench import database_url
 
 GOAL_PER_SECOND = 300
+FLOOR_PATH = "/api/v1/services"
 RUN_ID = uuid.uuid4().hex[:12]
 FIRST_NAMES = ("Ana", "Luis", "Mei", "John", "Fatima", "Olga", "Kwame", "Noa")
 LAST_NAMES = ("Rivera", "Nguyen", "Smith", "O'Brien", "García", "Kowalski", "Okafor", "Begay")
@@ -129,6 +132,19 @@ def cpu_budget_line(result: dict) -> str:
     )
 
 
+def floor_line(floor: dict) -> str:
+    """The floor in the goal's terms: what a request that does no booking costs on this machine."""
+    per = floor["cpu_ms_per_request"]
+    total = per["server"] + per["postgres_this_database"] + per["clients"]
+    cores = os.cpu_count() or 1
+    return (
+        f"Floor (GET {floor['path']}, same server and clients): {floor['requests_per_second']} requests/s; "
+        f"CPU per request: server {per['server']} ms + PostgreSQL {per['postgres_this_database']} ms + "
+        f"clients {per['clients']} ms = {total:.2f} ms, at most {cores * 1000 / total if total else 0:.0f} "
+        f"requests/s on {cores} cores before any booking work"
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -205,6 +221,67 @@ def client_loop(port: int, queue: list[dict], hot: list[dict], hot_share: float,
             errors.append({"status": status, "body": payload[:300].decode(errors="replace")})
     conn.close()
     out.update(latencies=latencies, statuses=statuses, errors=errors)
+
+
+def floor_loop(port: int, stop: float, out: dict) -> None:
+    """The same client asking the same server for the list of services (a read served from the
+    process's cache, no write, no transaction): what any request costs before a booking's own work."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, statuses = [], {}
+    while time.monotonic() < stop:
+        started = time.perf_counter()
+        try:
+            conn.request("GET", FLOOR_PATH, headers={"Host": "127.0.0.1"})
+            response = conn.getresponse()
+            response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException):
+            status = 0
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        latencies.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+    conn.close()
+    out.update(latencies=latencies, statuses=statuses)
+
+
+def floor_pass(args: argparse.Namespace, port: int, server: subprocess.Popen, database: str) -> dict:
+    """The request floor on this server and machine: the booking run's clients and server, reading instead
+    of booking, for --floor-seconds. Its CPU per request is the share of the booking's cost that no change
+    to the booking path can remove."""
+    outs = [{} for _ in range(args.clients)]
+    stop = time.monotonic() + args.floor_seconds
+    threads = [threading.Thread(target=floor_loop, args=(port, stop, out)) for out in outs]
+    (server_before, _), client_before = cpu_seconds(server.pid), time.process_time()
+    backends_before = backend_cpu(database)
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    server_cpu = cpu_seconds(server.pid)[0] - server_before
+    database_cpu = sum(s - backends_before.get(pid, 0.0) for pid, s in backend_cpu(database).items())
+    client_cpu = time.process_time() - client_before
+    latencies = [ms for out in outs for ms in out["latencies"]]
+    statuses: dict[int, int] = {}
+    for out in outs:
+        for status, n in out["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    requests = sum(statuses.values())
+    return {
+        "path": FLOOR_PATH,
+        "seconds": round(elapsed, 2),
+        "requests": requests,
+        "requests_per_second": round(requests / elapsed, 1),
+        "statuses": {str(k): v for k, v in sorted(statuses.items())},
+        "latency": percentiles(latencies),
+        "cpu_ms_per_request": {
+            "server": round(server_cpu * 1000 / max(1, requests), 2),
+            "postgres_this_database": round(database_cpu * 1000 / max(1, requests), 2),
+            "clients": round(client_cpu * 1000 / max(1, requests), 2),
+        },
+    }
 
 
 def profile(slots: list[dict], count: int) -> dict:
@@ -328,6 +405,7 @@ def child(args: argparse.Namespace) -> None:
         server_cpu, postgres_cpu = server_after - server_before, postgres_after - postgres_before
         database_cpu = sum(seconds - backends_before.get(pid, 0.0) for pid, seconds in backends_after.items())
         client_cpu = time.process_time() - client_before
+        floor = floor_pass(args, port, server, database) if args.floor_seconds > 0 else {}
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -387,6 +465,7 @@ def child(args: argparse.Namespace) -> None:
             "server": round(server_cpu * 1000 / max(1, booked), 2),
             "postgres_this_database": round(database_cpu * 1000 / max(1, booked), 2),
         },
+        "floor": floor or "not run (--floor-seconds 0)",
         "appointments_created": created,
         "overlapping_active_holds_after": overlaps,
         "overlap_check_seconds": round(check_seconds, 2),
@@ -407,6 +486,8 @@ def child(args: argparse.Namespace) -> None:
         + ("" if result["goal_met"] else "; goal 300/s missed")
     )
     print(cpu_budget_line(result))
+    if floor:
+        print(floor_line(floor))
 
 
 def main() -> None:
@@ -424,6 +505,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Profile a serial pass (pyinstrument)")
     parser.add_argument("--profile-count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--floor-seconds", type=float, default=10.0, help="Seconds of the read-only floor pass after the run (0: none)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -104,6 +104,14 @@ def summary(steps: list[dict], scale: str, started: float) -> list[str]:
                 f"    CPU per booking: server {per['server']} ms, PostgreSQL {per['postgres_this_database']} ms "
                 f"(300/s on {cores} cores needs <= {cores * 1000 / 300:.2f} ms for both together)"
             )
+        floor = booking.get("floor")
+        if isinstance(floor, dict):
+            fper = floor["cpu_ms_per_request"]
+            lines.append(
+                f"    floor, GET {floor['path']} on the same server: {floor['requests_per_second']} requests/s, "
+                f"CPU per request: server {fper['server']} ms, PostgreSQL {fper['postgres_this_database']} ms, "
+                f"clients {fper['clients']} ms"
+            )
     dja = read("dja")
     if isinstance(dja.get("django_appointment"), dict):
         goal = "ok" if dja["goal_met"] else "MISSED"

@@ -48,6 +48,20 @@ def book(office, when, last_name):
     )
 
 
+def ortiz_holds_another_offer(office):
+    """Ortiz joins the line and is offered an open time at once; then two fitting times free (9:00 on the
+    16th, then FREED): while Ortiz holds that first offer, FREED matches nobody free to take it and is held.
+    Returns Ortiz's appointment and the first offer."""
+    freed = book(office, FREED, "Early")
+    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
+    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
+    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
+    first = WaitlistOffer.objects.get()
+    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
+    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    return waiting, first
+
+
 def open_at(office, when, now) -> bool:
     need = Need(service=Service.objects.get(code="direct_deposit_change"), mode="in_person")
     day = when.astimezone(office.zone).date()
@@ -166,13 +180,7 @@ def test_the_sweep_searches_once_per_office_and_need(office):
 
 @override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
 def test_a_freed_time_stays_held_while_someone_it_fits_holds_another_offer(office):
-    freed = book(office, FREED, "Early")
-    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
-    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
-    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
-    first = WaitlistOffer.objects.get()  # Ortiz is offered an open time at once, on joining
-    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
-    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    waiting, first = ortiz_holds_another_offer(office)
     hold = ReleaseHold.objects.get(starts_at=FREED)
     # Ortiz, who fits 9:00 and was never offered it, has not answered: past the release delay, and past
     # sweeps, the time is still not public (a bot polling cannot take it from ahead of Ortiz).
@@ -187,13 +195,7 @@ def test_a_freed_time_stays_held_while_someone_it_fits_holds_another_offer(offic
 
 @override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
 def test_the_sweep_looks_again_at_a_held_time_only_when_someone_it_fits_changed(office, monkeypatch):
-    freed = book(office, FREED, "Early")
-    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
-    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
-    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
-    first = WaitlistOffer.objects.get()
-    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
-    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    waiting, first = ortiz_holds_another_offer(office)
     # Someone who can only make Fridays joins and refuses what they are offered: nothing Ortiz or 9:00 on
     # Monday the 15th depends on changed, so the sweeps leave that hold as it was.
     friday = book(office, datetime(2027, 3, 26, 15, tzinfo=NY), "Friday")
@@ -230,13 +232,7 @@ def test_the_sweep_looks_again_at_a_held_time_only_when_someone_it_fits_changed(
 
 @override_settings(FRONTDESK_WAITLIST_RELEASE_DELAY_MINUTES=10, FRONTDESK_WAITLIST_RELEASE_JITTER_MINUTES=5)
 def test_a_held_time_is_released_at_the_first_sweep_after_the_one_who_wanted_it_answers(office, monkeypatch):
-    freed = book(office, FREED, "Early")
-    held_by_offer = book(office, datetime(2027, 3, 16, 9, tzinfo=NY), "Other")
-    waiting = book(office, datetime(2027, 3, 26, 14, tzinfo=NY), "Ortiz")
-    waitlist.waitlist_join(actor=None, appointment=waiting, wishes=WISHES, now=NOW)
-    first = WaitlistOffer.objects.get()
-    services.appointment_cancel(actor=None, appointment=held_by_offer, now=NOW)
-    services.appointment_cancel(actor=None, appointment=freed, now=NOW)
+    waiting, first = ortiz_holds_another_offer(office)
     later = ReleaseHold.objects.get(starts_at=FREED).release_at + timedelta(minutes=1)
     waitlist.waitlist_sweep(now=later)
     # Ortiz's answer reaches no hand-off for 9:00 (the search after it fails): the sweep still sees Ortiz
