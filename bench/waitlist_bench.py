@@ -522,9 +522,15 @@ FAIRNESS = {
     ),
     "bot_share": (
         "Displacement: of the freed times (cancellations) held by a booking moved from the waitlist at the end of "
-        "the run without the bot, the share held by the bot at the end of the run with it. Same people, "
+        "the run without the bot, the share held by the bot at the end of the run with it, less those a waiting "
+        "person claimed in that run before the bot got them (freed again later by that person). Same people, "
         "cancellations, no-shows and answers (separate random streams); within_fair_share is bot_share <= "
         "fair_share."
+    ),
+    "weeks": (
+        "With several seeds (--combine with one --parts folder a seed), the displaced times and the times "
+        "waiting people got are summed over the weeks, and the pooled share is judged against the mean fair "
+        "share: one week's figure moves by 1/(times waiting people got), coarser than the fair share itself."
     ),
     "leak_check": (
         "Each bot booking judged at the instant it was made (bookings_by_who_in_line_wanted_the_time): "
@@ -554,18 +560,60 @@ def displacement(runs: dict[str, dict]) -> None:
         takers = runs[name].pop("_takers")
         offers_at = runs[name].pop("_offers_at")
         wanted = [key for key, taker in alone.items() if taker == "waitlist"]
-        taken = sum(1 for key in wanted if takers.get(key) == "bot")
+        at_end = [key for key in wanted if takers.get(key) == "bot"]
+        # A time a waiting person claimed in this run too, before the bot got it (it was freed again
+        # later, by that person's own move or cancellation), was not taken from the line.
+        first = [key for key in at_end if "claimed" in (offers_at.get(key) or [])]
         # What the waiting people had done with each of those times before the bot got it.
         runs[name]["bot"]["before_the_bot_took_a_wanted_time"] = dict(
-            Counter(", ".join(offers_at.get(key) or ["no offer"]) for key in wanted if takers.get(key) == "bot")
+            Counter(", ".join(offers_at.get(key) or ["no offer"]) for key in at_end)
         )
         bot = runs[name]["bot"]
         bot["times_waiting_people_got_without_the_bot"] = len(wanted)
-        bot["of_those_the_bot_took"] = taken
-        bot["share_of_wanted_times"] = round(taken / len(wanted), 3) if wanted else 0.0
+        bot["held_by_the_bot_at_the_end"] = len(at_end)
+        bot["of_those_a_waiting_person_claimed_first"] = len(first)
+        bot["of_those_the_bot_took"] = len(at_end) - len(first)
+        bot["share_of_wanted_times"] = round((len(at_end) - len(first)) / len(wanted), 3) if wanted else 0.0
         # Nobody waits in the last run, but the same people want times: the fair share is the same.
         bot["fair_share"] = runs["waitlist_and_bot"]["bot"]["fair_share"]
         bot["within_fair_share"] = bot["share_of_wanted_times"] <= bot["fair_share"]
+
+
+def pooled(weeks: list[tuple[object, dict]]) -> dict:
+    """The bot's displacement summed over several seeds' weeks (each already through `displacement`)."""
+    each = []
+    for seed, runs in weeks:
+        bot = runs["waitlist_and_bot"]["bot"]
+        each.append(
+            {
+                "seed": seed,
+                "times_waiting_people_got_without_the_bot": bot["times_waiting_people_got_without_the_bot"],
+                "of_those_the_bot_took": bot["of_those_the_bot_took"],
+                "of_those_a_waiting_person_claimed_first": bot["of_those_a_waiting_person_claimed_first"],
+                "fair_share": bot["fair_share"],
+                "leak_someone_waiting": bot["bookings_by_who_in_line_wanted_the_time"].get("someone waiting", 0),
+                "bot_bookings": bot["bookings"],
+                "refilled_without_bot": runs["waitlist"]["refilled_from_waitlist"],
+                "refilled_with_bot": runs["waitlist_and_bot"]["refilled_from_waitlist"],
+                "freed_by_cancellation": runs["waitlist"]["freed_by_cancellation"],
+                "median_days_earlier": runs["waitlist"]["median_days_earlier"],
+                "offers_unanswered": runs["waitlist"]["offers"]["unanswered"],
+                "offers_made": runs["waitlist"]["offers"]["made"],
+            }
+        )
+    wanted = sum(w["times_waiting_people_got_without_the_bot"] for w in each)
+    took = sum(w["of_those_the_bot_took"] for w in each)
+    fair = statistics.mean(w["fair_share"] for w in each)
+    share = round(took / wanted, 3) if wanted else 0.0
+    return {
+        "each": each,
+        "times_waiting_people_got_without_the_bot": wanted,
+        "of_those_the_bot_took": took,
+        "share_of_wanted_times": share,
+        "fair_share": round(fair, 3),
+        "within_fair_share": share <= round(fair, 3),
+        "leak_someone_waiting": sum(w["leak_someone_waiting"] for w in each),
+    }
 
 
 def plot(result: dict, path: Path) -> Path | None:
@@ -631,8 +679,10 @@ def main() -> None:
     parser.add_argument(
         "--parts",
         type=Path,
-        default=ROOT / "bench" / "results",
-        help="Folder of the --only runs' part files (default bench/results; another for a side experiment)",
+        nargs="+",
+        default=[ROOT / "bench" / "results"],
+        help="Folder of the --only runs' part files (default bench/results; another for a side experiment); "
+        "with --combine, one folder a seed: the first is reported in full, all are pooled for the bot's share",
     )
     parser.add_argument(
         "--keep-template",
@@ -692,13 +742,22 @@ def main() -> None:
             part = run(**common, **plan[args.only])
             part["_takers"] = {f"{r}|{s}": t for (r, s), t in part["_takers"].items()}
             part["_offers_at"] = {f"{r}|{s}": v for (r, s), v in part["_offers_at"].items()}
-            (args.parts / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
+            part["seed"] = args.seed
+            (args.parts[0] / f"waitlist.{args.only}.part.json").write_text(json.dumps(part, default=str))
             return
+        weeks = []
         if args.combine:
-            runs = {name: json.loads((args.parts / f"waitlist.{name}.part.json").read_text()) for name in plan}
+            for folder in args.parts:
+                week = {name: json.loads((folder / f"waitlist.{name}.part.json").read_text()) for name in plan}
+                displacement(week)
+                weeks.append((week["waitlist"].pop("seed", str(folder)), week))
+            runs = weeks[0][1]
+            for week in weeks:
+                for one in week[1].values():
+                    one.pop("seed", None)
         else:
             runs = {name: run(**common, **options) for name, options in plan.items()}
-        displacement(runs)
+            displacement(runs)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     result = {
@@ -722,6 +781,8 @@ def main() -> None:
         "fairness": FAIRNESS,
         "runs": runs,
     }
+    if len(weeks) > 1:
+        result["weeks"] = pooled(weeks)
     path = write_result("waitlist", result)
     picture = plot(result, path.with_suffix(".png"))
     w = runs["waitlist"]
@@ -737,6 +798,14 @@ def main() -> None:
         f"waiting people got without it ({b['share_of_wanted_times']}; fair share {b['fair_share']}); "
         f"with nobody waiting it took {n['share_of_all_freed_times']} of all freed times"
     )
+    if "weeks" in result:
+        pool = result["weeks"]
+        print(
+            f"over {len(pool['each'])} weeks (seeds {', '.join(str(w['seed']) for w in pool['each'])}): the bot took "
+            f"{pool['of_those_the_bot_took']} of the {pool['times_waiting_people_got_without_the_bot']} times waiting "
+            f"people got without it ({pool['share_of_wanted_times']}; fair share {pool['fair_share']}); bot bookings "
+            f"of a time someone waiting wanted: {pool['leak_someone_waiting']}"
+        )
     print(f"wrote {path.relative_to(ROOT)}" + (f" and {picture.relative_to(ROOT)}" if picture else ""))
     if any(r["overlapping_holds"] for r in runs.values()):
         raise SystemExit("A resource was held twice during the simulation.")
