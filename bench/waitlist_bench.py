@@ -653,11 +653,17 @@ def plot(result: dict, path: Path) -> Path | None:
     earlier.set_xlabel("days between the old and the new time")
     earlier.set_ylabel("people")
     with_list, without = runs["waitlist_and_bot"]["bot"], runs["bot_without_waitlist"]["bot"]
-    fairness.bar(
-        ["bot, with waitlist", "fair share", "bot, no waitlist"],
-        [with_list["share_of_wanted_times"], with_list["fair_share"], without["share_of_wanted_times"]],
-        color=["#d83933", "#71767a", "#d83933"],
-    )
+    bars = {
+        "bot, with waitlist": (with_list["share_of_wanted_times"], "#d83933"),
+        "fair share": (with_list["fair_share"], "#71767a"),
+        "bot, no waitlist": (without["share_of_wanted_times"], "#d83933"),
+    }
+    if "weeks" in result:  # several seeds pooled (--combine with several --parts)
+        pool = result["weeks"]
+        bars[f"bot, {len(pool['each'])} weeks"] = (pool["share_of_wanted_times"], "#d83933")
+        bars[f"fair share, {len(pool['each'])} weeks"] = (pool["fair_share"], "#71767a")
+    fairness.bar(list(bars), [v for v, _c in bars.values()], color=[c for _v, c in bars.values()])
+    fairness.tick_params(axis="x", labelrotation=20)
     fairness.set_ylim(0, 1)
     fairness.set_title("Bot's share of the times waiting people got without it")
     figure.suptitle(f"Waitlist over office {result['office']}'s week of {result['week_of']} (seed {result['seed']})")
