@@ -13,6 +13,8 @@ Goal: at least 300 bookings/s on two cores, zero double bookings. Writes bench/r
 Prints the CPU each booking cost the server (gunicorn, all workers) and PostgreSQL (the backends of this
 database only, so other databases on the same server do not count), and the ceiling that puts on
 bookings/s on this machine's cores: on a shared machine that, not bookings/s, is the comparable figure.
+Rate-limit counters live in Redis, as in production, when one answers (FRONTDESK_BENCH_REDIS_URL; else
+the database table, and the result says which).
 Then the same clients read GET /api/v1/services from the same server for --floor-seconds (default 10): the
 floor, what a request that books nothing costs the server, PostgreSQL and the clients on these cores.
 """
@@ -128,7 +130,9 @@ def cpu_budget_line(result: dict) -> str:
         f"CPU per booking: server {per['server']} ms + PostgreSQL {per['postgres_this_database']} ms "
         f"= {total:.2f} ms; {cores} cores allow at most {ceiling:.0f} bookings/s "
         f"(the goal of {GOAL_PER_SECOND}/s needs <= {budget:.2f} ms); measured {result['bookings_per_second']}/s "
-        f"at a load average of {result['machine']['load_average_at_start'][0]:.1f}"
+        f"at a load average of {result['machine']['load_average_at_start'][0]:.1f}; the database's share alone "
+        f"allows {cores * 1000 / per['postgres_this_database'] if per['postgres_this_database'] else 0:.0f}/s "
+        f"with the application on other cores; rate-limit counters: {result['server']['rate_limit_counters']}"
     )
 
 
@@ -143,6 +147,25 @@ def floor_line(floor: dict) -> str:
         f"clients {per['clients']} ms = {total:.2f} ms, at most {cores * 1000 / total if total else 0:.0f} "
         f"requests/s on {cores} cores before any booking work"
     )
+
+
+def counter_store() -> dict[str, str]:
+    """Where the server (and the profiled pass) keep rate-limit counters: Redis, as in production (ADR
+    0018), when one answers at FRONTDESK_BENCH_REDIS_URL (default a spare database of the local Redis;
+    FRONTDESK_REDIS_URL, when set, is used as it is); else the database table, the embedded default.
+    Returns the environment for it."""
+    if os.environ.get("FRONTDESK_REDIS_URL"):
+        return {}
+    url = os.environ.get("FRONTDESK_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+    try:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_connect_timeout=2)
+        client.ping()
+        client.flushdb()  # counters of an earlier run would count against this one
+    except Exception:
+        return {}
+    return {"FRONTDESK_REDIS_URL": url}
 
 
 def free_port() -> int:
@@ -381,6 +404,7 @@ def child(args: argparse.Namespace) -> None:
     connection.close()
 
     port = free_port()
+    counters = "redis" if os.environ.get("FRONTDESK_REDIS_URL") else "database"
     env = django_env(os.environ["DATABASE_URL"])
     server = start_server(args, port, env)
     before = Appointment.objects.count()
@@ -437,6 +461,7 @@ def child(args: argparse.Namespace) -> None:
             "workers": args.workers or "config default",
             "worker_class": args.worker_class or "config default",
             "threads": args.threads or "config default",
+            "rate_limit_counters": counters,
         },
         "clients": args.clients,
         "seconds": round(elapsed, 2),
@@ -514,7 +539,7 @@ def main() -> None:
         child(args)
         return
     argv = [a for a in sys.argv[1:] if a != "--child"]
-    extra = {}
+    extra = counter_store()
     pyinstrument_dir = os.environ.get("BENCH_PYINSTRUMENT_PATH")
     if pyinstrument_dir:
         extra["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), str(ROOT), pyinstrument_dir])
