@@ -247,8 +247,8 @@ def client_loop(port: int, queue: list[dict], hot: list[dict], hot_share: float,
 
 
 def floor_loop(port: int, stop: float, out: dict) -> None:
-    """The same client asking the same server for the list of services (a read served from the
-    process's cache, no write, no transaction): what any request costs before a booking's own work."""
+    """The same client asking the same server for the list of services (one small read of the services
+    table, no write, no transaction): what any request costs before a booking's own work."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies, statuses = [], {}
     while time.monotonic() < stop:
