@@ -11,40 +11,15 @@ from django_tasks import default_task_backend
 
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.scheduling import replies, services
-from frontdesk.scheduling.models import ContactOptOut, ReminderReply, ReplyLink, Service, Status
-from frontdesk.scheduling.reminders import reminders_sweep, send_appointment_reminder
+from frontdesk.scheduling.models import ContactOptOut, ReminderReply, ReplyLink, Status
+from frontdesk.scheduling.reminders import reminders_sweep
 from frontdesk.scheduling.sms import MemorySmsBackend, sms_backend, twilio_signature
-from tests.factories import OfficeFactory, person, staff_resource
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
 STARTS = datetime(2027, 3, 15, 10, tzinfo=ZoneInfo("America/New_York"))
 SENDER = "+12125550100"  # the factory person's phone (stored as 2125550100), as a provider sends it
 HOOK = "/hooks/sms/inbound"
-
-
-@pytest.fixture
-def reminded(django_capture_on_commit_callbacks):
-    """Book an appointment (the reason: a non-citizen eligibility review) and send its reminder."""
-
-    def reminded(**details):
-        office = OfficeFactory()
-        staff_resource(office)
-        with django_capture_on_commit_callbacks(execute=True):
-            appointment = services.appointment_book(
-                actor=None,
-                office=office,
-                service=Service.objects.get(code="noncitizen_eligibility_review"),
-                mode="in_person",
-                starts_at=STARTS,
-                person=person(**details),
-                now=NOW,
-            )
-        queued = default_task_backend.results[-1]
-        send_appointment_reminder.call(*queued.args)
-        return appointment
-
-    return reminded
 
 
 def signed_post(client, body, *, sender=SENDER, token=None, query="", signature=None):
