@@ -58,7 +58,12 @@ def test_no_server_is_a_clear_error(settings):
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [((NUMBER, "C"), "only in the demo"), (("12", "C"), "not a phone number"), ((NUMBER, " "), "Give the text")],
+    [
+        ((NUMBER, "C"), "only in the demo"),
+        (("12", "C"), "not a phone number"),
+        ((NUMBER, " "), "Give the text"),
+        ((NUMBER, "C", "--url", "file:///etc/passwd"), "not a web address"),
+    ],
 )
 def test_refused_outside_the_demo_and_for_bad_input(settings, args, message):
     settings.FRONTDESK_DEMO = message != "only in the demo"
