@@ -39,10 +39,11 @@ run: install
 	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer, the
 	@# scheduler and the two witnesses; it restarts any that dies, and Ctrl-C stops them all
 	@# (docs/adr/0010-process-supervision.md).
-	@mkdir -p var/log
+	@mkdir -p $${FRONTDESK_VAR_DIR:-$(CURDIR)/var}/log
 	var=$${FRONTDESK_VAR_DIR:-$(CURDIR)/var}; \
 	FRONTDESK_BIND=$(HOST):$(PORT) FRONTDESK_VAR_DIR=$$var \
 		FRONTDESK_PUBLIC_BASE_URL=$${FRONTDESK_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+		FRONTDESK_OUTBOX=$${FRONTDESK_OUTBOX:-$$var/log/outbox.log} \
 		FRONTDESK_WITNESS1_PORT=$(WITNESS1_PORT) FRONTDESK_WITNESS2_PORT=$(WITNESS2_PORT) \
 		FRONTDESK_LEDGER_WITNESSES="http://127.0.0.1:$(WITNESS1_PORT) $$(cat $$var/witness-1.key);http://127.0.0.1:$(WITNESS2_PORT) $$(cat $$var/witness-2.key)" \
 		FRONTDESK_LEDGER_WITNESS_QUORUM=$${FRONTDESK_LEDGER_WITNESS_QUORUM:-2} \

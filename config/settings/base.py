@@ -332,7 +332,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Unless configured, email and texts are printed: to FRONTDESK_OUTBOX when set (`make run`: var/log/outbox.log,
+# one file whichever process sends), else to each process's output (frontdesk/core/outbox.py).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "frontdesk.core.outbox.EmailBackend")
+FRONTDESK_OUTBOX = os.environ.get("FRONTDESK_OUTBOX", "")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "no-reply@frontdesk.example.gov")
 FRONTDESK_SMS_BACKEND = os.environ.get("FRONTDESK_SMS_BACKEND", "frontdesk.scheduling.sms.ConsoleSmsBackend")
 FRONTDESK_REMINDER_HOURS_BEFORE = int(os.environ.get("FRONTDESK_REMINDER_HOURS_BEFORE", "24"))

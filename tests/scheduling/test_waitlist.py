@@ -108,7 +108,8 @@ def test_the_offer_notice_says_only_that_a_time_waits_and_until_when(
     MemorySmsBackend.outbox.clear()
     cancel(freed, django_capture_on_commit_callbacks)
     offer = WaitlistOffer.objects.get()
-    by = offer.expires_at.astimezone(NY).strftime("%H:%M")
+    # The office's date, time and zone, written as the reminders write them.
+    by = offer.expires_at.astimezone(NY).strftime("%m/%d/%Y %I:%M %p EST")  # March 1st, before DST
     [email] = mail.outbox
     [sms] = MemorySmsBackend.outbox
     for body in (email.body, sms["body"]):

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
 
+from frontdesk.offices.models import Office
+
 from .models import Appointment, ContactOptOut, Mode, Reminder, ReplyAction, Status
 from .sms import address_key, sms_backend
 
@@ -38,9 +40,13 @@ def _spanish(appointment: Appointment) -> bool:
     return appointment.person.preferred_language.startswith("es")
 
 
+def message_time(moment: datetime, office: Office) -> str:
+    """A time as every message we send writes it: the office's date, time and zone, "12/01/2026 03:45 PM EST"."""
+    return moment.astimezone(office.zone).strftime("%m/%d/%Y %I:%M %p %Z")
+
+
 def reminder_text(appointment: Appointment) -> str:
-    local = appointment.starts_at.astimezone(appointment.office.zone)
-    when = local.strftime("%m/%d/%Y %I:%M %p %Z")
+    when = message_time(appointment.starts_at, appointment.office)
     if _spanish(appointment):
         where = "Le llamaremos." if appointment.mode == Mode.PHONE else f"Oficina: {appointment.office.name}."
         return f"Recordatorio: tiene una cita del Seguro Social el {when}. {where} Código {appointment.code}."

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from .models import Appointment, OfferStatus, WaitlistOffer
 from .one_time_codes import Message, contact_address, deliver
+from .reminders import message_time
 from .sms import address_key
 
 
@@ -24,7 +25,6 @@ def offer_notify(offer_pk: int) -> None:
     message names no service, reason or place: only that a time is waiting and until when."""
     offer = WaitlistOffer.objects.select_related("entry__person", "office").get(pk=offer_pk)
     person = offer.entry.person
-    by = offer.expires_at.astimezone(offer.office.zone)
     with translation.override(person.preferred_language if person.preferred_language in ("en", "es") else "en"):
         link = public_base_url().rstrip("/") + reverse("public:waitlist-offer", kwargs={"offer_id": offer.public_id})
         if offer.entry.appointment_id is None:
@@ -36,7 +36,7 @@ def offer_notify(offer_pk: int) -> None:
             text = _(
                 "An earlier time is available. Sign in with your confirmation code to take it by %(time)s: %(link)s"
             )
-        body = text % {"time": by.strftime("%H:%M"), "link": link}
+        body = text % {"time": message_time(offer.expires_at, offer.office), "link": link}
         subject = _("An earlier appointment time is available")
     messages = [
         Message(channel=channel, address=address, subject=subject, body=body)
