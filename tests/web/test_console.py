@@ -384,6 +384,8 @@ def test_cancel_asks_once_more_and_keeping_changes_nothing(clerk_web, office):
     assert asked.status_code == 200
     page = asked.content.decode()
     assert f"Cancel appointment {appointment.code}?" in page and 'name="confirm" value="1"' in page
+    local = appointment.starts_at.astimezone(office.zone)
+    assert f"{local:%A} {local.day} {local:%B}, {local:%-I:%M %p %Z}" in page  # the office's time, not UTC
     assert f'href="{back}#appt-{appointment.code}"' in page.replace("&amp;", "&")
     appointment.refresh_from_db()
     assert appointment.status == Status.BOOKED

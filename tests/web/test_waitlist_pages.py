@@ -5,6 +5,7 @@ from datetime import datetime
 
 import pytest
 from django.test import Client
+from django.utils import dateformat
 
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
@@ -98,6 +99,11 @@ def test_the_offer_link_asks_for_the_look_up_then_takes_the_time(offered, times)
     assert answer["Location"] == f"/waitlist/offer/{offer.public_id}/"
     shown = web.get(answer["Location"]).content.decode()
     assert "Take this time" in shown
+    # The office's time and zone, not the server's UTC.
+    start, until = (moment.astimezone(waiting.office.zone) for moment in (offer.starts_at, offer.expires_at))
+    when = f"{start:%A}, {dateformat.format(start, 'N j, Y')}, {dateformat.format(start, 'P')} ({start:%Z})"
+    assert f'<dd id="offer-time">{when}</dd>' in shown
+    assert f"kept for you until {dateformat.format(until, 'P')} ({until:%Z})." in shown
     taken = web.post(f"/waitlist/offer/{offer.public_id}/", {"action": "claim"})
     assert taken["Location"] == "/appointment/"
     waiting.refresh_from_db()

@@ -6,6 +6,7 @@ import re
 import pytest
 from django.core import mail
 from django.test import Client
+from django.utils import dateformat
 
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
@@ -180,6 +181,10 @@ def test_the_public_offer_page_sends_a_code_and_books_the_time(
     offer = WaitlistOffer.objects.get()
     page = web.get(f"/waitlist/offer/{offer.public_id}/").content.decode()
     assert "A time is available for you" in page and 'id="send-code"' in page
+    start, until = (moment.astimezone(office.zone) for moment in (offer.starts_at, offer.expires_at))
+    when = f"{start:%A}, {dateformat.format(start, 'N j, Y')}, {dateformat.format(start, 'P')} ({start:%Z})"
+    assert f"{when} at {office.name}" in page  # the office's time and zone, not the server's UTC
+    assert f"kept for you until {dateformat.format(until, 'P')} ({until:%Z})." in page
     assert "Hay una hora disponible para usted" in web.get(f"/es/waitlist/offer/{offer.public_id}/").content.decode()
     wrong = web.post(f"/waitlist/offer/{offer.public_id}/", {"action": "claim", "one_time_code": "12345"})
     assert "expired" in wrong.content.decode() and not Appointment.objects.filter(person__last_name="Mendoza").exists()

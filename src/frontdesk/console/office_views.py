@@ -258,8 +258,7 @@ def appointment_action(request: HttpRequest) -> HttpResponse:
     if action == "cancel" and not form.cleaned_data["confirm"]:
         back = form.cleaned_data["back"].partition("#")[0]
         back = back if back.startswith("/console/") else fallback
-        when = appointment.starts_at.astimezone(appointment.office.zone)
-        context = {"appointment": appointment, "time": when, "back": back}
+        context = {"appointment": appointment, "back": back}
         return render(request, "console/appointment_cancel_confirm.html", context)
     service, done = ACTIONS[action]
     try:

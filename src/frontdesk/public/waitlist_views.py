@@ -176,14 +176,11 @@ def waitlist_offer(request: HttpRequest, offer_id: UUID) -> HttpResponse:
             return redirect("public:appointment")
         offer.refresh_from_db()
     view = waitlist_notices.offer_view(offer, now)
-    local = offer.starts_at.astimezone(offer.office.zone)
     context = _appointment_context(found) | {
         "view": view,
         "offer": offer,
         "offer_office": offer.office,
-        "offer_start": local,
         "offer_mode": mode_label(offer.mode),
-        "expires": offer.expires_at.astimezone(offer.office.zone),
         "error": error,
         "claimed": view["status"] == OfferStatus.CLAIMED,
     }
@@ -241,9 +238,7 @@ def _offer_with_code(request: HttpRequest, offer: WaitlistOffer) -> HttpResponse
         "view": waitlist_notices.offer_view(offer, now),
         "offer": offer,
         "offer_office": offer.office,
-        "offer_start": offer.starts_at.astimezone(offer.office.zone),
         "offer_mode": mode_label(offer.mode),
-        "expires": offer.expires_at.astimezone(offer.office.zone),
         "form": form,
         "sent": sent,
         "error": error,
