@@ -64,6 +64,9 @@ def test_the_appointment_page_leads_to_the_waitlist_and_joining_shows_it(office,
     assert 'id="waitlist-link"' in web.get("/appointment/").content.decode()
     page = web.get("/appointment/waitlist/")
     assert page.status_code == 200 and "Join the waitlist" in page.content.decode()
+    # Hours as the site writes times, valued as the form reads them.
+    for value, label in (("07:00:00", "7 a.m."), ("12:00:00", "noon"), ("17:00:00", "5 p.m.")):
+        assert f'<option value="{value}"' in page.content.decode() and f">{label}</option>" in page.content.decode()
     assert web.post("/appointment/waitlist/", WISHES)["Location"] == "/appointment/"
     entry = WaitlistEntry.objects.get()
     assert entry.appointment == appointment and entry.office_ids == [office.id]
@@ -79,6 +82,7 @@ def test_the_join_page_is_in_spanish_and_says_what_is_wrong(office, times):
     web = signed_in(book(office, times[-1]), language="/es")
     page = web.get("/es/appointment/waitlist/").content.decode()
     assert "Pedir una hora más temprana" in page
+    assert ">17:00</option>" in page  # Spanish writes times on the 24-hour clock
     wrong = web.post("/es/appointment/waitlist/", WISHES | {"weekdays": []}).content.decode()
     assert "Error:" in wrong and not WaitlistEntry.objects.exists()
 

@@ -22,9 +22,7 @@ from frontdesk.offices.geo import zip_normalize
 from frontdesk.scheduling import selectors, waitlist
 from frontdesk.scheduling.models import Mode, Service
 from frontdesk.scheduling.services import PersonDetails
-from frontdesk.web.fields import UswdsForm
-
-HOURS = [(time(h).isoformat(), f"{h:02d}:00") for h in range(7, 20)]
+from frontdesk.web.fields import UswdsForm, hour_choices
 
 
 class WishesFields(UswdsForm):
@@ -39,8 +37,8 @@ class WishesFields(UswdsForm):
         widget=forms.CheckboxSelectMultiple,
         choices=list(enumerate(["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"])),
     )
-    earliest = forms.TypedChoiceField(label="Earliest start", coerce=time.fromisoformat, choices=HOURS)
-    latest = forms.TypedChoiceField(label="Latest end", coerce=time.fromisoformat, choices=HOURS)
+    earliest = forms.TypedChoiceField(label="Earliest start", coerce=time.fromisoformat, choices=hour_choices())
+    latest = forms.TypedChoiceField(label="Latest end", coerce=time.fromisoformat, choices=hour_choices())
 
     def clean_zip(self) -> str:
         try:

@@ -22,14 +22,13 @@ from frontdesk.offices.geo import zip_normalize
 from frontdesk.scheduling import waitlist, waitlist_notices
 from frontdesk.scheduling.models import Appointment, Mode, OfferStatus, WaitlistOffer
 from frontdesk.web import booking
-from frontdesk.web.fields import UswdsForm
+from frontdesk.web.fields import UswdsForm, hour_choices
 
 from .errors import message_for
 from .forms import FindForm
 from .views import _appointment_context, _look_up_page, appointment_look_up, mode_label
 
 RADII = (10, 25, 50, 100)
-HOURS = [(time(h), f"{h:02d}:00") for h in range(7, 20)]
 MESSAGES = {
     "already_waiting": gettext_lazy("You are already on the waitlist for this service. You keep your place."),
     "not_waitable": gettext_lazy("Only a booked appointment that has not started can wait for an earlier time."),
@@ -79,13 +78,13 @@ class WaitlistForm(UswdsForm):
     earliest = forms.TypedChoiceField(
         label=gettext_lazy("Earliest start"),
         coerce=time.fromisoformat,
-        choices=[(t.isoformat(), label) for t, label in HOURS],
+        choices=hour_choices(),
         initial=time(8).isoformat(),
     )
     latest = forms.TypedChoiceField(
         label=gettext_lazy("Latest end"),
         coerce=time.fromisoformat,
-        choices=[(t.isoformat(), label) for t, label in HOURS],
+        choices=hour_choices(),
         initial=time(17).isoformat(),
     )
 

@@ -4,12 +4,13 @@ Forms check shape only; the domain services decide (STYLE.md). Errors are tied t
 aria-describedby and aria-invalid, and listed again in the page's error summary.
 """
 
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.dates import MONTHS
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 from frontdesk.core.bounds import EARLIEST_BIRTH, LATEST_DATE
@@ -90,6 +91,15 @@ class UswdsForm(forms.Form):
 
 def month_choices() -> list[tuple[str, str | Promise]]:
     return [("", _("- Select -"))] + [(str(n), name) for n, name in MONTHS.items()]
+
+
+def _clock(hour: time) -> str:
+    return formats.time_format(hour, "TIME_FORMAT")
+
+
+def hour_choices(first: int = 7, last: int = 19) -> list[tuple[str, str | Promise]]:
+    """Whole hours as a page shows times ("7 a.m." ... "7 p.m."; "07:00" in Spanish), valued "07:00:00"."""
+    return [(time(h).isoformat(), lazy(_clock, str)(time(h))) for h in range(first, last + 1)]
 
 
 DATE_PARTS = frozenset({"month", "day", "year"})
