@@ -115,6 +115,8 @@ def test_the_offer_notice_says_only_that_a_time_waits_and_until_when(
     for body in (email.body, sms["body"]):
         assert f"take it by {by}" in body and str(offer.public_id) in body
         assert "deposit" not in body.lower() and "Ortiz" not in body
+    # A text can be answered, an email cannot: only the text says how.
+    assert sms["body"].endswith(" Or reply 1 to take it, 2 to say no.") and "reply 1" not in email.body
 
 
 def test_claiming_moves_the_booking_in_one_step_and_passes_the_old_time_on(office, django_capture_on_commit_callbacks):

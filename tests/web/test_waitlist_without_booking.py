@@ -10,8 +10,9 @@ from django.utils import dateformat
 
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.scheduling import services, waitlist
+from frontdesk.scheduling import replies, services, waitlist
 from frontdesk.scheduling.models import Appointment, OfferStatus, Service, WaitlistEntry, WaitlistOffer, WaitlistStatus
+from frontdesk.scheduling.sms import MemorySmsBackend
 from tests.factories import OfficeFactory, person, staff_resource, staff_user
 from tests.web.auth import verified_login
 
@@ -161,6 +162,25 @@ def test_a_clerk_adds_a_caller_without_a_booking_once(clerk_web, office, times, 
     clerk = entry.created_by
     booked = waitlist.offer_claim(actor=clerk, offer_id=offer.public_id, person=entry.person)
     assert booked.person_id == entry.person_id and booked.starts_at == times[1]
+
+
+def test_a_caller_without_a_booking_takes_the_offer_by_texting_1(
+    clerk_web, office, times, settings, django_capture_on_commit_callbacks
+):
+    settings.FRONTDESK_SMS_BACKEND = "frontdesk.scheduling.sms.MemorySmsBackend"
+    MemorySmsBackend.outbox.clear()
+    service = Service.objects.get(code="direct_deposit_change")
+    form = FORM | {"service": str(service.pk), "phone": "2125550133", "preferred_language": "es"}
+    assert clerk_web.post("/console/waitlist/add-caller/", form).status_code == 302
+    cancel_first(office, times[1], django_capture_on_commit_callbacks)
+    [offer_text] = MemorySmsBackend.outbox
+    assert offer_text["body"].endswith(" O responda 1 para tomarla, 2 para decir que no.")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = replies.sms_reply_handle(sender="+12125550133", body="1")
+    booked = Appointment.objects.get(person__last_name="Mendoza")
+    assert booked.starts_at == times[1]
+    assert answer == replies.reply_text("offer_booked", "es", code=booked.code)
+    assert f"Su código de confirmación es {booked.code}." in answer  # not "your appointment is moved"
 
 
 def test_a_clerk_whose_office_the_caller_cannot_reach_cannot_add_them(office):

@@ -47,6 +47,7 @@ TEXTS = {
         "refused": "This appointment can no longer be changed by text. Please call the office.",
         "no_offer": "No offer is waiting for you.",
         "offer_taken": "Done: your appointment {code} is moved to the earlier time. Details: {site}",
+        "offer_booked": "Done: the time is booked for you. Your confirmation code is {code}. Details: {site}",
         "offer_declined": "You keep your appointment and your place on the waitlist.",
         "offer_gone": "That time is no longer available. You keep your appointment and your place.",
     },
@@ -60,6 +61,7 @@ TEXTS = {
         "refused": "Esta cita ya no se puede cambiar por mensaje de texto. Llame a la oficina.",
         "no_offer": "No tiene ninguna oferta pendiente.",
         "offer_taken": "Listo: su cita {code} pasó a la hora más temprana. Detalles: {site}",
+        "offer_booked": "Listo: la hora está reservada para usted. Su código de confirmación es {code}. Detalles: {site}",
         "offer_declined": "Conserva su cita y su lugar en la lista de espera.",
         "offer_gone": "Esa hora ya no está disponible. Conserva su cita y su lugar.",
     },
@@ -252,7 +254,7 @@ def _offer(reply: Reply) -> str:
             moved = offer_claim(
                 actor=None, offer_id=offer.public_id, appointment=appointment, person=offer.entry.person, now=reply.now
             )
-            return reply_text("offer_taken", language, code=moved.code)
+            return reply_text("offer_taken" if appointment else "offer_booked", language, code=moved.code)
         offer_decline(
             actor=None, offer_id=offer.public_id, appointment=appointment, person=offer.entry.person, now=reply.now
         )

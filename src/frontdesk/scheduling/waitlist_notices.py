@@ -38,8 +38,10 @@ def offer_notify(offer_pk: int) -> None:
             )
         body = text % {"time": message_time(offer.expires_at, offer.office), "link": link}
         subject = _("An earlier appointment time is available")
+        # A text can be answered (replies.py: "1" takes the offer, "2" refuses it); an email cannot.
+        answer = _("Or reply 1 to take it, 2 to say no.")
     messages = [
-        Message(channel=channel, address=address, subject=subject, body=body)
+        Message(channel=channel, address=address, subject=subject, body=f"{body} {answer}" if channel == "sms" else body)
         for channel in ("email", "sms")
         if (address := contact_address(person, channel))
     ]
