@@ -61,7 +61,7 @@ TEXTS = {
         "refused": "Esta cita ya no se puede cambiar por mensaje de texto. Llame a la oficina.",
         "no_offer": "No tiene ninguna oferta pendiente.",
         "offer_taken": "Listo: su cita {code} pasó a la hora más temprana. Detalles: {site}",
-        "offer_booked": "Listo: la hora está reservada para usted. Su código de confirmación es {code}. Detalles: {site}",
+        "offer_booked": "Listo: la hora es suya. Su código de confirmación es {code}. Detalles: {site}",
         "offer_declined": "Conserva su cita y su lugar en la lista de espera.",
         "offer_gone": "Esa hora ya no está disponible. Conserva su cita y su lugar.",
     },

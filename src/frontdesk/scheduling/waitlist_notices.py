@@ -40,9 +40,10 @@ def offer_notify(offer_pk: int) -> None:
         subject = _("An earlier appointment time is available")
         # A text can be answered (replies.py: "1" takes the offer, "2" refuses it); an email cannot.
         answer = _("Or reply 1 to take it, 2 to say no.")
+    texts = {"email": body, "sms": f"{body} {answer}"}
     messages = [
-        Message(channel=channel, address=address, subject=subject, body=f"{body} {answer}" if channel == "sms" else body)
-        for channel in ("email", "sms")
+        Message(channel=channel, address=address, subject=subject, body=text)
+        for channel, text in texts.items()
         if (address := contact_address(person, channel))
     ]
     deliver(messages)
