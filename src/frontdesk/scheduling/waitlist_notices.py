@@ -42,8 +42,8 @@ def offer_notify(offer_pk: int) -> None:
         answer = _("Or reply 1 to take it, 2 to say no.")
     texts = {"email": body, "sms": f"{body} {answer}"}
     messages = [
-        Message(channel=channel, address=address, subject=subject, body=text)
-        for channel, text in texts.items()
+        Message(channel=channel, address=address, subject=subject, body=content)
+        for channel, content in texts.items()
         if (address := contact_address(person, channel))
     ]
     deliver(messages)
