@@ -57,6 +57,13 @@ def test_in_person_only_services_offer_no_phone(web, office):
     assert 'value="phone"' not in body
 
 
+def test_the_service_list_says_in_person_once_for_each_service_that_needs_it(web, office):
+    body = web.get("/book/", {"office": "A01"}).content.decode()
+    required = Service.objects.filter(active=True, in_person_required=True).count()
+    assert required >= 2 and body.count("Must be done in person.") == required
+    assert "this is in person" not in body and "must be done in person" not in body  # not again in the description
+
+
 def test_a_phone_mode_forced_by_url_is_refused_by_the_engine(web, office):
     response = web.get(
         "/book/options/",
