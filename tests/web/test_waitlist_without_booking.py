@@ -149,6 +149,13 @@ def test_a_clerk_adds_a_caller_without_a_booking_once(clerk_web, office, times, 
     page = clerk_web.get("/console/waitlist/add-caller/")
     assert page.status_code == 200 and "without a booking" in page.content.decode()
     service = Service.objects.get(code="direct_deposit_change")
+    # Services by name and interpreters from the list the booking pages use, not codes typed from memory.
+    assert f'<option value="{service.pk}">Change where your payment is deposited</option>' in page.content.decode()
+    assert '<option value="ase">American Sign Language (ASL)</option>' in page.content.decode()
+    unknown = clerk_web.post(
+        "/console/waitlist/add-caller/", FORM | {"service": str(service.pk), "interpreter_language": "xx"}
+    )
+    assert "Select a valid choice" in unknown.content.decode() and not WaitlistEntry.objects.exists()
     answer = clerk_web.post("/console/waitlist/add-caller/", FORM | {"service": str(service.pk)})
     assert answer.status_code == 302
     entry = WaitlistEntry.objects.get()

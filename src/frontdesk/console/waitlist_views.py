@@ -23,6 +23,7 @@ from frontdesk.scheduling import selectors, waitlist
 from frontdesk.scheduling.models import Mode, Service
 from frontdesk.scheduling.services import PersonDetails
 from frontdesk.web.fields import UswdsForm, hour_choices
+from frontdesk.web.person_forms import interpreter_choices
 
 
 class WishesFields(UswdsForm):
@@ -63,6 +64,13 @@ class WaitlistAddForm(WishesFields):
     field_order = ["code"]
 
 
+class ServiceField(forms.ModelChoiceField):
+    """Services by the names the public sees, not their codes."""
+
+    def label_from_instance(self, obj: Service) -> str:
+        return obj.name_en
+
+
 class CallerAddForm(WishesFields):
     first_name = forms.CharField(label="First name", max_length=100)
     last_name = forms.CharField(label="Last name", max_length=100)
@@ -72,9 +80,9 @@ class CallerAddForm(WishesFields):
     preferred_language = forms.ChoiceField(
         label="Language for messages", choices=[("en", "English"), ("es", "Spanish")]
     )
-    service = forms.ModelChoiceField(label="Service", queryset=Service.objects.filter(active=True).order_by("name_en"))
-    interpreter_language = forms.CharField(
-        label="Interpreter language", max_length=3, required=False, help_text="Code such as es, zh, ase; blank for none"
+    service = ServiceField(label="Service", queryset=Service.objects.filter(active=True).order_by("name_en"))
+    interpreter_language = forms.ChoiceField(
+        label="Interpreter", required=False, choices=lambda: [("", "None"), *interpreter_choices("en")[1:]]
     )
     companion_needed = forms.BooleanField(label="Comes with a companion", required=False)
     field_order = ["first_name", "last_name", "date_of_birth", "email", "phone", "preferred_language", "service"]
@@ -133,7 +141,7 @@ def waitlist_add_caller(request: HttpRequest) -> HttpResponse:
                 ),
                 service=data["service"],
                 wishes=form.wishes(),
-                interpreter_language=data["interpreter_language"].strip().lower(),
+                interpreter_language=data["interpreter_language"],
                 companion_needed=data["companion_needed"],
             )
         except DomainError as error:
