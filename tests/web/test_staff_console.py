@@ -82,9 +82,12 @@ def test_pages_open_for_an_administrator_and_are_never_cached(admin_web, page):
     assert "no-store" in response["Cache-Control"]
 
 
-def test_the_menu_shows_staff_roles_to_administrators_only(admin_web, clerk_web):
+def test_the_menu_shows_each_role_its_own_pages(admin_web, clerk_web):
     assert 'href="/console/staff/"' in admin_web.get("/console/").content.decode()
     assert 'href="/console/staff/"' not in clerk_web.get("/console/").content.decode()
+    # The clerk's menu reaches the waitlist; an administrator, who serves no callers, does not see it.
+    assert 'href="/console/waitlist/add/"' in clerk_web.get("/console/").content.decode()
+    assert 'href="/console/waitlist/add/"' not in admin_web.get("/console/").content.decode()
 
 
 def test_the_staff_list_finds_by_username_and_office(admin_web, clerk, manager, auditor):

@@ -29,6 +29,11 @@ SECTIONS: list[tuple[str, list[Link]]] = [
             Link("console:floor-walk-in", "Give a walk-in a ticket", "A number in the merged queue, at the counter."),
             Link("console:book", "Book for a caller", "Find a time and book or move an appointment."),
             Link("console:appointment-find", "Find an appointment", "Look up one appointment by its code."),
+            Link(
+                "console:waitlist-add",
+                "Waitlist for a caller",
+                "An earlier time for a booked caller, or the first time that fits for one without a booking.",
+            ),
             Link("console:people", "Look up a person", "Search by SSN, or name and date of birth."),
             Link(
                 "console:outside-request",
