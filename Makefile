@@ -93,8 +93,9 @@ bench: install
 # Spanish for the public site: the compiled .mo is committed, so only translators need gettext.
 messages: install
 	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext >/dev/null)
-	@# Each app with Spanish strings keeps its own catalog: the public site, and the shared web kit.
-	for app in public web; do \
+	@# Each app with Spanish strings keeps its own catalog: the public site, the shared web kit, and the
+	@# scheduling app's messages (waitlist offers and codes); makemessages sees only its own app's files.
+	for app in public web scheduling; do \
 		(cd src/frontdesk/$$app && DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) \
 			$(CURDIR)/$(VENV)/bin/django-admin makemessages -l es && \
 			DJANGO_SETTINGS_MODULE=config.settings.test PYTHONPATH=$(CURDIR) \
