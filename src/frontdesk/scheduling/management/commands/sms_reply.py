@@ -1,7 +1,7 @@
 """`frontdesk sms_reply NUMBER TEXT`: answer a reminder by text in the running demo, as a person would.
 
-The demo's texts go out to its log (the console backend); this is the way back. It posts TEXT from NUMBER
-to the server's SMS webhook, signed the way the provider signs (Twilio's conventions, with the demo's
+The demo's texts are written to var/log/outbox.log (the printing backend); this is the way back. It posts
+TEXT from NUMBER to the server's SMS webhook, signed the way the provider signs (Twilio's conventions, with the demo's
 FRONTDESK_SMS_AUTH_TOKEN), and prints the text the person would get in answer. The server checks the
 signature as it checks the provider's, so the whole path runs: "C" confirms, "X" cancels, "1"/"2" take or
 refuse an offer, STOP stops texts. Demo only (FRONTDESK_DEMO): in production only the provider posts there.
