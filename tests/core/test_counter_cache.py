@@ -8,6 +8,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from frontdesk.core import counter_cache
 from frontdesk.core.counter_cache import CounterDatabaseCache
 from tests.threads import run_together
 
@@ -71,6 +72,31 @@ def test_concurrent_counts_are_all_kept():
     assert not [r for r in results if isinstance(r, Exception)], results
     assert store.get("together") == 40
     assert sorted(n for r in results for n in r) == list(range(1, 41))  # each count handed out once
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("optimistic_tries", [0, 1])
+def test_counts_that_lose_their_races_wait_for_the_row_and_are_kept(monkeypatch, optimistic_tries):
+    """With few optimistic tries most of these counts miss their swap (a busy machine can make any
+    number of tries miss); each then waits for the row's lock and is kept, never refused."""
+    monkeypatch.setattr(counter_cache, "CAS_ATTEMPTS", optimistic_tries)
+    store = caches["ratelimit"]
+    store.add("contended", 0, 60)
+    results = run_together(8, lambda _i: [store.incr("contended") for _ in range(5)])
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert store.get("contended") == 40
+    assert sorted(n for r in results for n in r) == list(range(1, 41))
+
+
+def test_the_locked_count_refuses_a_missing_or_expired_key(store, monkeypatch):
+    monkeypatch.setattr(counter_cache, "CAS_ATTEMPTS", 0)
+    with pytest.raises(ValueError, match="not found"):
+        store.incr("missing")
+    store.add("k", 1, 60)
+    assert store.incr("k", 2) == 3
+    expire(store, "k")
+    with pytest.raises(ValueError, match="not found"):
+        store.incr("k")
 
 
 def test_continuing_a_window_costs_two_statements_on_postgresql(store):

@@ -9,7 +9,9 @@ UPDATE). Every public booking and look-up paid for that. Here:
 - `add` is one `INSERT ... ON CONFLICT DO UPDATE ... WHERE expired RETURNING`: it stores the value when
   the key is absent or expired, atomically, as DatabaseCache.add does;
 - `incr` reads the value and writes the sum only if the value is still the one read (compare and
-  swap, retried), so concurrent tries from many workers never lose a count; the key keeps its expiry;
+  swap), so concurrent tries from many workers never lose a count; the key keeps its expiry. After a
+  few misses (many workers counting one key at once) it takes the row's lock instead: an optimistic
+  retry alone can lose every race on a busy machine, and a count must never be dropped;
 - the table is culled every `CULL_EVERY` adds per process instead of counted on every write;
 - on PostgreSQL, an `add` that finds the key also reads its value in the same statement, and the `incr`
   that django-ratelimit sends next tries its compare and swap with that value first: a try that
@@ -29,10 +31,10 @@ from typing import Any
 from django.conf import settings
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.utils.timezone import now as tz_now
 
-CAS_ATTEMPTS = 20
+CAS_ATTEMPTS = 3  # optimistic tries before incr waits for the row's lock
 CULL_EVERY = 1000
 
 
@@ -128,13 +130,30 @@ class CounterDatabaseCache(DatabaseCache):
                 if hint is not None:
                     stored, hint = hint, None  # what the add just found: try it without reading again
                 else:
-                    cursor.execute(read, [key, ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))])
-                    row = cursor.fetchone()
-                    if row is None:
-                        raise ValueError(f"Key '{key}' not found.")
-                    stored = row[0]
-                new_value: int = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301 (our own rows)
+                    stored = self._read(cursor, read, key)
+                new_value = self._decode(stored) + delta
                 cursor.execute(swap, [self._encode(new_value), key, stored])
                 if cursor.rowcount == 1:
                     return new_value
-        raise ValueError(f"Key '{key}' kept changing; the count was not taken.")
+        # Contended: wait for the row instead of racing again. PostgreSQL locks the row (FOR UPDATE);
+        # SQLite's transactions here begin IMMEDIATE (config/settings/base.py), holding the write lock.
+        lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            stored = self._read(cursor, read + lock, key)
+            new_value = self._decode(stored) + delta
+            cursor.execute(swap, [self._encode(new_value), key, stored])
+            if cursor.rowcount != 1:  # cannot happen while the lock is held; never report a count not kept
+                raise ValueError(f"Key '{key}' changed under its lock; the count was not taken.")
+            return new_value
+
+    @staticmethod
+    def _read(cursor: Any, sql: str, key: str) -> str:
+        cursor.execute(sql, [key, cursor.db.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))])
+        row = cursor.fetchone()
+        if row is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return str(row[0])
+
+    @staticmethod
+    def _decode(stored: str) -> int:
+        return int(pickle.loads(base64.b64decode(stored.encode())))  # noqa: S301 (our own rows)
