@@ -98,3 +98,11 @@ def test_cancelled_and_past_appointments_get_nothing(office):
     default_task_backend.clear()
     assert reminders_sweep(now=past.starts_at + timedelta(minutes=1))["missed"] == 0
     assert reminders_sweep(now=cancelled.starts_at - timedelta(hours=2))["missed"] == 1  # only the booked one
+
+
+def test_the_sweep_leaves_a_time_less_than_an_hour_away(office):
+    soon = book(office, 9)
+    default_task_backend.clear()
+    assert reminders_sweep(now=soon.starts_at - timedelta(minutes=50))["missed"] == 0
+    counts = reminders_sweep(now=soon.starts_at - timedelta(minutes=70))
+    assert counts == {"missed": 1, "already_queued": 0, "queued": 1}

@@ -1,9 +1,10 @@
 """Reminders go out by email and text a day before, once, and never name the reason for the visit."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core import mail
 from django_tasks import default_task_backend
 
@@ -56,6 +57,18 @@ def test_a_cancelled_or_moved_appointment_gets_no_stale_reminder(book):
     services.appointment_cancel(actor=None, appointment=appointment, now=NOW)
     assert send_appointment_reminder.call(*queued.args) == "skipped"
     assert mail.outbox == [] and MemorySmsBackend.outbox == []
+
+
+def test_no_reminder_goes_in_the_last_hour_or_after_the_time(book):
+    """A worker that catches up late must not ask someone already on their way (or seen) to confirm."""
+    appointment = book()
+    [queued] = default_task_backend.results
+    for late in (timedelta(minutes=59), timedelta(minutes=-30)):
+        with time_machine.travel(appointment.starts_at - late, tick=False):
+            assert send_appointment_reminder.call(*queued.args) == "too_late"
+    assert mail.outbox == [] and MemorySmsBackend.outbox == [] and not Reminder.objects.exists()
+    with time_machine.travel(appointment.starts_at - timedelta(minutes=61), tick=False):
+        assert send_appointment_reminder.call(*queued.args) == "email,sms"
 
 
 def test_spanish_speakers_get_the_reminder_in_spanish(book):

@@ -2,7 +2,9 @@
 
 A reminder is queued for a day before the appointment; when it runs it checks the appointment is
 still booked at that time (a cancel or reschedule makes the old reminder a no-op) and sends at most
-once per channel, in the person's language. The text never names the reason for the visit (the
+once per channel, in the person's language. None goes in the last hour before the time (LAST_CALL):
+a worker catching up, or the first start of a demo, would otherwise ask people already on their way,
+or already seen, to confirm. The text never names the reason for the visit (the
 service) nor anything but the time, the place or "we will call you", and the confirmation code.
 
 People can answer (replies.py): a text says "reply C to confirm, X to cancel, STOP to stop" and
@@ -27,6 +29,8 @@ from .models import Appointment, ContactOptOut, Mode, Reminder, ReplyAction, Sta
 from .sms import address_key, sms_backend
 
 logger = logging.getLogger(__name__)
+
+LAST_CALL = timedelta(hours=1)  # no reminder for a time closer than this (or past)
 
 
 def schedule_reminder(appointment: Appointment) -> None:
@@ -123,6 +127,8 @@ def send_appointment_reminder(appointment_id: str, starts_at: str) -> str:
     moved = appointment is not None and appointment.starts_at != datetime.fromisoformat(starts_at)
     if appointment is None or appointment.status != Status.BOOKED or moved:
         return "skipped"
+    if appointment.starts_at - datetime.now(UTC) < LAST_CALL:
+        return "too_late"
     sent: list[str] = []
     already: list[str] = []
     stopped: list[str] = []
@@ -164,7 +170,7 @@ def reminders_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) ->
 
     A reminder is queued with its booking, but its task can be lost: a worker killed while running it
     leaves it "running" for ever, a failed send is not retried, and appointments loaded in bulk have
-    none. Any booked appointment still ahead whose reminder was due more than SWEEP_GRACE ago, that
+    none. Any booked appointment at least LAST_CALL ahead whose reminder was due more than SWEEP_GRACE ago, that
     has contact details, no reminder sent for its current time and no reminder task waiting in the
     queue, gets one queued now. Sending stays at most once per channel (the Reminder constraint), so
     a task found late and a swept one never both send.
@@ -176,7 +182,9 @@ def reminders_sweep(*, now: datetime | None = None, batch: int = SWEEP_BATCH) ->
     now = now or datetime.now(UTC)
     lead = timedelta(hours=settings.FRONTDESK_REMINDER_HOURS_BEFORE)
     missed = (
-        Appointment.objects.filter(status=Status.BOOKED, starts_at__gt=now, starts_at__lte=now + lead - SWEEP_GRACE)
+        Appointment.objects.filter(
+            status=Status.BOOKED, starts_at__gte=now + LAST_CALL, starts_at__lte=now + lead - SWEEP_GRACE
+        )
         .filter(~Q(person__email_hash="") | ~Q(person__phone_hash=""))
         .exclude(reminders__for_starts_at=models.F("starts_at"))
         .order_by("starts_at")
