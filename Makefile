@@ -34,6 +34,11 @@ run: install
 	$(PY) manage.py load_authorities
 	$(PY) manage.py demo
 	$(PY) manage.py seed_walk_ins  # the demo's four weeks of history, at the counter as well as booked
+	@# People waiting for an earlier time and answers to reminders, through the product's services: the
+	@# offers they make are messages, written where the running demo writes its own.
+	var=$${FRONTDESK_VAR_DIR:-$(CURDIR)/var}; mkdir -p $$var/log; \
+		FRONTDESK_PUBLIC_BASE_URL=$${FRONTDESK_PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} \
+		FRONTDESK_OUTBOX=$${FRONTDESK_OUTBOX:-$$var/log/outbox.log} $(PY) manage.py seed_answers
 	$(PY) manage.py stats_rebuild  # the demo's bookings are bulk-loaded: count them for the dashboards
 	@echo "frontdesk is at http://$(HOST):$(PORT)/  (API: http://$(HOST):$(PORT)/api/v1/docs)"
 	@# One supervisor runs the web server (gunicorn), the task worker, the checkpoint signer, the
