@@ -14,9 +14,12 @@ from tests.threads import run_together
 
 
 @pytest.fixture
-def store(db):
+def store(db, monkeypatch):
     cache = caches["ratelimit"]
     assert isinstance(cache, CounterDatabaseCache)
+    # The table is culled on one add in every CULL_EVERY of this process; earlier tests' adds must not
+    # make that one fall inside a test that counts statements.
+    monkeypatch.setattr(cache, "_adds", 2)
     return cache
 
 
@@ -129,3 +132,22 @@ def test_incr_of_another_key_ignores_what_an_add_saw(store):
     assert store.add("a", 1, 60) is False  # sees a = 1
     assert store.incr("b") == 11
     assert store.incr("a") == 2
+
+
+def test_the_table_is_culled_on_one_add_in_every_cull_every(store, monkeypatch):
+    monkeypatch.setattr(store, "_max_entries", 3)
+    for n in range(5):
+        store.add(f"old{n}", 1, 60)
+        expire(store, f"old{n}")
+    assert store.add("fresh", 1, 60) is True  # not this one's turn: the expired rows stay
+    table = connection.ops.quote_name(store._table)
+
+    def rows():
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")  # noqa: S608
+            return cursor.fetchone()[0]
+
+    assert rows() == 6
+    monkeypatch.setattr(store, "_adds", counter_cache.CULL_EVERY)
+    assert store.add("turn", 1, 60) is True  # its turn: over the limit, the expired rows go
+    assert rows() == 2 and store.get("fresh") == 1 and store.get("turn") == 1
