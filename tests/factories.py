@@ -1,6 +1,6 @@
-"""Test data builders: offices with hours in a real zone, staff, interpreters, people."""
+"""Test data builders: offices with hours in a real zone, staff, interpreters, people, a booking."""
 
-from datetime import date, time
+from datetime import date, datetime, time
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -9,7 +9,8 @@ from frontdesk.accounts.models import StaffProfile
 from frontdesk.accounts.roles import Role
 from frontdesk.offices.models import Office, OfficeHours, Resource, ResourceKind
 from frontdesk.scheduling.catalog import SKILLS
-from frontdesk.scheduling.services import PersonDetails
+from frontdesk.scheduling.models import Appointment, Service
+from frontdesk.scheduling.services import PersonDetails, appointment_book
 
 
 class OfficeFactory(factory.django.DjangoModelFactory):
@@ -68,3 +69,18 @@ def person(last_name: str = "Rivera", **overrides) -> PersonDetails:
         "phone": "2125550100",
     }
     return PersonDetails(**(fields | overrides))
+
+
+def direct_deposit_booking(
+    office: Office, when: datetime, last_name: str = "Rivera", now: datetime | None = None, **details
+) -> Appointment:
+    """A direct-deposit change in person, booked through the service as a person would (no actor)."""
+    return appointment_book(
+        actor=None,
+        office=office,
+        service=Service.objects.get(code="direct_deposit_change"),
+        mode="in_person",
+        starts_at=when,
+        person=person(last_name, **details),
+        now=now,
+    )

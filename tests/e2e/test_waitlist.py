@@ -8,7 +8,7 @@ from frontdesk.offices.calendar import local_today
 from frontdesk.scheduling import services
 from frontdesk.scheduling.availability import Need, office_slots
 from frontdesk.scheduling.models import Appointment, OfferStatus, Service, WaitlistOffer
-from tests.factories import OfficeFactory, person, staff_resource
+from tests.factories import OfficeFactory, direct_deposit_booking, staff_resource
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -21,14 +21,7 @@ def office(catalog):
 
 
 def book(office, when, last_name):
-    return services.appointment_book(
-        actor=None,
-        office=office,
-        service=Service.objects.get(code="direct_deposit_change"),
-        mode="in_person",
-        starts_at=when,
-        person=person(last_name),
-    )
+    return direct_deposit_booking(office, when, last_name)
 
 
 def look_up(visit, code: str, last_name: str) -> None:

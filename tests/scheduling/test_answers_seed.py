@@ -7,12 +7,10 @@ import pytest
 import time_machine
 
 from frontdesk.ledger.models import LedgerEvent
-from frontdesk.scheduling import services
 from frontdesk.scheduling.models import (
     Appointment,
     Reminder,
     ReminderReply,
-    Service,
     Status,
     WaitlistEntry,
     WaitlistOffer,
@@ -21,21 +19,15 @@ from frontdesk.scheduling.reminders import send_appointment_reminder
 from frontdesk.scheduling.replies import REPLY_MARKERS, reply_markers
 from frontdesk.scheduling.seeding import answers
 from frontdesk.scheduling.waitlist_notices import appointments_from_waitlist
-from tests.factories import OfficeFactory, person, staff_resource
+from tests.factories import OfficeFactory, direct_deposit_booking, staff_resource
 
 NY = ZoneInfo("America/New_York")
 NOW = datetime(2027, 3, 15, 10, tzinfo=NY)  # a Monday, 10 a.m. at the office
 
 
 def book(office, when, last_name):
-    return services.appointment_book(
-        actor=None,
-        office=office,
-        service=Service.objects.get(code="direct_deposit_change"),
-        mode="in_person",
-        starts_at=when,
-        person=person(last_name, email=f"{last_name.lower()}@example.org"),
-        now=NOW - timedelta(days=10),
+    return direct_deposit_booking(
+        office, when, last_name, now=NOW - timedelta(days=10), email=f"{last_name.lower()}@example.org"
     )
 
 

@@ -11,7 +11,7 @@ from frontdesk.scheduling import services, waitlist
 from frontdesk.scheduling.availability import Need, office_slots
 from frontdesk.scheduling.catalog import SERVICES
 from frontdesk.scheduling.models import OfferStatus, ReleaseHold, Service, WaitlistOffer
-from tests.factories import OfficeFactory, person, staff_resource
+from tests.factories import OfficeFactory, direct_deposit_booking, staff_resource
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -37,15 +37,7 @@ def office():
 
 
 def book(office, when, last_name):
-    return services.appointment_book(
-        actor=None,
-        office=office,
-        service=Service.objects.get(code="direct_deposit_change"),
-        mode="in_person",
-        starts_at=when,
-        person=person(last_name),
-        now=NOW,
-    )
+    return direct_deposit_booking(office, when, last_name, now=NOW)
 
 
 def ortiz_holds_another_offer(office):

@@ -10,8 +10,8 @@ from django.utils import dateformat
 from frontdesk.accounts.roles import Role
 from frontdesk.ledger.models import LedgerEvent
 from frontdesk.scheduling import services
-from frontdesk.scheduling.models import Appointment, OfferStatus, Service, WaitlistEntry, WaitlistOffer
-from tests.factories import OfficeFactory, person, staff_resource, staff_user
+from frontdesk.scheduling.models import Appointment, OfferStatus, WaitlistEntry, WaitlistOffer
+from tests.factories import OfficeFactory, direct_deposit_booking, staff_resource, staff_user
 from tests.web.auth import verified_login
 
 pytestmark = pytest.mark.django_db
@@ -27,14 +27,7 @@ WISHES = {
 
 
 def book(office, when, last_name="Rivera"):
-    return services.appointment_book(
-        actor=None,
-        office=office,
-        service=Service.objects.get(code="direct_deposit_change"),
-        mode="in_person",
-        starts_at=when,
-        person=person(last_name),
-    )
+    return direct_deposit_booking(office, when, last_name)
 
 
 def signed_in(appointment, language=""):
